@@ -1,0 +1,439 @@
+package dev.vaultgate.vault.backup;
+
+import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.BlockFingerprint;
+import dev.vaultgate.vault.format.ChunkBlob;
+import dev.vaultgate.vault.format.ChunkEncoding;
+import dev.vaultgate.vault.format.DiskBlocks;
+import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectIds;
+import dev.vaultgate.vault.repo.ChunkIndex;
+import dev.vaultgate.vault.repo.PackAssembler;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.SealedPack;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Backs up one disk into a new recovery point.
+ *
+ * <p>The disk is cut into units of up to 4 MiB of whole blocks. Each unit runs on a CPU worker: read,
+ * skip zero blocks, fingerprint, and for blocks whose fingerprint differs from the previous point's at the
+ * same offset, name (HMAC), deduplicate, compress and seal into the current pack. The driver, on one
+ * event-loop context, keeps a bounded number of units and pack uploads in flight and stops reading while
+ * uploads lag behind (backpressure), so memory stays bounded whatever the disk size. The manifest is
+ * written last, after every pack and index segment it depends on: an interrupted backup leaves no point
+ * that names missing data, and the packs it did store are indexed, so the next run does not upload them again.
+ */
+public final class BackupJob {
+  /** A unit is at most this many bytes of consecutive blocks. */
+  static final int UNIT_BYTES = 4 << 20;
+
+  public record Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
+                        int maxUploads, Progress progress) {
+    public static Options defaults(String diskName) {
+      return new Options(diskName, null, null, "{}", 4, Progress.NONE);
+    }
+
+    public Options withPrevious(Manifest p) {
+      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress);
+    }
+
+    public Options withChangedExtents(ChangedExtents c) {
+      return new Options(diskName, previous, c, metadataJson, maxUploads, progress);
+    }
+
+    public Options withMetadata(String json) {
+      return new Options(diskName, previous, changedExtents, json, maxUploads, progress);
+    }
+
+    public Options withProgress(Progress p) {
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p);
+    }
+
+    public Options withMaxUploads(int n) {
+      return new Options(diskName, previous, changedExtents, metadataJson, n, progress);
+    }
+  }
+
+  /** A run of consecutive blocks read together. */
+  private record Unit(long firstBlock, int blocks) {
+  }
+
+  /** What a unit found: per block, sparse or a chunk id and fingerprint. */
+  private static final class UnitResult {
+    final Unit unit;
+    final boolean[] sparse;
+    final byte[] ids;
+    final byte[] fps;
+    final List<SealedPack> packs = new ArrayList<>(1);
+    long bytesRead;
+    long changed;
+    long chunksNew;
+    long sparseCount;
+
+    UnitResult(Unit unit) {
+      this.unit = unit;
+      this.sparse = new boolean[unit.blocks];
+      this.ids = new byte[unit.blocks * DiskBlocks.ID];
+      this.fps = new byte[unit.blocks * DiskBlocks.FP];
+    }
+  }
+
+  /** A chunk id as a map key; HMAC output is uniform, so its first bytes are a good hash. */
+  private record ChunkKey(byte[] id) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ChunkKey k && Arrays.equals(id, k.id);
+    }
+
+    @Override
+    public int hashCode() {
+      return ByteBuffer.wrap(id).getInt();
+    }
+  }
+
+  private static final ThreadLocal<byte[]> READ_BUFFER = new ThreadLocal<>();
+  private static final byte[] ZEROS = new byte[4 << 20];
+
+  private final Repository repo;
+  private final BlockSource source;
+  private final Options options;
+  private final Context context;
+  private final Promise<BackupResult> done = Promise.promise();
+  private final VaultKeys keys;
+  private final ChunkIndex index;
+  private final BlockFingerprint fingerprint;
+  private final PackAssembler assembler;
+  private final int blockSize;
+  private final DiskBlocks previous;
+  private final ConcurrentHashMap<ChunkKey, Boolean> pending = new ConcurrentHashMap<>();
+  private final LongAdder bytesNew = new LongAdder();
+  private final long startNanos = System.nanoTime();
+  private final String pointId = ObjectIds.newId();
+
+  private long size;
+  private long blockCount;
+  private List<Unit> units;
+  private UnitResult[] results;
+  private int nextUnit;
+  private int unitsInFlight;
+  private int uploadsInFlight;
+  private final ArrayDeque<SealedPack> packsWaiting = new ArrayDeque<>();
+  private boolean flushed;
+  private boolean finishing;
+  private long bytesScanned;
+  private long bytesToScan;
+
+  private BackupJob(Repository repo, BlockSource source, Options options, Context context) {
+    this.repo = repo;
+    this.source = source;
+    this.options = options;
+    this.context = context;
+    this.keys = repo.keys();
+    this.index = repo.index();
+    this.fingerprint = new BlockFingerprint(keys.fingerprintSeed());
+    this.assembler = repo.newPackAssembler();
+    this.blockSize = repo.config().settings().blockSize();
+    DiskBlocks prev = options.previous() == null ? null : options.previous().disk(options.diskName());
+    this.previous = prev != null && prev.blockSize() == blockSize ? prev : null;
+  }
+
+  /** Starts the backup; must be called on a Vert.x context, where the driver then runs. */
+  public static Future<BackupResult> run(Repository repo, BlockSource source, Options options) {
+    Context ctx = repo.vertx().getOrCreateContext();
+    BackupJob job = new BackupJob(repo, source, options, ctx);
+    ctx.runOnContext(v -> job.start());
+    return job.done.future();
+  }
+
+  private void start() {
+    repo.onCpu(() -> {
+      try {
+        return source.size();
+      } catch (IOException e) {
+        throw new SourceException("cannot read source " + source.describe() + ": " + e.getMessage());
+      }
+    }).onSuccess(s -> {
+      size = s;
+      blockCount = (size + blockSize - 1) / blockSize;
+      units = planUnits();
+      results = new UnitResult[units.size()];
+      bytesToScan = units.stream().mapToLong(u -> Math.min((long) u.blocks * blockSize, size - u.firstBlock * blockSize)).sum();
+      pump();
+    }).onFailure(this::fail);
+  }
+
+  /** Which blocks to read: all of them, or with changed extents only those and any the previous point lacks. */
+  private List<Unit> planUnits() {
+    List<long[]> ranges = new ArrayList<>(); // [first block, end block)
+    if (options.changedExtents() == null || previous == null) {
+      ranges.add(new long[] {0, blockCount});
+    } else {
+      for (ChangedExtents.Extent e : options.changedExtents().extents()) {
+        long first = e.offset() / blockSize;
+        long end = Math.min(blockCount, (e.offset() + e.length() + blockSize - 1) / blockSize);
+        if (first < end) {
+          ranges.add(new long[] {first, end});
+        }
+      }
+      // Blocks past the previous disk's end are new, and a last block whose length changed must be read again.
+      long readFrom = size == previous.size() ? blockCount : Math.min(previous.size() / blockSize, blockCount);
+      ranges.add(new long[] {readFrom, blockCount});
+      ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+    }
+    int perUnit = Math.max(1, UNIT_BYTES / blockSize);
+    List<Unit> plan = new ArrayList<>();
+    long[] current = null;
+    for (long[] r : ranges) {
+      if (current != null && r[0] <= current[1]) {
+        current[1] = Math.max(current[1], r[1]);
+        continue;
+      }
+      split(current, perUnit, plan);
+      current = r.clone();
+    }
+    split(current, perUnit, plan);
+    return plan;
+  }
+
+  private static void split(long[] range, int perUnit, List<Unit> plan) {
+    if (range == null) {
+      return;
+    }
+    for (long b = range[0]; b < range[1]; b += perUnit) {
+      plan.add(new Unit(b, (int) Math.min(perUnit, range[1] - b)));
+    }
+  }
+
+  private void pump() {
+    if (done.future().isComplete()) {
+      return;
+    }
+    int maxUnits = 2 * Repository.cores();
+    while (nextUnit < units.size() && unitsInFlight < maxUnits
+        && uploadsInFlight + packsWaiting.size() < options.maxUploads()) {
+      int u = nextUnit++;
+      unitsInFlight++;
+      repo.onCpu(() -> process(units.get(u))).onComplete(ar -> {
+        unitsInFlight--;
+        if (ar.failed()) {
+          fail(ar.cause());
+          return;
+        }
+        UnitResult r = ar.result();
+        results[u] = r;
+        bytesScanned += r.bytesRead;
+        options.progress().update(bytesScanned, bytesToScan);
+        packsWaiting.addAll(r.packs);
+        r.packs.clear();
+        upload();
+        pump();
+      });
+    }
+    if (nextUnit == units.size() && unitsInFlight == 0 && !flushed) {
+      flushed = true;
+      repo.onCpu(assembler::flush).onComplete(ar -> {
+        if (ar.failed()) {
+          fail(ar.cause());
+          return;
+        }
+        if (ar.result() != null) {
+          packsWaiting.add(ar.result());
+        }
+        upload();
+        pump();
+      });
+    }
+    if (flushed && uploadsInFlight == 0 && packsWaiting.isEmpty() && !finishing && unitsInFlight == 0) {
+      finishing = true;
+      finish();
+    }
+  }
+
+  private void upload() {
+    while (uploadsInFlight < options.maxUploads() && !packsWaiting.isEmpty() && !done.future().isComplete()) {
+      SealedPack pack = packsWaiting.poll();
+      uploadsInFlight++;
+      repo.storePack(pack).onComplete(ar -> {
+        uploadsInFlight--;
+        if (ar.failed()) {
+          fail(ar.cause());
+          return;
+        }
+        bytesNew.add(pack.bytes().length);
+        for (IndexEntry e : pack.entries()) {
+          pending.remove(new ChunkKey(e.chunkId()));
+        }
+        upload();
+        pump();
+      });
+    }
+  }
+
+  private UnitResult process(Unit unit) throws IOException {
+    UnitResult r = new UnitResult(unit);
+    long start = unit.firstBlock * blockSize;
+    int len = (int) Math.min((long) unit.blocks * blockSize, size - start);
+    byte[] buf = readBuffer(len);
+    readFully(start, buf, len);
+    r.bytesRead = len;
+    for (int i = 0; i < unit.blocks; i++) {
+      long block = unit.firstBlock + i;
+      int off = i * blockSize;
+      int blen = Math.min(blockSize, len - off);
+      int prevEntry = previous == null ? -1 : previous.find(block);
+      if (Arrays.equals(buf, off, off + blen, ZEROS, 0, blen)) {
+        r.sparse[i] = true;
+        r.sparseCount++;
+        if (prevEntry >= 0) {
+          r.changed++;
+        }
+        continue;
+      }
+      int idOff = i * DiskBlocks.ID;
+      int fpOff = i * DiskBlocks.FP;
+      fingerprint.fingerprint(buf, off, blen, r.fps, fpOff);
+      if (prevEntry >= 0 && previous.lengthOf(block) == blen && previous.fingerprintEquals(prevEntry, r.fps, fpOff)) {
+        previous.chunkIdAt(prevEntry, r.ids, idOff);
+        if (index.contains(r.ids, idOff)) {
+          continue; // unchanged since the previous point: no hashing, no upload
+        }
+      }
+      byte[] id = keys.chunkId(buf, off, blen);
+      System.arraycopy(id, 0, r.ids, idOff, DiskBlocks.ID);
+      r.changed++;
+      if (index.contains(id, 0) || pending.putIfAbsent(new ChunkKey(id), Boolean.TRUE) != null) {
+        continue; // deduplicated
+      }
+      ChunkEncoding.Encoded encoded = ChunkEncoding.encode(buf, off, blen);
+      byte[] blob = ChunkBlob.seal(keys, id, encoded);
+      r.chunksNew++;
+      SealedPack full = assembler.add(id, encoded.encoding(), blen, blob);
+      if (full != null) {
+        r.packs.add(full);
+      }
+    }
+    return r;
+  }
+
+  private static byte[] readBuffer(int len) {
+    byte[] buf = READ_BUFFER.get();
+    if (buf == null || buf.length < len) {
+      buf = new byte[Math.max(len, UNIT_BYTES)];
+      READ_BUFFER.set(buf);
+    }
+    return buf;
+  }
+
+  private void readFully(long position, byte[] buf, int len) throws IOException {
+    int at = 0;
+    while (at < len) {
+      int n;
+      try {
+        n = source.read(position + at, buf, at, len - at);
+      } catch (IOException e) {
+        throw new SourceException("cannot read source " + source.describe() + " at offset " + (position + at) + ": " + e.getMessage());
+      }
+      if (n < 0) {
+        throw new SourceException("source " + source.describe() + " shrank during backup: it was " + size
+            + " bytes, but reading ended at " + (position + at) + "; no recovery point was made");
+      }
+      at += n;
+    }
+  }
+
+  private void finish() {
+    repo.onCpu(() -> {
+      long now;
+      try {
+        now = source.size();
+      } catch (IOException e) {
+        throw new SourceException("cannot read source " + source.describe() + ": " + e.getMessage());
+      }
+      if (now != size) {
+        throw new SourceException("source " + source.describe() + " changed size during backup (" + size + " -> " + now
+            + " bytes); no recovery point was made");
+      }
+      return buildManifest();
+    }).compose(manifest -> repo.storePoint(manifest).map(manifest)).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ar.cause());
+        return;
+      }
+      long changed = 0;
+      long chunksNew = 0;
+      long sparse = 0;
+      long read = 0;
+      for (UnitResult r : results) {
+        changed += r.changed;
+        chunksNew += r.chunksNew;
+        sparse += r.sparseCount;
+        read += r.bytesRead;
+      }
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      done.tryComplete(new BackupResult(pointId, options.previous() == null ? null : options.previous().id(), size, read,
+          bytesNew.sum(), changed, chunksNew, sparse, blockCount, seconds));
+    });
+  }
+
+  /** Merges what the units found with the previous point's blocks that were not read. */
+  private Manifest buildManifest() {
+    DiskBlocks.Builder b = DiskBlocks.builder(options.diskName(), size, blockSize);
+    int p = 0;
+    int prevCount = previous == null ? 0 : previous.entryCount();
+    boolean copyUnread = options.changedExtents() != null && previous != null;
+    byte[] id = new byte[DiskBlocks.ID];
+    byte[] fp = new byte[DiskBlocks.FP];
+    for (UnitResult r : results) {
+      Unit u = r.unit;
+      for (; p < prevCount && previous.blockAt(p) < u.firstBlock; p++) {
+        if (copyUnread) {
+          copyPrevious(b, p, id, fp);
+        }
+      }
+      for (int i = 0; i < u.blocks; i++) {
+        if (!r.sparse[i]) {
+          b.add(u.firstBlock + i, r.ids, i * DiskBlocks.ID, r.fps, i * DiskBlocks.FP);
+        }
+      }
+      while (p < prevCount && previous.blockAt(p) < u.firstBlock + u.blocks) {
+        p++;
+      }
+    }
+    for (; p < prevCount; p++) {
+      if (copyUnread) {
+        copyPrevious(b, p, id, fp);
+      }
+    }
+    return new Manifest(pointId, System.currentTimeMillis(), options.previous() == null ? null : options.previous().id(),
+        options.metadataJson(), List.of(b.build()));
+  }
+
+  private void copyPrevious(DiskBlocks.Builder b, int entry, byte[] id, byte[] fp) {
+    long block = previous.blockAt(entry);
+    if (block < blockCount) {
+      previous.chunkIdAt(entry, id, 0);
+      previous.fingerprintAt(entry, fp, 0);
+      b.add(block, id, 0, fp, 0);
+    }
+  }
+
+  private void fail(Throwable cause) {
+    if (done.tryFail(cause)) {
+      // Nothing to undo: stored packs are indexed and reused by the next run; no manifest names them yet.
+      context.runOnContext(v -> packsWaiting.clear());
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.vaultgate.vault.backup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** An image file or a block device, read with positional reads (safe from several threads). */
+public final class FileBlockSource implements BlockSource {
+  private final Path path;
+  private final FileChannel channel;
+  private final boolean blockDevice;
+
+  private FileBlockSource(Path path, FileChannel channel, boolean blockDevice) {
+    this.path = path;
+    this.channel = channel;
+    this.blockDevice = blockDevice;
+  }
+
+  /** Opens {@code path} for reading; a missing, unreadable or unsuitable source fails with a one-line message. */
+  public static FileBlockSource open(Path path) {
+    if (Files.isDirectory(path)) {
+      throw new SourceException("cannot back up " + path + ": it is a directory, not an image file or block device");
+    }
+    try {
+      boolean device = !Files.isRegularFile(path) && Files.exists(path) && rdev(path) != 0;
+      return new FileBlockSource(path, FileChannel.open(path, StandardOpenOption.READ), device);
+    } catch (NoSuchFileException e) {
+      throw new SourceException("cannot read source " + path + ": no such file");
+    } catch (AccessDeniedException e) {
+      throw new SourceException("cannot read source " + path + ": permission denied");
+    } catch (IOException e) {
+      throw new SourceException("cannot read source " + path + ": " + e.getMessage());
+    }
+  }
+
+  private static long rdev(Path path) throws IOException {
+    Object v = Files.getAttribute(path, "unix:rdev");
+    return v instanceof Long l ? l : 0;
+  }
+
+  @Override
+  public long size() throws IOException {
+    if (!blockDevice) {
+      return channel.size();
+    }
+    // FileChannel.size() is 0 for block devices: Linux publishes their size in 512-byte sectors in sysfs.
+    long rdev = rdev(path);
+    long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+    long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+    Path sys = Path.of("/sys/dev/block/" + major + ":" + minor + "/size");
+    return Long.parseLong(Files.readString(sys).strip()) * 512;
+  }
+
+  @Override
+  public int read(long position, byte[] buf, int off, int len) throws IOException {
+    return channel.read(ByteBuffer.wrap(buf, off, len), position);
+  }
+
+  @Override
+  public String describe() {
+    return path.toString();
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

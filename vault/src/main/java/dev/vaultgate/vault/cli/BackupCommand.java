@@ -1,0 +1,98 @@
+package dev.vaultgate.vault.cli;
+
+import dev.vaultgate.vault.backup.BackupJob;
+import dev.vaultgate.vault.backup.BackupResult;
+import dev.vaultgate.vault.backup.ChangedExtents;
+import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.repo.Repository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code vaultgate backup}: one recovery point of an image file or block device. */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+    description = {"Back up an image file or block device into a new recovery point.",
+        "Unchanged blocks are found from the source's previous recovery point and are not uploaded again;",
+        "with --changed-extents only the listed ranges are read."})
+final class BackupCommand implements Callable<Integer> {
+  @Mixin
+  VaultOptions vault;
+
+  @Option(names = "--source", required = true, paramLabel = "PATH", description = "Image file or block device to back up.")
+  Path source;
+
+  @Option(names = "--changed-extents", paramLabel = "FILE",
+      description = "Ranges changed since the previous recovery point: one 'offset length' pair in bytes per line.")
+  Path changedExtents;
+
+  @Option(names = "--parent", paramLabel = "ID", description = "The recovery point to continue from (default: the latest of this source).")
+  String parent;
+
+  @Option(names = "--json", description = "Print a JSON object as the last line.")
+  boolean json;
+
+  @Override
+  public Integer call() throws IOException {
+    Path absolute = source.toAbsolutePath().normalize();
+    ChangedExtents extents = changedExtents == null ? null : ChangedExtents.parse(changedExtents);
+    String kind = Files.isRegularFile(absolute) ? "file" : "device";
+    BackupResult r;
+    try (FileBlockSource src = FileBlockSource.open(absolute)) {
+      r = vault.withRepository(repo -> previous(repo, absolute.toString()).compose(prev -> {
+        if (extents != null && prev == null) {
+          System.err.println("vaultgate backup: no previous recovery point of " + absolute + "; reading the whole source");
+        }
+        BackupJob.Options options = BackupJob.Options.defaults(PointSummary.DISK)
+            .withPrevious(prev)
+            .withChangedExtents(extents)
+            .withMetadata(PointSummary.metadata(absolute.toString(), kind))
+            .withProgress(ProgressBar.forStderr("backup"));
+        return BackupJob.run(repo, src, options);
+      }));
+    }
+    if (json) {
+      System.out.println(new JsonObject()
+          .put("recoveryPointId", r.recoveryPointId())
+          .put("parentId", r.parentId())
+          .put("source", absolute.toString())
+          .put("sourceBytes", r.sourceBytes())
+          .put("bytesRead", r.bytesRead())
+          .put("bytesNew", r.bytesNew())
+          .put("blocksChanged", r.blocksChanged())
+          .put("chunksNew", r.chunksNew())
+          .put("blocksSparse", r.blocksSparse())
+          .put("blocksTotal", r.blocksTotal())
+          .put("seconds", r.seconds())
+          .encode());
+    } else {
+      System.out.printf("recovery point %s of %s: %s read, %d blocks changed, %s new in the vault, %.1f s%n",
+          r.recoveryPointId(), absolute, Units.bytes(r.bytesRead()), r.blocksChanged(), Units.bytes(r.bytesNew()), r.seconds());
+    }
+    return 0;
+  }
+
+  /** The point to continue from: --parent, else the newest point of the same source. */
+  private Future<Manifest> previous(Repository repo, String sourcePath) {
+    if (parent != null) {
+      return repo.loadPoint(parent);
+    }
+    return repo.listPoints().compose(ids -> newestOf(repo, ids, ids.size() - 1, sourcePath));
+  }
+
+  private static Future<Manifest> newestOf(Repository repo, List<String> ids, int i, String sourcePath) {
+    if (i < 0) {
+      return Future.succeededFuture(null);
+    }
+    return repo.loadPoint(ids.get(i)).compose(m -> sourcePath.equals(PointSummary.sourceOf(m))
+        ? Future.succeededFuture(m) : newestOf(repo, ids, i - 1, sourcePath));
+  }
+}

@@ -1,0 +1,113 @@
+package dev.vaultgate.vault.cli;
+
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.maintenance.CheckReport;
+import dev.vaultgate.vault.maintenance.GarbageCollector;
+import dev.vaultgate.vault.maintenance.GcReport;
+import dev.vaultgate.vault.maintenance.VaultChecker;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultSettings;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** {@code vaultgate vault init|check|gc}. */
+@Command(name = "vault", mixinStandardHelpOptions = true, description = "Create, check and clean a vault.",
+    subcommands = {VaultCommands.Init.class, VaultCommands.Check.class, VaultCommands.Gc.class})
+final class VaultCommands {
+
+  @Command(name = "init", mixinStandardHelpOptions = true,
+      description = "Create a vault in an empty directory or bucket; creates the master key file when it does not exist.")
+  static final class Init implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--block-size", paramLabel = "BYTES", description = "Block size, a power of two from 4096 to 4194304 (default ${DEFAULT-VALUE}).")
+    int blockSize = VaultSettings.DEFAULT_BLOCK_SIZE;
+
+    @Option(names = "--pack-size", paramLabel = "BYTES", description = "Target pack size (default ${DEFAULT-VALUE}).")
+    int packSize = VaultSettings.DEFAULT_PACK_BYTES;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      VaultSettings settings = new VaultSettings(blockSize, packSize);
+      LocalKeyWrapper key = LocalKeyWrapper.loadOrCreate(vault.masterKeyPath());
+      String id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, settings).map(repo -> {
+        repo.close();
+        return repo.config().vaultId();
+      }));
+      if (json) {
+        System.out.println(new JsonObject().put("vaultId", id).put("vault", vault.vault).put("blockSize", blockSize)
+            .put("masterKey", vault.masterKeyPath().toString()).encode());
+      } else {
+        System.out.println("created vault " + id + " at " + vault.vault + " (block size " + blockSize + ", master key "
+            + vault.masterKeyPath() + ")");
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "check", mixinStandardHelpOptions = true,
+      description = "Check that every recovery point can be restored: structure, and with --read-data every byte.")
+  static final class Check implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--read-data", description = "Read every pack and authenticate every chunk.")
+    boolean readData;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      CheckReport r = vault.withRepository(repo -> VaultChecker.check(repo, readData));
+      for (String w : r.warnings()) {
+        System.err.println("warning: " + w);
+      }
+      for (String e : r.errors()) {
+        System.err.println("error: " + e);
+      }
+      if (json) {
+        System.out.println(new JsonObject().put("ok", r.ok()).put("points", r.points()).put("packs", r.packs())
+            .put("chunks", r.indexedChunks()).put("bytesVerified", r.bytesVerified())
+            .put("errors", new JsonArray(r.errors())).put("warnings", new JsonArray(r.warnings())).encode());
+      } else {
+        System.out.println((r.ok() ? "no errors" : r.errors().size() + " errors") + ": " + r.points() + " recovery points, "
+            + r.packs() + " packs, " + r.indexedChunks() + " chunks" + (readData ? ", " + Units.bytes(r.bytesVerified()) + " read and verified" : ""));
+      }
+      return r.ok() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "gc", mixinStandardHelpOptions = true,
+      description = "Delete or repack what no recovery point references. Do not run while a backup writes to the vault.")
+  static final class Gc implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      GcReport r = vault.withRepository(GarbageCollector::collect);
+      if (json) {
+        System.out.println(new JsonObject().put("packsDeleted", r.packsDeleted()).put("packsRepacked", r.packsRepacked())
+            .put("packsKept", r.packsKept()).put("bytesFreed", r.bytesFreed()).put("chunksRemoved", r.chunksRemoved())
+            .put("indexSegmentsReplaced", r.indexSegmentsReplaced()).encode());
+      } else {
+        System.out.println("gc: " + r.packsDeleted() + " packs deleted, " + r.packsRepacked() + " repacked, " + r.packsKept()
+            + " kept; " + Units.bytes(r.bytesFreed()) + " freed; " + r.chunksRemoved() + " chunks removed");
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.vaultgate.vault.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code vaultgate}: back up disk images and block devices to a vault and restore them.
+ * Errors are one line on stderr naming the object and the operation, and a non-zero exit.
+ */
+@Command(name = "vaultgate", mixinStandardHelpOptions = true, versionProvider = VaultgateCli.Version.class,
+    description = "Back up disk images and block devices to an encrypted, deduplicated vault (a directory or S3) and restore them.",
+    subcommands = {VaultCommands.class, BackupCommand.class, RestoreCommand.class, PointsCommand.class},
+    footer = {"", "Vault URLs: file:///abs/dir or s3://bucket[/prefix]?endpoint=http://127.0.0.1:PORT&region=REGION",
+        "S3 credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE).",
+        "The master key is ~/.config/vaultgate/master.key unless VAULTGATE_MASTER_KEY or --master-key names another file."})
+public final class VaultgateCli {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage. */
+  public static int run(String... args) {
+    // Quiet the libraries: our own output is the summary or JSON on stdout and one error line on stderr.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    CommandLine cli = new CommandLine(new VaultgateCli());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println(cmd.getCommandName().equals("vaultgate") ? "vaultgate: " + Errors.oneLine(e)
+          : "vaultgate " + qualifiedName(cmd) + ": " + Errors.oneLine(e));
+      if (System.getenv("VAULTGATE_DEBUG") != null) {
+        e.printStackTrace(cmd.getErr());
+      }
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  private static String qualifiedName(CommandLine cmd) {
+    CommandLine parent = cmd.getParent();
+    return parent == null || parent.getParent() == null ? cmd.getCommandName() : parent.getCommandName() + " " + cmd.getCommandName();
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = VaultgateCli.class.getPackage().getImplementationVersion();
+      return new String[] {"vaultgate " + (v == null ? "development build" : v)};
+    }
+  }
+}

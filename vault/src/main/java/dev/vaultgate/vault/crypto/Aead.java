@@ -1,0 +1,68 @@
+package dev.vaultgate.vault.crypto;
+
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+import java.security.GeneralSecurityException;
+
+/**
+ * AES-256-GCM with a fresh 96-bit random nonce: sealed = nonce || ciphertext || 128-bit tag.
+ * One {@link Cipher} per thread: Cipher objects are not thread-safe and costly to create.
+ */
+public final class Aead {
+  public static final int NONCE_BYTES = 12;
+  public static final int TAG_BYTES = 16;
+  public static final int OVERHEAD = NONCE_BYTES + TAG_BYTES;
+
+  private static final ThreadLocal<Cipher> CIPHER = ThreadLocal.withInitial(() -> {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES/GCM is not available in this JDK", e);
+    }
+  });
+
+  private Aead() {
+  }
+
+  public static byte[] seal(byte[] key, byte[] plaintext, byte[] aad) {
+    return seal(new SecretKeySpec(key, "AES"), plaintext, 0, plaintext.length, aad);
+  }
+
+  /** Seals {@code plaintext[off, off+len)} and returns nonce || ciphertext || tag. */
+  public static byte[] seal(SecretKeySpec key, byte[] plaintext, int off, int len, byte[] aad) {
+    byte[] out = new byte[NONCE_BYTES + len + TAG_BYTES];
+    Secrets.fill(out, 0, NONCE_BYTES);
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, out, 0, NONCE_BYTES));
+      c.updateAAD(aad);
+      c.doFinal(plaintext, off, len, out, NONCE_BYTES);
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM encryption failed", e);
+    }
+  }
+
+  public static byte[] open(byte[] key, byte[] sealed, byte[] aad) {
+    return open(new SecretKeySpec(key, "AES"), sealed, 0, sealed.length, aad);
+  }
+
+  /** Opens {@code sealed[off, off+len)}; a changed bit anywhere, or the wrong key or AAD, throws {@link TamperedDataException}. */
+  public static byte[] open(SecretKeySpec key, byte[] sealed, int off, int len, byte[] aad) {
+    if (len < OVERHEAD) {
+      throw new TamperedDataException("sealed data is " + len + " bytes, shorter than nonce and tag");
+    }
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, sealed, off, NONCE_BYTES));
+      c.updateAAD(aad);
+      return c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES);
+    } catch (AEADBadTagException e) {
+      throw new TamperedDataException("authentication tag mismatch");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM decryption failed", e);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.vaultgate.vault.format;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An index segment: for each pack it names, the chunks in it and where. Written only after every pack it
+ * names is stored, so a reader that finds a chunk in the index can always fetch it.
+ */
+public final class IndexSegmentCodec {
+  private static final int MAGIC = 0x56474931; // "VGI1"
+
+  private IndexSegmentCodec() {
+  }
+
+  public static byte[] encode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, List<IndexEntry> entries) {
+    Map<String, List<IndexEntry>> byPack = new LinkedHashMap<>();
+    for (IndexEntry e : entries) {
+      byPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
+    }
+    byte[] plain = BinaryCodec.encode(8 + entries.size() * 45 + byPack.size() * 20, out -> {
+      out.writeInt(MAGIC);
+      out.writeInt(byPack.size());
+      for (Map.Entry<String, List<IndexEntry>> p : byPack.entrySet()) {
+        out.write(ObjectIds.toBytes(p.getKey()));
+        out.writeInt(p.getValue().size());
+        for (IndexEntry e : p.getValue()) {
+          BinaryCodec.writeEntry(out, e);
+        }
+      }
+    });
+    return BinaryCodec.seal(keys, plain, "index " + segmentId);
+  }
+
+  public static List<IndexEntry> decode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, byte[] sealed) {
+    String what = "index segment " + segmentId;
+    byte[] plain = BinaryCodec.open(keys, sealed, "index " + segmentId, what);
+    return BinaryCodec.decode(plain, what, in -> {
+      BinaryCodec.expectMagic(in, MAGIC, what);
+      int packs = in.readInt();
+      List<IndexEntry> entries = new ArrayList<>();
+      byte[] packIdBytes = new byte[16];
+      for (int p = 0; p < packs; p++) {
+        in.readFully(packIdBytes);
+        String packId = ObjectIds.fromBytes(packIdBytes, 0);
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+          entries.add(BinaryCodec.readEntry(in, packId));
+        }
+      }
+      return entries;
+    });
+  }
+}

@@ -1,0 +1,38 @@
+package dev.vaultgate.vault.format;
+
+import java.util.regex.Pattern;
+
+/** The names of the objects in a vault, relative to its root. */
+public final class ObjectKeys {
+  public static final String CONFIG = "config";
+  public static final String PACKS = "packs/";
+  public static final String INDEX = "index/";
+  public static final String POINTS = "points/";
+
+  private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{32}");
+
+  private ObjectKeys() {
+  }
+
+  public static String pack(String packId) {
+    return PACKS + packId.substring(0, 2) + "/" + packId;
+  }
+
+  public static String index(String segmentId) {
+    return INDEX + segmentId;
+  }
+
+  public static String point(String recoveryPointId) {
+    return POINTS + recoveryPointId;
+  }
+
+  /** The id at the end of a key ({@code packs/3f/3f9c...} gives {@code 3f9c...}), or null when the name is not one of ours. */
+  public static String idOf(String key) {
+    String id = key.substring(key.lastIndexOf('/') + 1);
+    return HEX_ID.matcher(id).matches() ? id : null;
+  }
+
+  public static boolean isId(String id) {
+    return id != null && HEX_ID.matcher(id).matches();
+  }
+}

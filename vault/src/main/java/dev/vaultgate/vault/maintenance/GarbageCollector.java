@@ -1,0 +1,118 @@
+package dev.vaultgate.vault.maintenance;
+
+import dev.vaultgate.vault.format.DiskBlocks;
+import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.PackAssembler;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.SealedPack;
+import dev.vaultgate.vault.storage.ObjectInfo;
+import io.vertx.core.Future;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Removes what no recovery point references. A pack with no live chunk is deleted; a pack whose live
+ * chunks fill less than half of it is repacked (its live sealed blobs are copied as they are into new
+ * packs: no decryption needed, the chunk id is their AAD). The order keeps the vault valid at every
+ * step, even if gc is interrupted: new packs and their index, then one index segment for the packs kept,
+ * then the old index segments, and only then the old packs.
+ *
+ * <p>gc must not run while a backup writes to the same vault (a backup may reuse a chunk gc is deleting);
+ * vault locks that enforce this are a follow-up.
+ */
+public final class GarbageCollector {
+  private static final double REPACK_BELOW = 0.5;
+
+  private GarbageCollector() {
+  }
+
+  public static Future<GcReport> collect(Repository repo) {
+    return repo.loadAllPoints().compose(points -> repo.storage().list(ObjectKeys.PACKS)
+        .compose(packObjects -> collect(repo, points, packObjects)));
+  }
+
+  private static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects) {
+    Set<ByteBuffer> live = new HashSet<>();
+    for (Manifest m : points) {
+      for (DiskBlocks d : m.disks()) {
+        for (int i = 0; i < d.entryCount(); i++) {
+          live.add(ByteBuffer.wrap(d.chunkIdAt(i)));
+        }
+      }
+    }
+    Map<String, List<IndexEntry>> liveByPack = new HashMap<>();
+    int dead = 0;
+    for (IndexEntry e : repo.index().entries()) {
+      if (live.contains(ByteBuffer.wrap(e.chunkId()))) {
+        liveByPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
+      } else {
+        dead++;
+      }
+    }
+    List<String> oldSegments = repo.indexSegments();
+    List<String> delete = new ArrayList<>();
+    List<String> repack = new ArrayList<>();
+    List<IndexEntry> kept = new ArrayList<>();
+    long freed = 0;
+    for (ObjectInfo o : packObjects) {
+      String id = ObjectKeys.idOf(o.key());
+      if (id == null) {
+        continue;
+      }
+      List<IndexEntry> liveEntries = liveByPack.get(id);
+      long liveBytes = liveEntries == null ? 0 : liveEntries.stream().mapToLong(IndexEntry::length).sum();
+      if (liveEntries == null) {
+        delete.add(id);
+        freed += o.size();
+      } else if (liveBytes < o.size() * REPACK_BELOW) {
+        repack.add(id);
+        freed += o.size() - liveBytes;
+      } else {
+        kept.addAll(liveEntries);
+      }
+    }
+    int chunksRemoved = dead;
+    long bytesFreed = freed;
+    if (delete.isEmpty() && repack.isEmpty() && dead == 0) {
+      return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0));
+    }
+    PackAssembler assembler = repo.newPackAssembler();
+    return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler))
+        .compose(v -> repo.onCpu(assembler::flush))
+        .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
+        .compose(v -> kept.isEmpty() ? Future.succeededFuture() : repo.storeIndexSegment(kept))
+        .compose(v -> Bounded.forEach(oldSegments, 8, s -> repo.storage().delete(ObjectKeys.index(s))))
+        .compose(v -> {
+          List<String> gone = new ArrayList<>(delete);
+          gone.addAll(repack);
+          return Bounded.forEach(gone, 8, p -> repo.storage().delete(ObjectKeys.pack(p)));
+        })
+        .map(v -> new GcReport(delete.size(), repack.size(), packObjects.size() - delete.size() - repack.size(), bytesFreed,
+            chunksRemoved, oldSegments.size()));
+  }
+
+  /** Moves the live blobs of one pack into new packs, storing each as it fills. */
+  private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler) {
+    return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
+      List<SealedPack> full = new ArrayList<>();
+      for (IndexEntry e : liveEntries) {
+        byte[] blob = new byte[e.length()];
+        System.arraycopy(bytes, e.offset(), blob, 0, e.length());
+        SealedPack p = assembler.add(e.chunkId(), e.encoding(), e.rawLength(), blob);
+        if (p != null) {
+          full.add(p);
+        }
+      }
+      return full;
+    })).compose(full -> Bounded.forEach(full, 2, repo::storePack));
+  }
+}

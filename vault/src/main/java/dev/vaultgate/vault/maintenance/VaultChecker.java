@@ -1,0 +1,158 @@
+package dev.vaultgate.vault.maintenance;
+
+import dev.vaultgate.vault.crypto.TamperedDataException;
+import dev.vaultgate.vault.format.ChunkBlob;
+import dev.vaultgate.vault.format.CorruptObjectException;
+import dev.vaultgate.vault.format.DiskBlocks;
+import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.format.PackCodec;
+import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.storage.ObjectInfo;
+import io.vertx.core.Future;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Checks a vault's structure: every chunk of every recovery point is indexed, every indexed chunk lies
+ * within a stored pack. With {@code readData}, also reads every pack and authenticates every chunk and the
+ * pack header against the index. Findings name the object.
+ */
+public final class VaultChecker {
+  private static final int PACK_READ_PARALLELISM = 4;
+
+  private VaultChecker() {
+  }
+
+  public static Future<CheckReport> check(Repository repo, boolean readData) {
+    List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    AtomicLong verified = new AtomicLong();
+    List<IndexEntry> entries = repo.index().entries();
+    Map<String, List<IndexEntry>> byPack = new HashMap<>();
+    for (IndexEntry e : entries) {
+      byPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
+    }
+    int[] pointCount = {0};
+    return repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> {
+      Map<String, Long> packSizes = new HashMap<>();
+      for (ObjectInfo o : packObjects) {
+        String id = ObjectKeys.idOf(o.key());
+        if (id == null) {
+          warnings.add("unknown object " + o.key() + " under packs/");
+        } else {
+          packSizes.put(id, o.size());
+        }
+      }
+      for (Map.Entry<String, List<IndexEntry>> p : byPack.entrySet()) {
+        Long size = packSizes.get(p.getKey());
+        if (size == null) {
+          errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is indexed but missing (" + p.getValue().size() + " chunks)");
+          continue;
+        }
+        for (IndexEntry e : p.getValue()) {
+          if ((long) e.offset() + e.length() > size - PackCodec.TRAILER_BYTES) {
+            errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is truncated: chunk at offset " + e.offset() + " ends past its "
+                + size + " bytes");
+          }
+        }
+      }
+      for (String id : packSizes.keySet()) {
+        if (!byPack.containsKey(id)) {
+          warnings.add("pack " + ObjectKeys.pack(id) + " is not indexed (left by an interrupted backup or gc; gc removes it)");
+        }
+      }
+      return repo.listPoints().compose(ids -> Bounded.forEach(ids, 4, id -> repo.loadPoint(id)
+          .onSuccess(m -> {
+            synchronized (pointCount) {
+              pointCount[0]++;
+            }
+            checkPoint(repo, m, errors);
+          })
+          .recover(e -> {
+            errors.add(e.getMessage());
+            return Future.succeededFuture();
+          })))
+          .compose(v -> !readData ? Future.succeededFuture() : Bounded.forEach(new ArrayList<>(byPack.keySet()),
+              PACK_READ_PARALLELISM, packId -> !packSizes.containsKey(packId) ? Future.succeededFuture()
+                  : repo.storage().get(ObjectKeys.pack(packId))
+                  .compose(bytes -> repo.onCpu(() -> {
+                    verifyPack(repo, packId, bytes, byPack.get(packId), errors);
+                    return verified.addAndGet(bytes.length);
+                  }))
+                  .recover(e -> {
+                    errors.add("cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage());
+                    return Future.succeededFuture();
+                  })))
+          .map(v -> new CheckReport(pointCount[0], packSizes.size(), entries.size(), verified.get(), List.copyOf(errors),
+              List.copyOf(warnings)));
+    });
+  }
+
+  private static void checkPoint(Repository repo, Manifest m, List<String> errors) {
+    for (DiskBlocks d : m.disks()) {
+      int missing = 0;
+      String first = null;
+      for (int i = 0; i < d.entryCount(); i++) {
+        byte[] id = d.chunkIdAt(i);
+        if (!repo.index().contains(id, 0)) {
+          missing++;
+          if (first == null) {
+            first = HexFormat.of().formatHex(id, 0, 8);
+          }
+        }
+      }
+      if (missing > 0) {
+        errors.add("recovery point " + m.id() + " disk " + d.name() + ": " + missing + " chunks are in no index segment (first "
+            + first + "...)");
+      }
+    }
+  }
+
+  private static void verifyPack(Repository repo, String packId, byte[] bytes, List<IndexEntry> indexed, List<String> errors) {
+    String key = ObjectKeys.pack(packId);
+    List<IndexEntry> header;
+    try {
+      int trailerAt = bytes.length - PackCodec.TRAILER_BYTES;
+      if (trailerAt < 0) {
+        throw new CorruptObjectException("pack " + packId + " is shorter than its trailer");
+      }
+      int len = PackCodec.headerLength(packId, Arrays.copyOfRange(bytes, trailerAt, bytes.length));
+      if (len > trailerAt) {
+        throw new CorruptObjectException("pack " + packId + " header length " + len + " exceeds the pack");
+      }
+      header = PackCodec.readHeader(repo.keys(), packId, Arrays.copyOfRange(bytes, trailerAt - len, trailerAt));
+    } catch (CorruptObjectException e) {
+      errors.add("pack " + key + ": " + e.getMessage());
+      header = List.of();
+    }
+    Map<ByteBuffer, IndexEntry> inHeader = new HashMap<>();
+    for (IndexEntry e : header) {
+      inHeader.put(ByteBuffer.wrap(e.chunkId()), e);
+    }
+    for (IndexEntry e : indexed) {
+      IndexEntry h = inHeader.get(ByteBuffer.wrap(e.chunkId()));
+      if (!header.isEmpty() && (h == null || h.offset() != e.offset() || h.length() != e.length())) {
+        errors.add("pack " + key + ": its header disagrees with the index about the chunk at offset " + e.offset());
+      }
+      if ((long) e.offset() + e.length() > bytes.length) {
+        continue; // already reported as truncated
+      }
+      try {
+        ChunkBlob.open(repo.keys(), e, bytes, e.offset());
+      } catch (TamperedDataException ex) {
+        errors.add("pack " + key + ": chunk at offset " + e.offset() + " is damaged (" + ex.getMessage() + ")");
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.vaultgate.vault.repo;
+
+import dev.vaultgate.vault.crypto.KeyWrapper;
+import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.crypto.WrongMasterKeyException;
+import dev.vaultgate.vault.format.CorruptObjectException;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+
+/**
+ * The {@code config} object, the only one not sealed: format version and settings in the clear, the vault's
+ * key material wrapped by each master key, and a MAC of the settings under the vault key so that nobody
+ * without the key can change them.
+ */
+public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings settings) {
+  static final String FORMAT = "vaultgate";
+  static final int VERSION = 1;
+
+  /** The config object's bytes for a new vault whose key material {@code material} is wrapped by {@code wrapper}. */
+  byte[] encode(VaultKeys keys, byte[] material, KeyWrapper wrapper) {
+    String settingsJson = new JsonObject()
+        .put("vaultId", vaultId)
+        .put("createdAt", createdAtMillis)
+        .put("blockSize", settings.blockSize())
+        .put("packSize", settings.packTargetBytes())
+        .put("chunkId", "hmac-sha256")
+        .put("compression", "zstd")
+        .put("cipher", "aes-256-gcm")
+        .encode();
+    JsonObject key = new JsonObject()
+        .put("scheme", wrapper.scheme())
+        .put("keyId", wrapper.keyId())
+        .put("wrapped", Base64.getEncoder().encodeToString(wrapper.wrap(material)));
+    return new JsonObject()
+        .put("format", FORMAT)
+        .put("version", VERSION)
+        .put("settings", settingsJson)
+        .put("keys", new JsonArray().add(key))
+        .put("settingsMac", Base64.getEncoder().encodeToString(keys.mac(settingsJson.getBytes(StandardCharsets.UTF_8))))
+        .encodePrettily()
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** What {@link #decode} finds: the config and the vault's keys. */
+  record Opened(VaultConfig config, VaultKeys keys) {
+  }
+
+  /**
+   * Parses the config object and unwraps the vault key with {@code wrapper}.
+   *
+   * @throws CorruptObjectException when the object is not a Vaultgate config or its settings were changed
+   * @throws WrongMasterKeyException when no wrapped key opens with {@code wrapper}
+   */
+  static Opened decode(byte[] bytes, KeyWrapper wrapper, String vaultName) {
+    JsonObject json;
+    try {
+      json = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+    } catch (DecodeException | ClassCastException e) {
+      throw new CorruptObjectException("config of " + vaultName + " is not a Vaultgate vault config (not JSON)");
+    }
+    if (!FORMAT.equals(json.getValue("format"))) {
+      throw new CorruptObjectException("config of " + vaultName + " is not a Vaultgate vault config");
+    }
+    if (!Integer.valueOf(VERSION).equals(json.getValue("version"))) {
+      throw new CorruptObjectException("vault " + vaultName + " has format version " + json.getValue("version")
+          + "; this Vaultgate reads version " + VERSION);
+    }
+    try {
+      String settingsJson = json.getString("settings");
+      byte[] material = null;
+      JsonArray keyList = json.getJsonArray("keys");
+      for (int i = 0; i < keyList.size() && material == null; i++) {
+        JsonObject k = keyList.getJsonObject(i);
+        if (wrapper.scheme().equals(k.getString("scheme"))) {
+          try {
+            material = wrapper.unwrap(Base64.getDecoder().decode(k.getString("wrapped")));
+          } catch (WrongMasterKeyException e) {
+            if (i == keyList.size() - 1) {
+              throw new WrongMasterKeyException("wrong master key for vault " + vaultName + ": " + e.getMessage()
+                  + " (the vault's key is wrapped by key id " + k.getString("keyId") + ")");
+            }
+          }
+        }
+      }
+      if (material == null) {
+        throw new WrongMasterKeyException("wrong master key for vault " + vaultName + ": no key of scheme "
+            + wrapper.scheme() + " wraps it");
+      }
+      VaultKeys keys = VaultKeys.fromMaterial(material);
+      byte[] mac = Base64.getDecoder().decode(json.getString("settingsMac"));
+      if (!MessageDigest.isEqual(mac, keys.mac(settingsJson.getBytes(StandardCharsets.UTF_8)))) {
+        throw new CorruptObjectException("config of " + vaultName + " was changed: its settings fail their MAC");
+      }
+      JsonObject s = new JsonObject(settingsJson);
+      VaultSettings settings = new VaultSettings(s.getInteger("blockSize"), s.getInteger("packSize"));
+      return new Opened(new VaultConfig(s.getString("vaultId"), s.getLong("createdAt"), settings), keys);
+    } catch (NullPointerException | ClassCastException | IllegalArgumentException | DecodeException e) {
+      throw new CorruptObjectException("config of " + vaultName + " is malformed (" + e.getMessage() + ")");
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package dev.vaultgate.vault.repo;
+
+/**
+ * The settings fixed when a vault is created.
+ *
+ * @param blockSize bytes per block; 64 KiB by default (see bench/RESULTS.md: the dedup and incremental
+ *                  cost of larger blocks outweighs their lower per-block overhead)
+ * @param packTargetBytes a pack is sealed once it holds this many bytes (16–64 MiB)
+ */
+public record VaultSettings(int blockSize, int packTargetBytes) {
+  public static final int DEFAULT_BLOCK_SIZE = 64 * 1024;
+  public static final int DEFAULT_PACK_BYTES = 16 * 1024 * 1024;
+
+  public VaultSettings {
+    if (blockSize < 4096 || blockSize > 4 << 20 || Integer.bitCount(blockSize) != 1) {
+      throw new IllegalArgumentException("block size must be a power of two from 4 KiB to 4 MiB, got " + blockSize);
+    }
+    if (packTargetBytes < 1 << 20 || packTargetBytes > 256 << 20) {
+      throw new IllegalArgumentException("pack size must be from 1 MiB to 256 MiB, got " + packTargetBytes);
+    }
+  }
+
+  public static VaultSettings defaults() {
+    return new VaultSettings(DEFAULT_BLOCK_SIZE, DEFAULT_PACK_BYTES);
+  }
+}

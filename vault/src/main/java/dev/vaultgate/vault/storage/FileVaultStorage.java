@@ -1,0 +1,320 @@
+package dev.vaultgate.vault.storage;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * A vault in a local (or mounted) directory. Keys with '/' are subdirectories.
+ *
+ * <p>File I/O blocks, so it runs on the shared worker executor {@value #EXECUTOR}; the futures complete
+ * on the caller's context. A put writes a temp file beside the target, fsyncs it, renames it over the
+ * target and fsyncs the directory, so a crash leaves either the old object or the new one.
+ */
+public final class FileVaultStorage implements VaultStorage {
+  /** The shared worker pool for blocking vault file I/O. */
+  public static final String EXECUTOR = "vault-io";
+
+  /** Temp files end so; list skips them and keys may not end so. */
+  private static final String TEMP_SUFFIX = ".vgtmp";
+
+  private final Path root;
+  private final String where;
+  private final WorkerExecutor io;
+
+  public FileVaultStorage(Vertx vertx, Path root) {
+    this.root = root.toAbsolutePath().normalize();
+    this.where = "file://" + this.root;
+    this.io = vertx.createSharedWorkerExecutor(EXECUTOR);
+  }
+
+  @Override
+  public Future<Void> put(String key, byte[] data) {
+    return run(StorageOp.WRITE, key, () -> {
+      Path target = resolve(key);
+      createParents(target.getParent());
+      writeAtomically(target, data);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<byte[]> get(String key) {
+    return run(StorageOp.READ, key, () -> {
+      Path file = resolve(key);
+      requireFile(key, file);
+      return Files.readAllBytes(file);
+    });
+  }
+
+  @Override
+  public Future<byte[]> getRange(String key, long offset, int length) {
+    if (offset < 0 || length < 0) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "bad range of " + key + ": offset " + offset + ", length " + length));
+    }
+    return run(StorageOp.READ, key, () -> {
+      Path file = resolve(key);
+      requireFile(key, file);
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        long size = channel.size();
+        if (offset > size - length) {
+          throw rangePastEnd(key, offset, length, size);
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+          // Objects are immutable once renamed into place, so a short read means the file changed under us.
+          if (channel.read(buffer, offset + buffer.position()) < 0) {
+            throw new VaultStorageException(StorageOp.READ.message(key, where,
+                "file ended at " + (offset + buffer.position()) + " while reading " + length + " bytes from " + offset), true);
+          }
+        }
+        return buffer.array();
+      }
+    });
+  }
+
+  @Override
+  public Future<ObjectInfo> stat(String key) {
+    return run(StorageOp.STAT, key, () -> {
+      Path file = resolve(key);
+      BasicFileAttributes attributes = attributesOf(key, file);
+      return new ObjectInfo(key, attributes.size());
+    });
+  }
+
+  @Override
+  public Future<List<ObjectInfo>> list(String prefix) {
+    try {
+      ObjectKeyRules.checkPrefix(prefix);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return run(StorageOp.LIST, StorageOp.listTarget(prefix), () -> {
+      requireRoot();
+      // Walk only the deepest directory the prefix names whole: "packs/3f" walks packs/.
+      int slash = prefix.lastIndexOf('/');
+      Path start = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+      List<ObjectInfo> found = new ArrayList<>();
+      if (!Files.isDirectory(start)) {
+        return found;
+      }
+      try (Stream<Path> walk = Files.walk(start)) {
+        walk.forEach(path -> {
+          String name = path.getFileName().toString();
+          if (name.endsWith(TEMP_SUFFIX)) {
+            return;
+          }
+          String key = keyOf(path);
+          if (!key.startsWith(prefix)) {
+            return;
+          }
+          try {
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            if (attributes.isRegularFile()) {
+              found.add(new ObjectInfo(key, attributes.size()));
+            }
+          } catch (NoSuchFileException deletedMeanwhile) {
+            // A concurrent delete: the object is gone, so it is rightly not listed.
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+      return found;
+    });
+  }
+
+  @Override
+  public Future<Void> delete(String key) {
+    return run(StorageOp.DELETE, key, () -> {
+      requireRoot();
+      Path file = resolve(key);
+      if (Files.isDirectory(file)) {
+        return null; // a directory is not an object: there is nothing to delete under this key
+      }
+      if (Files.deleteIfExists(file)) {
+        fsyncDirectory(file.getParent());
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public String describe() {
+    return where;
+  }
+
+  /** The directory this vault lives in. */
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public void close() {
+    io.close();
+  }
+
+  @Override
+  public String toString() {
+    return "FileVaultStorage[" + where + "]";
+  }
+
+  /** Checks the key, then runs the blocking work on the I/O pool and turns its failures into storage errors. */
+  private <T> Future<T> run(StorageOp op, String what, Callable<T> work) {
+    if (op != StorageOp.LIST) {
+      try {
+        checkKey(what);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return io.executeBlocking(() -> {
+      try {
+        return work.call();
+      } catch (VaultStorageException | IllegalArgumentException e) {
+        throw e;
+      } catch (MissingRootException e) {
+        throw new StorageUnavailableException(op.message(what, where, e.getMessage()), null);
+      } catch (AccessDeniedException e) {
+        throw new StorageUnavailableException(op.message(what, where, "permission denied on " + e.getFile()), e);
+      } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+        // "a" and "a/b" cannot both be objects in a directory tree; trying again will not change that.
+        throw new VaultStorageException(op.message(what, where, "another object's file or directory is in the way: "
+            + e.getFile()), false, e);
+      } catch (IOException e) {
+        // Disk and network-filesystem hiccups may pass; RetryingVaultStorage decides how often to try.
+        throw new VaultStorageException(op.message(what, where, describeIo(e)), true, e);
+      }
+    }, false);
+  }
+
+  private static void checkKey(String key) {
+    ObjectKeyRules.checkKey(key);
+    if (key.endsWith(TEMP_SUFFIX)) {
+      throw new IllegalArgumentException("bad object key '" + key + "': names ending in " + TEMP_SUFFIX
+          + " are reserved for temp files of " + FileVaultStorage.class.getSimpleName());
+    }
+  }
+
+  private Path resolve(String key) {
+    return root.resolve(key);
+  }
+
+  private String keyOf(Path path) {
+    return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
+  }
+
+  private void requireRoot() {
+    if (!Files.isDirectory(root)) {
+      throw new MissingRootException("vault directory " + root + " does not exist");
+    }
+  }
+
+  /** Thrown inside a blocking task; {@link #run} turns it into a {@link StorageUnavailableException} naming the operation. */
+  private static final class MissingRootException extends RuntimeException {
+    MissingRootException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Missing file: the object is missing, unless the whole vault directory is. */
+  private void requireFile(String key, Path file) throws IOException {
+    attributesOf(key, file);
+  }
+
+  private BasicFileAttributes attributesOf(String key, Path file) throws IOException {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attributes.isRegularFile()) {
+        throw new ObjectNotFoundException(key, where);
+      }
+      return attributes;
+    } catch (NoSuchFileException e) {
+      requireRoot();
+      throw new ObjectNotFoundException(key, where);
+    }
+  }
+
+  /** Creates the missing directories between the root and {@code dir}, each made durable in its parent. */
+  private void createParents(Path dir) throws IOException {
+    requireRoot();
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    createParents(dir.getParent());
+    try {
+      Files.createDirectory(dir);
+      fsyncDirectory(dir.getParent());
+    } catch (FileAlreadyExistsException raced) {
+      if (!Files.isDirectory(dir)) {
+        throw raced;
+      }
+    }
+  }
+
+  private static void writeAtomically(Path target, byte[] data) throws IOException {
+    Path dir = target.getParent();
+    Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", TEMP_SUFFIX);
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(data);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("the file system of " + dir + " cannot rename atomically", e);
+      }
+      fsyncDirectory(dir);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Makes a rename or create in {@code dir} durable (POSIX: fsync the directory). */
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException e) {
+      // Some file systems refuse to open a directory; the rename itself already happened.
+      if (!Files.isDirectory(dir)) {
+        throw e;
+      }
+    }
+  }
+
+  private VaultStorageException rangePastEnd(String key, long offset, int length, long size) {
+    return new VaultStorageException(StorageOp.READ.message(key, where,
+        StorageOp.rangePastEnd(offset, length, size)), false);
+  }
+
+  private static String describeIo(IOException e) {
+    String message = e.getMessage();
+    return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+  }
+}

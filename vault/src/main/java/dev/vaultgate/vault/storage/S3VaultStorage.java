@@ -1,0 +1,356 @@
+package dev.vaultgate.vault.storage;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * A vault under a prefix of an S3 bucket (AWS, Ceph RGW, MinIO, s3proxy...), through the async SDK on Netty.
+ *
+ * <p>The SDK does not retry: {@link RetryingVaultStorage} owns retry, and every failure here says whether a
+ * retry can help. The storage owns the client and closes it.
+ */
+public final class S3VaultStorage implements VaultStorage {
+  /** Connections per client: uploads are capped above us, this only bounds a burst of small reads. */
+  private static final int MAX_CONNECTIONS = 64;
+
+  private static final Set<String> CREDENTIAL_CODES = Set.of(
+      "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
+      "TokenRefreshRequired", "AuthorizationHeaderMalformed", "InvalidSecurity");
+
+  private static final Set<String> RETRYABLE_CODES = Set.of(
+      "SlowDown", "Throttling", "ThrottlingException", "RequestThrottled", "TooManyRequestsException",
+      "RequestLimitExceeded", "ServiceUnavailable", "InternalError", "RequestTimeout", "RequestTimeoutException",
+      "PriorRequestNotComplete", "IncompleteBody", "BadDigest");
+
+  private final Vertx vertx;
+  private final S3AsyncClient client;
+  private final String bucket;
+  private final String keyPrefix;
+  private final String where;
+  private final String endpoint;
+
+  /**
+   * @param client a client made by {@link #newClient} (or configured alike: no SDK retries); closed by {@link #close()}
+   * @param prefix the vault's folder in the bucket, without slashes at either end; empty for the whole bucket
+   */
+  public S3VaultStorage(Vertx vertx, S3AsyncClient client, String bucket, String prefix) {
+    this.vertx = vertx;
+    this.client = client;
+    this.bucket = bucket;
+    String trimmed = trimSlashes(prefix == null ? "" : prefix);
+    if (!trimmed.isEmpty()) {
+      ObjectKeyRules.checkKey(trimmed);
+    }
+    this.keyPrefix = trimmed.isEmpty() ? "" : trimmed + "/";
+    this.where = "s3://" + bucket + (trimmed.isEmpty() ? "" : "/" + trimmed);
+    this.endpoint = client.serviceClientConfiguration().endpointOverride()
+        .map(URI::toString)
+        .orElseGet(() -> "https://s3." + client.serviceClientConfiguration().region() + ".amazonaws.com");
+  }
+
+  /**
+   * An S3 client the way vaults need it: path-style addressing (RGW, MinIO and s3proxy have no virtual hosts),
+   * checksums only where S3 requires them (RGW rejects the newer defaults), and no SDK retries.
+   *
+   * @param endpoint null for AWS itself
+   */
+  public static S3AsyncClient newClient(URI endpoint, Region region, AwsCredentialsProvider credentials) {
+    S3AsyncClientBuilder builder = S3AsyncClient.builder()
+        .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(MAX_CONNECTIONS))
+        .region(region)
+        .credentialsProvider(credentials)
+        .forcePathStyle(true)
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
+    if (endpoint != null) {
+      builder.endpointOverride(endpoint);
+    }
+    return builder.build();
+  }
+
+  @Override
+  public Future<Void> put(String key, byte[] data) {
+    return call(StorageOp.WRITE, key, () -> client.putObject(
+        b -> b.bucket(bucket).key(keyPrefix + key).contentLength((long) data.length),
+        AsyncRequestBody.fromBytesUnsafe(data)))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<byte[]> get(String key) {
+    return call(StorageOp.READ, key, () -> client.getObject(
+        b -> b.bucket(bucket).key(keyPrefix + key),
+        AsyncResponseTransformer.<GetObjectResponse>toBytes()))
+        .map(ResponseBytes::asByteArrayUnsafe);
+  }
+
+  @Override
+  public Future<byte[]> getRange(String key, long offset, int length) {
+    if (offset < 0 || length < 0) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "bad range of " + key + ": offset " + offset + ", length " + length));
+    }
+    if (length == 0) {
+      // "bytes=a-(a-1)" is no valid range, and S3 answers an invalid range with the whole object.
+      return stat(key).map(info -> {
+        if (offset > info.size()) {
+          throw pastEnd(key, offset, length, info.size());
+        }
+        return new byte[0];
+      });
+    }
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    return call(StorageOp.READ, key, () -> client.getObject(
+        b -> b.bucket(bucket).key(keyPrefix + key).range(range),
+        AsyncResponseTransformer.<GetObjectResponse>toBytes()))
+        .map(response -> {
+          byte[] bytes = response.asByteArrayUnsafe();
+          if (bytes.length == length) {
+            return bytes;
+          }
+          long size = totalSize(response.response().contentRange());
+          if (size >= 0 && offset + length > size) {
+            throw pastEnd(key, offset, length, size);
+          }
+          // The server cut the body short: a broken connection or proxy, worth another try.
+          throw new VaultStorageException(StorageOp.READ.message(key, where,
+              "asked for " + length + " bytes at " + offset + " (" + range + "), got " + bytes.length), true);
+        });
+  }
+
+  @Override
+  public Future<ObjectInfo> stat(String key) {
+    return call(StorageOp.STAT, key, () -> client.headObject(b -> b.bucket(bucket).key(keyPrefix + key)))
+        .map(response -> new ObjectInfo(key, response.contentLength()))
+        .recover(error -> error instanceof ObjectNotFoundException
+            ? requireBucket(StorageOp.STAT, key).compose(v -> Future.failedFuture(error))
+            : Future.failedFuture(error));
+  }
+
+  @Override
+  public Future<List<ObjectInfo>> list(String prefix) {
+    try {
+      ObjectKeyRules.checkPrefix(prefix);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return listFrom(prefix, null, new ArrayList<>());
+  }
+
+  @Override
+  public Future<Void> delete(String key) {
+    return call(StorageOp.DELETE, key, () -> client.deleteObject(b -> b.bucket(bucket).key(keyPrefix + key)))
+        .mapEmpty();
+  }
+
+  @Override
+  public String describe() {
+    return where;
+  }
+
+  /** The S3 endpoint, for messages: {@code http://127.0.0.1:9000} or {@code https://s3.eu-west-1.amazonaws.com}. */
+  public String endpoint() {
+    return endpoint;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  @Override
+  public String toString() {
+    return "S3VaultStorage[" + where + " at " + endpoint + "]";
+  }
+
+  /** One page after another, each answered on the caller's context; S3 pages hold at most 1000 keys. */
+  private Future<List<ObjectInfo>> listFrom(String prefix, String token, List<ObjectInfo> found) {
+    String target = StorageOp.listTarget(prefix);
+    return call(StorageOp.LIST, target, () -> client.listObjectsV2(
+        b -> b.bucket(bucket).prefix(keyPrefix + prefix).continuationToken(token)))
+        .compose((ListObjectsV2Response page) -> {
+          for (S3Object object : page.contents()) {
+            found.add(new ObjectInfo(object.key().substring(keyPrefix.length()), object.size()));
+          }
+          if (!Boolean.TRUE.equals(page.isTruncated())) {
+            return Future.succeededFuture(found);
+          }
+          if (page.nextContinuationToken() == null) {
+            return Future.failedFuture(new VaultStorageException(StorageOp.LIST.message(target, where,
+                endpoint + " said the listing goes on but gave no continuation token"), false));
+          }
+          return listFrom(prefix, page.nextContinuationToken(), found);
+        });
+  }
+
+  /** A HEAD answers 404 without a body for a missing bucket too: ask the bucket to tell the two apart. */
+  private Future<Void> requireBucket(StorageOp op, String key) {
+    return Future.fromCompletionStage(client.headBucket(b -> b.bucket(bucket)), vertx.getOrCreateContext())
+        .<Void>mapEmpty()
+        .recover(error -> {
+          Throwable cause = unwrap(error);
+          if (cause instanceof AwsServiceException s && s.statusCode() == 404) {
+            return Future.failedFuture(bucketMissing(op, key, s));
+          }
+          return Future.failedFuture(failure(op, key, cause));
+        });
+  }
+
+  /** Validates the key, sends the request and brings the answer back on the caller's context. */
+  private <T> Future<T> call(StorageOp op, String what, Supplier<CompletableFuture<T>> request) {
+    if (op != StorageOp.LIST) {
+      try {
+        ObjectKeyRules.checkKey(what);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
+    }
+    Context context = vertx.getOrCreateContext();
+    CompletableFuture<T> response;
+    try {
+      response = request.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(failure(op, what, e));
+    }
+    return Future.fromCompletionStage(response, context)
+        .recover(error -> Future.failedFuture(failure(op, what, error)));
+  }
+
+  /** Sorts an SDK failure into not-found, unavailable (operator must act), retryable or not. */
+  private Throwable failure(StorageOp op, String what, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof VaultStorageException || cause instanceof IllegalArgumentException) {
+      return cause;
+    }
+    if (cause instanceof AwsServiceException s) {
+      AwsErrorDetails details = s.awsErrorDetails();
+      String code = details == null ? null : details.errorCode();
+      int status = s.statusCode();
+      if ("NoSuchBucket".equals(code)) {
+        return bucketMissing(op, what, s);
+      }
+      if ("NoSuchKey".equals(code) || (status == 404 && op != StorageOp.LIST)) {
+        return new ObjectNotFoundException(what, where);
+      }
+      if (status == 401 || status == 403 || CREDENTIAL_CODES.contains(code)) {
+        return new StorageUnavailableException(op.message(what, where,
+            "credentials refused by " + endpoint + " for bucket " + bucket + ": " + detail(s)), s);
+      }
+      if (status == 416 || "InvalidRange".equals(code)) {
+        return new VaultStorageException(op.message(what, where, "the range lies past the end of the object"), false, s);
+      }
+      boolean retryable = status >= 500 || status == 429 || status == 408 || RETRYABLE_CODES.contains(code);
+      return new VaultStorageException(op.message(what, where, detail(s)), retryable, s);
+    }
+    if (cause instanceof SdkClientException c && c.getMessage() != null
+        && c.getMessage().startsWith("Unable to load credentials")) {
+      return new StorageUnavailableException(op.message(what, where,
+          "no credentials for " + endpoint + " (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile): "
+              + c.getMessage()), c);
+    }
+    boolean transport = cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException
+        || causedBy(cause, IOException.class) || causedBy(cause, TimeoutException.class);
+    String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return new VaultStorageException(op.message(what, where, detail + (transport ? " (" + endpoint + ")" : "")),
+        transport, cause);
+  }
+
+  private StorageUnavailableException bucketMissing(StorageOp op, String what, Throwable cause) {
+    return new StorageUnavailableException(op.message(what, where,
+        "bucket " + bucket + " does not exist at " + endpoint), cause);
+  }
+
+  private VaultStorageException pastEnd(String key, long offset, int length, long size) {
+    return new VaultStorageException(StorageOp.READ.message(key, where,
+        StorageOp.rangePastEnd(offset, length, size)), false);
+  }
+
+  private static String detail(AwsServiceException s) {
+    AwsErrorDetails details = s.awsErrorDetails();
+    String code = details == null ? null : details.errorCode();
+    String message = details == null ? null : details.errorMessage();
+    StringBuilder text = new StringBuilder();
+    if (code != null) {
+      text.append(code);
+    }
+    if (message != null && !message.isBlank()) {
+      text.append(text.length() > 0 ? ": " : "").append(message);
+    }
+    text.append(text.length() > 0 ? " " : "").append("(HTTP ").append(s.statusCode()).append(')');
+    return text.toString();
+  }
+
+  /** The total in "bytes 0-9/10", or -1. */
+  private static long totalSize(String contentRange) {
+    if (contentRange == null) {
+      return -1;
+    }
+    int slash = contentRange.lastIndexOf('/');
+    try {
+      return slash < 0 ? -1 : Long.parseLong(contentRange.substring(slash + 1).trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private static boolean causedBy(Throwable error, Class<? extends Throwable> type) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String trimSlashes(String prefix) {
+    int start = 0;
+    int end = prefix.length();
+    while (start < end && prefix.charAt(start) == '/') {
+      start++;
+    }
+    while (end > start && prefix.charAt(end - 1) == '/') {
+      end--;
+    }
+    return prefix.substring(start, end);
+  }
+}
