@@ -131,7 +131,10 @@ public final class BackupJob {
   private int unitsInFlight;
   private int uploadsInFlight;
   private final ArrayDeque<SealedPack> packsWaiting = new ArrayDeque<>();
-  private boolean flushed;
+  /** The last, partial pack: sealed only after every unit is done, and the manifest only after it is stored. */
+  private enum Flush { NOT_STARTED, RUNNING, DONE }
+
+  private Flush flush = Flush.NOT_STARTED;
   private boolean finishing;
   private long bytesScanned;
   private long bytesToScan;
@@ -242,9 +245,10 @@ public final class BackupJob {
         pump();
       });
     }
-    if (nextUnit == units.size() && unitsInFlight == 0 && !flushed) {
-      flushed = true;
+    if (nextUnit == units.size() && unitsInFlight == 0 && flush == Flush.NOT_STARTED) {
+      flush = Flush.RUNNING;
       repo.onCpu(assembler::flush).onComplete(ar -> {
+        flush = Flush.DONE;
         if (ar.failed()) {
           fail(ar.cause());
           return;
@@ -256,7 +260,7 @@ public final class BackupJob {
         pump();
       });
     }
-    if (flushed && uploadsInFlight == 0 && packsWaiting.isEmpty() && !finishing && unitsInFlight == 0) {
+    if (flush == Flush.DONE && uploadsInFlight == 0 && packsWaiting.isEmpty() && !finishing) {
       finishing = true;
       finish();
     }

@@ -150,6 +150,10 @@ public final class RestoreJob {
   }
 
   private static long writeChunks(Repository repo, Target out, DiskBlocks disk, Fetch f, byte[] bytes) throws IOException {
+    if (bytes.length != f.length()) {
+      throw new VaultException("cannot restore from " + repo.name() + ": read " + bytes.length + " of " + f.length()
+          + " bytes at offset " + f.start() + " of pack " + ObjectKeys.pack(f.packId()) + " (truncated pack?)");
+    }
     long written = 0;
     for (ChunkJob c : f.chunks()) {
       int off = (int) (c.entry().offset() - f.start());

@@ -38,6 +38,7 @@ final class VaultCommands {
     @Override
     public Integer call() {
       VaultSettings settings = new VaultSettings(blockSize, packSize);
+      vault.location();
       LocalKeyWrapper key = LocalKeyWrapper.loadOrCreate(vault.masterKeyPath());
       String id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, settings).map(repo -> {
         repo.close();

@@ -2,6 +2,7 @@ package dev.vaultgate.vault.cli;
 
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
 import io.vertx.core.Future;
@@ -43,11 +44,17 @@ final class VaultOptions {
     return LocalKeyWrapper.load(file);
   }
 
+  /** The parsed --vault URL; a bad one fails here, before anything else is touched. */
+  VaultLocation location() {
+    return VaultLocation.parse(vault);
+  }
+
   /** Opens Vert.x and the storage, runs {@code work}, and closes both whatever happens. */
   <T> T withStorage(Function<VaultStorageContext, Future<T>> work) {
+    VaultLocation location = location();
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000).setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
     try {
-      VaultStorage storage = VaultStorages.open(vertx, vault);
+      VaultStorage storage = VaultStorages.open(vertx, location);
       try {
         return Await.on(vertx, () -> work.apply(new VaultStorageContext(vertx, storage)));
       } finally {
@@ -60,6 +67,7 @@ final class VaultOptions {
 
   /** Opens the vault with the master key, runs {@code work}, and closes everything. */
   <T> T withRepository(Function<Repository, Future<T>> work) {
+    location();
     LocalKeyWrapper key = loadKey();
     return withStorage(ctx -> Repository.open(ctx.vertx(), ctx.storage(), key)
         .compose(repo -> work.apply(repo).eventually(() -> {

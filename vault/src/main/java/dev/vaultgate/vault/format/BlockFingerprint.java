@@ -8,10 +8,13 @@ import java.nio.ByteOrder;
  * A fast keyed 128-bit fingerprint of a block, used only to see that the block at an offset is unchanged
  * since the previous recovery point, so that it is neither hashed with HMAC nor compressed, sealed or uploaded.
  *
- * <p>It is not the chunk's name (that is the HMAC-SHA256 chunk id) and not a security primitive: it is a
- * multiply-mix hash (wyhash's "mum" step, two independent lanes) seeded with a secret derived from the vault
- * key, so ordinary data collides with probability about 2^-128 and an outsider cannot aim for a collision
- * without the seed. It runs at memory speed, several times faster than SHA-256.
+ * <p>It is not the chunk's name (that is the HMAC-SHA256 chunk id) and not a security primitive. Each
+ * 16 bytes are folded by a 64x64->128-bit multiply ("mum") of the data XOR secret seed words derived from the
+ * vault key, and that term is mixed into the lane by {@code lane = (lane ^ term) * oddConstant}: a bijection of
+ * the lane, so no data word can make it forget what came before (a plain {@code mum} chain collapses to zero
+ * when a word equals the constant it is XORed with). Ordinary data collides with probability about 2^-128,
+ * an outsider cannot aim for a collision without the seed, and it runs at memory speed, several times faster
+ * than SHA-256.
  */
 public final class BlockFingerprint {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -38,28 +41,27 @@ public final class BlockFingerprint {
 
   /** Writes the 16-byte fingerprint of {@code data[off, off+len)} into {@code out[outOff, outOff+16)}. */
   public void fingerprint(byte[] data, int off, int len, byte[] out, int outOff) {
-    long a = s0;
-    long b = s1;
+    long a = s0 ^ P0;
+    long b = s1 ^ P1;
     int i = off;
     int end = off + len;
     // Two lanes of 16 bytes each per step keep two multiply chains in flight.
     for (; i + 32 <= end; i += 32) {
-      a = mum((long) LONGS.get(data, i) ^ P0, (long) LONGS.get(data, i + 8) ^ a);
-      b = mum((long) LONGS.get(data, i + 16) ^ P1, (long) LONGS.get(data, i + 24) ^ b);
+      a = (a ^ mum((long) LONGS.get(data, i) ^ s0, (long) LONGS.get(data, i + 8) ^ s1)) * P2;
+      b = (b ^ mum((long) LONGS.get(data, i + 16) ^ s2, (long) LONGS.get(data, i + 24) ^ s3)) * P3;
     }
-    long tail = s2;
     for (; i + 8 <= end; i += 8) {
-      tail = mum((long) LONGS.get(data, i) ^ P2, tail ^ P3);
+      a = (a ^ mum((long) LONGS.get(data, i) ^ s2, b ^ s3)) * P2;
     }
     long last = 0;
     for (int shift = 0; i < end; i++, shift += 8) {
       last |= (data[i] & 0xffL) << shift;
     }
-    tail = mum(last ^ P0, tail ^ len);
-    long h0 = mum(a ^ P1 ^ tail, b ^ s3);
-    long h1 = mum(b ^ P2 ^ h0, a ^ tail ^ s3);
-    LONGS.set(out, outOff, mum(h0 ^ P3, h1 ^ s2));
-    LONGS.set(out, outOff + 8, mum(h1 ^ P0, h0 ^ s1));
+    b = (b ^ mum(last ^ s0, len ^ s1)) * P3;
+    long h0 = mum(a ^ P0, b ^ s2);
+    long h1 = mum(b ^ P1, a ^ s3);
+    LONGS.set(out, outOff, h0 ^ Long.rotateLeft(h1, 32) ^ a);
+    LONGS.set(out, outOff + 8, h1 ^ Long.rotateLeft(h0, 32) ^ b);
   }
 
   public byte[] fingerprint(byte[] data, int off, int len) {

@@ -143,6 +143,11 @@ public final class Repository implements AutoCloseable {
         .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes));
   }
 
+  /** Deletes a recovery point's manifest; its data stays until gc finds nothing else uses it. */
+  public Future<Void> deletePoint(String id) {
+    return loadPoint(id).compose(m -> storage.delete(ObjectKeys.point(id)));
+  }
+
   /** Ids of every recovery point, oldest first. */
   public Future<List<String>> listPoints() {
     return storage.list(ObjectKeys.POINTS).map(objects -> {

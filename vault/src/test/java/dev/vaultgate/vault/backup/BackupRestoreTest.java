@@ -1,0 +1,213 @@
+package dev.vaultgate.vault.backup;
+
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.maintenance.CheckReport;
+import dev.vaultgate.vault.maintenance.VaultChecker;
+import dev.vaultgate.vault.repo.Repository;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Backup then restore is byte-identical, on a directory vault and on a real S3 server alike. */
+class BackupRestoreTest {
+  private static final int BLOCK = EngineFixture.BLOCK;
+
+  @TempDir
+  Path tmp;
+  private EngineFixture vault;
+
+  @AfterEach
+  void close() {
+    if (vault != null) {
+      vault.close();
+    }
+  }
+
+  private EngineFixture vault(String kind) throws IOException {
+    vault = EngineFixture.on(kind, tmp);
+    vault.init().close();
+    return vault;
+  }
+
+  private void assertRoundTrip(String kind, byte[] image) throws IOException {
+    EngineFixture v = vault(kind);
+    Path source = Files.write(tmp.resolve("disk.img"), image);
+    BackupResult b = v.backup(source);
+    assertEquals(image.length, b.bytesRead());
+    Path target = tmp.resolve("restored.img");
+    v.restore(b.recoveryPointId(), target);
+    assertArrayEquals(image, Files.readAllBytes(target));
+    assertTrue(Files.notExists(tmp.resolve("restored.img.vaultgate-partial")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void mixedImageOfOddSizeRestoresByteIdentical(String kind) throws IOException {
+    assertRoundTrip(kind, EngineFixture.mixedImage(7, 37 * BLOCK + 12345));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void randomImageLargerThanAPackRestoresByteIdentical(String kind) throws IOException {
+    byte[] image = new byte[20 * 1024 * 1024 + 3];
+    new Random(3).nextBytes(image);
+    assertRoundTrip(kind, image);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void emptyFileRestoresAsEmptyFile(String kind) throws IOException {
+    assertRoundTrip(kind, new byte[0]);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void allZeroFileStoresNothingButRestoresItsSize(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    byte[] zeros = new byte[9 * BLOCK + 100];
+    Path source = Files.write(tmp.resolve("zero.img"), zeros);
+    BackupResult b = v.backup(source);
+    assertEquals(0, b.bytesNew());
+    assertEquals(10, b.blocksSparse());
+    Path target = tmp.resolve("zero.out");
+    v.restore(b.recoveryPointId(), target);
+    assertArrayEquals(zeros, Files.readAllBytes(target));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void incrementalBackupUploadsOnlyChangedBlocks(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    byte[] image = new byte[64 * BLOCK];
+    Random r = new Random(11);
+    r.nextBytes(image);
+    Path source = Files.write(tmp.resolve("disk.img"), image);
+    BackupResult full = v.backup(source);
+    assertEquals(64, full.chunksNew());
+
+    int[] changed = {3, 17, 40};
+    for (int block : changed) {
+      byte[] fresh = new byte[BLOCK];
+      r.nextBytes(fresh);
+      System.arraycopy(fresh, 0, image, block * BLOCK, BLOCK);
+    }
+    Files.write(source, image);
+    Manifest previous = v.point(full.recoveryPointId());
+    BackupResult incr = v.backup(source, previous, null);
+
+    assertEquals(3, incr.blocksChanged());
+    assertEquals(3, incr.chunksNew());
+    assertTrue(incr.bytesNew() < 4 * BLOCK, "new bytes " + incr.bytesNew() + " for 3 changed blocks");
+    Path target = tmp.resolve("incr.img");
+    v.restore(incr.recoveryPointId(), target);
+    assertArrayEquals(image, Files.readAllBytes(target));
+    Path older = tmp.resolve("full.img");
+    v.restore(full.recoveryPointId(), older);
+    assertEquals(64L * BLOCK, Files.size(older));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file"})
+  void changedExtentsReadOnlyTheListedRanges(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    byte[] image = EngineFixture.mixedImage(5, 100 * BLOCK);
+    Path source = Files.write(tmp.resolve("disk.img"), image);
+    BackupResult full = v.backup(source);
+
+    Random r = new Random(2);
+    List<ChangedExtents.Extent> extents = new ArrayList<>();
+    for (int block : new int[] {0, 1, 50, 99}) {
+      byte[] fresh = new byte[BLOCK];
+      r.nextBytes(fresh);
+      System.arraycopy(fresh, 0, image, block * BLOCK, BLOCK);
+      extents.add(new ChangedExtents.Extent((long) block * BLOCK, BLOCK));
+    }
+    Files.write(source, image);
+    BackupResult incr = v.backup(source, v.point(full.recoveryPointId()), ChangedExtents.of(extents));
+
+    assertEquals(4L * BLOCK, incr.bytesRead());
+    assertEquals(4, incr.chunksNew());
+    Path target = tmp.resolve("out.img");
+    v.restore(incr.recoveryPointId(), target);
+    assertArrayEquals(image, Files.readAllBytes(target));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file"})
+  void changedExtentsCoverGrowthOfTheSource(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    byte[] image = EngineFixture.mixedImage(8, 10 * BLOCK + 77);
+    Path source = Files.write(tmp.resolve("disk.img"), image);
+    BackupResult full = v.backup(source);
+    byte[] grown = EngineFixture.mixedImage(8, 13 * BLOCK + 5);
+    System.arraycopy(image, 0, grown, 0, 10 * BLOCK);
+    Files.write(source, grown);
+    BackupResult incr = v.backup(source, v.point(full.recoveryPointId()), ChangedExtents.of(List.of()));
+    Path target = tmp.resolve("out.img");
+    v.restore(incr.recoveryPointId(), target);
+    assertArrayEquals(grown, Files.readAllBytes(target));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file"})
+  void duplicateBlocksAreStoredOnce(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    byte[] block = new byte[BLOCK];
+    new Random(4).nextBytes(block);
+    byte[] image = new byte[20 * BLOCK];
+    for (int i = 0; i < 20; i++) {
+      System.arraycopy(block, 0, image, i * BLOCK, BLOCK);
+    }
+    Path source = Files.write(tmp.resolve("dup.img"), image);
+    BackupResult b = v.backup(source);
+    assertEquals(1, b.chunksNew());
+    Path target = tmp.resolve("dup.out");
+    v.restore(b.recoveryPointId(), target);
+    assertArrayEquals(image, Files.readAllBytes(target));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void checkWithReadDataPassesOnAHealthyVault(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    Path source = Files.write(tmp.resolve("disk.img"), EngineFixture.mixedImage(9, 30 * BLOCK));
+    v.backup(source);
+    try (Repository repo = v.open()) {
+      CheckReport report = v.await(() -> VaultChecker.check(repo, true));
+      assertTrue(report.ok(), report.errors().toString());
+      assertEquals(1, report.points());
+      assertTrue(report.bytesVerified() > 0);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file"})
+  void sparseSourceFileRestoresWithHoles(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    Path source = tmp.resolve("sparse.img");
+    try (RandomAccessFile f = new RandomAccessFile(source.toFile(), "rw")) {
+      f.setLength(1L << 30);
+      f.seek(500L * BLOCK + 3);
+      f.write("data in the middle of nothing".getBytes());
+    }
+    BackupResult b = v.backup(source);
+    assertEquals(1, b.chunksNew());
+    Path target = tmp.resolve("sparse.out");
+    v.restore(b.recoveryPointId(), target);
+    assertEquals(1L << 30, Files.size(target));
+    assertEquals(-1L, Files.mismatch(source, target));
+  }
+}

@@ -1,0 +1,153 @@
+package dev.vaultgate.vault.backup;
+
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.FileVaultStorage;
+import dev.vaultgate.vault.storage.VaultStorage;
+import dev.vaultgate.vault.testing.TestVaults;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** A vault on real storage (a directory or the in-process S3 server), a master key, and blocking helpers for tests. */
+final class EngineFixture implements AutoCloseable {
+  static final int BLOCK = VaultSettings.DEFAULT_BLOCK_SIZE;
+
+  final Vertx vertx = Vertx.vertx();
+  final Path dir;
+  VaultStorage storage;
+  final LocalKeyWrapper key;
+
+  private EngineFixture(Path dir, Function<Vertx, VaultStorage> storage) {
+    this.dir = dir;
+    this.storage = storage.apply(vertx);
+    this.key = LocalKeyWrapper.create(dir.resolve("master.key"));
+  }
+
+  static EngineFixture onFiles(Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("vault"));
+    return new EngineFixture(dir, v -> new FileVaultStorage(v, dir.resolve("vault")));
+  }
+
+  static EngineFixture onS3(Path dir) {
+    return new EngineFixture(dir, TestVaults::newS3Storage);
+  }
+
+  static EngineFixture on(String kind, Path dir) throws IOException {
+    return kind.equals("s3") ? onS3(dir) : onFiles(dir);
+  }
+
+  /** Puts a decorator (faults, retry) in front of the storage for the operations that follow. */
+  EngineFixture wrap(java.util.function.UnaryOperator<VaultStorage> decorator) {
+    storage = decorator.apply(storage);
+    return this;
+  }
+
+  /** Runs {@code work} on a Vert.x context and waits for its result; a failure is rethrown as it is. */
+  <T> T await(Supplier<Future<T>> work) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    vertx.runOnContext(v -> work.get().onComplete(ar -> {
+      if (ar.succeeded()) {
+        result.complete(ar.result());
+      } else {
+        result.completeExceptionally(ar.cause());
+      }
+    }));
+    try {
+      return result.get(120, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new CompletionException(e.getCause());
+    } catch (InterruptedException | TimeoutException e) {
+      throw new AssertionError("vault operation did not finish in time", e);
+    }
+  }
+
+  Repository init() {
+    return await(() -> Repository.init(vertx, storage, key, VaultSettings.defaults()));
+  }
+
+  Repository open() {
+    return await(() -> Repository.open(vertx, storage, key));
+  }
+
+  BackupResult backup(Path source, Manifest previous, ChangedExtents extents) {
+    try (Repository repo = open(); FileBlockSource src = FileBlockSource.open(source)) {
+      return await(() -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withPrevious(previous)
+          .withChangedExtents(extents)));
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  BackupResult backup(Path source) {
+    return backup(source, null, null);
+  }
+
+  Manifest point(String id) {
+    try (Repository repo = open()) {
+      return await(() -> repo.loadPoint(id));
+    }
+  }
+
+  RestoreResult restore(String pointId, Path target) {
+    try (Repository repo = open()) {
+      return await(() -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
+    }
+  }
+
+  @Override
+  public void close() {
+    storage.close();
+    vertx.close().toCompletionStage().toCompletableFuture().join();
+  }
+
+  /**
+   * A deterministic image of mixed content: zero runs, random runs, text-like runs, and copies of earlier
+   * blocks, cut at sizes that are not multiples of the block size.
+   */
+  static byte[] mixedImage(long seed, int size) {
+    Random r = new Random(seed);
+    byte[] img = new byte[size];
+    int at = 0;
+    while (at < size) {
+      int run = Math.min(size - at, 1 + r.nextInt(3 * BLOCK));
+      switch (r.nextInt(4)) {
+        case 0 -> { } // zeros
+        case 1 -> {
+          byte[] b = new byte[run];
+          r.nextBytes(b);
+          System.arraycopy(b, 0, img, at, run);
+        }
+        case 2 -> {
+          for (int i = 0; i < run; i++) {
+            img[at + i] = (byte) ("lorem ipsum dolor sit amet " + (i / 97)).charAt(i % 27);
+          }
+        }
+        default -> {
+          if (at >= BLOCK) {
+            int from = r.nextInt(at / BLOCK) * BLOCK;
+            System.arraycopy(img, from, img, at, Math.min(run, at - from));
+          }
+        }
+      }
+      at += run;
+    }
+    return img;
+  }
+}

@@ -1,0 +1,268 @@
+package dev.vaultgate.vault.cli;
+
+import dev.vaultgate.vault.testing.TestVaults;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as a user runs it: results on stdout, and every bad input a one-line error with a non-zero exit. */
+class VaultgateCliTest {
+  private static final int BLOCK = 64 * 1024;
+
+  @TempDir
+  Path tmp;
+  private String vault;
+  private String key;
+  private Path source;
+  private byte[] image;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("vault"));
+    vault = dir.toUri().toString();
+    key = tmp.resolve("master.key").toString();
+    image = new byte[40 * BLOCK + 123];
+    new Random(1).nextBytes(image);
+    for (int i = 0; i < 10 * BLOCK; i++) {
+      image[i] = (byte) ("text-like data " + i / 1000).charAt(i % 15);
+    }
+    source = Files.write(tmp.resolve("disk.img"), image);
+  }
+
+  private CliRun vg(String... args) {
+    return CliRun.of(args);
+  }
+
+  private void init() {
+    CliRun r = vg("vault", "init", "--vault", vault, "--master-key", key);
+    assertEquals(0, r.exit(), r.toString());
+  }
+
+  private String backup() {
+    CliRun r = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    assertEquals(0, r.exit(), r.toString());
+    return new JsonObject(r.lastLine()).getString("recoveryPointId");
+  }
+
+  private static void assertOneLineError(CliRun r, String expected) {
+    assertEquals(1, r.exit(), r.toString());
+    String err = r.err().strip();
+    assertFalse(err.contains("\n"), "one line only: " + err);
+    assertFalse(err.contains("\tat ") || err.contains("Exception in"), "no stack trace: " + err);
+    assertTrue(err.contains(expected), "'" + err + "' should say '" + expected + "'");
+  }
+
+  @Test
+  void backupPrintsJsonWithTheAgreedFieldsAndRestoreIsIdentical() throws IOException {
+    init();
+    CliRun b = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    JsonObject json = new JsonObject(b.lastLine());
+    for (String field : List.of("recoveryPointId", "bytesRead", "bytesNew", "blocksChanged", "seconds")) {
+      assertTrue(json.containsKey(field), field + " in " + json);
+    }
+    assertEquals(image.length, json.getLong("bytesRead"));
+    assertTrue(json.getLong("bytesNew") < image.length, "text compresses: " + json);
+
+    Path target = tmp.resolve("out.img");
+    CliRun r = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", json.getString("recoveryPointId"),
+        "--target", target.toString(), "--json");
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals(-1L, Files.mismatch(source, target));
+
+    CliRun points = vg("points", "--vault", vault, "--master-key", key, "--json");
+    assertEquals(json.getString("recoveryPointId"),
+        new JsonObject(points.lastLine()).getJsonArray("points").getJsonObject(0).getString("recoveryPointId"));
+  }
+
+  @Test
+  void secondBackupOfTheSameSourceContinuesFromTheFirst() {
+    init();
+    String first = backup();
+    CliRun r = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    JsonObject json = new JsonObject(r.lastLine());
+    assertEquals(first, json.getString("parentId"));
+    assertEquals(0, json.getLong("blocksChanged"));
+    assertEquals(0, json.getLong("bytesNew"));
+  }
+
+  @Test
+  void missingSourceIsNamed() {
+    init();
+    assertOneLineError(vg("backup", "--vault", vault, "--master-key", key, "--source", tmp.resolve("nope.img").toString()),
+        "cannot read source " + tmp.resolve("nope.img"));
+  }
+
+  @Test
+  void directoryAsSourceIsRefused() {
+    init();
+    assertOneLineError(vg("backup", "--vault", vault, "--master-key", key, "--source", tmp.toString()), "is a directory");
+  }
+
+  @Test
+  void wrongMasterKeyIsNamed() {
+    init();
+    vg("vault", "init", "--vault", Path.of(tmp.toString(), "other").toUri().toString(), "--master-key", tmp.resolve("other.key").toString());
+    assertOneLineError(vg("backup", "--vault", vault, "--master-key", tmp.resolve("other.key").toString(), "--source",
+        source.toString()), "wrong master key for vault");
+  }
+
+  @Test
+  void directoryWithoutAVaultIsNamed() throws IOException {
+    Files.createDirectories(tmp.resolve("empty"));
+    init();
+    assertOneLineError(vg("points", "--vault", tmp.resolve("empty").toUri().toString(), "--master-key", key), "no vault at");
+  }
+
+  @Test
+  void malformedUrlIsRefused() {
+    assertOneLineError(vg("points", "--vault", "ftp://example/x", "--master-key", key), "ftp://example/x");
+  }
+
+  @Test
+  void missingMasterKeyIsNamed() {
+    assertOneLineError(vg("points", "--vault", vault, "--master-key", tmp.resolve("absent.key").toString()),
+        "master key " + tmp.resolve("absent.key") + " does not exist");
+  }
+
+  @Test
+  void missingBucketAndRefusedCredentialsAreNamed() {
+    String endpoint = TestVaults.s3Server().endpoint().toString();
+    String bucket = TestVaults.newBucket();
+    try {
+      System.setProperty("aws.accessKeyId", TestVaults.ACCESS_KEY);
+      System.setProperty("aws.secretAccessKey", TestVaults.SECRET_KEY);
+      assertOneLineError(vg("vault", "init", "--vault", "s3://no-such-bucket?endpoint=" + endpoint + "&region=us-east-1",
+          "--master-key", key), "no-such-bucket");
+      assertEquals(0, vg("vault", "init", "--vault", "s3://" + bucket + "/v?endpoint=" + endpoint + "&region=us-east-1",
+          "--master-key", key).exit());
+      System.setProperty("aws.secretAccessKey", "wrong-secret");
+      assertOneLineError(vg("points", "--vault", "s3://" + bucket + "/v?endpoint=" + endpoint + "&region=us-east-1",
+          "--master-key", key), "credentials");
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  private List<Path> packs() throws IOException {
+    try (Stream<Path> s = Files.walk(tmp.resolve("vault").resolve("packs"))) {
+      return s.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  @Test
+  void flippedBitInAPackIsNamedByRestoreAndByCheck() throws IOException {
+    init();
+    String point = backup();
+    Path pack = packs().get(0);
+    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+      f.seek(1000);
+      int b = f.read();
+      f.seek(1000);
+      f.write(b ^ 0x10);
+    }
+    String packName = pack.getFileName().toString();
+
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        tmp.resolve("out.img").toString());
+    assertOneLineError(restore, packName);
+    assertTrue(Files.notExists(tmp.resolve("out.img")));
+
+    CliRun check = vg("vault", "check", "--vault", vault, "--master-key", key, "--read-data");
+    assertEquals(1, check.exit(), check.toString());
+    assertTrue(check.err().contains(packName) && check.err().contains("damaged"), check.err());
+    assertEquals(0, vg("vault", "check", "--vault", vault, "--master-key", key).exit(), "structure alone is intact");
+  }
+
+  @Test
+  void truncatedPackIsNamedByCheck() throws IOException {
+    init();
+    backup();
+    Path pack = packs().get(0);
+    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+      f.setLength(f.length() / 2);
+    }
+    CliRun check = vg("vault", "check", "--vault", vault, "--master-key", key);
+    assertEquals(1, check.exit(), check.toString());
+    assertTrue(check.err().contains(pack.getFileName().toString()) && check.err().contains("truncated"), check.err());
+  }
+
+  @Test
+  void truncatedManifestIsNamed() throws IOException {
+    init();
+    String point = backup();
+    Path manifest = tmp.resolve("vault").resolve("points").resolve(point);
+    byte[] bytes = Files.readAllBytes(manifest);
+    Files.write(manifest, java.util.Arrays.copyOf(bytes, bytes.length - 10));
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        tmp.resolve("out.img").toString()), "recovery point " + point);
+  }
+
+  @Test
+  void unknownRecoveryPointIsNamed() {
+    init();
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", "0".repeat(32), "--target",
+        tmp.resolve("out.img").toString()), "no recovery point " + "0".repeat(32));
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", "../../etc", "--target",
+        tmp.resolve("out.img").toString()), "not a recovery point id");
+  }
+
+  @Test
+  void targetThatCannotBeWrittenIsNamed() throws IOException {
+    init();
+    String point = backup();
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        tmp.resolve("no/such/dir/out.img").toString()), "does not exist");
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        tmp.toString()), "is a directory");
+    Files.writeString(tmp.resolve("exists.img"), "keep me");
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        tmp.resolve("exists.img").toString()), "exists");
+    assertEquals("keep me", Files.readString(tmp.resolve("exists.img")));
+  }
+
+  @Test
+  void forgetThenGcFreesWhatOnlyTheForgottenPointUsed() throws IOException {
+    init();
+    String first = backup();
+    byte[] other = new byte[40 * BLOCK];
+    new Random(99).nextBytes(other);
+    Files.write(source, other);
+    String second = backup();
+    int packsBefore = packs().size();
+
+    assertEquals(0, vg("forget", "--vault", vault, "--master-key", key, "--recovery-point", first).exit());
+    CliRun gc = vg("vault", "gc", "--vault", vault, "--master-key", key, "--json");
+    assertEquals(0, gc.exit(), gc.toString());
+    assertTrue(new JsonObject(gc.lastLine()).getLong("bytesFreed") > 0, gc.toString());
+    assertTrue(packs().size() <= packsBefore);
+
+    assertEquals(0, vg("vault", "check", "--vault", vault, "--master-key", key, "--read-data").exit());
+    Path target = tmp.resolve("out.img");
+    assertEquals(0, vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", second, "--target",
+        target.toString()).exit());
+    assertEquals(-1L, Files.mismatch(source, target));
+  }
+
+  @Test
+  void helpListsEveryCommand() {
+    CliRun r = vg("--help");
+    assertEquals(0, r.exit());
+    for (String c : List.of("vault", "backup", "restore", "points", "forget")) {
+      assertTrue(r.out().contains(c), c);
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package dev.vaultgate.vault.format;
+
+import dev.vaultgate.vault.crypto.VaultKeys;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManifestCodecTest {
+  private static final int BS = 64 * 1024;
+  private static final String UNICODE_METADATA =
+      "{\"vm\":\"Bürokratie-Server 東京 🚀\",\"note\":\"e\u0301\u00e9 \\\"quoted\\\" \0 end\"}";
+
+  private final VaultKeys keys = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+  private final Random random = new Random(3);
+
+  private DiskBlocks disk(String name, long size, long... blocks) {
+    DiskBlocks.Builder b = DiskBlocks.builder(name, size, BS);
+    byte[] id = new byte[DiskBlocks.ID];
+    byte[] fp = new byte[DiskBlocks.FP];
+    for (long block : blocks) {
+      random.nextBytes(id);
+      random.nextBytes(fp);
+      b.add(block, id, 0, fp, 0);
+    }
+    return b.build();
+  }
+
+  /** Two disks: the first ends in a partial block, the second is 2 TiB with gaps that need long varints. */
+  private Manifest twoDisks(String id, String parentId, String metadata) {
+    long size0 = 1000L * BS + 123;
+    DiskBlocks d0 = disk("scsi0:0", size0, 0, 1, 2, 7, 500, 999, 1000);
+    long size1 = 2L << 40;
+    long lastBlock = size1 / BS - 1;
+    DiskBlocks d1 = disk("scsi0:1 — data", size1, 3, 200, 70_000, 20_000_000, lastBlock);
+    return new Manifest(id, 1_750_000_000_123L, parentId, metadata, List.of(d0, d1));
+  }
+
+  private static void assertSameManifest(Manifest expected, Manifest actual) {
+    assertEquals(expected.id(), actual.id());
+    assertEquals(expected.createdAtMillis(), actual.createdAtMillis());
+    assertEquals(expected.parentId(), actual.parentId());
+    assertEquals(expected.metadataJson(), actual.metadataJson());
+    assertEquals(expected.disks().size(), actual.disks().size());
+    for (int d = 0; d < expected.disks().size(); d++) {
+      DiskBlocks e = expected.disks().get(d);
+      DiskBlocks a = actual.disks().get(d);
+      assertEquals(e.name(), a.name());
+      assertEquals(e.size(), a.size());
+      assertEquals(e.blockSize(), a.blockSize());
+      assertEquals(e.entryCount(), a.entryCount());
+      byte[] efp = new byte[16];
+      byte[] afp = new byte[16];
+      for (int i = 0; i < e.entryCount(); i++) {
+        assertEquals(e.blockAt(i), a.blockAt(i), "block of entry " + i + " of disk " + d);
+        assertArrayEquals(e.chunkIdAt(i), a.chunkIdAt(i), "chunk id of entry " + i + " of disk " + d);
+        e.fingerprintAt(i, efp, 0);
+        a.fingerprintAt(i, afp, 0);
+        assertArrayEquals(efp, afp, "fingerprint of entry " + i + " of disk " + d);
+      }
+    }
+  }
+
+  @Test
+  void manifestWithTwoSparseDisksDecodesToTheSame() {
+    String id = ObjectIds.newId();
+    Manifest m = twoDisks(id, ObjectIds.newId(), UNICODE_METADATA);
+    Manifest back = ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m));
+    assertSameManifest(m, back);
+    DiskBlocks d0 = back.disk("scsi0:0");
+    assertEquals(1001, d0.blockCount());
+    assertEquals(123, d0.lengthOf(1000));
+    assertEquals(-1, d0.find(3));
+    assertEquals(3, d0.find(7));
+    assertSame(back.disks().get(1), back.disk("scsi0:1 — data"));
+    assertNull(back.disk("scsi0:2"));
+  }
+
+  @Test
+  void nullParentStaysNull() {
+    String id = ObjectIds.newId();
+    Manifest m = twoDisks(id, null, "{}");
+    Manifest back = ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m));
+    assertNull(back.parentId());
+    assertSameManifest(m, back);
+  }
+
+  @Test
+  void unicodeMetadataSurvivesByteForByte() {
+    String id = ObjectIds.newId();
+    Manifest m = new Manifest(id, 0, null, UNICODE_METADATA, List.of());
+    assertEquals(UNICODE_METADATA, ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m)).metadataJson());
+  }
+
+  @Test
+  void manifestWithoutDisksOrWithEmptyDisksDecodes() {
+    String id = ObjectIds.newId();
+    for (Manifest m : List.of(new Manifest(id, 1, null, "", List.of()),
+        new Manifest(id, 1, null, "{}", List.of(disk("empty", 0), disk("all sparse", 10L * BS))))) {
+      assertSameManifest(m, ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m)));
+    }
+  }
+
+  @Test
+  void manifestOfAHundredThousandBlocksDecodes() {
+    long[] blocks = new long[100_000];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = i * 3L + (i % 2);
+    }
+    String id = ObjectIds.newId();
+    Manifest m = new Manifest(id, 5, null, "{}", List.of(disk("big", 400_000L * BS, blocks)));
+    assertSameManifest(m, ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m)));
+  }
+
+  @Test
+  void truncatedManifestIsACorruptRecoveryPointNamedInTheError() {
+    String id = ObjectIds.newId();
+    byte[] sealed = ManifestCodec.encode(keys, twoDisks(id, null, UNICODE_METADATA));
+    for (int length : new int[] {0, 10, 28, 29, sealed.length / 2, sealed.length - 1}) {
+      byte[] truncated = Arrays.copyOf(sealed, length);
+      CorruptObjectException e = assertThrows(CorruptObjectException.class,
+          () -> ManifestCodec.decode(keys, id, truncated), "length " + length);
+      assertTrue(e.getMessage().contains("recovery point " + id), e.getMessage());
+    }
+  }
+
+  @Test
+  void oneFlippedBitMakesTheRecoveryPointCorruptAndNamedInTheError() {
+    String id = ObjectIds.newId();
+    byte[] sealed = ManifestCodec.encode(keys, twoDisks(id, null, UNICODE_METADATA));
+    for (int pos : new int[] {0, 11, 12, 20, sealed.length / 2, sealed.length - 16, sealed.length - 1}) {
+      byte[] damaged = sealed.clone();
+      damaged[pos] ^= 4;
+      CorruptObjectException e = assertThrows(CorruptObjectException.class,
+          () -> ManifestCodec.decode(keys, id, damaged), "byte " + pos);
+      assertTrue(e.getMessage().contains("recovery point " + id), e.getMessage());
+    }
+  }
+
+  @Test
+  void manifestDecodedUnderAnotherRecoveryPointIdFails() {
+    String id = ObjectIds.newId();
+    byte[] sealed = ManifestCodec.encode(keys, twoDisks(id, null, "{}"));
+    String other = ObjectIds.newId();
+    CorruptObjectException e = assertThrows(CorruptObjectException.class,
+        () -> ManifestCodec.decode(keys, other, sealed));
+    assertTrue(e.getMessage().contains("recovery point " + other), e.getMessage());
+  }
+
+  @Test
+  void manifestOfAnotherVaultFails() {
+    String id = ObjectIds.newId();
+    byte[] sealed = ManifestCodec.encode(keys, twoDisks(id, null, "{}"));
+    VaultKeys other = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+    assertThrows(CorruptObjectException.class, () -> ManifestCodec.decode(other, id, sealed));
+  }
+}
