@@ -186,7 +186,7 @@ public final class BackupJob {
     } else {
       for (ChangedExtents.Extent e : options.changedExtents().extents()) {
         long first = e.offset() / blockSize;
-        long end = Math.min(blockCount, (e.offset() + e.length() + blockSize - 1) / blockSize);
+        long end = e.length() == 0 ? first : Math.min(blockCount, (e.end() - 1) / blockSize + 1); // no overflow near Long.MAX_VALUE
         if (first < end) {
           ranges.add(new long[] {first, end});
         }

@@ -12,7 +12,17 @@ import java.util.List;
  * QueryChangedDiskAreas or a {@code --changed-extents} file gives them. Sorted and merged.
  */
 public final class ChangedExtents {
+  /** {@code length} bytes from {@code offset}; both non-negative and the end representable. */
   public record Extent(long offset, long length) {
+    public Extent {
+      if (offset < 0 || length < 0 || offset > Long.MAX_VALUE - length) {
+        throw new IllegalArgumentException("bad changed extent: offset " + offset + ", length " + length);
+      }
+    }
+
+    public long end() {
+      return offset + length;
+    }
   }
 
   private final List<Extent> extents;
@@ -65,6 +75,10 @@ public final class ChangedExtents {
         long length = Long.parseLong(parts[1]);
         if (offset < 0 || length < 0) {
           throw new NumberFormatException();
+        }
+        if (offset > Long.MAX_VALUE - length) {
+          throw new IllegalArgumentException("changed extents " + file + " line " + (i + 1) + ": extent '" + line
+              + "' ends past the largest possible offset");
         }
         extents.add(new Extent(offset, length));
       } catch (NumberFormatException e) {

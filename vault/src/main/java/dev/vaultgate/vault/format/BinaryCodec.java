@@ -43,7 +43,7 @@ final class BinaryCodec {
       return value;
     } catch (IOException | RuntimeException e) {
       if (e instanceof CorruptObjectException c) {
-        throw c;
+        throw c.getMessage().startsWith(what) ? c : new CorruptObjectException(what + ": " + c.getMessage());
       }
       throw new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
     }

@@ -116,7 +116,7 @@ public final class DiskBlocks {
       if (count > 0 && block <= blocks[count - 1]) {
         throw new IllegalArgumentException("blocks must be added in increasing order: " + block + " after " + blocks[count - 1]);
       }
-      if (block < 0 || block * blockSize >= Math.max(size, 1)) {
+      if (block < 0 || block >= (size + blockSize - 1) / blockSize) {
         throw new IllegalArgumentException("block " + block + " lies outside a disk of " + size + " bytes");
       }
       if (count == blocks.length) {
