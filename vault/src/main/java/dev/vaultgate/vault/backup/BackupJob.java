@@ -110,7 +110,6 @@ public final class BackupJob {
   private final Repository repo;
   private final BlockSource source;
   private final Options options;
-  private final Context context;
   private final Promise<BackupResult> done = Promise.promise();
   private final VaultKeys keys;
   private final ChunkIndex index;
@@ -137,13 +136,14 @@ public final class BackupJob {
   private Flush flush = Flush.NOT_STARTED;
   private boolean finishing;
   private long bytesScanned;
+  /** The first failure; the job reports it once nothing it started is still running. */
+  private Throwable failure;
   private long bytesToScan;
 
-  private BackupJob(Repository repo, BlockSource source, Options options, Context context) {
+  private BackupJob(Repository repo, BlockSource source, Options options) {
     this.repo = repo;
     this.source = source;
     this.options = options;
-    this.context = context;
     this.keys = repo.keys();
     this.index = repo.index();
     this.fingerprint = new BlockFingerprint(keys.fingerprintSeed());
@@ -156,7 +156,7 @@ public final class BackupJob {
   /** Starts the backup; must be called on a Vert.x context, where the driver then runs. */
   public static Future<BackupResult> run(Repository repo, BlockSource source, Options options) {
     Context ctx = repo.vertx().getOrCreateContext();
-    BackupJob job = new BackupJob(repo, source, options, ctx);
+    BackupJob job = new BackupJob(repo, source, options);
     ctx.runOnContext(v -> job.start());
     return job.done.future();
   }
@@ -221,7 +221,8 @@ public final class BackupJob {
   }
 
   private void pump() {
-    if (done.future().isComplete()) {
+    if (failure != null) {
+      settle();
       return;
     }
     int maxUnits = 2 * Repository.cores();
@@ -267,7 +268,7 @@ public final class BackupJob {
   }
 
   private void upload() {
-    while (uploadsInFlight < options.maxUploads() && !packsWaiting.isEmpty() && !done.future().isComplete()) {
+    while (uploadsInFlight < options.maxUploads() && !packsWaiting.isEmpty() && failure == null) {
       SealedPack pack = packsWaiting.poll();
       uploadsInFlight++;
       repo.storePack(pack).onComplete(ar -> {
@@ -434,10 +435,22 @@ public final class BackupJob {
     }
   }
 
+  /**
+   * Stops starting work, and fails the job once every unit and upload already started has ended, so that
+   * whoever looks at the vault next sees all that this run stored. Nothing is undone: stored packs are
+   * indexed and reused by the next run, and no manifest names them yet.
+   */
   private void fail(Throwable cause) {
-    if (done.tryFail(cause)) {
-      // Nothing to undo: stored packs are indexed and reused by the next run; no manifest names them yet.
-      context.runOnContext(v -> packsWaiting.clear());
+    if (failure == null) {
+      failure = cause;
+    }
+    packsWaiting.clear();
+    settle();
+  }
+
+  private void settle() {
+    if (unitsInFlight == 0 && uploadsInFlight == 0 && flush != Flush.RUNNING) {
+      done.tryFail(failure);
     }
   }
 }

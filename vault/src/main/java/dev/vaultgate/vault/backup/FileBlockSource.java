@@ -58,7 +58,8 @@ public final class FileBlockSource implements BlockSource {
 
   @Override
   public int read(long position, byte[] buf, int off, int len) throws IOException {
-    return channel.read(ByteBuffer.wrap(buf, off, len), position);
+    // At most 1 MiB per call: NIO copies through a per-thread temporary direct buffer of the request's size.
+    return channel.read(ByteBuffer.wrap(buf, off, Math.min(len, 1 << 20)), position);
   }
 
   @Override

@@ -85,7 +85,10 @@ public final class RestoreJob {
                     written.addAndGet(writeChunks(repo, out, disk, f, bytes));
                     return fetched.addAndGet(bytes.length);
                   }))
-                  .onSuccess(n -> options.progress().update(n, total)))
+                  .onSuccess(n -> {
+                    options.progress().update(n, total);
+                    out.flushInBackground(repo, written.get());
+                  }))
               .compose(v -> repo.onCpu(() -> {
                 written.addAndGet(out.zeroFillSparse(disk));
                 out.commit();
@@ -182,6 +185,10 @@ public final class RestoreJob {
     private final Path partial;
     private final FileChannel channel;
     private final boolean device;
+    private static final long FLUSH_EVERY = 256L << 20;
+    /** Touched only on the restore's event-loop context. */
+    private long flushedUpTo;
+    private boolean flushing;
 
     private Target(Path target, Path partial, FileChannel channel, boolean device) {
       this.target = target;
@@ -226,6 +233,22 @@ public final class RestoreJob {
       } catch (IOException e) {
         throw new VaultException("cannot restore to " + target + ": " + e.getMessage());
       }
+    }
+
+    /**
+     * Starts writing back what is dirty every {@link #FLUSH_EVERY} bytes, one flush at a time on an I/O worker, so
+     * the disk works while chunks are still being decoded and the final fsync has little left to do.
+     */
+    void flushInBackground(Repository repo, long writtenSoFar) {
+      if (writtenSoFar - flushedUpTo < FLUSH_EVERY || flushing) {
+        return;
+      }
+      flushing = true;
+      flushedUpTo = writtenSoFar;
+      repo.vertx().executeBlocking(() -> {
+        channel.force(false);
+        return null;
+      }, false).onComplete(ar -> flushing = false);
     }
 
     void write(byte[] data, long position) throws IOException {

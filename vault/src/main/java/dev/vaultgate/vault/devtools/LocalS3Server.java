@@ -101,15 +101,24 @@ public final class LocalS3Server implements AutoCloseable {
 
   /** Creates the bucket if it is missing. */
   public void createBucket(String name) {
+    // s3proxy creates a bucket of any name but then answers NoSuchBucket for one S3 would refuse ("b").
+    if (!name.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+      throw new IllegalArgumentException("'" + name + "' is no S3 bucket name: 3-63 lowercase letters, digits,"
+          + " '.' or '-', starting and ending with a letter or digit");
+    }
     if (!blobStore.containerExists(name)) {
       blobStore.createContainer(name);
     }
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() {
     try {
       proxy.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot stop the S3 server at " + endpoint + ": " + e, e);
     } finally {
       blobStore.close();
     }
@@ -159,7 +168,7 @@ public final class LocalS3Server implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.close();
-      } catch (Exception ignored) {
+      } catch (RuntimeException ignored) {
         // the process is ending anyway
       }
       stopped.countDown();

@@ -10,18 +10,21 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.utils.ThreadFactoryBuilder;
 
 import java.io.IOException;
 import java.net.URI;
@@ -43,6 +46,13 @@ import java.util.function.Supplier;
 public final class S3VaultStorage implements VaultStorage {
   /** Connections per client: uploads are capped above us, this only bounds a burst of small reads. */
   private static final int MAX_CONNECTIONS = 64;
+
+  /**
+   * One Netty event loop group for every S3 client of the process, created on first use and never shut down
+   * (daemon threads). A client that owns its group waits two seconds for it to go quiet when closed, which
+   * would block the closing thread; a shared group also keeps the thread count flat as vaults come and go.
+   */
+  private static volatile SdkEventLoopGroup eventLoops;
 
   private static final Set<String> CREDENTIAL_CODES = Set.of(
       "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
@@ -87,7 +97,13 @@ public final class S3VaultStorage implements VaultStorage {
    */
   public static S3AsyncClient newClient(URI endpoint, Region region, AwsCredentialsProvider credentials) {
     S3AsyncClientBuilder builder = S3AsyncClient.builder()
-        .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(MAX_CONNECTIONS))
+        .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+            .eventLoopGroup(eventLoops())
+            .maxConcurrency(MAX_CONNECTIONS))
+        // Complete the SDK's futures on its Netty threads: Future.fromCompletionStage hops to the caller's
+        // context anyway, so the SDK's own completion thread pool would only add a second hop.
+        .asyncConfiguration(b -> b.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR,
+            Runnable::run))
         .region(region)
         .credentialsProvider(credentials)
         .forcePathStyle(true)
@@ -98,6 +114,23 @@ public final class S3VaultStorage implements VaultStorage {
       builder.endpointOverride(endpoint);
     }
     return builder.build();
+  }
+
+  private static SdkEventLoopGroup eventLoops() {
+    SdkEventLoopGroup group = eventLoops;
+    if (group == null) {
+      synchronized (S3VaultStorage.class) {
+        group = eventLoops;
+        if (group == null) {
+          group = SdkEventLoopGroup.builder()
+              .numberOfThreads(Math.max(2, Runtime.getRuntime().availableProcessors()))
+              .threadFactory(new ThreadFactoryBuilder().threadNamePrefix("vault-s3").daemonThreads(true).build())
+              .build();
+          eventLoops = group;
+        }
+      }
+    }
+    return group;
   }
 
   @Override
@@ -269,7 +302,8 @@ public final class S3VaultStorage implements VaultStorage {
             "credentials refused by " + endpoint + " for bucket " + bucket + ": " + detail(s)), s);
       }
       if (status == 416 || "InvalidRange".equals(code)) {
-        return new VaultStorageException(op.message(what, where, "the range lies past the end of the object"), false, s);
+        return new VaultStorageException(op.message(what, where, "the range lies past the end of the object"),
+            false, s);
       }
       boolean retryable = status >= 500 || status == 429 || status == 408 || RETRYABLE_CODES.contains(code);
       return new VaultStorageException(op.message(what, where, detail(s)), retryable, s);

@@ -33,11 +33,12 @@ public sealed interface VaultLocation permits VaultLocation.FileLocation, VaultL
    * A vault under {@code prefix} (no slashes at either end, may be empty) of an S3 bucket.
    * Without an endpoint it is AWS; without a region the SDK's region chain decides, else us-east-1.
    */
-  record S3Location(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region) implements VaultLocation {
+  record S3Location(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region)
+      implements VaultLocation {
     public S3Location {
       if (!VaultLocationParser.BUCKET.matcher(bucket).matches()) {
-        throw new IllegalArgumentException("bad bucket name '" + bucket
-            + "' (expected 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit)");
+        throw new IllegalArgumentException("'" + bucket + "' is no bucket name: 3-63 lowercase letters, digits, '.'"
+            + " or '-', starting and ending with a letter or digit");
       }
       if (!prefix.isEmpty()) {
         ObjectKeyRules.checkKey(prefix);

@@ -15,7 +15,6 @@ final class VaultLocationParser {
   static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
   private static final Pattern REGION = Pattern.compile("[a-z0-9-]+");
 
-
   private VaultLocationParser() {
   }
 
@@ -27,7 +26,11 @@ final class VaultLocationParser {
     try {
       uri = new URI(url.trim());
     } catch (URISyntaxException e) {
-      throw bad(url, e.getReason() + " at index " + e.getIndex());
+      String lower = url.trim().toLowerCase(Locale.ROOT);
+      if (!lower.startsWith("file:") && !lower.startsWith("s3:")) {
+        throw new IllegalArgumentException("not a vault URL: '" + url + "' (" + EXPECTED + ")");
+      }
+      throw bad(url, e.getReason().toLowerCase(Locale.ROOT) + " at index " + e.getIndex());
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     try {
@@ -76,7 +79,16 @@ final class VaultLocationParser {
       throw bad(url, "an s3 URL takes no fragment");
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
-    String prefix = path.replaceAll("^/+", "").replaceAll("/+$", "");
+    // One '/' separates bucket and prefix; trailing ones are a matter of taste. Anything else is checked.
+    String prefix = (path.startsWith("/") ? path.substring(1) : path).replaceAll("/+$", "");
+    if (!prefix.isEmpty()) {
+      try {
+        ObjectKeyRules.checkKey(prefix);
+      } catch (IllegalArgumentException e) {
+        String why = e.getMessage().replaceFirst("^bad object key '[^']*': ", "");
+        throw bad(url, "prefix '" + prefix + "' is bad: " + why);
+      }
+    }
     URI endpoint = null;
     String region = null;
     String query = uri.getRawQuery();

@@ -40,7 +40,7 @@ class S3VaultStorageTest extends VaultStorageContractTest {
   }
 
   @AfterAll
-  static void stopServer() throws Exception {
+  static void stopServer() {
     server.close();
   }
 

@@ -37,7 +37,7 @@ public final class TestVaults {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           started.close();
-        } catch (Exception ignored) {
+        } catch (RuntimeException ignored) {
           // the JVM is ending
         }
       }, "test-s3-shutdown"));
