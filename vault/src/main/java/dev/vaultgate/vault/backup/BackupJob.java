@@ -125,7 +125,18 @@ public final class BackupJob {
   private long size;
   private long blockCount;
   private List<Unit> units;
+  /** Results of units that finished ahead of an earlier one; merged into {@link #blocks} in disk order, then dropped. */
   private UnitResult[] results;
+  private int nextToMerge;
+  private DiskBlocks.Builder blocks;
+  /** The previous point's next entry not yet merged. */
+  private int previousEntry;
+  private final byte[] copyId = new byte[DiskBlocks.ID];
+  private final byte[] copyFp = new byte[DiskBlocks.FP];
+  private long totalChanged;
+  private long totalChunksNew;
+  private long totalSparse;
+  private long totalRead;
   private int nextUnit;
   private int unitsInFlight;
   private int uploadsInFlight;
@@ -173,6 +184,7 @@ public final class BackupJob {
       blockCount = (size + blockSize - 1) / blockSize;
       units = planUnits();
       results = new UnitResult[units.size()];
+      blocks = DiskBlocks.builder(options.diskName(), size, blockSize);
       bytesToScan = units.stream().mapToLong(u -> Math.min((long) u.blocks * blockSize, size - u.firstBlock * blockSize)).sum();
       pump();
     }).onFailure(this::fail);
@@ -238,6 +250,7 @@ public final class BackupJob {
         }
         UnitResult r = ar.result();
         results[u] = r;
+        mergeReady();
         bytesScanned += r.bytesRead;
         options.progress().update(bytesScanned, bytesToScan);
         packsWaiting.addAll(r.packs);
@@ -377,62 +390,59 @@ public final class BackupJob {
         fail(ar.cause());
         return;
       }
-      long changed = 0;
-      long chunksNew = 0;
-      long sparse = 0;
-      long read = 0;
-      for (UnitResult r : results) {
-        changed += r.changed;
-        chunksNew += r.chunksNew;
-        sparse += r.sparseCount;
-        read += r.bytesRead;
-      }
       double seconds = (System.nanoTime() - startNanos) / 1e9;
-      done.tryComplete(new BackupResult(pointId, options.previous() == null ? null : options.previous().id(), size, read,
-          bytesNew.sum(), changed, chunksNew, sparse, blockCount, seconds));
+      done.tryComplete(new BackupResult(pointId, options.previous() == null ? null : options.previous().id(), size,
+          totalRead, bytesNew.sum(), totalChanged, totalChunksNew, totalSparse, blockCount, seconds));
     });
   }
 
-  /** Merges what the units found with the previous point's blocks that were not read. */
-  private Manifest buildManifest() {
-    DiskBlocks.Builder b = DiskBlocks.builder(options.diskName(), size, blockSize);
-    int p = 0;
-    int prevCount = previous == null ? 0 : previous.entryCount();
-    boolean copyUnread = options.changedExtents() != null && previous != null;
-    byte[] id = new byte[DiskBlocks.ID];
-    byte[] fp = new byte[DiskBlocks.FP];
-    for (UnitResult r : results) {
+  /**
+   * Appends the results of the units that are next in disk order to the manifest's block table, with the
+   * previous point's blocks that lie before and were not read. Runs on the driver's context; only the
+   * results of units that finished early wait here, so memory does not grow with the disk.
+   */
+  private void mergeReady() {
+    while (nextToMerge < results.length && results[nextToMerge] != null) {
+      UnitResult r = results[nextToMerge];
+      results[nextToMerge++] = null;
       Unit u = r.unit;
-      for (; p < prevCount && previous.blockAt(p) < u.firstBlock; p++) {
-        if (copyUnread) {
-          copyPrevious(b, p, id, fp);
-        }
-      }
+      copyPreviousBefore(u.firstBlock);
       for (int i = 0; i < u.blocks; i++) {
         if (!r.sparse[i]) {
-          b.add(u.firstBlock + i, r.ids, i * DiskBlocks.ID, r.fps, i * DiskBlocks.FP);
+          blocks.add(u.firstBlock + i, r.ids, i * DiskBlocks.ID, r.fps, i * DiskBlocks.FP);
         }
       }
-      while (p < prevCount && previous.blockAt(p) < u.firstBlock + u.blocks) {
-        p++;
+      while (previous != null && previousEntry < previous.entryCount() && previous.blockAt(previousEntry) < u.firstBlock + u.blocks) {
+        previousEntry++; // read again in this unit
       }
+      totalChanged += r.changed;
+      totalChunksNew += r.chunksNew;
+      totalSparse += r.sparseCount;
+      totalRead += r.bytesRead;
     }
-    for (; p < prevCount; p++) {
-      if (copyUnread) {
-        copyPrevious(b, p, id, fp);
-      }
-    }
-    return new Manifest(pointId, System.currentTimeMillis(), options.previous() == null ? null : options.previous().id(),
-        options.metadataJson(), List.of(b.build()));
   }
 
-  private void copyPrevious(DiskBlocks.Builder b, int entry, byte[] id, byte[] fp) {
-    long block = previous.blockAt(entry);
-    if (block < blockCount) {
-      previous.chunkIdAt(entry, id, 0);
-      previous.fingerprintAt(entry, fp, 0);
-      b.add(block, id, 0, fp, 0);
+  /**
+   * With changed extents, blocks that were not read keep the previous point's content; without, every block
+   * was read and the previous point only lent fingerprints.
+   */
+  private void copyPreviousBefore(long block) {
+    boolean copyUnread = options.changedExtents() != null && previous != null;
+    for (; previous != null && previousEntry < previous.entryCount() && previous.blockAt(previousEntry) < block; previousEntry++) {
+      long b = previous.blockAt(previousEntry);
+      if (copyUnread && b < blockCount) {
+        previous.chunkIdAt(previousEntry, copyId, 0);
+        previous.fingerprintAt(previousEntry, copyFp, 0);
+        blocks.add(b, copyId, 0, copyFp, 0);
+      }
     }
+  }
+
+  /** The manifest, once every unit is merged. */
+  private Manifest buildManifest() {
+    copyPreviousBefore(Long.MAX_VALUE);
+    return new Manifest(pointId, System.currentTimeMillis(), options.previous() == null ? null : options.previous().id(),
+        options.metadataJson(), List.of(blocks.build()));
   }
 
   /**
