@@ -41,19 +41,26 @@ public final class RestoreJob {
   private static final int MAX_GAP = 1 << 20;
   private static final int MAX_RANGE = 8 << 20;
   private static final int FETCH_PARALLELISM = 6;
+  /** Blocks restored per window: 1 GiB at 64 KiB blocks. */
+  private static final int WINDOW_BLOCKS = 16384;
   private static final String PARTIAL_SUFFIX = ".vaultgate-partial";
 
-  public record Options(String diskName, boolean overwrite, Progress progress) {
+  /** @param windowBlocks non-sparse blocks planned and restored at a time (bounds the plan's memory) */
+  public record Options(String diskName, boolean overwrite, Progress progress, int windowBlocks) {
     public static Options defaults() {
-      return new Options(null, false, Progress.NONE);
+      return new Options(null, false, Progress.NONE, WINDOW_BLOCKS);
     }
 
     public Options withOverwrite(boolean o) {
-      return new Options(diskName, o, progress);
+      return new Options(diskName, o, progress, windowBlocks);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(diskName, overwrite, p);
+      return new Options(diskName, overwrite, p, windowBlocks);
+    }
+
+    public Options withWindowBlocks(int n) {
+      return new Options(diskName, overwrite, progress, n);
     }
   }
 
@@ -74,38 +81,47 @@ public final class RestoreJob {
     if (disk == null) {
       return Future.failedFuture(new VaultException("recovery point " + manifest.id() + " has no disk " + options.diskName()));
     }
-    return repo.onCpu(() -> plan(repo, manifest, disk)).compose(fetches -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))
-        .compose(out -> {
-          AtomicLong fetched = new AtomicLong();
-          AtomicLong written = new AtomicLong();
-          long total = fetches.stream().mapToLong(Fetch::length).sum();
-          return Bounded.forEach(fetches, FETCH_PARALLELISM, f -> repo.storage()
-                  .getRange(ObjectKeys.pack(f.packId()), f.start(), f.length())
-                  .compose(bytes -> repo.onCpu(() -> {
-                    written.addAndGet(writeChunks(repo, out, disk, f, bytes));
-                    return fetched.addAndGet(bytes.length);
-                  }))
-                  .onSuccess(n -> {
-                    options.progress().update(n, total);
-                    out.flushInBackground(repo, written.get());
-                  }))
-              .compose(v -> repo.onCpu(() -> {
-                written.addAndGet(out.zeroFillSparse(disk));
-                out.commit();
-                return new RestoreResult(manifest.id(), target.toString(), disk.size(), fetched.get(), written.get(),
-                    fetches.stream().mapToLong(f -> f.chunks().size()).sum(), (System.nanoTime() - startNanos) / 1e9);
-              }))
-              .recover(e -> repo.onCpu(() -> {
-                out.abandon();
-                return null;
-              }).transform(ignored -> Future.<RestoreResult>failedFuture(e)));
-        }));
+    AtomicLong fetched = new AtomicLong();
+    AtomicLong written = new AtomicLong();
+    AtomicLong chunks = new AtomicLong();
+    List<Integer> windows = new ArrayList<>();
+    int window = options.windowBlocks();
+    for (int from = 0; from < disk.entryCount(); from += window) {
+      windows.add(from);
+    }
+    return repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite())).compose(out ->
+        // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
+        Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
+                Math.min(disk.entryCount(), from + window)))
+            .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> repo.storage()
+                .getRange(ObjectKeys.pack(f.packId()), f.start(), f.length())
+                .compose(bytes -> repo.onCpu(() -> {
+                  written.addAndGet(writeChunks(repo, out, disk, f, bytes));
+                  chunks.addAndGet(f.chunks().size());
+                  return fetched.addAndGet(bytes.length);
+                }))
+                .onSuccess(n -> {
+                  options.progress().update(written.get(), (long) disk.entryCount() * disk.blockSize());
+                  out.flushInBackground(repo, written.get());
+                }))))
+            .compose(v -> repo.onCpu(() -> {
+              written.addAndGet(out.zeroFillSparse(disk));
+              out.commit();
+              options.progress().update(written.get(), written.get());
+              return new RestoreResult(manifest.id(), target.toString(), disk.size(), fetched.get(), written.get(),
+                  chunks.get(), (System.nanoTime() - startNanos) / 1e9);
+            }))
+            .recover(e -> repo.onCpu(() -> {
+              out.abandon();
+              return null;
+            }).transform(ignored -> Future.<RestoreResult>failedFuture(e))));
   }
 
-  private static List<Fetch> plan(Repository repo, Manifest manifest, DiskBlocks disk) {
+  /** The ranged reads that restore entries {@code [from, to)} of the disk. */
+  private static List<Fetch> plan(Repository repo, Manifest manifest, DiskBlocks disk, int from, int to) {
     Map<ByteBuffer, List<Long>> blocksByChunk = new HashMap<>();
     List<byte[]> order = new ArrayList<>();
-    for (int i = 0; i < disk.entryCount(); i++) {
+    for (int i = from; i < to; i++) {
       byte[] id = disk.chunkIdAt(i);
       List<Long> blocks = blocksByChunk.computeIfAbsent(ByteBuffer.wrap(id), k -> {
         order.add(id);

@@ -163,6 +163,18 @@ class BackupRestoreTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"file"})
+  void restoreInManySmallWindowsIsByteIdentical(String kind) throws IOException {
+    EngineFixture v = vault(kind);
+    byte[] image = EngineFixture.mixedImage(12, 90 * BLOCK + 4321);
+    Path source = Files.write(tmp.resolve("disk.img"), image);
+    BackupResult b = v.backup(source);
+    Path target = tmp.resolve("windowed.img");
+    v.restore(b.recoveryPointId(), target, RestoreJob.Options.defaults().withWindowBlocks(7));
+    assertArrayEquals(image, Files.readAllBytes(target));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file"})
   void duplicateBlocksAreStoredOnce(String kind) throws IOException {
     EngineFixture v = vault(kind);
     byte[] block = new byte[BLOCK];

@@ -106,8 +106,12 @@ final class EngineFixture implements AutoCloseable {
   }
 
   RestoreResult restore(String pointId, Path target) {
+    return restore(pointId, target, RestoreJob.Options.defaults());
+  }
+
+  RestoreResult restore(String pointId, Path target, RestoreJob.Options options) {
     try (Repository repo = open()) {
-      return await(() -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
+      return await(() -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, options)));
     }
   }
 
