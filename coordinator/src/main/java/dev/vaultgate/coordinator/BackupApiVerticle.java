@@ -1,0 +1,49 @@
+package dev.vaultgate.coordinator;
+
+import dev.vaultgate.coordinator.auth.AccessKeyStore;
+import dev.vaultgate.coordinator.auth.SigV4Verifier;
+import dev.vaultgate.coordinator.backup.BackupApiRoutes;
+import dev.vaultgate.coordinator.wire.RestJsonFront;
+import dev.vaultgate.coordinator.wire.ServiceModel;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+
+/** One HTTP server (one event loop) serving the AWS Backup API; several share the port. */
+final class BackupApiVerticle extends VerticleBase {
+
+  private final CoordinatorConfig config;
+  private final int port;
+  private final ServiceModel model;
+  private final Pool pool;
+  private final AccessKeyStore keys;
+  private final Clock clock;
+  private HttpServer server;
+
+  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock) {
+    this.config = config;
+    this.port = port;
+    this.model = model;
+    this.pool = pool;
+    this.keys = keys;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
+        BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())
+        .mount(router);
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(port));
+    return server.requestHandler(router).listen();
+  }
+
+  int actualPort() {
+    return server.actualPort();
+  }
+}

@@ -1,0 +1,194 @@
+package dev.vaultgate.coordinator;
+
+import dev.vaultgate.coordinator.auth.AccessKey;
+import dev.vaultgate.coordinator.auth.AccessKeyStore;
+import dev.vaultgate.coordinator.auth.AdminCredentials;
+import dev.vaultgate.coordinator.auth.PgAccessKeyStore;
+import dev.vaultgate.coordinator.db.EmbeddedDatabase;
+import dev.vaultgate.coordinator.db.SchemaMigrator;
+import dev.vaultgate.coordinator.wire.ServiceModel;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running coordinator: the database (embedded or given), the schema migrated, the admin key
+ * in place, and the AWS Backup API listening. Nothing that matters lives only here: every
+ * replica on the same database serves the same state.
+ */
+public final class Coordinator {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+  private final Vertx vertx;
+  private final CoordinatorConfig config;
+  private final EmbeddedDatabase embedded;
+  private final Pool pool;
+  private final AccessKeyStore keys;
+  private final AccessKey adminKey;
+  private final List<String> deployments;
+  private final int port;
+
+  private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
+      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port) {
+    this.vertx = vertx;
+    this.config = config;
+    this.embedded = embedded;
+    this.pool = pool;
+    this.keys = keys;
+    this.adminKey = adminKey;
+    this.deployments = deployments;
+    this.port = port;
+  }
+
+  /** What start reads from disk and the classpath, prepared off the event loop. */
+  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model) {}
+
+  public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
+    return vertx.executeBlocking(() -> {
+      EmbeddedDatabase embedded = null;
+      PgConnectOptions connect;
+      if (config.databaseUrl() == null) {
+        embedded = EmbeddedDatabase.start(config.dataDir());
+        connect = embedded.connectOptions();
+      } else {
+        connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
+      }
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup());
+    }).compose(prepared -> {
+      Pool pool = PgBuilder.pool()
+          .with(new PoolOptions().setMaxSize(16).setShared(false))
+          .connectingTo(prepared.connect().setCachePreparedStatements(true).setPipeliningLimit(16))
+          .using(vertx)
+          .build();
+      AccessKeyStore keys = new PgAccessKeyStore(pool);
+      return prepared.migrator().migrate(pool)
+          .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
+          .compose(applied -> adminKey(vertx, config, env, keys))
+          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock)
+              .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port())))
+          .recover(e -> {
+            pool.close();
+            if (prepared.embedded() != null) {
+              return vertx.executeBlocking(() -> { prepared.embedded().close(); return null; })
+                  .transform(x -> Future.failedFuture(e));
+            }
+            return Future.failedFuture(e);
+          });
+    });
+  }
+
+  private record Deployed(List<String> ids, int port) {}
+
+  /**
+   * Deploys {@code instances} verticles sharing one port (Vert.x shares servers of the same host
+   * and port). Port 0 with several instances first picks a free port, since servers on port 0
+   * would each get their own.
+   */
+  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
+      AccessKeyStore keys, Clock clock) {
+    Future<Integer> port = config.port() != 0 || config.instances() == 1
+        ? Future.succeededFuture(config.port())
+        : vertx.executeBlocking(() -> {
+          try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(config.host()))) {
+            return probe.getLocalPort();
+          }
+        });
+    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock));
+  }
+
+  private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
+      Pool pool, AccessKeyStore keys, Clock clock) {
+    List<BackupApiVerticle> verticles = new ArrayList<>();
+    for (int i = 0; i < config.instances(); i++) {
+      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock));
+    }
+    Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
+    for (BackupApiVerticle v : verticles) {
+      chain = chain.compose(ids -> vertx.deployVerticle(v).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
+    return chain.map(ids -> {
+      int port = verticles.get(0).actualPort();
+      for (BackupApiVerticle v : verticles) {
+        if (v.actualPort() != port) {
+          throw new IllegalStateException("API verticles listen on ports " + port + " and " + v.actualPort());
+        }
+      }
+      return new Deployed(ids, port);
+    });
+  }
+
+  /** The admin key: from the environment, else from the credentials file, else a new one written there. */
+  private static Future<AccessKey> adminKey(Vertx vertx, CoordinatorConfig config, Map<String, String> env, AccessKeyStore keys) {
+    Optional<AccessKey> fromEnv = AdminCredentials.fromEnvironment(env, config.accountId());
+    if (fromEnv.isPresent()) return keys.save(fromEnv.get());
+    return vertx.executeBlocking(() -> AdminCredentials.read(config.adminCredentialsFile(), config.accountId()))
+        .compose(fromFile -> {
+          if (fromFile.isPresent()) return keys.save(fromFile.get());
+          AccessKey fresh = AccessKey.generate(config.accountId());
+          return keys.save(fresh).compose(saved -> vertx.executeBlocking(() -> {
+            try {
+              AdminCredentials.write(config.adminCredentialsFile(), saved, config.region());
+            } catch (IOException e) {
+              throw new UncheckedIOException("cannot write " + config.adminCredentialsFile(), e);
+            }
+            return saved;
+          }));
+        });
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public CoordinatorConfig config() {
+    return config;
+  }
+
+  public AccessKey adminKey() {
+    return adminKey;
+  }
+
+  /** Issues keys for other accounts (tests, and the admin tooling to come). */
+  public AccessKeyStore accessKeys() {
+    return keys;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /** The embedded server's URL for other replicas (and tests) to share, when this one started it. */
+  public Optional<String> embeddedDatabaseUrl() {
+    return embedded == null ? Optional.empty()
+        : Optional.of("postgresql://postgres:postgres@localhost:" + embedded.port() + "/postgres");
+  }
+
+  /** Stops serving, closes the pool and stops the embedded database. */
+  public Future<Void> close() {
+    List<Future<Void>> undeploys = new ArrayList<>();
+    for (String id : deployments) undeploys.add(vertx.undeploy(id));
+    return Future.join(undeploys)
+        .eventually(() -> pool.close())
+        .eventually(() -> embedded == null ? Future.succeededFuture()
+            : vertx.executeBlocking(() -> { embedded.close(); return null; }))
+        .mapEmpty();
+  }
+}

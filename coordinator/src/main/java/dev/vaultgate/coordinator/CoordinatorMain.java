@@ -1,0 +1,99 @@
+package dev.vaultgate.coordinator;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code scripts/coordinator}: runs a coordinator until it is stopped (SIGINT/SIGTERM). */
+@Command(
+    name = "coordinator",
+    mixinStandardHelpOptions = true,
+    version = "Vaultgate coordinator 0.1.0",
+    description = {
+      "Runs the Vaultgate coordinator: the AWS Backup API (REST-JSON, SigV4) over PostgreSQL.",
+      "",
+      "Point the AWS CLI or an AWS SDK at it with --endpoint-url http://HOST:PORT and the"
+          + " credentials of the 'vaultgate' profile in DIR/admin-credentials, written on first start"
+          + " (or set VAULTGATE_ADMIN_ACCESS_KEY_ID and VAULTGATE_ADMIN_SECRET_ACCESS_KEY to choose"
+          + " the admin key).",
+      ""
+    })
+public final class CoordinatorMain implements java.util.concurrent.Callable<Integer> {
+
+  @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (0: any free port). Default: ${DEFAULT-VALUE}.")
+  int port = 8080;
+
+  @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on. Default: ${DEFAULT-VALUE} (plain HTTP is for loopback).")
+  String host = "127.0.0.1";
+
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "Data directory: the embedded PostgreSQL and admin-credentials live here. Default: ${DEFAULT-VALUE}.")
+  Path data = Path.of(System.getProperty("user.home"), ".vaultgate", "coordinator");
+
+  @Option(names = "--database", paramLabel = "URL",
+      description = "PostgreSQL to use, as postgresql://user:password@host:port/database."
+          + " Default: an embedded PostgreSQL under DIR/postgres.")
+  String database;
+
+  @Option(names = "--region", paramLabel = "REGION", description = "Region of ARNs and of the SigV4 scope. Default: ${DEFAULT-VALUE}.")
+  String region = "us-east-1";
+
+  @Option(names = "--account", paramLabel = "ID", description = "Account id (12 digits) of the admin key. Default: ${DEFAULT-VALUE}.")
+  String account = "000000000000";
+
+  @Option(names = "--instances", paramLabel = "N", description = "Event loops serving the API. Default: the number of cores (${DEFAULT-VALUE}).")
+  int instances = Runtime.getRuntime().availableProcessors();
+
+  @Override
+  public Integer call() throws Exception {
+    CoordinatorConfig config;
+    try {
+      config = new CoordinatorConfig(host, port, data.toAbsolutePath(), database, region, account, instances, 1024 * 1024);
+    } catch (IllegalArgumentException e) {
+      System.err.println("coordinator: " + e.getMessage());
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    Coordinator coordinator;
+    try {
+      coordinator = Coordinator.start(vertx, config, System.getenv(), Clock.systemUTC())
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      System.err.println("coordinator: cannot start: " + cause.getMessage());
+      vertx.close();
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        coordinator.close().eventually(vertx::close).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("coordinator: unclean stop: " + e.getMessage());
+      }
+      stopped.countDown();
+    }, "coordinator-stop"));
+    System.out.println("Vaultgate coordinator listening on http://" + host + ":" + coordinator.port()
+        + " (account " + account + ", region " + region + ")");
+    if (System.getenv(dev.vaultgate.coordinator.auth.AdminCredentials.ENV_KEY_ID) == null) {
+      System.out.println("Admin credentials: " + config.adminCredentialsFile() + " (profile vaultgate)");
+    }
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new CoordinatorMain());
+    cli.setParameterExceptionHandler((ex, a) -> {
+      ex.getCommandLine().getErr().println("coordinator: " + ex.getMessage() + " (see --help)");
+      return 2;
+    });
+    int code = cli.execute(args);
+    if (code != 0) System.exit(code);
+  }
+}
