@@ -12,6 +12,7 @@ import dev.vaultgate.vault.repo.ChunkIndex;
 import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
+import dev.vaultgate.vault.repo.Trace;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -183,6 +184,7 @@ public final class BackupJob {
       size = s;
       blockCount = (size + blockSize - 1) / blockSize;
       units = planUnits();
+      Trace.mark("backup planned: " + units.size() + " units");
       results = new UnitResult[units.size()];
       blocks = DiskBlocks.builder(options.diskName(), size, blockSize);
       bytesToScan = units.stream().mapToLong(u -> Math.min((long) u.blocks * blockSize, size - u.firstBlock * blockSize)).sum();
@@ -261,6 +263,7 @@ public final class BackupJob {
     }
     if (nextUnit == units.size() && unitsInFlight == 0 && flush == Flush.NOT_STARTED) {
       flush = Flush.RUNNING;
+      Trace.mark("all units read");
       repo.onCpu(assembler::flush).onComplete(ar -> {
         flush = Flush.DONE;
         if (ar.failed()) {
@@ -276,6 +279,7 @@ public final class BackupJob {
     }
     if (flush == Flush.DONE && uploadsInFlight == 0 && packsWaiting.isEmpty() && !finishing) {
       finishing = true;
+      Trace.mark("all packs stored");
       finish();
     }
   }
@@ -390,6 +394,7 @@ public final class BackupJob {
         fail(ar.cause());
         return;
       }
+      Trace.mark("recovery point stored");
       double seconds = (System.nanoTime() - startNanos) / 1e9;
       done.tryComplete(new BackupResult(pointId, options.previous() == null ? null : options.previous().id(), size,
           totalRead, bytesNew.sum(), totalChanged, totalChunksNew, totalSparse, blockCount, seconds));

@@ -6,6 +6,7 @@ import dev.vaultgate.vault.backup.ChangedExtents;
 import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.Trace;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -48,6 +49,7 @@ final class BackupCommand implements Callable<Integer> {
     BackupResult r;
     try (FileBlockSource src = FileBlockSource.open(absolute)) {
       r = vault.withRepository(repo -> previous(repo, absolute.toString()).compose(prev -> {
+        Trace.mark("previous point loaded");
         if (extents != null && prev == null) {
           System.err.println("vaultgate backup: no previous recovery point of " + absolute + "; reading the whole source");
         }

@@ -52,8 +52,10 @@ final class VaultOptions {
   /** Opens Vert.x and the storage, runs {@code work}, and closes both whatever happens. */
   <T> T withStorage(Function<VaultStorageContext, Future<T>> work) {
     VaultLocation location = location();
+    dev.vaultgate.vault.repo.Trace.mark("command line parsed");
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000).setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
     try {
+      dev.vaultgate.vault.repo.Trace.mark("vert.x started");
       VaultStorage storage = VaultStorages.open(vertx, location);
       try {
         return Await.on(vertx, () -> work.apply(new VaultStorageContext(vertx, storage)));
@@ -62,6 +64,7 @@ final class VaultOptions {
       }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().join();
+      dev.vaultgate.vault.repo.Trace.mark("vert.x closed");
     }
   }
 

@@ -24,6 +24,7 @@ public final class VaultgateCli {
     // Quiet the libraries: our own output is the summary or JSON on stdout and one error line on stderr.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    dev.vaultgate.vault.repo.Trace.mark("jvm started, main entered");
     CommandLine cli = new CommandLine(new VaultgateCli());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println(cmd.getCommandName().equals("vaultgate") ? "vaultgate: " + Errors.oneLine(e)

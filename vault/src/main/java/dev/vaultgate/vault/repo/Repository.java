@@ -89,7 +89,11 @@ public final class Repository implements AutoCloseable {
             : e))
         .compose(bytes -> cpu.executeBlocking(() -> VaultConfig.decode(bytes, wrapper, storage.describe()), false))
         .map(opened -> new Repository(vertx, storage, opened.config(), opened.keys(), cpu))
-        .compose(repo -> repo.loadIndex().map(repo))
+        .compose(repo -> {
+          Trace.mark("config read, keys unwrapped");
+          return repo.loadIndex().map(repo);
+        })
+        .onSuccess(repo -> Trace.mark("index loaded: " + repo.index().size() + " chunks"))
         .onFailure(e -> cpu.close());
   }
 
