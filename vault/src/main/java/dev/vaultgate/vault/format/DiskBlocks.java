@@ -1,32 +1,47 @@
 package dev.vaultgate.vault.format;
 
+import dev.vaultgate.vault.spill.ByteStore;
+import dev.vaultgate.vault.spill.SpillArena;
+
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * The block table of one disk in a recovery point: its size, its block size, and for every block that is
  * not all zeros, the chunk id and fingerprint of its content. Blocks that are absent are sparse (zero).
- * Memory grows with the non-sparse blocks only. Immutable once built.
+ * It grows with the non-sparse blocks only (56 bytes each), in heap arrays up to a budget per table (system
+ * property {@value #MEMORY_PROPERTY}, bytes, default 64 MiB) and in memory-mapped temporary files beyond it
+ * ({@link SpillArena}). Immutable once built. {@link #close()} deletes its files at once; a table that is not
+ * closed has them deleted when it is collected or at exit.
  */
-public final class DiskBlocks {
+public final class DiskBlocks implements AutoCloseable {
   public static final int ID = 32;
   public static final int FP = 16;
+  public static final String MEMORY_PROPERTY = "vaultgate.memory.blocks";
+  static final long DEFAULT_HEAP_BUDGET = 64L << 20;
 
   private final String name;
   private final long size;
   private final int blockSize;
-  private final long[] blocks;
-  private final byte[] ids;
-  private final byte[] fingerprints;
+  private final SpillArena arena;
+  private final long[] heapBlocks; // the block numbers: a long[] while the budget allows (binary search), else
+  private final ByteStore mappedBlocks; // a mapped store
+  private final ByteStore ids;
+  private final ByteStore fingerprints;
   private final int count;
 
-  private DiskBlocks(String name, long size, int blockSize, long[] blocks, byte[] ids, byte[] fingerprints, int count) {
-    this.name = name;
-    this.size = size;
-    this.blockSize = blockSize;
-    this.blocks = blocks;
-    this.ids = ids;
-    this.fingerprints = fingerprints;
-    this.count = count;
+  private DiskBlocks(Builder b) {
+    this.name = b.name;
+    this.size = b.size;
+    this.blockSize = b.blockSize;
+    this.arena = b.arena;
+    this.heapBlocks = b.heapBlocks;
+    this.mappedBlocks = b.mappedBlocks;
+    this.ids = b.ids;
+    this.fingerprints = b.fps;
+    this.count = b.count;
   }
 
   public String name() {
@@ -52,35 +67,41 @@ public final class DiskBlocks {
   }
 
   public long blockAt(int entry) {
-    return blocks[entry];
+    Objects.checkIndex(entry, count);
+    return heapBlocks != null ? heapBlocks[entry] : mappedBlocks.getLong((long) entry << 3);
   }
 
   public byte[] chunkIdAt(int entry) {
-    return Arrays.copyOfRange(ids, entry * ID, entry * ID + ID);
+    byte[] id = new byte[ID];
+    chunkIdAt(entry, id, 0);
+    return id;
   }
 
   /** Copies the chunk id of {@code entry} into {@code out} at {@code off}. */
   public void chunkIdAt(int entry, byte[] out, int off) {
-    System.arraycopy(ids, entry * ID, out, off, ID);
+    Objects.checkIndex(entry, count);
+    ids.get((long) entry * ID, out, off, ID);
   }
 
   public boolean fingerprintEquals(int entry, byte[] fp, int off) {
-    return Arrays.equals(fingerprints, entry * FP, entry * FP + FP, fp, off, off + FP);
+    Objects.checkIndex(entry, count);
+    return fingerprints.contentEquals((long) entry * FP, fp, off, FP);
   }
 
   public void fingerprintAt(int entry, byte[] out, int off) {
-    System.arraycopy(fingerprints, entry * FP, out, off, FP);
+    Objects.checkIndex(entry, count);
+    fingerprints.get((long) entry * FP, out, off, FP);
   }
 
   /** The entry of {@code block}, or -1 when that block is sparse. */
   public int find(long block) {
-    int i = Arrays.binarySearch(blocks, 0, count, block);
+    int i = search(block);
     return i >= 0 ? i : -1;
   }
 
   /** The first entry whose block is at or after {@code block} ({@link #entryCount()} when none). */
   public int firstAtOrAfter(long block) {
-    int i = Arrays.binarySearch(blocks, 0, count, block);
+    int i = search(block);
     return i >= 0 ? i : -i - 1;
   }
 
@@ -89,52 +110,174 @@ public final class DiskBlocks {
     return (int) Math.min(blockSize, size - block * blockSize);
   }
 
+  /**
+   * Deletes the spill files of this table now. It stays readable (until it is collected); a builder it came from
+   * that is added to afterwards copies its entries first.
+   */
+  @Override
+  public void close() {
+    arena.close();
+  }
+
+  /** Bytes of heap arrays this table holds, at most its budget. */
+  long heapBytes() {
+    return arena.heapBytes();
+  }
+
+  /** The spill files in use. */
+  List<Path> spillFiles() {
+    return arena.files();
+  }
+
+  /** As {@link java.util.Arrays#binarySearch(long[], int, int, long)} over the first {@code count} blocks. */
+  private int search(long block) {
+    if (heapBlocks != null) {
+      return Arrays.binarySearch(heapBlocks, 0, count, block);
+    }
+    int low = 0;
+    int high = count - 1;
+    while (low <= high) {
+      int mid = (low + high) >>> 1;
+      long b = mappedBlocks.getLong((long) mid << 3);
+      if (b < block) {
+        low = mid + 1;
+      } else if (b > block) {
+        high = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    return -(low + 1);
+  }
+
   public static Builder builder(String name, long size, int blockSize) {
-    return new Builder(name, size, blockSize);
+    return new Builder(name, size, blockSize, SpillArena.budget(MEMORY_PROPERTY, DEFAULT_HEAP_BUDGET), null);
+  }
+
+  /** A builder whose table keeps at most {@code heapBudget} bytes on the heap and spills to {@code spillDirectory} (null: the default). */
+  static Builder builder(String name, long size, int blockSize, long heapBudget, Path spillDirectory) {
+    return new Builder(name, size, blockSize, heapBudget, spillDirectory);
   }
 
   /** Appends entries in increasing block order. */
   public static final class Builder {
+    private static final int FIRST_CAPACITY = 64;
+
     private final String name;
     private final long size;
     private final int blockSize;
-    private long[] blocks = new long[64];
-    private byte[] ids = new byte[64 * ID];
-    private byte[] fps = new byte[64 * FP];
+    private SpillArena arena;
+    private long[] heapBlocks;
+    private ByteStore mappedBlocks;
+    private ByteStore ids;
+    private ByteStore fps;
+    private int capacity;
     private int count;
+    private long last = -1;
+    private boolean shared; // the stores belong to a built table: copy them before the next add
 
-    private Builder(String name, long size, int blockSize) {
+    private Builder(String name, long size, int blockSize, long heapBudget, Path spillDirectory) {
       if (blockSize <= 0 || size < 0) {
         throw new IllegalArgumentException("bad disk geometry: size " + size + ", block size " + blockSize);
       }
       this.name = name;
       this.size = size;
       this.blockSize = blockSize;
+      this.arena = new SpillArena("disk-blocks", heapBudget, spillDirectory);
+      this.capacity = FIRST_CAPACITY;
+      setBlocks(arena, null, capacity);
+      this.ids = arena.allocate("ids", (long) capacity * ID);
+      this.fps = arena.allocate("fingerprints", (long) capacity * FP);
     }
 
     public Builder add(long block, byte[] id, int idOff, byte[] fp, int fpOff) {
-      if (count > 0 && block <= blocks[count - 1]) {
-        throw new IllegalArgumentException("blocks must be added in increasing order: " + block + " after " + blocks[count - 1]);
+      if (count > 0 && block <= last) {
+        throw new IllegalArgumentException("blocks must be added in increasing order: " + block + " after " + last);
       }
       if (block < 0 || block >= (size + blockSize - 1) / blockSize) {
         throw new IllegalArgumentException("block " + block + " lies outside a disk of " + size + " bytes");
       }
-      if (count == blocks.length) {
-        int n = count * 2;
-        blocks = Arrays.copyOf(blocks, n);
-        ids = Arrays.copyOf(ids, n * ID);
-        fps = Arrays.copyOf(fps, n * FP);
+      if (shared) {
+        unshare();
       }
-      blocks[count] = block;
-      System.arraycopy(id, idOff, ids, count * ID, ID);
-      System.arraycopy(fp, fpOff, fps, count * FP, FP);
+      if (count == capacity) {
+        if (capacity == Integer.MAX_VALUE) {
+          throw new IllegalStateException("disk " + name + " has too many blocks");
+        }
+        int n = (int) Math.min(Integer.MAX_VALUE, capacity * 2L);
+        setBlocks(arena, arena, n);
+        ids = arena.grow(ids, "ids", (long) n * ID);
+        fps = arena.grow(fps, "fingerprints", (long) n * FP);
+        capacity = n;
+      }
+      if (heapBlocks != null) {
+        heapBlocks[count] = block;
+      } else {
+        mappedBlocks.putLong((long) count << 3, block);
+      }
+      ids.put((long) count * ID, id, idOff, ID);
+      fps.put((long) count * FP, fp, fpOff, FP);
+      last = block;
       count++;
       return this;
     }
 
     public DiskBlocks build() {
-      return new DiskBlocks(name, size, blockSize, Arrays.copyOf(blocks, count), Arrays.copyOf(ids, count * ID),
-          Arrays.copyOf(fps, count * FP), count);
+      if (!shared) {
+        if (heapBlocks != null && heapBlocks.length > count && arena.reserveHeap((long) count << 3)) {
+          arena.releaseHeap((long) heapBlocks.length << 3);
+          heapBlocks = Arrays.copyOf(heapBlocks, count);
+        }
+        ids = arena.trim(ids, (long) count * ID);
+        fps = arena.trim(fps, (long) count * FP);
+        capacity = count;
+        shared = true;
+      }
+      return new DiskBlocks(this);
+    }
+
+    /**
+     * Puts the first {@code count} block numbers into a table of {@code n} allocated by {@code to}: a long[] if
+     * the budget allows, else a mapped store. {@code from} is the arena of the current table when it is to be
+     * given back (growth), or null when that table stays with a built one.
+     */
+    private void setBlocks(SpillArena to, SpillArena from, int n) {
+      long[] oldHeap = heapBlocks;
+      ByteStore oldMapped = mappedBlocks;
+      if (oldMapped != null && to == from) {
+        mappedBlocks = to.grow(oldMapped, "blocks", (long) n << 3);
+        return;
+      }
+      if (to.reserveHeap((long) n << 3)) {
+        heapBlocks = new long[n];
+        mappedBlocks = null;
+        for (int i = 0; i < count; i++) {
+          heapBlocks[i] = oldHeap != null ? oldHeap[i] : oldMapped.getLong((long) i << 3);
+        }
+      } else {
+        mappedBlocks = to.allocateMapped("blocks", (long) n << 3);
+        heapBlocks = null;
+        for (int i = 0; i < count; i++) {
+          mappedBlocks.putLong((long) i << 3, oldHeap != null ? oldHeap[i] : oldMapped.getLong((long) i << 3));
+        }
+      }
+      if (from != null && oldHeap != null) {
+        from.releaseHeap((long) oldHeap.length << 3);
+      } else if (from != null && oldMapped != null) {
+        from.free(oldMapped);
+      }
+    }
+
+    /** Moves this builder's entries into stores of its own, leaving those of the built table alone. */
+    private void unshare() {
+      SpillArena own = new SpillArena("disk-blocks", arena.heapBudget(), arena.directory());
+      int n = Math.max(FIRST_CAPACITY, count);
+      setBlocks(own, null, n);
+      ids = own.copyOf(ids, "ids", (long) n * ID);
+      fps = own.copyOf(fps, "fingerprints", (long) n * FP);
+      arena = own;
+      capacity = n;
+      shared = false;
     }
   }
 }

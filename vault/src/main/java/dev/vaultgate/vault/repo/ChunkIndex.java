@@ -1,10 +1,13 @@
 package dev.vaultgate.vault.repo;
 
 import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.spill.ByteStore;
+import dev.vaultgate.vault.spill.SpillArena;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,26 +17,56 @@ import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Chunk id to location, for every chunk the vault's index segments name. Flat arrays and open addressing
- * keep it at about 60 bytes a chunk (a million chunks, 64 GiB of unique data, in 60 MB) with no object per
- * entry. Safe for concurrent readers and writers.
+ * Chunk id to location, for every chunk the vault's index segments name. Flat stores and open addressing keep
+ * it at about 60 bytes a chunk with no object per entry. The stores are heap arrays up to a budget (system
+ * property {@value #MEMORY_PROPERTY}, bytes, default 64 MiB) and memory-mapped temporary files beyond it
+ * ({@link SpillArena}), so the heap stays bounded however many chunks the vault holds. Safe for concurrent
+ * readers and writers. {@link #close()} deletes the files at once; an index that is not closed has them deleted
+ * when it is collected or at exit.
  */
-public final class ChunkIndex {
+public final class ChunkIndex implements AutoCloseable {
+  public static final String MEMORY_PROPERTY = "vaultgate.memory.index";
+  static final long DEFAULT_HEAP_BUDGET = 64L << 20;
+
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int ID = 32;
+  private static final int LOCATION = 16; // pack number, offset, length, raw length: 4 ints
+  private static final int FIRST_CAPACITY = 1024;
+  private static final int MAX_SLOTS = 1 << 30;
 
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private final List<String> packIds = new ArrayList<>();
   private final Map<String, Integer> packNumbers = new HashMap<>();
+  private final SpillArena arena;
 
-  private int[] table = new int[1 << 12]; // entry number + 1; 0 = empty
-  private byte[] ids = new byte[1024 * ID];
-  private int[] packs = new int[1024];
-  private int[] offsets = new int[1024];
-  private int[] lengths = new int[1024];
-  private int[] rawLengths = new int[1024];
-  private byte[] encodings = new byte[1024];
+  // Slots hold entry number + 1 (0 = empty): an int[] while the budget allows, it is the hottest array of a
+  // backup (an int[] probes faster than a byte store once the table outgrows the caches), else a mapped store.
+  private int[] heapTable;
+  private ByteStore mappedTable;
+  private int slots;
+  private ByteStore ids;
+  private ByteStore locations;
+  private ByteStore encodings;
+  private byte[] heapIds; // the array of ids while it is on the heap, else null
+  private int capacity;
   private int count;
+  private boolean closed;
+
+  public ChunkIndex() {
+    this(SpillArena.budget(MEMORY_PROPERTY, DEFAULT_HEAP_BUDGET), null);
+  }
+
+  /** An index that keeps at most {@code heapBudget} bytes of arrays on the heap and spills to {@code spillDirectory} (null: the default). */
+  ChunkIndex(long heapBudget, Path spillDirectory) {
+    arena = new SpillArena("chunk-index", heapBudget, spillDirectory);
+    capacity = FIRST_CAPACITY;
+    slots = 4 * FIRST_CAPACITY;
+    newTable(slots);
+    ids = arena.allocate("ids", (long) capacity * ID);
+    locations = arena.allocate("locations", (long) capacity * LOCATION);
+    encodings = arena.allocate("encodings", capacity);
+    heapIds = ids.heapArray();
+  }
 
   public int size() {
     lock.readLock().lock();
@@ -68,6 +101,9 @@ public final class ChunkIndex {
   public void addAll(List<IndexEntry> entries) {
     lock.writeLock().lock();
     try {
+      if (closed) {
+        throw new IllegalStateException("chunk index is closed");
+      }
       for (IndexEntry e : entries) {
         addLocked(e);
       }
@@ -100,25 +136,68 @@ public final class ChunkIndex {
     }
   }
 
-  private IndexEntry entry(int e) {
-    return new IndexEntry(Arrays.copyOfRange(ids, e * ID, e * ID + ID), packIds.get(packs[e]), offsets[e], lengths[e],
-        rawLengths[e], encodings[e]);
+  /**
+   * Deletes the spill files now. What is indexed stays readable (until the index is collected); adding fails.
+   */
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      closed = true;
+      arena.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
-  private static int hash(byte[] id, int off) {
+  /** Bytes of heap arrays the index holds (its entries, not its pack names), at most its budget. */
+  long heapBytes() {
+    return arena.heapBytes();
+  }
+
+  /** The spill files in use. */
+  List<Path> spillFiles() {
+    return arena.files();
+  }
+
+  private IndexEntry entry(int e) {
+    byte[] id = new byte[ID];
+    ids.get((long) e * ID, id, 0, ID);
+    long at = (long) e * LOCATION;
+    return new IndexEntry(id, packIds.get(locations.getInt(at)), locations.getInt(at + 4), locations.getInt(at + 8),
+        locations.getInt(at + 12), encodings.getByte(e));
+  }
+
+  private static int hash(long firstBytes) {
     // Chunk ids are HMAC outputs: any 8 of their bytes are already uniformly distributed.
-    long h = (long) LONGS.get(id, off);
-    return (int) (h ^ (h >>> 32));
+    return (int) (firstBytes ^ (firstBytes >>> 32));
   }
 
   private int slotOf(byte[] id, int off) {
-    int mask = table.length - 1;
-    for (int s = hash(id, off) & mask; ; s = (s + 1) & mask) {
-      int e = table[s] - 1;
+    int mask = slots - 1;
+    long first = (long) LONGS.get(id, off);
+    int s = hash(first) & mask;
+    int[] heapTable = this.heapTable;
+    byte[] heapIds = this.heapIds;
+    if (heapTable != null && heapIds != null) {
+      // The same probe on the arrays themselves: contains() runs for every block a backup reads.
+      for (; ; s = (s + 1) & mask) {
+        int e = heapTable[s] - 1;
+        if (e < 0) {
+          return -1;
+        }
+        if (Arrays.equals(heapIds, e * ID, e * ID + ID, id, off, off + ID)) {
+          return e;
+        }
+      }
+    }
+    ByteStore ids = this.ids;
+    for (; ; s = (s + 1) & mask) {
+      int e = slot(s) - 1;
       if (e < 0) {
         return -1;
       }
-      if (Arrays.equals(ids, e * ID, e * ID + ID, id, off, off + ID)) {
+      if (ids.getLong((long) e * ID) == first && ids.contentEquals((long) e * ID, id, off, ID)) {
         return e;
       }
     }
@@ -129,46 +208,78 @@ public final class ChunkIndex {
     if (slotOf(id, 0) >= 0) {
       return;
     }
-    if (count == packs.length) {
-      int n = count * 2;
-      ids = Arrays.copyOf(ids, n * ID);
-      packs = Arrays.copyOf(packs, n);
-      offsets = Arrays.copyOf(offsets, n);
-      lengths = Arrays.copyOf(lengths, n);
-      rawLengths = Arrays.copyOf(rawLengths, n);
-      encodings = Arrays.copyOf(encodings, n);
+    if (count == capacity) {
+      int n = capacity * 2;
+      ids = arena.grow(ids, "ids", (long) n * ID);
+      heapIds = ids.heapArray();
+      locations = arena.grow(locations, "locations", (long) n * LOCATION);
+      encodings = arena.grow(encodings, "encodings", n);
+      capacity = n;
     }
-    if ((count + 1) * 2 > table.length) {
-      rehash(table.length * 2);
+    if ((count + 1L) * 2 > slots) {
+      if (slots == MAX_SLOTS) {
+        throw new IllegalStateException("chunk index is full at " + count + " chunks");
+      }
+      rehash(slots * 2);
     }
     int e = count++;
-    System.arraycopy(id, 0, ids, e * ID, ID);
-    packs[e] = packIds.isEmpty() || !packIds.get(packIds.size() - 1).equals(entry.packId())
+    ids.put((long) e * ID, id, 0, ID);
+    int pack = packIds.isEmpty() || !packIds.get(packIds.size() - 1).equals(entry.packId())
         ? packNumbers.computeIfAbsent(entry.packId(), p -> {
           packIds.add(p);
           return packIds.size() - 1;
         })
         : packIds.size() - 1;
-    offsets[e] = entry.offset();
-    lengths[e] = entry.length();
-    rawLengths[e] = entry.rawLength();
-    encodings[e] = entry.encoding();
+    long at = (long) e * LOCATION;
+    locations.putInt(at, pack);
+    locations.putInt(at + 4, entry.offset());
+    locations.putInt(at + 8, entry.length());
+    locations.putInt(at + 12, entry.rawLength());
+    encodings.putByte(e, entry.encoding());
     insert(e);
   }
 
-  private void rehash(int capacity) {
-    table = new int[capacity];
+  private void rehash(int newSlots) {
+    // The new table is made before the old one is given back, so a failure (a full disk) leaves the index whole.
+    int[] oldHeap = heapTable;
+    ByteStore oldMapped = mappedTable;
+    newTable(newSlots);
+    if (oldHeap != null) {
+      arena.releaseHeap((long) oldHeap.length * Integer.BYTES);
+    } else {
+      arena.free(oldMapped);
+    }
     for (int e = 0; e < count; e++) {
       insert(e);
     }
   }
 
+  private void newTable(int n) {
+    long bytes = (long) n * Integer.BYTES;
+    if (arena.reserveHeap(bytes)) {
+      heapTable = new int[n];
+      mappedTable = null;
+    } else {
+      mappedTable = arena.allocateMapped("table", bytes);
+      heapTable = null;
+    }
+    slots = n;
+  }
+
+  private int slot(int s) {
+    return heapTable != null ? heapTable[s] : mappedTable.getInt((long) s << 2);
+  }
+
   private void insert(int e) {
-    int mask = table.length - 1;
-    int s = hash(ids, e * ID) & mask;
-    while (table[s] != 0) {
+    int mask = slots - 1;
+    int s = hash(ids.getLong((long) e * ID)) & mask;
+    while (slot(s) != 0) {
       s = (s + 1) & mask;
     }
-    table[s] = e + 1;
+    if (heapTable != null) {
+      heapTable[s] = e + 1;
+    } else {
+      mappedTable.putInt((long) s << 2, e + 1);
+    }
   }
 }

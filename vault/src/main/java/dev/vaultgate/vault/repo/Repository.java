@@ -229,5 +229,6 @@ public final class Repository implements AutoCloseable {
   @Override
   public void close() {
     cpu.close();
+    index.close();
   }
 }
