@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vaultgate.agent.testing.VcsimServer;
 import com.vmware.vim25.DiskChangeExtent;
 import com.vmware.vim25.DiskChangeInfo;
 import com.vmware.vim25.FileFault;
@@ -27,10 +28,7 @@ import com.vmware.vim25.mo.Task;
 import com.vmware.vim25.mo.VirtualMachine;
 import com.vmware.vim25.mo.VirtualMachineSnapshot;
 import com.vmware.vim25.ws.CustomSSLTrustContextCreator;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
@@ -41,23 +39,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,31 +56,23 @@ import org.junit.jupiter.api.Test;
  * yavijava 6.0.05 against the project's vCenter simulator ({@code scripts/vcsim}): login, inventory
  * with disks, change tracking through snapshots and QueryChangedDiskAreas, datastore file access.
  *
- * <p>The simulator is started through the script, which installs Go and govmomi and builds the
- * launcher when they are missing (the first run can take a few minutes). The vCenter certificate is
+ * <p>The simulator is started through {@link VcsimServer}. The vCenter certificate is
  * pinned by its SHA-256 thumbprint (printed by the script); the datastore HTTP client trusts the
  * certificate file the script names.
  */
 class VcsimYavijavaTest {
 
   private static final int BLOCK = 64 * 1024;
-  private static final Duration START_TIMEOUT = Duration.ofMinutes(15);
 
-  private static Process vcsim;
+  private static VcsimServer vcsim;
   private static Map<String, String> env;
   private static ServiceInstance si;
   private static HttpClient http;
 
   @BeforeAll
   static void startSimulator() throws Exception {
-    Path script = findScript();
-    Path dir = Path.of("target", "vcsim-" + ProcessHandle.current().pid()).toAbsolutePath();
-    Files.createDirectories(dir);
-    vcsim =
-        new ProcessBuilder(script.toString(), "--dir", dir.toString(), "--disk-mb", "16")
-            .redirectError(dir.resolve("vcsim-stderr.log").toFile())
-            .start();
-    env = readReadyLines(vcsim, START_TIMEOUT);
+    vcsim = VcsimServer.start(16);
+    env = vcsim.env();
     si = login(env.get("VCSIM_USER"), env.get("VCSIM_PASSWORD"));
     http =
         HttpClient.newBuilder()
@@ -105,10 +87,7 @@ class VcsimYavijavaTest {
       si.getServerConnection().logout();
     }
     if (vcsim != null) {
-      vcsim.destroy(); // SIGTERM: the script execs the simulator, which removes its datastores
-      if (!vcsim.waitFor(20, TimeUnit.SECONDS)) {
-        vcsim.destroyForcibly();
-      }
+      vcsim.close();
     }
   }
 
@@ -137,8 +116,8 @@ class VcsimYavijavaTest {
                       new URL(env.get("VCSIM_URL")),
                       env.get("VCSIM_USER"),
                       env.get("VCSIM_PASSWORD"),
-                      new PinnedThumbprint("00".repeat(32))));
-      assertTrue(String.valueOf(rootCause(e).getMessage()).contains("is not the pinned one"), () -> rootCause(e).toString());
+                      new PinnedThumbprintTrustManager(env.get("VCSIM_HOST"), "00".repeat(32))));
+      assertTrue(String.valueOf(rootCause(e).getMessage()).contains("but the pinned thumbprint is 00:00:"), () -> rootCause(e).toString());
     } finally {
       CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
     }
@@ -396,40 +375,7 @@ class VcsimYavijavaTest {
 
   private static ServiceInstance login(String user, String password) throws Exception {
     return new ServiceInstance(
-        new URL(env.get("VCSIM_URL")), user, password, new PinnedThumbprint(env.get("VCSIM_THUMBPRINT_SHA256")));
-  }
-
-  /** Trusts exactly the certificate whose SHA-256 thumbprint is given (AB:CD:... or abcd...). */
-  static final class PinnedThumbprint implements X509TrustManager {
-    private final byte[] expected;
-
-    PinnedThumbprint(String thumbprint) {
-      this.expected = HexFormat.of().parseHex(thumbprint.replace(":", "").toLowerCase());
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      try {
-        byte[] actual = MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded());
-        if (!MessageDigest.isEqual(expected, actual)) {
-          throw new CertificateException(
-              "vCenter certificate thumbprint " + HexFormat.ofDelimiter(":").withUpperCase().formatHex(actual)
-                  + " is not the pinned one");
-        }
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new CertificateException(e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      throw new CertificateException("not a server");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
+        new URL(env.get("VCSIM_URL")), user, password, new PinnedThumbprintTrustManager(env.get("VCSIM_HOST"), env.get("VCSIM_THUMBPRINT_SHA256")));
   }
 
   private static SSLContext trusting(Path pem) throws Exception {
@@ -450,57 +396,5 @@ class VcsimYavijavaTest {
       t = t.getCause();
     }
     return t;
-  }
-
-  private static Path findScript() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path script = dir.resolve("scripts").resolve("vcsim");
-      if (Files.isRegularFile(script) && Files.isExecutable(script)) {
-        return script;
-      }
-    }
-    throw new IllegalStateException("scripts/vcsim not found above " + Path.of("").toAbsolutePath());
-  }
-
-  /** Reads the script's KEY=VALUE lines up to VCSIM_READY=1; then keeps draining its stdout. */
-  private static Map<String, String> readReadyLines(Process p, Duration timeout) throws Exception {
-    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Map<String, String>> ready =
-        CompletableFuture.supplyAsync(
-            () -> {
-              Map<String, String> values = new HashMap<>();
-              try {
-                for (String line; (line = out.readLine()) != null; ) {
-                  int eq = line.indexOf('=');
-                  if (line.startsWith("VCSIM_") && eq > 0) {
-                    values.put(line.substring(0, eq), line.substring(eq + 1));
-                  }
-                  if (line.equals("VCSIM_READY=1")) {
-                    return values;
-                  }
-                }
-              } catch (IOException e) {
-                throw new IllegalStateException(e);
-              }
-              throw new IllegalStateException("scripts/vcsim exited before it was ready");
-            });
-    try {
-      Map<String, String> values = ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Thread drain = new Thread(() -> {
-        try {
-          while (out.readLine() != null) {
-            // discard
-          }
-        } catch (IOException ignored) {
-          // process gone
-        }
-      }, "vcsim-stdout");
-      drain.setDaemon(true);
-      drain.start();
-      return values;
-    } catch (Exception e) {
-      p.destroyForcibly();
-      throw new IllegalStateException("scripts/vcsim did not start (see target/vcsim-*/vcsim-stderr.log)", e);
-    }
   }
 }
