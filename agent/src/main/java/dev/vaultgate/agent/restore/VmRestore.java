@@ -8,7 +8,6 @@ import dev.vaultgate.agent.vsphere.VmHardware;
 import dev.vaultgate.agent.vsphere.VmInfo;
 import dev.vaultgate.agent.vsphere.VmdkDescriptor;
 import dev.vaultgate.agent.vsphere.VsphereClient;
-import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.backup.RestoreJob;
 import dev.vaultgate.vault.backup.RestoreResult;
 import dev.vaultgate.vault.format.Manifest;
@@ -78,7 +77,7 @@ public final class VmRestore {
       return Future.failedFuture(new VmRestoreException("VM backup " + point.backupId() + " has no disk " + diskName
           + " (it has " + point.manifests().keySet() + ")", null));
     }
-    return RestoreJob.run(repo, m, target, new RestoreJob.Options(diskName, false, Progress.NONE));
+    return RestoreJob.run(repo, m, target, RestoreJob.Options.defaults().withDisk(diskName));
   }
 
   /** Restores a VM backup to vSphere as a new VM; call it on a Vert.x context. */

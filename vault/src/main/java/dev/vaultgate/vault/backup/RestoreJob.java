@@ -59,6 +59,10 @@ public final class RestoreJob {
       return new Options(diskName, overwrite, p, windowBlocks);
     }
 
+    public Options withDisk(String name) {
+      return new Options(name, overwrite, progress, windowBlocks);
+    }
+
     public Options withWindowBlocks(int n) {
       return new Options(diskName, overwrite, progress, n);
     }
