@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.cli;
 
+import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.storage.VaultLocation;
@@ -58,7 +59,7 @@ final class VaultOptions {
       dev.vaultgate.vault.repo.Trace.mark("vert.x started");
       VaultStorage storage = VaultStorages.open(vertx, location);
       try {
-        return Await.on(vertx, () -> work.apply(new VaultStorageContext(vertx, storage)));
+        return Await.await(vertx, () -> work.apply(new VaultStorageContext(vertx, storage)));
       } finally {
         storage.close();
       }

@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.repo.Repository;
@@ -13,12 +14,8 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -58,24 +55,7 @@ final class EngineFixture implements AutoCloseable {
 
   /** Runs {@code work} on a Vert.x context and waits for its result; a failure is rethrown as it is. */
   <T> T await(Supplier<Future<T>> work) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    vertx.runOnContext(v -> work.get().onComplete(ar -> {
-      if (ar.succeeded()) {
-        result.complete(ar.result());
-      } else {
-        result.completeExceptionally(ar.cause());
-      }
-    }));
-    try {
-      return result.get(120, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new CompletionException(e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("vault operation did not finish in time", e);
-    }
+    return Await.await(vertx, work, Duration.ofSeconds(120));
   }
 
   Repository init() {
