@@ -1,8 +1,14 @@
 package dev.vaultgate.coordinator;
 
+import dev.vaultgate.coordinator.agent.AgentApi;
+import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.backup.BackupApiRoutes;
+import dev.vaultgate.coordinator.backup.PgBackupJobStore;
+import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
+import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
+import dev.vaultgate.coordinator.backup.PgVaultStore;
 import dev.vaultgate.coordinator.wire.RestJsonFront;
 import dev.vaultgate.coordinator.wire.ServiceModel;
 import io.vertx.core.Future;
@@ -13,7 +19,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 
-/** One HTTP server (one event loop) serving the AWS Backup API; several share the port. */
+/**
+ * One HTTP server (one event loop) serving the AWS Backup API and, under {@code /agent/v1/}, the
+ * agent API gateways call; several share the port.
+ */
 final class BackupApiVerticle extends VerticleBase {
 
   private final CoordinatorConfig config;
@@ -36,6 +45,9 @@ final class BackupApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
+        new PgBackupJobStore(pool), new PgVaultStore(pool), keys, config.region(), clock, config.bodyLimit())
+        .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())
         .mount(router);

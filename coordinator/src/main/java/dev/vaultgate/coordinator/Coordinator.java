@@ -4,8 +4,13 @@ import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.AdminCredentials;
 import dev.vaultgate.coordinator.auth.PgAccessKeyStore;
+import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
+import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
+import dev.vaultgate.coordinator.backup.ScheduledBackups;
 import dev.vaultgate.coordinator.db.EmbeddedDatabase;
 import dev.vaultgate.coordinator.db.SchemaMigrator;
+import dev.vaultgate.coordinator.scheduler.Scheduler;
+import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -124,6 +129,13 @@ public final class Coordinator {
         return ids;
       }));
     }
+    if (!config.schedulerInterval().isZero()) {
+      SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool), clock, config.schedulerInterval());
+      chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
     return chain.map(ids -> {
       int port = verticles.get(0).actualPort();
       for (BackupApiVerticle v : verticles) {
@@ -173,6 +185,15 @@ public final class Coordinator {
 
   public Pool pool() {
     return pool;
+  }
+
+  /** A scheduler over this coordinator's database, for tests to tick with the times they choose. */
+  public Scheduler scheduler() {
+    return scheduler(pool);
+  }
+
+  private static Scheduler scheduler(Pool pool) {
+    return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool));
   }
 
   /** The embedded server's URL for other replicas (and tests) to share, when this one started it. */

@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
@@ -14,10 +15,20 @@ import java.util.regex.Pattern;
  * @param accountId the account of the admin key
  * @param instances how many HTTP verticles (event loops) serve the API
  * @param bodyLimit the largest request body accepted, in bytes
+ * @param schedulerInterval how often the scheduler looks for due work (schedules, leases,
+ *     windows, lifecycles); zero turns it off (tests that drive it themselves)
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
-    long bodyLimit) {
+    long bodyLimit, Duration schedulerInterval) {
+
+  public static final Duration DEFAULT_SCHEDULER_INTERVAL = Duration.ofSeconds(10);
+
+  /** With the default scheduler interval. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, DEFAULT_SCHEDULER_INTERVAL);
+  }
 
   private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]+");
@@ -35,11 +46,20 @@ public record CoordinatorConfig(
     }
     if (instances < 1) throw new IllegalArgumentException("--instances " + instances + ": expected at least 1");
     if (bodyLimit < 1024) throw new IllegalArgumentException("body limit " + bodyLimit + ": expected at least 1024 bytes");
+    if (schedulerInterval.isNegative()) {
+      throw new IllegalArgumentException("scheduler interval " + schedulerInterval + ": expected zero (off) or more");
+    }
   }
 
-  /** Loopback, embedded database, one verticle: what tests use. */
+  /** Loopback, embedded database, one verticle, no scheduler timer (tests tick it): what tests use. */
   public static CoordinatorConfig forTests(Path dataDir) {
-    return new CoordinatorConfig("127.0.0.1", 0, dataDir, null, "us-east-1", "000000000000", 1, 1024 * 1024);
+    return new CoordinatorConfig("127.0.0.1", 0, dataDir, null, "us-east-1", "000000000000", 1, 1024 * 1024,
+        Duration.ZERO);
+  }
+
+  /** The same settings with another scheduler interval. */
+  public CoordinatorConfig withSchedulerInterval(Duration interval) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval);
   }
 
   public Path adminCredentialsFile() {

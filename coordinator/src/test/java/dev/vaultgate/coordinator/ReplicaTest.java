@@ -48,7 +48,8 @@ class ReplicaTest {
 
   static CoordinatorConfig config(String databaseUrl) {
     Path data = Path.of("target", "test-data", "replica-" + UUID.randomUUID()).toAbsolutePath();
-    return new CoordinatorConfig("127.0.0.1", 0, data, databaseUrl, "us-east-1", "000000000000", 2, 1 << 20);
+    return new CoordinatorConfig("127.0.0.1", 0, data, databaseUrl, "us-east-1", "000000000000", 2, 1 << 20,
+        java.time.Duration.ZERO);
   }
 
   static URI endpoint(Coordinator c) {

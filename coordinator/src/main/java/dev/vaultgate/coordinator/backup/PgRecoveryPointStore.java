@@ -25,7 +25,7 @@ public final class PgRecoveryPointStore implements RecoveryPointStore {
           + " iam_role_arn, status, status_message, storage_class, size_bytes, created_at, completed_at,"
           + " lifecycle, cold_at, delete_at, created_by, restore_metadata";
   static final String LOCK_JOB = "SELECT " + PgBackupJobStore.COLUMNS
-      + " FROM backup_jobs WHERE account_id = $1 AND job_id = $2 FOR UPDATE";
+      + ", lease_owner FROM backup_jobs WHERE account_id = $1 AND job_id = $2 FOR UPDATE";
   static final String VAULT_LOCK =
       "SELECT arn, locked, lock_min_days, lock_max_days, lock_changeable_until, access_policy FROM backup_vaults"
           + " WHERE account_id = $1 AND name = $2 FOR SHARE";
@@ -34,7 +34,8 @@ public final class PgRecoveryPointStore implements RecoveryPointStore {
           + " $13, $14, $15, $16, $17, $18, $19)";
   static final String FINISH_JOB =
       "UPDATE backup_jobs SET state = $2, status_message = $3, completed_at = $4, percent_done = $5,"
-          + " backup_size_bytes = $6, bytes_transferred = $6 WHERE job_id = $1";
+          + " backup_size_bytes = $6, bytes_transferred = $6, lease_owner = NULL, lease_expires_at = NULL"
+          + " WHERE job_id = $1";
   static final String FIND = "SELECT " + COLUMNS + " FROM recovery_points"
       + " WHERE account_id = $1 AND vault_name = $2 AND recovery_point_arn = $3";
   static final String LOCK_POINT = FIND + " FOR UPDATE";
@@ -75,11 +76,14 @@ public final class PgRecoveryPointStore implements RecoveryPointStore {
 
   @Override
   public Future<RecoveryPoint> completeBackup(
-      String accountId, String jobId, long sizeBytes, Map<String, String> restoreMetadata, Instant now) {
+      String accountId, String jobId, long sizeBytes, Map<String, String> restoreMetadata, Instant now,
+      CompletionCheck check) {
     return pool.withTransaction(conn ->
         conn.preparedQuery(LOCK_JOB).execute(Tuple.of(accountId, jobId)).compose(rows -> {
           if (rows.size() == 0) throw JobOperations.notFound(jobId);
-          BackupJob job = PgBackupJobStore.job(rows.iterator().next());
+          Row row = rows.iterator().next();
+          BackupJob job = PgBackupJobStore.job(row);
+          check.check(job, row.getString("lease_owner"));
           if (!List.of("CREATED", "PENDING", "RUNNING").contains(job.state())) {
             throw ApiException.invalidRequest("Backup job " + jobId + " is " + job.state() + " and cannot complete");
           }

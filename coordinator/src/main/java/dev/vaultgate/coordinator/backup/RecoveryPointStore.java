@@ -31,8 +31,24 @@ public interface RecoveryPointStore {
    * the job's lifecycle. When the vault's lock refuses that retention the job FAILS instead and
    * the result is null. Called by the agent API; the job must not have ended.
    */
-  Future<RecoveryPoint> completeBackup(
-      String accountId, String jobId, long sizeBytes, Map<String, String> restoreMetadata, Instant now);
+  default Future<RecoveryPoint> completeBackup(
+      String accountId, String jobId, long sizeBytes, Map<String, String> restoreMetadata, Instant now) {
+    return completeBackup(accountId, jobId, sizeBytes, restoreMetadata, now, (job, leaseOwner) -> { });
+  }
+
+  /** Checks a completion under the job's row lock (the job and its lease owner, or null); throws to refuse it. */
+  @FunctionalInterface
+  interface CompletionCheck {
+    void check(BackupJob job, String leaseOwner);
+  }
+
+  /**
+   * As {@link #completeBackup(String, String, long, Map, Instant)}, after {@code check} accepts
+   * the job under its row lock (the agent API checks that the gateway holds the lease). The
+   * job's lease ends with it.
+   */
+  Future<RecoveryPoint> completeBackup(String accountId, String jobId, long sizeBytes,
+      Map<String, String> restoreMetadata, Instant now, CompletionCheck check);
 
   Future<RecoveryPoint> find(String accountId, String vaultName, String arn);
 

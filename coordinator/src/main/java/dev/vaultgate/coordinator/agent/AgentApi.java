@@ -1,0 +1,416 @@
+package dev.vaultgate.coordinator.agent;
+
+import dev.vaultgate.coordinator.auth.AccessKeyStore;
+import dev.vaultgate.coordinator.auth.SigV4Verifier;
+import dev.vaultgate.coordinator.auth.SigV4Verifier.SignedRequest;
+import dev.vaultgate.coordinator.backup.BackupJob;
+import dev.vaultgate.coordinator.backup.BackupJobStore;
+import dev.vaultgate.coordinator.backup.JobLeaseStore;
+import dev.vaultgate.coordinator.backup.LeaseException;
+import dev.vaultgate.coordinator.backup.RecoveryPoint;
+import dev.vaultgate.coordinator.backup.RecoveryPointStore;
+import dev.vaultgate.coordinator.backup.VaultStore;
+import dev.vaultgate.coordinator.rules.RuleViolation;
+import dev.vaultgate.coordinator.rules.VaultLock;
+import dev.vaultgate.coordinator.wire.ApiException;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent API: what gateways call, as JSON over HTTP(S) under {@code /agent/v1/} on the
+ * coordinator's port. Mutual TLS arrives with the appliance; until then a gateway
+ * authenticates with a bearer token:
+ *
+ * <ul>
+ *   <li>{@code POST /agent/v1/gateways} registers a gateway. It is signed with AWS Signature V4
+ *       (service {@code backup}, the coordinator's region) by an access key of the account the
+ *       gateway will work for, as an installer holding the account's credentials would.
+ *       Body {@code {"name": "site-a", "softwareVersion": "0.1.0"}}; answer 201
+ *       {@code {"gatewayId", "gatewayArn", "token", "heartbeatSeconds", "leaseSeconds"}}. The
+ *       token is shown once; the coordinator keeps only its SHA-256. A token, unlike an access
+ *       key, cannot call the AWS Backup API: a stolen gateway cannot manage the account.
+ *   <li>Every other call carries {@code Authorization: Bearer <token>}:
+ *   <li>{@code POST /agent/v1/heartbeat} {@code {"softwareVersion"?}} -> {@code {"gatewayId",
+ *       "serverTime", "heartbeatSeconds"}}.
+ *   <li>{@code POST /agent/v1/inventory} {@code {"resources": [{"resourceArn", "resourceType":
+ *       "VirtualMachine", "name", "tags": {..}}], "complete"?: true}} -> {@code {"resources": n}}:
+ *       the protected resources this gateway reaches (selections are evaluated against them, and
+ *       only this gateway leases their jobs). With {@code complete}, resources it no longer
+ *       reports are dropped.
+ *   <li>{@code POST /agent/v1/backup-jobs/lease} {@code {"leaseSeconds"?}} -> {@code {"job":
+ *       {...}}}, or {@code {}} when no job waits. The job is RUNNING, leased to this gateway until
+ *       {@code leaseExpiresAt}.
+ *   <li>{@code POST /agent/v1/backup-jobs/{jobId}/progress} {@code {"percentDone"?,
+ *       "bytesTransferred"?, "leaseSeconds"?}} -> {@code {"state", "leaseExpiresAt", "stop"}}:
+ *       renews the lease; {@code stop: true} when StopBackupJob asked for the job to stop (the
+ *       gateway then calls {@code fail}, and the job is ABORTED).
+ *   <li>{@code POST /agent/v1/backup-jobs/{jobId}/complete} {@code {"backupSizeInBytes",
+ *       "restoreMetadata"?: {..}}} -> {@code {"state": "COMPLETED", "recoveryPointArn", "creationDate",
+ *       "moveToColdStorageAt"?, "deleteAt"?, "vaultLock": {"mode", "retainUntil"?}?}}: registers the
+ *       recovery point; {@code state} is FAILED (with {@code statusMessage}) when the vault's lock
+ *       refuses the job's retention.
+ *   <li>{@code POST /agent/v1/backup-jobs/{jobId}/fail} {@code {"message"}} -> {@code {"state"}}.
+ * </ul>
+ *
+ * <p>Times are ISO-8601 UTC strings. Errors answer a status and {@code {"error": <type>, "message":
+ * <one line>, "requestId"}}: 400 bad input, 401 no or unknown token, 403 bad signature, 404 unknown
+ * job or path, 409 a job this gateway does not hold (any more: {@code LeaseNotHeld}), whose window
+ * has passed ({@code CompletionWindowPassed}), that is being stopped ({@code JobStopping}) or whose
+ * state forbids the call ({@code InvalidRequestException}), 413 too large a body.
+ */
+public final class AgentApi {
+
+  public static final String PREFIX = "/agent/v1";
+  public static final Duration DEFAULT_LEASE = Duration.ofMinutes(5);
+  public static final long MIN_LEASE_SECONDS = 30;
+  public static final long MAX_LEASE_SECONDS = 3600;
+  public static final long HEARTBEAT_SECONDS = 30;
+  public static final int MAX_INVENTORY = 10_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(AgentApi.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Pattern GATEWAY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}");
+  private static final Pattern VM_ARN =
+      Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):vm/[A-Za-z0-9._-]{1,200}");
+  private static final Set<String> RESOURCE_TYPES = Set.of("VirtualMachine");
+
+  private final Vertx vertx;
+  private final GatewayStore gateways;
+  private final JobLeaseStore leases;
+  private final RecoveryPointStore points;
+  private final BackupJobStore jobs;
+  private final VaultStore vaults;
+  private final AccessKeyStore keys;
+  private final SigV4Verifier verifier;
+  private final String region;
+  private final Clock clock;
+  private final long bodyLimit;
+
+  public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
+      BackupJobStore jobs, VaultStore vaults, AccessKeyStore keys, String region, Clock clock, long bodyLimit) {
+    this.vertx = vertx;
+    this.gateways = gateways;
+    this.leases = leases;
+    this.points = points;
+    this.jobs = jobs;
+    this.vaults = vaults;
+    this.keys = keys;
+    this.verifier = new SigV4Verifier("backup", region);
+    this.region = region;
+    this.clock = clock;
+    this.bodyLimit = bodyLimit;
+  }
+
+  /** Mounts the API under {@link #PREFIX}, ahead of whatever the router serves after. */
+  public void mount(Router router) {
+    Router api = Router.router(vertx);
+    api.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
+    api.post("/gateways").handler(ctx -> answer(ctx, register(ctx), 201));
+    gatewayCall(api, "/heartbeat", Set.of("softwareVersion"), this::heartbeat);
+    gatewayCall(api, "/inventory", Set.of("resources", "complete"), this::inventory);
+    gatewayCall(api, "/backup-jobs/lease", Set.of("leaseSeconds"), this::lease);
+    gatewayCall(api, "/backup-jobs/:jobId/progress", Set.of("percentDone", "bytesTransferred", "leaseSeconds"),
+        this::progress);
+    gatewayCall(api, "/backup-jobs/:jobId/complete", Set.of("backupSizeInBytes", "restoreMetadata"), this::complete);
+    gatewayCall(api, "/backup-jobs/:jobId/fail", Set.of("message"), this::fail);
+    api.route().handler(ctx -> answer(ctx, Future.failedFuture(ApiException.withStatus("UnknownOperationException", 404,
+        "No agent operation at " + ctx.request().method() + " " + ctx.request().path())), 200));
+    api.route().failureHandler(ctx -> {
+      Throwable cause = ctx.statusCode() == 413
+          ? ApiException.withStatus("RequestEntityTooLargeException", 413, "The request body is larger than " + bodyLimit + " bytes")
+          : ctx.failure() != null ? ctx.failure()
+          : ApiException.withStatus("SerializationException", 400, "The request could not be read");
+      answer(ctx, Future.failedFuture(cause), 200);
+    });
+    router.route(PREFIX + "/*").subRouter(api);
+  }
+
+  /** An operation a registered gateway calls. */
+  @FunctionalInterface
+  private interface GatewayOperation {
+    Future<JsonObject> handle(Gateway gateway, AgentRequest request, RoutingContext ctx);
+  }
+
+  private void gatewayCall(Router api, String path, Set<String> fields, GatewayOperation op) {
+    api.post(path).handler(ctx -> {
+      Future<JsonObject> result;
+      try {
+        AgentRequest request = AgentRequest.parse(ctx.body().buffer(), fields);
+        result = authenticate(ctx).compose(gateway -> op.handle(gateway, request, ctx));
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      answer(ctx, result, 200);
+    });
+  }
+
+  private Future<Gateway> authenticate(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() == 7) {
+      throw ApiException.withStatus("MissingAuthenticationTokenException", 401,
+          "The request has no 'Authorization: Bearer <gateway token>' header");
+    }
+    return gateways.findByToken(sha256(header.substring(7).trim())).map(g -> {
+      if (g == null) {
+        throw ApiException.withStatus("UnrecognizedClientException", 401,
+            "The gateway token is not valid: register the gateway again");
+      }
+      return g;
+    });
+  }
+
+  private Future<JsonObject> register(RoutingContext ctx) {
+    try {
+      Buffer body = ctx.body().buffer();
+      byte[] bytes = body == null ? new byte[0] : body.getBytes();
+      Map<String, List<String>> headers = lowerCaseHeaders(ctx.request().headers());
+      if (!headers.containsKey("host") && ctx.request().authority() != null) {
+        headers.put("host", List.of(ctx.request().authority().toString())); // HTTP/2 sends :authority, not Host
+      }
+      SignedRequest signed = new SignedRequest(ctx.request().method().name(), ctx.request().path(),
+          ctx.request().query(), headers, bytes);
+      Instant now = clock.instant();
+      SigV4Verifier.Authorization auth = verifier.parse(signed, now);
+      AgentRequest in = AgentRequest.parse(body, Set.of("name", "softwareVersion"));
+      String name = in.string("name", 100, true);
+      if (!GATEWAY_NAME.matcher(name).matches()) {
+        throw AgentRequest.invalid("Field 'name' must be letters, digits, spaces, '.', '_' or '-', starting with a"
+            + " letter or digit");
+      }
+      String version = in.string("softwareVersion", 64, false);
+      return keys.find(auth.accessKeyId()).compose(key -> {
+        if (key == null) {
+          throw ApiException.withStatus("UnrecognizedClientException", 403,
+              "The security token included in the request is invalid.");
+        }
+        verifier.verify(signed, auth, key.secretAccessKey());
+        String id = "sgw-" + HexFormat.of().withUpperCase().formatHex(randomBytes(4));
+        String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+        Gateway g = new Gateway(id, key.accountId(), "arn:aws:backup-gateway:" + region + ":" + key.accountId()
+            + ":gateway/" + id, name, version, now, now);
+        return gateways.register(g, sha256(token)).map(saved -> new JsonObject()
+            .put("gatewayId", saved.gatewayId())
+            .put("gatewayArn", saved.arn())
+            .put("token", token)
+            .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+            .put("leaseSeconds", DEFAULT_LEASE.toSeconds()));
+      });
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<JsonObject> heartbeat(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String version = in.string("softwareVersion", 64, false);
+    Instant now = clock.instant();
+    return gateways.heartbeat(g.gatewayId(), version, now).map(v -> new JsonObject()
+        .put("gatewayId", g.gatewayId())
+        .put("serverTime", now.toString())
+        .put("heartbeatSeconds", HEARTBEAT_SECONDS));
+  }
+
+  private Future<JsonObject> inventory(Gateway g, AgentRequest in, RoutingContext ctx) {
+    JsonArray resources = in.array("resources", MAX_INVENTORY, true);
+    boolean complete = in.bool("complete", false);
+    List<InventoryItem> items = new ArrayList<>(resources.size());
+    Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < resources.size(); i++) {
+      String at = "resources[" + i + "].";
+      if (!(resources.getValue(i) instanceof JsonObject o)) throw AgentRequest.invalid("Field '" + at + "' must be an object");
+      AgentRequest r = AgentRequest.of(o, Set.of("resourceArn", "resourceType", "name", "tags"), at);
+      String arn = r.string("resourceArn", 1011, true);
+      var m = VM_ARN.matcher(arn);
+      if (!m.matches()) {
+        throw AgentRequest.invalid("Field '" + at + "resourceArn' is not a virtual machine ARN"
+            + " (arn:aws:backup-gateway:<region>:<account>:vm/<id>): " + arn);
+      }
+      if (!m.group(1).equals(region) || !m.group(2).equals(g.accountId())) {
+        throw AgentRequest.invalid("Field '" + at + "resourceArn' names region " + m.group(1) + " and account "
+            + m.group(2) + ", but this gateway works in " + region + " for account " + g.accountId());
+      }
+      if (!seen.add(arn)) throw AgentRequest.invalid("Resource " + arn + " is reported twice");
+      String type = r.string("resourceType", 64, true);
+      if (!RESOURCE_TYPES.contains(type)) {
+        throw AgentRequest.invalid("Field '" + at + "resourceType' must be one of " + RESOURCE_TYPES + ", got " + type);
+      }
+      items.add(new InventoryItem(arn, type, r.string("name", 256, true), r.strings("tags", 50, 128, 256)));
+    }
+    return gateways.reportInventory(g, items, complete, clock.instant())
+        .map(n -> new JsonObject().put("resources", n));
+  }
+
+  private Future<JsonObject> lease(Gateway g, AgentRequest in, RoutingContext ctx) {
+    Duration leaseFor = leaseFor(in);
+    return leases.lease(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease -> lease == null
+        ? new JsonObject()
+        : new JsonObject().put("job", job(lease.job()).put("leaseExpiresAt", lease.expiresAt().toString())));
+  }
+
+  private Future<JsonObject> progress(Gateway g, AgentRequest in, RoutingContext ctx) {
+    Double percent = in.number("percentDone", 0, 100);
+    Long bytes = in.integer("bytesTransferred", 0, Long.MAX_VALUE, false);
+    Duration leaseFor = leaseFor(in);
+    return leases.progress(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"),
+            percent == null ? null : String.format(Locale.ROOT, "%.1f", percent), bytes, clock.instant(), leaseFor)
+        .map(lease -> new JsonObject()
+            .put("state", lease.job().state())
+            .put("leaseExpiresAt", lease.expiresAt().toString())
+            .put("stop", lease.job().state().equals("ABORTING")));
+  }
+
+  private Future<JsonObject> complete(Gateway g, AgentRequest in, RoutingContext ctx) {
+    long size = in.integer("backupSizeInBytes", 0, Long.MAX_VALUE, true);
+    Map<String, String> metadata = in.strings("restoreMetadata", 200, 256, 10_240);
+    String jobId = ctx.pathParam("jobId");
+    Instant now = clock.instant();
+    return points.completeBackup(g.accountId(), jobId, size, metadata, now, (job, owner) -> {
+      JobLeaseStore.checkHolder(job, owner, g.gatewayId(), now);
+      if (job.state().equals("ABORTING")) {
+        throw new LeaseException(LeaseException.Reason.STOPPING, "Backup job " + jobId
+            + " is being stopped: report it with fail, not complete");
+      }
+    }).compose(point -> point == null
+        ? jobs.find(g.accountId(), jobId).map(j -> new JsonObject().put("state", j.state())
+            .put("statusMessage", j.statusMessage()))
+        : vaults.find(g.accountId(), point.vaultName()).map(v -> completed(point, v == null ? null : v.lock())));
+  }
+
+  private static JsonObject completed(RecoveryPoint p, VaultLock lock) {
+    JsonObject out = new JsonObject()
+        .put("state", "COMPLETED")
+        .put("recoveryPointArn", p.arn())
+        .put("creationDate", p.createdAt().toString());
+    if (p.coldAt() != null) out.put("moveToColdStorageAt", p.coldAt().toString());
+    if (p.deleteAt() != null) out.put("deleteAt", p.deleteAt().toString());
+    if (lock != null) {
+      JsonObject l = new JsonObject().put("mode", lock.isCompliance() ? "COMPLIANCE" : "GOVERNANCE");
+      if (p.deleteAt() != null) l.put("retainUntil", p.deleteAt().toString());
+      out.put("vaultLock", l);
+    }
+    return out;
+  }
+
+  private Future<JsonObject> fail(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String message = in.string("message", 2048, true);
+    return leases.fail(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), message, clock.instant())
+        .map(job -> new JsonObject().put("state", job.state()));
+  }
+
+  private static Duration leaseFor(AgentRequest in) {
+    Long seconds = in.integer("leaseSeconds", MIN_LEASE_SECONDS, MAX_LEASE_SECONDS, false);
+    return seconds == null ? DEFAULT_LEASE : Duration.ofSeconds(seconds);
+  }
+
+  /** What a gateway needs to run a backup job. */
+  static JsonObject job(BackupJob j) {
+    JsonObject out = new JsonObject()
+        .put("kind", "BACKUP")
+        .put("jobId", j.jobId())
+        .put("accountId", j.accountId())
+        .put("resourceArn", j.resourceArn())
+        .put("resourceType", j.resourceType())
+        .put("backupVaultName", j.vaultName())
+        .put("backupVaultArn", j.vaultArn())
+        .put("recoveryPointArn", j.recoveryPointArn())
+        .put("iamRoleArn", j.iamRoleArn())
+        .put("startBy", j.startBy().toString());
+    if (j.completeBy() != null) out.put("completeBy", j.completeBy().toString());
+    if (j.lifecycle() != null) out.put("lifecycle", j.lifecycle());
+    if (j.recoveryPointTags() != null) out.put("recoveryPointTags", j.recoveryPointTags());
+    if (j.backupOptions() != null) out.put("backupOptions", j.backupOptions());
+    return out;
+  }
+
+  private void answer(RoutingContext ctx, Future<JsonObject> result, int status) {
+    result.onComplete(ar -> {
+      if (ctx.response().ended()) return;
+      if (ar.succeeded()) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(ar.result().encode());
+      } else {
+        error(ctx, ar.cause());
+      }
+    });
+  }
+
+  private static void error(RoutingContext ctx, Throwable cause) {
+    String requestId = UUID.randomUUID().toString();
+    int status;
+    String type;
+    if (cause instanceof ApiException api) {
+      type = api.type();
+      status = api.status() != 0 ? api.status() : switch (type) {
+        case "ResourceNotFoundException" -> 404;
+        case "InvalidRequestException", "AlreadyExistsException", "InvalidResourceStateException" -> 409;
+        default -> 400;
+      };
+    } else if (cause instanceof LeaseException lease) {
+      status = 409;
+      type = switch (lease.reason()) {
+        case NOT_HELD -> "LeaseNotHeld";
+        case WINDOW_PASSED -> "CompletionWindowPassed";
+        case STOPPING -> "JobStopping";
+      };
+    } else if (cause instanceof RuleViolation v) {
+      status = 400;
+      type = "InvalidParameterValueException";
+    } else {
+      LOG.error("agent request {} {} {} failed", requestId, ctx.request().method(), ctx.request().path(), cause);
+      status = 500;
+      type = "InternalFailure";
+      cause = new IllegalStateException("An internal error occurred (request " + requestId + ")");
+    }
+    String message = String.valueOf(cause.getMessage()).replace('\n', ' ');
+    ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("x-amzn-RequestId", requestId)
+        .end(new JsonObject().put("error", type).put("message", message).put("requestId", requestId).encode());
+  }
+
+  private static Map<String, List<String>> lowerCaseHeaders(MultiMap headers) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : headers) {
+      out.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(e.getValue());
+    }
+    return out;
+  }
+
+  private static byte[] randomBytes(int n) {
+    byte[] b = new byte[n];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  static String sha256(String token) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
