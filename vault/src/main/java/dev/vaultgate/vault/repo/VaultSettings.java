@@ -3,8 +3,8 @@ package dev.vaultgate.vault.repo;
 /**
  * The settings fixed when a vault is created.
  *
- * @param blockSize bytes per block; 64 KiB by default (see bench/RESULTS.md: the dedup and incremental
- *                  cost of larger blocks outweighs their lower per-block overhead)
+ * @param blockSize bytes per block; 64 KiB by default (bench/BLOCKSIZE.md: larger blocks upload more for
+ *                  scattered changes, smaller ones are no faster and double the index and block tables)
  * @param packTargetBytes a pack is sealed once it holds this many bytes (16–64 MiB)
  */
 public record VaultSettings(int blockSize, int packTargetBytes) {
