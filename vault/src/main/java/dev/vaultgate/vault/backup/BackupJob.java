@@ -174,6 +174,9 @@ public final class BackupJob {
   }
 
   private void start() {
+    if (previous == null) {
+      repo.warmUpCrypto(); // a first backup seals every block
+    }
     repo.onCpu(() -> {
       try {
         return source.size();

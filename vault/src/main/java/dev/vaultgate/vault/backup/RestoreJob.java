@@ -85,6 +85,7 @@ public final class RestoreJob {
     if (disk == null) {
       return Future.failedFuture(new VaultException("recovery point " + manifest.id() + " has no disk " + options.diskName()));
     }
+    repo.warmUpCrypto();
     AtomicLong fetched = new AtomicLong();
     AtomicLong written = new AtomicLong();
     AtomicLong chunks = new AtomicLong();

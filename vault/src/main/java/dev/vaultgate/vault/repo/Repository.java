@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.repo;
 
+import dev.vaultgate.vault.crypto.CryptoWarmup;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;
 import dev.vaultgate.vault.format.IndexEntry;
@@ -36,6 +37,7 @@ public final class Repository implements AutoCloseable {
   private final ChunkIndex index = new ChunkIndex();
   private final WorkerExecutor cpu;
   private final List<String> indexSegments = Collections.synchronizedList(new ArrayList<>());
+  private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
 
   private Repository(Vertx vertx, VaultStorage storage, VaultConfig config, VaultKeys keys, WorkerExecutor cpu) {
     this.vertx = vertx;
@@ -111,6 +113,21 @@ public final class Repository implements AutoCloseable {
             return null;
           });
     }));
+  }
+
+  /**
+   * Gets AES-GCM and HMAC compiled with their intrinsics on one worker, in the background, once per
+   * repository: for jobs that are mostly crypto (a restore, a first backup), started while they still wait
+   * on storage. Not for an incremental backup, which hashes little and needs both cores to read.
+   */
+  public void warmUpCrypto() {
+    if (warmedUp.compareAndSet(false, true)) {
+      cpu.executeBlocking(() -> {
+        CryptoWarmup.run();
+        Trace.mark("crypto warmed up");
+        return null;
+      }, false);
+    }
   }
 
   /** Runs CPU-bound work on the vault's worker threads; completes on the caller's context. */
