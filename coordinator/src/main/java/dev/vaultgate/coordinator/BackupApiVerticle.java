@@ -6,6 +6,7 @@ import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.backup.BackupApiRoutes;
 import dev.vaultgate.coordinator.backup.PgBackupJobStore;
+import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
 import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.PgVaultStore;
@@ -46,7 +47,8 @@ final class BackupApiVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
-        new PgBackupJobStore(pool), new PgVaultStore(pool), keys, config.region(), clock, config.bodyLimit())
+        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool), keys, config.region(),
+        clock, config.bodyLimit())
         .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())

@@ -4,6 +4,7 @@ import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.AdminCredentials;
 import dev.vaultgate.coordinator.auth.PgAccessKeyStore;
+import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
 import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.ScheduledBackups;
@@ -193,7 +194,8 @@ public final class Coordinator {
   }
 
   private static Scheduler scheduler(Pool pool) {
-    return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool));
+    return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool),
+        new PgCopyAndRestoreLeases(pool));
   }
 
   /** The embedded server's URL for other replicas (and tests) to share, when this one started it. */

@@ -5,10 +5,13 @@ import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.auth.SigV4Verifier.SignedRequest;
 import dev.vaultgate.coordinator.backup.BackupJob;
 import dev.vaultgate.coordinator.backup.BackupJobStore;
+import dev.vaultgate.coordinator.backup.CopyJob;
 import dev.vaultgate.coordinator.backup.JobLeaseStore;
 import dev.vaultgate.coordinator.backup.LeaseException;
+import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.RecoveryPoint;
 import dev.vaultgate.coordinator.backup.RecoveryPointStore;
+import dev.vaultgate.coordinator.backup.RestoreJob;
 import dev.vaultgate.coordinator.backup.VaultStore;
 import dev.vaultgate.coordinator.rules.RuleViolation;
 import dev.vaultgate.coordinator.rules.VaultLock;
@@ -76,6 +79,22 @@ import org.slf4j.LoggerFactory;
  *       recovery point; {@code state} is FAILED (with {@code statusMessage}) when the vault's lock
  *       refuses the job's retention.
  *   <li>{@code POST /agent/v1/backup-jobs/{jobId}/fail} {@code {"message"}} -> {@code {"state"}}.
+ *   <li>Copy jobs (a plan rule's CopyActions, made when its backup completes, or StartCopyJob) are
+ *       leased the same way: {@code POST /agent/v1/copy-jobs/lease} -> {@code {"job": {"kind":
+ *       "COPY", ...}}} or {@code {}} (only copies into a vault of the same account and region);
+ *       {@code /copy-jobs/{jobId}/progress} {@code {"percentDone"?, "leaseSeconds"?}} -> {@code
+ *       {"state", "leaseExpiresAt"}}; {@code /copy-jobs/{jobId}/complete} {@code
+ *       {"backupSizeInBytes", "restoreMetadata"?}} registers the destination recovery point with
+ *       the copy's lifecycle and answers as a backup's completion does (FAILED with {@code
+ *       statusMessage} when the destination vault's lock refuses the retention or the vault is
+ *       gone); {@code /copy-jobs/{jobId}/fail} {@code {"message"}}.
+ *   <li>Restore jobs (StartRestoreJob): {@code POST /agent/v1/restore-jobs/lease} -> {@code {"job":
+ *       {"kind": "RESTORE", ...}}} or {@code {}}; {@code /restore-jobs/{jobId}/progress} {@code
+ *       {"percentDone"?, "leaseSeconds"?}}; {@code /restore-jobs/{jobId}/complete} {@code
+ *       {"createdResourceArn"}} -> {@code {"state": "COMPLETED", "createdResourceArn"}}; {@code
+ *       /restore-jobs/{jobId}/fail} {@code {"message"}}.
+ *   <li>A copy or restore job whose lease expires waits again for a gateway, up to {@link
+ *       PgCopyAndRestoreLeases#MAX_ATTEMPTS} leases; then it FAILS.
  * </ul>
  *
  * <p>Times are ISO-8601 UTC strings. Errors answer a status and {@code {"error": <type>, "message":
@@ -106,6 +125,7 @@ public final class AgentApi {
   private final RecoveryPointStore points;
   private final BackupJobStore jobs;
   private final VaultStore vaults;
+  private final PgCopyAndRestoreLeases copiesAndRestores;
   private final AccessKeyStore keys;
   private final SigV4Verifier verifier;
   private final String region;
@@ -113,7 +133,9 @@ public final class AgentApi {
   private final long bodyLimit;
 
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
-      BackupJobStore jobs, VaultStore vaults, AccessKeyStore keys, String region, Clock clock, long bodyLimit) {
+      BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, AccessKeyStore keys,
+      String region, Clock clock, long bodyLimit) {
+    this.copiesAndRestores = copiesAndRestores;
     this.vertx = vertx;
     this.gateways = gateways;
     this.leases = leases;
@@ -139,6 +161,14 @@ public final class AgentApi {
         this::progress);
     gatewayCall(api, "/backup-jobs/:jobId/complete", Set.of("backupSizeInBytes", "restoreMetadata"), this::complete);
     gatewayCall(api, "/backup-jobs/:jobId/fail", Set.of("message"), this::fail);
+    gatewayCall(api, "/copy-jobs/lease", Set.of("leaseSeconds"), this::leaseCopy);
+    gatewayCall(api, "/copy-jobs/:jobId/progress", Set.of("percentDone", "leaseSeconds"), this::progressCopy);
+    gatewayCall(api, "/copy-jobs/:jobId/complete", Set.of("backupSizeInBytes", "restoreMetadata"), this::completeCopy);
+    gatewayCall(api, "/copy-jobs/:jobId/fail", Set.of("message"), this::failCopy);
+    gatewayCall(api, "/restore-jobs/lease", Set.of("leaseSeconds"), this::leaseRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/progress", Set.of("percentDone", "leaseSeconds"), this::progressRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/complete", Set.of("createdResourceArn"), this::completeRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/fail", Set.of("message"), this::failRestore);
     api.route().handler(ctx -> answer(ctx, Future.failedFuture(ApiException.withStatus("UnknownOperationException", 404,
         "No agent operation at " + ctx.request().method() + " " + ctx.request().path())), 200));
     api.route().failureHandler(ctx -> {
@@ -320,6 +350,110 @@ public final class AgentApi {
     String message = in.string("message", 2048, true);
     return leases.fail(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), message, clock.instant())
         .map(job -> new JsonObject().put("state", job.state()));
+  }
+
+  private Future<JsonObject> leaseCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
+    Duration leaseFor = leaseFor(in);
+    return copiesAndRestores.leaseCopy(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease ->
+        lease == null ? new JsonObject()
+            : new JsonObject().put("job", copyJob(lease.job()).put("leaseExpiresAt", lease.expiresAt().toString())));
+  }
+
+  private Future<JsonObject> progressCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String percent = percent(in);
+    Duration leaseFor = leaseFor(in);
+    return copiesAndRestores.progressCopy(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), percent,
+            clock.instant(), leaseFor)
+        .map(lease -> new JsonObject().put("state", lease.job().state())
+            .put("leaseExpiresAt", lease.expiresAt().toString()).put("stop", false));
+  }
+
+  private Future<JsonObject> completeCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
+    long size = in.integer("backupSizeInBytes", 0, Long.MAX_VALUE, true);
+    Map<String, String> metadata = in.strings("restoreMetadata", 200, 256, 10_240);
+    return copiesAndRestores.completeCopy(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), size, metadata,
+            clock.instant())
+        .map(done -> done.point() == null
+            ? new JsonObject().put("state", done.job().state()).put("statusMessage", done.job().statusMessage())
+            : completed(done.point(), done.lock()));
+  }
+
+  private Future<JsonObject> failCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String message = in.string("message", 2048, true);
+    return copiesAndRestores.failCopy(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), message, clock.instant())
+        .map(job -> new JsonObject().put("state", job.state()));
+  }
+
+  private Future<JsonObject> leaseRestore(Gateway g, AgentRequest in, RoutingContext ctx) {
+    Duration leaseFor = leaseFor(in);
+    return copiesAndRestores.leaseRestore(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease ->
+        lease == null ? new JsonObject()
+            : new JsonObject().put("job", restoreJob(lease.job()).put("leaseExpiresAt", lease.expiresAt().toString())));
+  }
+
+  private Future<JsonObject> progressRestore(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String percent = percent(in);
+    Duration leaseFor = leaseFor(in);
+    return copiesAndRestores.progressRestore(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), percent,
+            clock.instant(), leaseFor)
+        .map(lease -> new JsonObject().put("state", lease.job().status())
+            .put("leaseExpiresAt", lease.expiresAt().toString()).put("stop", false));
+  }
+
+  private Future<JsonObject> completeRestore(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String created = in.string("createdResourceArn", 1011, true);
+    if (!created.startsWith("arn:") || created.split(":", 6).length < 6) {
+      throw AgentRequest.invalid("Field 'createdResourceArn' is not an ARN: " + created);
+    }
+    return copiesAndRestores.completeRestore(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), created,
+            clock.instant())
+        .map(job -> new JsonObject().put("state", job.status()).put("createdResourceArn", job.createdResourceArn()));
+  }
+
+  private Future<JsonObject> failRestore(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String message = in.string("message", 2048, true);
+    return copiesAndRestores.failRestore(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), message,
+            clock.instant())
+        .map(job -> new JsonObject().put("state", job.status()));
+  }
+
+  private static String percent(AgentRequest in) {
+    Double percent = in.number("percentDone", 0, 100);
+    return percent == null ? null : String.format(Locale.ROOT, "%.1f", percent);
+  }
+
+  /** What a gateway needs to run a copy job. */
+  static JsonObject copyJob(CopyJob j) {
+    JsonObject out = new JsonObject()
+        .put("kind", "COPY")
+        .put("jobId", j.jobId())
+        .put("accountId", j.accountId())
+        .put("resourceArn", j.resourceArn())
+        .put("resourceType", j.resourceType())
+        .put("sourceBackupVaultArn", j.sourceVaultArn())
+        .put("sourceRecoveryPointArn", j.sourceRecoveryPointArn())
+        .put("destinationBackupVaultArn", j.destinationVaultArn())
+        .put("destinationRecoveryPointArn", j.destinationRecoveryPointArn())
+        .put("iamRoleArn", j.iamRoleArn());
+    if (j.backupSizeBytes() != null) out.put("backupSizeInBytes", j.backupSizeBytes());
+    if (j.lifecycle() != null) out.put("lifecycle", j.lifecycle());
+    return out;
+  }
+
+  /** What a gateway needs to run a restore job. */
+  static JsonObject restoreJob(RestoreJob j) {
+    JsonObject out = new JsonObject()
+        .put("kind", "RESTORE")
+        .put("jobId", j.jobId())
+        .put("accountId", j.accountId())
+        .put("recoveryPointArn", j.recoveryPointArn())
+        .put("sourceResourceArn", j.sourceResourceArn())
+        .put("resourceType", j.resourceType())
+        .put("metadata", j.metadata() == null ? new JsonObject() : j.metadata());
+    if (j.vaultArn() != null) out.put("backupVaultArn", j.vaultArn());
+    if (j.iamRoleArn() != null) out.put("iamRoleArn", j.iamRoleArn());
+    if (j.backupSizeBytes() != null) out.put("backupSizeInBytes", j.backupSizeBytes());
+    return out;
   }
 
   private static Duration leaseFor(AgentRequest in) {

@@ -88,7 +88,12 @@ public final class PgRecoveryPointStore implements RecoveryPointStore {
             throw ApiException.invalidRequest("Backup job " + jobId + " is " + job.state() + " and cannot complete");
           }
           return conn.preparedQuery(VAULT_LOCK).execute(Tuple.of(accountId, job.vaultName())).compose(vaults -> {
-            if (vaults.size() == 0) throw VaultOperations.notFound(job.vaultName());
+            if (vaults.size() == 0) {
+              return conn.preparedQuery(FINISH_JOB)
+                  .execute(Tuple.of(jobId, "FAILED", "Backup vault " + job.vaultName() + " no longer exists",
+                      Times.db(now), job.percentDone(), null))
+                  .map(r -> (RecoveryPoint) null);
+            }
             VaultLock lock = PgVaultStore.lock(vaults.iterator().next());
             Long coldDays = job.lifecycle() == null ? null : job.lifecycle().getLong("MoveToColdStorageAfterDays");
             Long deleteDays = job.lifecycle() == null ? null : job.lifecycle().getLong("DeleteAfterDays");
@@ -107,12 +112,13 @@ public final class PgRecoveryPointStore implements RecoveryPointStore {
             return insert(conn, point)
                 .compose(r -> conn.preparedQuery(FINISH_JOB)
                     .execute(Tuple.of(jobId, "COMPLETED", null, Times.db(now), "100.0", sizeBytes)))
+                .compose(r -> RuleCopies.create(conn, job, sizeBytes, now))
                 .map(point);
           });
         }));
   }
 
-  private static Future<Void> insert(SqlConnection conn, RecoveryPoint p) {
+  static Future<Void> insert(SqlConnection conn, RecoveryPoint p) {
     Tuple args = Tuple.tuple().addValue(p.arn()).addValue(p.accountId()).addValue(p.vaultName())
         .addValue(p.vaultArn()).addValue(p.resourceArn()).addValue(p.resourceType()).addValue(p.backupJobId())
         .addValue(p.iamRoleArn()).addValue(p.status()).addValue(p.statusMessage()).addValue(p.storageClass())

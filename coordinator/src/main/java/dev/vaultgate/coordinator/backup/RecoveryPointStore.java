@@ -28,8 +28,10 @@ public interface RecoveryPointStore {
 
   /**
    * Completes a backup job that a gateway reports done and registers its recovery point, with
-   * the job's lifecycle. When the vault's lock refuses that retention the job FAILS instead and
-   * the result is null. Called by the agent API; the job must not have ended.
+   * the job's lifecycle. When the vault's lock refuses that retention, or the vault no longer
+   * exists, the job FAILS instead and the result is null. Called by the agent API; the job must
+   * not have ended. A job made by a plan rule with CopyActions gets its copy jobs in the same
+   * transaction (see {@link RuleCopies}).
    */
   default Future<RecoveryPoint> completeBackup(
       String accountId, String jobId, long sizeBytes, Map<String, String> restoreMetadata, Instant now) {

@@ -48,6 +48,7 @@ public final class ScheduledBackups {
   static final String SELECTIONS = "SELECT iam_role_arn, document FROM backup_selections WHERE plan_id = $1"
       + " ORDER BY created_at, selection_id";
   static final String INVENTORY = "SELECT resource_arn, tags FROM inventory WHERE account_id = $1";
+  static final String VAULT_EXISTS = "SELECT 1 FROM backup_vaults WHERE account_id = $1 AND name = $2";
   static final String EXECUTED = "UPDATE backup_plans SET last_execution_at = $2 WHERE plan_id = $1";
   static final String TO_COLD =
       "UPDATE recovery_points SET storage_class = 'COLD' WHERE storage_class = 'WARM' AND cold_at <= $1"
@@ -179,13 +180,25 @@ public final class ScheduledBackups {
     String planArn = plan.getString("arn");
     String region = planArn.split(":")[3];
     String vault = rule.getString("TargetBackupVaultName");
-    long startWindow = rule.getLong("StartWindowMinutes", 480L);
-    long completeWindow = rule.getLong("CompletionWindowMinutes", 10080L);
     JsonObject createdBy = new JsonObject()
         .put("BackupPlanId", plan.getString("plan_id"))
         .put("BackupPlanArn", planArn)
         .put("BackupPlanVersion", plan.getString("version_id"))
         .put("BackupRuleId", rule.getString("RuleId"));
+    return conn.preparedQuery(VAULT_EXISTS).execute(Tuple.of(account, vault)).compose(vaults -> {
+      // a vault deleted after the plan named it: the tick's jobs are recorded FAILED, with the reason
+      String failure = vaults.size() > 0 ? null : "Backup vault " + vault + " of rule " + rule.getString("RuleName")
+          + " does not exist: no backup was made";
+      return insertJobs(conn, plan, rule, tick, now, chosen, createdBy, region, failure);
+    });
+  }
+
+  private static Future<Integer> insertJobs(SqlConnection conn, Row plan, JsonObject rule, Instant tick, Instant now,
+      Map<String, String> chosen, JsonObject createdBy, String region, String failure) {
+    String account = plan.getString("account_id");
+    String vault = rule.getString("TargetBackupVaultName");
+    long startWindow = rule.getLong("StartWindowMinutes", 480L);
+    long completeWindow = rule.getLong("CompletionWindowMinutes", 10080L);
     List<Tuple> batch = new ArrayList<>();
     for (Map.Entry<String, String> e : chosen.entrySet()) {
       String type;
@@ -198,10 +211,11 @@ public final class ScheduledBackups {
       batch.add(Tuple.tuple().addValue(jobId).addValue(account).addValue(vault)
           .addValue(BackupArns.vault(region, account, vault))
           .addValue(BackupArns.recoveryPoint(region, account, UUID.randomUUID().toString()))
-          .addValue(e.getKey()).addValue(type).addValue(e.getValue()).addValue("CREATED").addValue(null)
-          .addValue("0.0").addValue(null).addValue(null).addValue(Times.db(now))
+          .addValue(e.getKey()).addValue(type).addValue(e.getValue()).addValue(failure == null ? "CREATED" : "FAILED")
+          .addValue(failure).addValue("0.0").addValue(null).addValue(null).addValue(Times.db(now))
           .addValue(Times.db(tick.plus(Duration.ofMinutes(startWindow)))).addValue(completeWindow).addValue(null)
-          .addValue(null).addValue(rule.getJsonObject("Lifecycle")).addValue(rule.getJsonObject("RecoveryPointTags"))
+          .addValue(failure == null ? null : Times.db(now)).addValue(rule.getJsonObject("Lifecycle"))
+          .addValue(rule.getJsonObject("RecoveryPointTags"))
           .addValue(null).addValue(createdBy).addValue(null));
     }
     Future<Integer> created = batch.isEmpty() ? Future.succeededFuture(0)

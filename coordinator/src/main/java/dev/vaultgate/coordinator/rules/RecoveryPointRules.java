@@ -1,5 +1,6 @@
 package dev.vaultgate.coordinator.rules;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -15,7 +16,8 @@ public final class RecoveryPointRules {
 
   /**
    * Refuses deleting a point held by one of {@code holds}, or in a locked vault before
-   * {@code deleteAt} (a point kept forever in a locked vault is never deletable by hand).
+   * {@code deleteAt} (a point kept forever in a locked vault is never deletable by hand), nor
+   * before the lock's MinRetentionDays after its creation, whatever its own lifecycle says.
    */
   public static void checkDeletable(
       String vaultName, String resourceArn, Instant createdAt, Instant deleteAt, VaultLock lock,
@@ -29,6 +31,14 @@ public final class RecoveryPointRules {
     if (lock != null && (deleteAt == null || now.isBefore(deleteAt))) {
       throw new RuleViolation("The recovery point is in a locked backup vault and cannot be deleted before"
           + " the end of its retention" + (deleteAt == null ? "" : " (" + deleteAt + ")"), RuleViolation.Kind.STATE);
+    }
+    // a point whose lifecycle predates the lock (or was shorter) still stays MinRetentionDays
+    if (lock != null && lock.minRetentionDays() != null) {
+      Instant minimum = createdAt.plus(Duration.ofDays(lock.minRetentionDays()));
+      if (now.isBefore(minimum)) {
+        throw new RuleViolation("The recovery point is in a backup vault locked with MinRetentionDays "
+            + lock.minRetentionDays() + " and cannot be deleted before " + minimum, RuleViolation.Kind.STATE);
+      }
     }
   }
 

@@ -37,9 +37,10 @@ public final class SchedulerVerticle extends VerticleBase {
     if (stopped) return;
     scheduler.tick(clock.instant())
         .onSuccess(t -> {
-          if (t.sweep().total() + t.scheduled().jobs() + t.lifecycle().movedToCold() + t.lifecycle().deleted() > 0) {
-            LOG.info("scheduler: {} jobs scheduled, leases/windows {}, lifecycle {}", t.scheduled().jobs(), t.sweep(),
-                t.lifecycle());
+          if (t.sweep().total() + t.copiesAndRestores().total() + t.scheduled().jobs() + t.lifecycle().movedToCold()
+              + t.lifecycle().deleted() > 0) {
+            LOG.info("scheduler: {} jobs scheduled, leases/windows {}, copy/restore leases {}, lifecycle {}",
+                t.scheduled().jobs(), t.sweep(), t.copiesAndRestores(), t.lifecycle());
           }
         })
         .onFailure(e -> LOG.warn("scheduler pass failed: {}", e.toString()))

@@ -51,6 +51,19 @@ class RecoveryPointRulesTest {
   }
 
   @Test
+  void aLockedPointStaysMinRetentionDaysEvenWhenItsOwnLifecycleIsShorter() {
+    VaultLock compliance = new VaultLock(30L, null, CREATED.plus(Duration.ofDays(3)));
+    Instant deleteAt = CREATED.plus(Duration.ofDays(7));
+    Instant minimum = CREATED.plus(Duration.ofDays(30));
+    RuleViolation v = assertThrows(RuleViolation.class,
+        () -> RecoveryPointRules.checkDeletable("v", VM, CREATED, deleteAt, compliance, List.of(), deleteAt.plusSeconds(1)));
+    assertTrue(v.getMessage().contains("MinRetentionDays 30"), v.getMessage());
+    assertThrows(RuleViolation.class,
+        () -> RecoveryPointRules.checkDeletable("v", VM, CREATED, deleteAt, compliance, List.of(), minimum.minusSeconds(1)));
+    assertDoesNotThrow(() -> RecoveryPointRules.checkDeletable("v", VM, CREATED, deleteAt, compliance, List.of(), minimum));
+  }
+
+  @Test
   void coldTransitionIsFixedOnceInColdStorage() {
     assertDoesNotThrow(() -> RecoveryPointRules.checkLifecycleChange("COLD", 10L, 10L, 200L, null));
     RuleViolation v = assertThrows(RuleViolation.class, () -> RecoveryPointRules.checkLifecycleChange("COLD", 10L, 20L, 200L, null));

@@ -3,6 +3,7 @@ package dev.vaultgate.coordinator.scheduler;
 import static dev.vaultgate.coordinator.testing.TestCoordinator.await;
 import static dev.vaultgate.coordinator.testing.TestCoordinator.unique;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,7 +78,7 @@ class SchedulerTest {
   }
 
   /** A fresh account with a vault, a gateway that reported {@code vms} (name -> env tag), and a plan with one rule. */
-  record Setup(AccessKey key, BackupClient backup, String vault, String planId) {
+  record Setup(AccessKey key, BackupClient backup, String vault, String planId, AgentClient gw) {
     String vm(String name) {
       return "arn:aws:backup-gateway:us-east-1:" + key.accountId() + ":vm/" + name;
     }
@@ -109,7 +110,7 @@ class SchedulerTest {
         .resources("arn:aws:backup-gateway:*:*:vm/*")
         .notResources("*:vm/skip-*")
         .conditions(c -> c.stringEquals(e -> e.conditionKey("aws:ResourceTag/env").conditionValue("prod")))));
-    return new Setup(key, backup, vault, planId);
+    return new Setup(key, backup, vault, planId, gw);
   }
 
   static List<BackupJob> jobs(String account) {
@@ -195,15 +196,93 @@ class SchedulerTest {
         "a legal hold keeps the point past its lifecycle");
   }
 
+  @Test
+  void aScheduledJobIntoAVaultThatNoLongerExistsIsCreatedFailedWithTheReason() {
+    Setup s = setup("cron(0 5 ? * * *)", "UTC", Map.of("web-1", "prod", "web-2", "prod"));
+    s.backup().deleteBackupVault(r -> r.backupVaultName(s.vault()));
+    await(first.scheduler().tick(Instant.parse("2030-03-01T05:10:00Z")));
+    List<BackupJob> jobs = jobs(s.key().accountId());
+    assertEquals(2, jobs.size());
+    for (BackupJob j : jobs) {
+      assertEquals("FAILED", j.state());
+      assertTrue(j.statusMessage().contains("Backup vault " + s.vault() + " of rule daily does not exist"),
+          j.statusMessage());
+      assertEquals(Instant.parse("2030-03-01T05:10:00Z"), j.completedAt());
+    }
+    var described = s.backup().describeBackupJob(r -> r.backupJobId(jobs.get(0).jobId()));
+    assertEquals(software.amazon.awssdk.services.backup.model.BackupJobState.FAILED, described.state());
+    assertTrue(described.statusMessage().contains("does not exist"), described.statusMessage());
+    assertTrue(s.gw().lease().body().isEmpty(), "nothing to lease");
+  }
+
+  @Test
+  void deleteAfterDaysNeverDeletesAPointUnderAComplianceLockBeforeMinRetentionDays() {
+    Setup s = setup("cron(0 5 ? * * *)", "UTC", Map.of());
+    Instant t0 = Instant.parse("2032-01-01T00:00:00Z");
+    RecoveryPoint p = point(s, s.vault(), t0, new JsonObject().put("DeleteAfterDays", 7));
+    assertEquals(t0.plus(Duration.ofDays(7)), p.deleteAt());
+    // the lock comes after the point: its lifecycle is shorter than the lock's minimum
+    s.backup().putBackupVaultLockConfiguration(r -> r.backupVaultName(s.vault()).minRetentionDays(30L)
+        .maxRetentionDays(3650L).changeableForDays(3L));
+    PgRecoveryPointStore points = new PgRecoveryPointStore(first.pool());
+    for (int day : new int[] {7, 8, 15, 29}) {
+      Scheduler.Tick tick = await(first.scheduler().tick(t0.plus(Duration.ofDays(day)).plusSeconds(120)));
+      assertNotNull(await(points.findByArn(s.key().accountId(), p.arn())), "day " + day);
+      assertTrue(tick.lifecycle().keptByHoldOrLock() >= 1, "day " + day);
+    }
+    await(first.scheduler().tick(t0.plus(Duration.ofDays(30)).plusSeconds(120)));
+    assertNull(await(points.findByArn(s.key().accountId(), p.arn())), "deleted once MinRetentionDays has passed");
+  }
+
+  @Test
+  void aScheduledBackupWithACopyActionIsCopiedAfterItCompletesAndTheSchedulerRequeuesAnExpiredCopyLease() {
+    Setup s = setup("cron(0 5 ? * * *)", "UTC", Map.of("db-1", "prod"));
+    String dest = unique("dr");
+    String destArn = s.backup().createBackupVault(r -> r.backupVaultName(dest)).backupVaultArn();
+    s.backup().updateBackupPlan(r -> r.backupPlanId(s.planId()).backupPlan(p -> p.backupPlanName(unique("copying"))
+        .rules(rule -> rule.ruleName("daily").targetBackupVaultName(s.vault()).scheduleExpression("cron(0 5 ? * * *)")
+            .startWindowMinutes(60L).completionWindowMinutes(120L).lifecycle(l -> l.deleteAfterDays(35L))
+            .copyActions(c -> c.destinationBackupVaultArn(destArn).lifecycle(l -> l.deleteAfterDays(60L))))));
+    await(first.scheduler().tick(Instant.parse("2033-01-01T05:10:00Z")));
+    BackupJob job = jobs(s.key().accountId()).get(0);
+    assertEquals(job.jobId(), s.gw().lease().body().getJsonObject("job").getString("jobId"));
+    assertTrue(s.backup().listCopyJobs(r -> { }).copyJobs().isEmpty(), "no copy before the backup completes");
+    assertEquals(200, s.gw().complete(job.jobId(), 512).status());
+
+    var copies = s.backup().listCopyJobs(r -> { }).copyJobs();
+    assertEquals(1, copies.size());
+    String copyId = copies.get(0).copyJobId();
+    assertEquals(job.recoveryPointArn(), copies.get(0).sourceRecoveryPointArn());
+    assertEquals(s.planId(), copies.get(0).createdBy().backupPlanId());
+    assertEquals(copyId, s.gw().post("/copy-jobs/lease", new JsonObject()).body().getJsonObject("job").getString("jobId"));
+    Scheduler.Tick later = await(first.scheduler().tick(Instant.now().plus(Duration.ofMinutes(6))));
+    assertTrue(later.copiesAndRestores().requeued() >= 1);
+    assertEquals("CREATED", s.backup().describeCopyJob(r -> r.copyJobId(copyId)).copyJob().state().toString());
+
+    assertEquals(copyId, s.gw().post("/copy-jobs/lease", new JsonObject()).body().getJsonObject("job").getString("jobId"));
+    JsonObject done = s.gw().post("/copy-jobs/" + copyId + "/complete", new JsonObject().put("backupSizeInBytes", 512))
+        .body();
+    assertEquals("COMPLETED", done.getString("state"), done.encode());
+    var point = s.backup().describeRecoveryPoint(r -> r.backupVaultName(dest)
+        .recoveryPointArn(done.getString("recoveryPointArn")));
+    assertEquals(60L, point.lifecycle().deleteAfterDays());
+    assertEquals(s.planId(), point.createdBy().backupPlanId());
+  }
+
   /** A completed point created at {@code t0}: cold after 30 days, deleted after 120. */
   static RecoveryPoint point(Setup s, String vault, Instant t0) {
+    return point(s, vault, t0, new JsonObject().put("MoveToColdStorageAfterDays", 30).put("DeleteAfterDays", 120));
+  }
+
+  /** A completed point created at {@code t0} with {@code lifecycle}. */
+  static RecoveryPoint point(Setup s, String vault, Instant t0, JsonObject lifecycle) {
     String account = s.key().accountId();
     String id = UUID.randomUUID().toString().toUpperCase(Locale.ROOT);
     await(new PgBackupJobStore(first.pool()).create(new BackupJob(id, account, vault,
         "arn:aws:backup:us-east-1:" + account + ":backup-vault:" + vault,
         "arn:aws:backup:us-east-1:" + account + ":recovery-point:" + id, s.vm("vm-" + id), "VirtualMachine", "role",
         "CREATED", null, "0.0", null, null, t0, t0.plus(Duration.ofHours(8)), 600, null, null,
-        new JsonObject().put("MoveToColdStorageAfterDays", 30).put("DeleteAfterDays", 120), null, null, null, null)));
+        lifecycle, null, null, null, null)));
     return await(new PgRecoveryPointStore(first.pool()).completeBackup(account, id, 10, Map.of(), t0.plusSeconds(60)));
   }
 }
