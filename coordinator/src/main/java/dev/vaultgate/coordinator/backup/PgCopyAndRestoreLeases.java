@@ -138,7 +138,7 @@ public final class PgCopyAndRestoreLeases {
   public Future<CopyCompletion> completeCopy(String accountId, String gatewayId, String jobId, long sizeBytes,
       Map<String, String> restoreMetadata, Instant now) {
     Instant at = Times.micros(now);
-    return held(COPY, accountId, gatewayId, jobId, now, (conn, job) -> {
+    return held(COPY, accountId, gatewayId, jobId, (conn, job) -> {
       String[] d = job.destinationVaultArn().split(":", 7);
       String vaultName = d[6];
       return conn.preparedQuery(PgRecoveryPointStore.VAULT_LOCK).execute(Tuple.of(accountId, vaultName))
@@ -194,7 +194,7 @@ public final class PgCopyAndRestoreLeases {
   public Future<RestoreJob> completeRestore(String accountId, String gatewayId, String jobId,
       String createdResourceArn, Instant now) {
     Instant at = Times.micros(now);
-    return held(RESTORE, accountId, gatewayId, jobId, now, (conn, job) ->
+    return held(RESTORE, accountId, gatewayId, jobId, (conn, job) ->
         conn.preparedQuery(FINISH_RESTORE).execute(Tuple.of(jobId, Times.db(at), createdResourceArn))
             .map(rows -> PgRestoreJobStore.job(rows.iterator().next())));
   }
@@ -224,14 +224,14 @@ public final class PgCopyAndRestoreLeases {
   private <J> Future<Lease<J>> progress(Kind<J> kind, String accountId, String gatewayId, String jobId,
       String percentDone, Instant now, Duration leaseFor) {
     Instant expires = Times.micros(now).plus(leaseFor);
-    return held(kind, accountId, gatewayId, jobId, now, (conn, job) ->
+    return held(kind, accountId, gatewayId, jobId, (conn, job) ->
         conn.preparedQuery(kind.progress()).execute(Tuple.of(jobId, percentDone, Times.db(expires)))
             .map(rows -> new Lease<>(kind.mapper().apply(rows.iterator().next()), gatewayId, expires)));
   }
 
   private <J> Future<J> fail(Kind<J> kind, String accountId, String gatewayId, String jobId, String message,
       Instant now) {
-    return held(kind, accountId, gatewayId, jobId, now,
+    return held(kind, accountId, gatewayId, jobId,
         (conn, job) -> end(conn, kind, job, "FAILED", message, Times.micros(now)));
   }
 
@@ -248,7 +248,7 @@ public final class PgCopyAndRestoreLeases {
   }
 
   /** Runs {@code work} in a transaction, under the job's row lock, once the gateway is known to hold its lease. */
-  private <J, T> Future<T> held(Kind<J> kind, String accountId, String gatewayId, String jobId, Instant now,
+  private <J, T> Future<T> held(Kind<J> kind, String accountId, String gatewayId, String jobId,
       HeldWork<J, T> work) {
     return pool.withTransaction(conn -> conn.preparedQuery(kind.lock()).execute(Tuple.of(accountId, jobId))
         .compose(rows -> {
