@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -199,7 +200,7 @@ public final class SigV4Verifier {
     for (String name : signedHeaders) {
       List<String> values = request.headers().getOrDefault(name, List.of());
       List<String> trimmed = new ArrayList<>(values.size());
-      for (String v : values) trimmed.add(v.trim().replaceAll("\\s+", " "));
+      for (String v : values) trimmed.add(canonicalValue(v));
       sb.append(name).append(':').append(String.join(",", trimmed)).append('\n');
     }
     sb.append('\n').append(String.join(";", signedHeaders)).append('\n');
@@ -321,5 +322,27 @@ public final class SigV4Verifier {
 
   static String hex(byte[] bytes) {
     return HexFormat.of().formatHex(bytes);
+  }
+
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
+  /**
+   * A header value trimmed, runs of whitespace made one space. Most values have none to collapse:
+   * they are returned without a regex (a {@code replaceAll} compiled its pattern per header).
+   */
+  static String canonicalValue(String v) {
+    String t = v.trim();
+    for (int i = 0, n = t.length(); i < n; i++) {
+      char c = t.charAt(i);
+      if (isSpace(c) && (c != ' ' || (i + 1 < n && isSpace(t.charAt(i + 1))))) {
+        return WHITESPACE.matcher(t).replaceAll(" ");
+      }
+    }
+    return t;
+  }
+
+  /** The characters of the regex class {@code \s}. */
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
   }
 }

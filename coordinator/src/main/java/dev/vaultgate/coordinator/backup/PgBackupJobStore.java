@@ -11,11 +11,23 @@ import java.time.Instant;
 /** Backup jobs in PostgreSQL (table {@code backup_jobs}). */
 public final class PgBackupJobStore implements BackupJobStore {
 
-  static final String COLUMNS =
-      "job_id, account_id, vault_name, vault_arn, recovery_point_arn, resource_arn, resource_type,"
-          + " iam_role_arn, state, status_message, percent_done, backup_size_bytes, bytes_transferred,"
-          + " created_at, start_by, complete_window_minutes, complete_by, completed_at, lifecycle, recovery_point_tags,"
-          + " backup_options, created_by, idempotency_token";
+  /**
+   * The columns every SELECT reads, in this order: {@link #job(Row)} reads them by position (a
+   * lookup by name is a linear search per column per row), so keep the two in step.
+   */
+  private static final String[] COLUMN_NAMES = {
+      "job_id", "account_id", "vault_name", "vault_arn", "recovery_point_arn", "resource_arn", "resource_type",
+      "iam_role_arn", "state", "status_message", "percent_done", "backup_size_bytes", "bytes_transferred",
+      "created_at", "start_by", "complete_window_minutes", "complete_by", "completed_at", "lifecycle",
+      "recovery_point_tags", "backup_options", "created_by", "idempotency_token"};
+
+  static final String COLUMNS = String.join(", ", COLUMN_NAMES);
+
+  /** {@link #COLUMNS} qualified with a table alias ({@code "b"} gives {@code b.job_id, ...}). */
+  static String columns(String alias) {
+    return alias + "." + String.join(", " + alias + ".", COLUMN_NAMES);
+  }
+
   static final String INSERT =
       "INSERT INTO backup_jobs (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
           + " $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
@@ -114,30 +126,31 @@ public final class PgBackupJobStore implements BackupJobStore {
         j.lifecycle(), j.recoveryPointTags(), j.backupOptions(), j.createdBy(), j.idempotencyToken());
   }
 
+  /** Maps a row whose first columns are {@link #COLUMNS}, in that order (read by position). */
   static BackupJob job(Row row) {
     return new BackupJob(
-        row.getString("job_id"),
-        row.getString("account_id"),
-        row.getString("vault_name"),
-        row.getString("vault_arn"),
-        row.getString("recovery_point_arn"),
-        row.getString("resource_arn"),
-        row.getString("resource_type"),
-        row.getString("iam_role_arn"),
-        row.getString("state"),
-        row.getString("status_message"),
-        row.getString("percent_done"),
-        row.getLong("backup_size_bytes"),
-        row.getLong("bytes_transferred"),
-        Times.instant(row.getOffsetDateTime("created_at")),
-        Times.instant(row.getOffsetDateTime("start_by")),
-        row.getLong("complete_window_minutes"),
-        Times.instant(row.getOffsetDateTime("complete_by")),
-        Times.instant(row.getOffsetDateTime("completed_at")),
-        (JsonObject) row.getValue("lifecycle"),
-        (JsonObject) row.getValue("recovery_point_tags"),
-        (JsonObject) row.getValue("backup_options"),
-        (JsonObject) row.getValue("created_by"),
-        row.getString("idempotency_token"));
+        row.getString(0), // job_id
+        row.getString(1), // account_id
+        row.getString(2), // vault_name
+        row.getString(3), // vault_arn
+        row.getString(4), // recovery_point_arn
+        row.getString(5), // resource_arn
+        row.getString(6), // resource_type
+        row.getString(7), // iam_role_arn
+        row.getString(8), // state
+        row.getString(9), // status_message
+        row.getString(10), // percent_done
+        row.getLong(11), // backup_size_bytes
+        row.getLong(12), // bytes_transferred
+        Times.instant(row.getOffsetDateTime(13)), // created_at
+        Times.instant(row.getOffsetDateTime(14)), // start_by
+        row.getLong(15), // complete_window_minutes
+        Times.instant(row.getOffsetDateTime(16)), // complete_by
+        Times.instant(row.getOffsetDateTime(17)), // completed_at
+        (JsonObject) row.getValue(18), // lifecycle
+        (JsonObject) row.getValue(19), // recovery_point_tags
+        (JsonObject) row.getValue(20), // backup_options
+        (JsonObject) row.getValue(21), // created_by
+        row.getString(22)); // idempotency_token
   }
 }

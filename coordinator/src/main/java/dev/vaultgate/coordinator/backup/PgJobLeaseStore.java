@@ -25,7 +25,7 @@ public final class PgJobLeaseStore implements JobLeaseStore {
           + " UPDATE backup_jobs b SET state = 'RUNNING', status_message = NULL, lease_owner = $3,"
           + " lease_expires_at = $4, started_at = COALESCE(b.started_at, $2),"
           + " complete_by = COALESCE(b.complete_by, $2 + b.complete_window_minutes * interval '1 minute')"
-          + " FROM next WHERE b.job_id = next.job_id RETURNING b.*";
+          + " FROM next WHERE b.job_id = next.job_id RETURNING " + PgBackupJobStore.columns("b");
   static final String LOCK =
       "SELECT " + PgBackupJobStore.COLUMNS + ", lease_owner, lease_expires_at FROM backup_jobs"
           + " WHERE account_id = $1 AND job_id = $2 FOR UPDATE";

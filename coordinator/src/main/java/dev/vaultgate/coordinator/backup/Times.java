@@ -1,6 +1,5 @@
 package dev.vaultgate.coordinator.backup;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -11,9 +10,17 @@ final class Times {
 
   private Times() {}
 
-  /** Epoch seconds with millisecond precision, written plainly (never in exponent form). */
-  static BigDecimal epoch(Instant t) {
-    return t == null ? null : BigDecimal.valueOf(t.toEpochMilli(), 3);
+  /**
+   * Epoch seconds with millisecond precision, as AWS writes them: a whole number of seconds is a
+   * {@code long}, anything else a {@code double} ({@code 1.700000000123E9}, the form AWS itself
+   * sends; the SDKs read it as a decimal). {@code millis / 1000.0} is the double nearest the exact
+   * value and prints back as exactly those digits (three decimals need 13 significant digits, a
+   * double holds 15), so no millisecond is lost. Much cheaper than a {@code BigDecimal}.
+   */
+  static Number epoch(Instant t) {
+    if (t == null) return null;
+    long millis = t.toEpochMilli();
+    return millis % 1000 == 0 ? (Number) (millis / 1000) : (Number) (millis / 1000.0);
   }
 
   static OffsetDateTime db(Instant t) {

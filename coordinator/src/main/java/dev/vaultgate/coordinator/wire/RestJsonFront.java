@@ -19,6 +19,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -282,27 +283,34 @@ public final class RestJsonFront {
     writeError(ctx.response(), cause, requestId, ctx.request());
   }
 
-  /** Absent members are left out of responses rather than written as null. */
+  /**
+   * Absent members are left out of responses rather than written as null. The response is
+   * cleaned in place (it is built for this one request), not copied: a copy of every response,
+   * recursively, was a quarter of the CPU of a ListBackupJobs page.
+   */
   static JsonObject withoutNulls(JsonObject obj) {
-    JsonObject out = new JsonObject();
-    for (Map.Entry<String, Object> e : obj) {
-      Object v = e.getValue();
-      if (v == null) continue;
-      out.put(e.getKey(), clean(v));
-    }
-    return out;
+    dropNulls(obj.getMap());
+    return obj;
   }
 
-  private static Object clean(Object v) {
-    if (v instanceof JsonObject o) return withoutNulls(o);
-    if (v instanceof io.vertx.core.json.JsonArray a) {
-      io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
-      for (Object item : a) {
-        if (item != null) out.add(clean(item));
+  private static void dropNulls(Object v) {
+    if (v instanceof JsonObject o) {
+      dropNulls(o.getMap());
+    } else if (v instanceof io.vertx.core.json.JsonArray a) {
+      dropNulls(a.getList());
+    } else if (v instanceof Map<?, ?> m) {
+      for (Iterator<?> it = m.values().iterator(); it.hasNext(); ) {
+        Object item = it.next();
+        if (item == null) it.remove();
+        else dropNulls(item);
       }
-      return out;
+    } else if (v instanceof List<?> l) {
+      for (Iterator<?> it = l.iterator(); it.hasNext(); ) {
+        Object item = it.next();
+        if (item == null) it.remove();
+        else dropNulls(item);
+      }
     }
-    return v;
   }
 
   private static Map<String, List<String>> lowerCaseHeaders(MultiMap headers) {

@@ -28,6 +28,16 @@ class SigV4VerifierTest {
   }
 
   @Test
+  void headerValuesAreTrimmedAndTheirWhitespaceRunsCollapsed() {
+    assertEquals("a b", SigV4Verifier.canonicalValue("a b"));
+    assertEquals("a b c", SigV4Verifier.canonicalValue("  a   b\t\n c  "));
+    assertEquals("a b", SigV4Verifier.canonicalValue("a\tb"));
+    assertEquals("a b", SigV4Verifier.canonicalValue("a \u000Bb"));
+    assertEquals("", SigV4Verifier.canonicalValue("   "));
+    assertEquals("plain", SigV4Verifier.canonicalValue("plain"));
+  }
+
+  @Test
   void awsGetVanillaVectorVerifies() {
     SigV4Verifier v = new SigV4Verifier("service", "us-east-1");
     SignedRequest req = vanilla("5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
