@@ -13,6 +13,7 @@ import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.repo.Trace;
+import dev.vaultgate.vault.repo.VaultLock;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -169,8 +170,11 @@ public final class BackupJob {
   public static Future<BackupResult> run(Repository repo, BlockSource source, Options options) {
     Context ctx = repo.vertx().getOrCreateContext();
     BackupJob job = new BackupJob(repo, source, options);
-    ctx.runOnContext(v -> job.start());
-    return job.done.future();
+    // A shared vault lock for the whole job: gc (exclusive) cannot delete a chunk this backup reuses.
+    return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock -> {
+      ctx.runOnContext(v -> job.start());
+      return job.done.future().eventually(lock::release);
+    });
   }
 
   private void start() {

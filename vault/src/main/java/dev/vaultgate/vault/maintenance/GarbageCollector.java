@@ -8,6 +8,7 @@ import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
+import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import io.vertx.core.Future;
 
@@ -26,8 +27,9 @@ import java.util.Set;
  * step, even if gc is interrupted: new packs and their index, then one index segment for the packs kept,
  * then the old index segments, and only then the old packs.
  *
- * <p>gc must not run while a backup writes to the same vault (a backup may reuse a chunk gc is deleting);
- * vault locks that enforce this are a follow-up.
+ * <p>gc holds an exclusive {@code VaultLock}: it refuses to start while a backup holds the vault, and no
+ * backup starts while it runs. A process that keeps a repository open across backups must reopen it after a
+ * gc (its in-memory index may name packs gc deleted).
  */
 public final class GarbageCollector {
   private static final double REPACK_BELOW = 0.5;
@@ -35,9 +37,11 @@ public final class GarbageCollector {
   private GarbageCollector() {
   }
 
+  /** Collects under an exclusive vault lock: it fails while a backup runs, and no backup starts meanwhile. */
   public static Future<GcReport> collect(Repository repo) {
-    return repo.loadAllPoints().compose(points -> repo.storage().list(ObjectKeys.PACKS)
-        .compose(packObjects -> collect(repo, points, packObjects)));
+    return VaultLock.exclusive(repo, "gc").compose(lock -> repo.loadAllPoints()
+        .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> collect(repo, points, packObjects)))
+        .eventually(lock::release));
   }
 
   private static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects) {

@@ -60,6 +60,7 @@ class BackupFaultTest {
     vault.wrap(s -> faulty);
 
     assertThrows(VaultStorageException.class, () -> vault.backup(source));
+    assertTrue(vault.await(() -> vault.storage.list("locks/")).isEmpty(), "a failed backup releases its vault lock");
 
     int indexedAfterFailure;
     try (Repository repo = vault.open()) {

@@ -1,0 +1,136 @@
+package dev.vaultgate.vault.repo;
+
+import dev.vaultgate.vault.format.ObjectIds;
+import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A lock object under {@code locks/}: backups hold a shared lock, gc an exclusive one, so gc never deletes a
+ * chunk that a running backup has just reused (restic's model). A holder rewrites its lock every
+ * {@link #REFRESH}; a lock not refreshed for {@link #STALE} belongs to a process that died and is ignored.
+ * Lock objects are sealed like every other object but the config.
+ */
+public final class VaultLock {
+  public static final String PREFIX = "locks/";
+  static final Duration REFRESH = Duration.ofMinutes(2);
+  static final Duration STALE = Duration.ofMinutes(10);
+
+  private final Repository repo;
+  private final String id;
+  private final JsonObject info;
+  private long timer = -1;
+
+  private VaultLock(Repository repo, String id, JsonObject info) {
+    this.repo = repo;
+    this.id = id;
+    this.info = info;
+  }
+
+  /** A shared lock for a backup; fails while gc holds the vault. */
+  public static Future<VaultLock> shared(Repository repo, String purpose) {
+    return acquire(repo, false, purpose);
+  }
+
+  /** An exclusive lock for gc; fails while any backup or other gc holds the vault. */
+  public static Future<VaultLock> exclusive(Repository repo, String purpose) {
+    return acquire(repo, true, purpose);
+  }
+
+  private static Future<VaultLock> acquire(Repository repo, boolean exclusive, String purpose) {
+    VaultLock lock = new VaultLock(repo, ObjectIds.newId(), new JsonObject()
+        .put("exclusive", exclusive)
+        .put("purpose", purpose)
+        .put("host", hostName())
+        .put("pid", ProcessHandle.current().pid()));
+    return lock.conflict(exclusive)
+        .compose(c -> c != null ? Future.failedFuture(c) : lock.write())
+        // Two takers can pass the first look at once: look again now that ours is visible.
+        .compose(v -> lock.conflict(exclusive))
+        .compose(c -> c == null ? Future.succeededFuture(lock.startRefreshing())
+            : lock.release().transform(ignored -> Future.failedFuture(c)));
+  }
+
+  /** The first live lock that conflicts with taking one of this kind, or null. */
+  private Future<VaultException> conflict(boolean exclusive) {
+    return repo.storage().list(PREFIX).compose(objects -> {
+      List<Future<JsonObject>> others = new ArrayList<>();
+      for (ObjectInfo o : objects) {
+        String other = o.key().substring(PREFIX.length());
+        if (!other.equals(id)) {
+          others.add(read(other));
+        }
+      }
+      return Future.join(others).transform(ignored -> {
+        for (Future<JsonObject> f : others) {
+          JsonObject l = f.succeeded() ? f.result() : null;
+          if (l == null || isStale(l)) {
+            continue;
+          }
+          if (exclusive || l.getBoolean("exclusive", false)) {
+            return Future.succeededFuture(new VaultException("vault " + repo.name() + " is locked by " + l.getString("purpose")
+                + " on " + l.getString("host") + " (pid " + l.getLong("pid") + ") since " + l.getString("time")
+                + "; try again when it ends, or delete " + PREFIX + l.getString("id") + " if that process is gone"));
+          }
+        }
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private Future<JsonObject> read(String lockId) {
+    return repo.storage().get(PREFIX + lockId)
+        .compose(bytes -> repo.onCpu(() -> new JsonObject(new String(repo.keys().open(bytes, 0, bytes.length, aad(lockId)),
+            StandardCharsets.UTF_8)).put("id", lockId)))
+        .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e));
+  }
+
+  private static boolean isStale(JsonObject lock) {
+    try {
+      return Instant.parse(lock.getString("time")).isBefore(Instant.now().minus(STALE));
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  private Future<Void> write() {
+    byte[] plain = info.copy().put("time", Instant.now().toString()).encode().getBytes(StandardCharsets.UTF_8);
+    return repo.onCpu(() -> repo.keys().seal(plain, 0, plain.length, aad(id)))
+        .compose(sealed -> repo.storage().put(PREFIX + id, sealed));
+  }
+
+  private VaultLock startRefreshing() {
+    timer = repo.vertx().setPeriodic(REFRESH.toMillis(), t -> write());
+    return this;
+  }
+
+  /** Stops refreshing and deletes the lock object. */
+  public Future<Void> release() {
+    if (timer >= 0) {
+      repo.vertx().cancelTimer(timer);
+      timer = -1;
+    }
+    return repo.storage().delete(PREFIX + id);
+  }
+
+  private static byte[] aad(String lockId) {
+    return ("lock " + lockId).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return ManagementFactory.getRuntimeMXBean().getName();
+    }
+  }
+}

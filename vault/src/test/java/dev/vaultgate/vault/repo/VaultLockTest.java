@@ -1,0 +1,92 @@
+package dev.vaultgate.vault.repo;
+
+import dev.vaultgate.vault.Await;
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.maintenance.GarbageCollector;
+import dev.vaultgate.vault.storage.FileVaultStorage;
+import dev.vaultgate.vault.storage.VaultStorage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Vault locks on a real directory vault: gc and backups exclude each other; dead holders do not block forever. */
+class VaultLockTest {
+  @TempDir
+  Path tmp;
+  private final Vertx vertx = Vertx.vertx();
+  private VaultStorage storage;
+  private Repository repo;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Files.createDirectories(tmp.resolve("vault"));
+    storage = new FileVaultStorage(vertx, tmp.resolve("vault"));
+    LocalKeyWrapper key = LocalKeyWrapper.create(tmp.resolve("key"));
+    repo = await(() -> Repository.init(vertx, storage, key, VaultSettings.defaults()));
+  }
+
+  @AfterEach
+  void tearDown() {
+    repo.close();
+    storage.close();
+    vertx.close().toCompletionStage().toCompletableFuture().join();
+  }
+
+  private <T> T await(Supplier<Future<T>> work) {
+    return Await.await(vertx, work, Duration.ofSeconds(30));
+  }
+
+  private long lockObjects() {
+    return await(() -> storage.list(VaultLock.PREFIX)).size();
+  }
+
+  @Test
+  void gcRefusesWhileABackupHoldsTheVault() {
+    VaultLock backup = await(() -> VaultLock.shared(repo, "backup of /dev/sda"));
+    VaultException e = assertThrows(VaultException.class, () -> await(() -> GarbageCollector.collect(repo)));
+    assertTrue(e.getMessage().contains("locked by backup of /dev/sda"), e.getMessage());
+    assertEquals(1, lockObjects(), "gc took its lock back");
+    await(backup::release);
+    await(() -> GarbageCollector.collect(repo));
+    assertEquals(0, lockObjects());
+  }
+
+  @Test
+  void backupRefusesWhileGcHoldsTheVaultButBackupsShare() {
+    VaultLock first = await(() -> VaultLock.shared(repo, "backup one"));
+    VaultLock second = await(() -> VaultLock.shared(repo, "backup two"));
+    await(first::release);
+    await(second::release);
+    VaultLock gc = await(() -> VaultLock.exclusive(repo, "gc"));
+    VaultException e = assertThrows(VaultException.class, () -> await(() -> VaultLock.shared(repo, "backup three")));
+    assertTrue(e.getMessage().contains("locked by gc") && e.getMessage().contains("locks/"), e.getMessage());
+    await(gc::release);
+    assertEquals(0, lockObjects());
+  }
+
+  @Test
+  void aLockNotRefreshedForLongBelongsToADeadProcessAndIsIgnored() {
+    String id = "0".repeat(32);
+    byte[] plain = new JsonObject().put("exclusive", true).put("purpose", "gc").put("host", "gone").put("pid", 1)
+        .put("time", Instant.now().minus(VaultLock.STALE).minusSeconds(60).toString()).encode().getBytes(StandardCharsets.UTF_8);
+    byte[] sealed = repo.keys().seal(plain, 0, plain.length, ("lock " + id).getBytes(StandardCharsets.US_ASCII));
+    await(() -> storage.put(VaultLock.PREFIX + id, sealed));
+    VaultLock lock = await(() -> VaultLock.shared(repo, "backup after a crash"));
+    await(lock::release);
+  }
+}
