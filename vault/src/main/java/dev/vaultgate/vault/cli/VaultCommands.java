@@ -89,7 +89,7 @@ final class VaultCommands {
   }
 
   @Command(name = "gc", mixinStandardHelpOptions = true,
-      description = "Delete or repack what no recovery point references. Waits for no one: refuses while a backup holds the vault.")
+      description = "Delete or repack what no recovery point references; refused while a backup holds the vault.")
   static final class Gc implements Callable<Integer> {
     @Mixin
     VaultOptions vault;
