@@ -15,6 +15,7 @@ import dev.vaultgate.agent.disk.RetryingDiskReader;
 import dev.vaultgate.agent.restore.VmRestore;
 import dev.vaultgate.agent.restore.VmRestoreResult;
 import dev.vaultgate.agent.testing.TestDisks;
+import dev.vaultgate.agent.testing.ConnectedVcsim;
 import dev.vaultgate.agent.testing.VcsimServer;
 import com.vmware.vim25.ManagedObjectReference;
 import com.vmware.vim25.VirtualDeviceConfigSpec;
@@ -28,7 +29,6 @@ import com.vmware.vim25.mo.VirtualMachine;
 import com.vmware.vim25.ws.CustomSSLTrustContextCreator;
 import dev.vaultgate.agent.vsphere.DatastorePath;
 import dev.vaultgate.agent.vsphere.PinnedThumbprintTrustManager;
-import dev.vaultgate.agent.vsphere.VcenterEndpoint;
 import dev.vaultgate.agent.vsphere.VmExistsException;
 import dev.vaultgate.agent.vsphere.VmHardware;
 import dev.vaultgate.agent.vsphere.VmInfo;
@@ -66,6 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 class VmBackupRestoreTest {
+  private static ConnectedVcsim env;
   private static VcsimServer vcsim;
   private static Vertx vertx;
   private static VsphereClient client;
@@ -76,22 +77,16 @@ class VmBackupRestoreTest {
 
   @BeforeAll
   static void start() throws IOException {
-    vcsim = VcsimServer.start(16, "--vms", "4");
-    vertx = Vertx.vertx();
-    client = await(vertx, () -> VsphereClient.connect(vertx,
-        VcenterEndpoint.of(vcsim.url(), vcsim.user(), vcsim.password(), vcsim.thumbprintSha256())));
+    env = ConnectedVcsim.start(16, "--vms", "4");
+    vcsim = env.vcsim;
+    vertx = env.vertx;
+    client = env.client;
   }
 
   @AfterAll
   static void stop() {
-    if (client != null) {
-      await(vertx, client::close);
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (vcsim != null) {
-      vcsim.close();
+    if (env != null) {
+      env.close();
     }
   }
 

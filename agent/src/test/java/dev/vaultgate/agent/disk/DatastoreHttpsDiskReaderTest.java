@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vaultgate.agent.testing.TestDisks;
+import dev.vaultgate.agent.testing.ConnectedVcsim;
 import dev.vaultgate.agent.testing.VcsimServer;
 import dev.vaultgate.agent.vsphere.DatastoreHttps;
 import dev.vaultgate.agent.vsphere.DatastorePath;
 import dev.vaultgate.agent.vsphere.PinnedThumbprintTrustManager;
-import dev.vaultgate.agent.vsphere.VcenterEndpoint;
 import dev.vaultgate.agent.vsphere.VsphereClient;
 import io.vertx.core.Vertx;
 import java.io.FileNotFoundException;
@@ -27,29 +27,24 @@ import org.junit.jupiter.api.Test;
 class DatastoreHttpsDiskReaderTest {
   private static final DatastorePath FLAT = DatastorePath.parse("[LocalDS_0] DC0_H0_VM0/disk1-flat.vmdk");
 
+  private static ConnectedVcsim env;
   private static VcsimServer vcsim;
   private static Vertx vertx;
   private static VsphereClient client;
 
   @BeforeAll
   static void start() throws IOException {
-    vcsim = VcsimServer.start(1);
-    vertx = Vertx.vertx();
-    client = await(vertx, () -> VsphereClient.connect(vertx,
-        VcenterEndpoint.of(vcsim.url(), vcsim.user(), vcsim.password(), vcsim.thumbprintSha256())));
+    env = ConnectedVcsim.start(1);
+    vcsim = env.vcsim;
+    vertx = env.vertx;
+    client = env.client;
     TestDisks.writeRandomBlocks(vcsim.datastoreFile(FLAT.path()), 9, 0, 5, 15);
   }
 
   @AfterAll
   static void stop() {
-    if (client != null) {
-      await(vertx, client::close);
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (vcsim != null) {
-      vcsim.close();
+    if (env != null) {
+      env.close();
     }
   }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vaultgate.agent.testing.ConnectedVcsim;
 import dev.vaultgate.agent.testing.VcsimServer;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
@@ -33,27 +34,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class VsphereClientTest {
   private static final int BLOCK = 64 * 1024;
 
+  private static ConnectedVcsim env;
   private static VcsimServer vcsim;
   private static Vertx vertx;
   private static VsphereClient client;
 
   @BeforeAll
   static void start() throws IOException {
-    vcsim = VcsimServer.start(16);
-    vertx = Vertx.vertx();
-    client = await(vertx, () -> VsphereClient.connect(vertx, endpoint(vcsim.password(), vcsim.thumbprintSha256())));
+    env = ConnectedVcsim.start(16);
+    vcsim = env.vcsim;
+    vertx = env.vertx;
+    client = env.client;
   }
 
   @AfterAll
   static void stop() {
-    if (client != null) {
-      await(vertx, client::close);
-    }
-    if (vertx != null) {
-      vertx.close().await();
-    }
-    if (vcsim != null) {
-      vcsim.close();
+    if (env != null) {
+      env.close();
     }
   }
 
