@@ -288,6 +288,10 @@ class HypervisorApiTest {
     s.api().putHypervisorPropertyMappings(r -> r.hypervisorArn(arn).iamRoleArn(role).vmwareToAwsTagMappings(List.of()));
     assertEquals("NoPlanCoversResource", s.gateway().post("/backup-jobs/start",
         new JsonObject().put("resourceArn", s.arn("vm/vm-gold"))).error(), "without the mapping the tag is gone");
+    s.api().tagResource(r -> r.resourceARN(s.arn("vm/vm-gold"))
+        .tags(software.amazon.awssdk.services.backupgateway.model.Tag.builder().key("tier").value("gold").build()));
+    assertEquals(200, s.gateway().post("/backup-jobs/start", new JsonObject().put("resourceArn", s.arn("vm/vm-gold")))
+        .status(), "an AWS tag given to the VM with TagResource counts too");
 
     assertThrows(ValidationException.class, () -> s.api().putHypervisorPropertyMappings(r -> r.hypervisorArn(arn)
         .iamRoleArn("arn:aws:iam::999999999999:role/elsewhere").vmwareToAwsTagMappings(gold)));
