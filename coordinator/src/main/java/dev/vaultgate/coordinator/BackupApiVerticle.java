@@ -10,6 +10,9 @@ import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
 import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.PgVaultStore;
+import dev.vaultgate.coordinator.notify.NotifyConfig;
+import dev.vaultgate.coordinator.notify.PgTopicStore;
+import dev.vaultgate.coordinator.notify.SnsQueryFront;
 import dev.vaultgate.coordinator.wire.RestJsonFront;
 import dev.vaultgate.coordinator.wire.ServiceModel;
 import io.vertx.core.Future;
@@ -21,12 +24,13 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 
 /**
- * One HTTP server (one event loop) serving the AWS Backup API and, under {@code /agent/v1/}, the
- * agent API gateways call; several share the port.
+ * One HTTP server (one event loop) serving the AWS Backup API, the SNS topics vault notifications go
+ * to, and, under {@code /agent/v1/}, the agent API gateways call; several share the port.
  */
 final class BackupApiVerticle extends VerticleBase {
 
   private final CoordinatorConfig config;
+  private final NotifyConfig notify;
   private final int port;
   private final ServiceModel model;
   private final Pool pool;
@@ -34,8 +38,10 @@ final class BackupApiVerticle extends VerticleBase {
   private final Clock clock;
   private HttpServer server;
 
-  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock) {
+  BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model, Pool pool,
+      AccessKeyStore keys, Clock clock) {
     this.config = config;
+    this.notify = notify;
     this.port = port;
     this.model = model;
     this.pool = pool;
@@ -50,6 +56,8 @@ final class BackupApiVerticle extends VerticleBase {
         new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool), keys, config.region(),
         clock, config.bodyLimit())
         .mount(router);
+    // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
+    new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())
         .mount(router);

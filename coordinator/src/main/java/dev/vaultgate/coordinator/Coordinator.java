@@ -10,6 +10,10 @@ import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.ScheduledBackups;
 import dev.vaultgate.coordinator.db.EmbeddedDatabase;
 import dev.vaultgate.coordinator.db.SchemaMigrator;
+import dev.vaultgate.coordinator.notify.DeliveryVerticle;
+import dev.vaultgate.coordinator.notify.NotificationOutbox;
+import dev.vaultgate.coordinator.notify.NotifyConfig;
+import dev.vaultgate.coordinator.notify.PgNotificationOutbox;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -62,10 +66,12 @@ public final class Coordinator {
   }
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
-  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model) {}
+  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
+      NotifyConfig notifications) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
+      NotifyConfig notify = NotifyConfig.fromEnvironment(env); // a bad value fails the start before anything runs
       EmbeddedDatabase embedded = null;
       PgConnectOptions connect;
       if (config.databaseUrl() == null) {
@@ -74,7 +80,7 @@ public final class Coordinator {
       } else {
         connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
       }
-      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup());
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), notify);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -85,7 +91,7 @@ public final class Coordinator {
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock)
+          .compose(admin -> deploy(vertx, config, prepared.notifications(), prepared.model(), pool, keys, clock)
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port())))
           .recover(e -> {
             pool.close();
@@ -105,8 +111,8 @@ public final class Coordinator {
    * and port). Port 0 with several instances first picks a free port, since servers on port 0
    * would each get their own.
    */
-  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
-      AccessKeyStore keys, Clock clock) {
+  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, NotifyConfig notify, ServiceModel model,
+      Pool pool, AccessKeyStore keys, Clock clock) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -114,14 +120,14 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock));
+    return port.compose(p -> deployOn(vertx, config, notify, p, model, pool, keys, clock));
   }
 
-  private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      Pool pool, AccessKeyStore keys, Clock clock) {
+  private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, NotifyConfig notify, int listenPort,
+      ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock) {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock));
+      verticles.add(new BackupApiVerticle(config, notify, listenPort, model, pool, keys, clock));
     }
     Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
     for (BackupApiVerticle v : verticles) {
@@ -133,6 +139,13 @@ public final class Coordinator {
     if (!config.schedulerInterval().isZero()) {
       SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool), clock, config.schedulerInterval());
       chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
+    if (!notify.pollInterval().isZero()) {
+      DeliveryVerticle delivery = new DeliveryVerticle(new PgNotificationOutbox(pool), notify, clock);
+      chain = chain.compose(ids -> vertx.deployVerticle(delivery).map(id -> {
         ids.add(id);
         return ids;
       }));
@@ -196,6 +209,11 @@ public final class Coordinator {
   private static Scheduler scheduler(Pool pool) {
     return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool),
         new PgCopyAndRestoreLeases(pool));
+  }
+
+  /** The notifications waiting for delivery, and the dead ones (the operator's list). */
+  public NotificationOutbox notificationOutbox() {
+    return new PgNotificationOutbox(pool);
   }
 
   /** The embedded server's URL for other replicas (and tests) to share, when this one started it. */

@@ -1,0 +1,45 @@
+package dev.vaultgate.coordinator.notify;
+
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.List;
+
+/** SNS topics and their subscriptions, per account. */
+public interface TopicStore {
+
+  record Topic(String arn, String accountId, String name, String displayName, Instant createdAt) {}
+
+  /** A subscription; the signing secret is only ever read by the delivery worker. */
+  record Subscription(String arn, String topicArn, String accountId, String protocol, String endpoint) {}
+
+  /** Delivery counts of a topic: pending (not yet delivered) and dead (given up). */
+  record DeliveryCounts(long pending, long dead) {}
+
+  /** Creates the topic, or answers the existing one of that name (CreateTopic is idempotent). */
+  Future<Topic> create(Topic topic);
+
+  Future<Topic> find(String accountId, String arn);
+
+  /** One page of the account's topics by ARN, after {@code afterArn} (null: from the start). */
+  Future<List<Topic>> list(String accountId, String afterArn, int limit);
+
+  /** Deletes the topic with its subscriptions and their pending deliveries; false when there is none. */
+  Future<Boolean> delete(String accountId, String arn);
+
+  /**
+   * Subscribes, or answers the existing subscription of the same protocol and endpoint (then the
+   * secret given is not stored: {@code created} is false). Null when the topic does not exist.
+   */
+  Future<Subscribed> subscribe(Subscription subscription, String signingSecret, Instant now);
+
+  record Subscribed(Subscription subscription, boolean created) {}
+
+  /** Deletes the subscription and its pending deliveries; false when there is none. */
+  Future<Boolean> unsubscribe(String accountId, String subscriptionArn);
+
+  Future<List<Subscription>> subscriptions(String accountId, String topicArn, String afterArn, int limit);
+
+  Future<Long> subscriptionCount(String topicArn);
+
+  Future<DeliveryCounts> deliveryCounts(String topicArn);
+}
