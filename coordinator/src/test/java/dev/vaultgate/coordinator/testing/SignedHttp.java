@@ -72,6 +72,31 @@ public final class SignedHttp {
     }
   }
 
+  /** A request signed for {@code service} with the given content type (the SNS query protocol posts forms). */
+  public static Response send(URI endpoint, AccessKey key, String service, String contentType, String rawPathAndQuery,
+      String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    URI uri = URI.create(endpoint + rawPathAndQuery);
+    SdkHttpRequest.Builder builder = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(uri)
+        .putHeader("Content-Type", contentType);
+    SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+        .identity(AwsCredentialsIdentity.create(key.accessKeyId(), key.secretAccessKey()))
+        .request(builder.build())
+        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
+        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+        .payload(ContentStreamProvider.fromByteArray(bytes)));
+    HttpRequest.Builder req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    signed.request().headers().forEach((name, values) -> {
+      if (!RESTRICTED.contains(name.toLowerCase())) values.forEach(v -> req.header(name, v));
+    });
+    try {
+      HttpResponse<String> resp = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return new Response(resp.statusCode(), resp.headers().map(), resp.body());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot send POST " + uri, e);
+    }
+  }
+
   public static Response send(URI endpoint, AccessKey key, String method, String rawPathAndQuery, String body) {
     return send(endpoint, key, method, rawPathAndQuery,
         body == null ? null : body.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());

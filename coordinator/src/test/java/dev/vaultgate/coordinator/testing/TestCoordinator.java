@@ -18,6 +18,7 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.backup.BackupAsyncClient;
 import software.amazon.awssdk.services.backup.BackupClient;
+import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * One coordinator for the whole test run, on a random loopback port with its own embedded
@@ -84,6 +85,17 @@ public final class TestCoordinator {
   /** A sync client of another coordinator (a replica). */
   public static BackupClient client(URI endpoint, AccessKey key) {
     return BackupClient.builder()
+        .endpointOverride(endpoint)
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .build();
+  }
+
+  /** The real SDK's SNS client against a coordinator: the topics vault notifications go to. */
+  public static SnsClient sns(URI endpoint, AccessKey key) {
+    return SnsClient.builder()
         .endpointOverride(endpoint)
         .region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(
