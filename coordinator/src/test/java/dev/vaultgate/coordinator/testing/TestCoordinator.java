@@ -64,6 +64,18 @@ public final class TestCoordinator {
     }
   }
 
+  /** Waits for a future; true when it succeeded, false when it failed. */
+  public static boolean awaitOutcome(Future<?> future) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      return true;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + coordinator.port());
   }
