@@ -375,6 +375,80 @@ class NotificationDeliveryTest {
     assertEquals(point, attribute(hook.accepted.get(0), "RecoveryPointArn"));
   }
 
+  @Test
+  void restoreAndCopyJobsNotifyTheVaultOfTheirRecoveryPoint() {
+    Account a = account(BackupVaultEvent.RESTORE_JOB_STARTED, BackupVaultEvent.RESTORE_JOB_COMPLETED,
+        BackupVaultEvent.RESTORE_JOB_SUCCESSFUL, BackupVaultEvent.COPY_JOB_STARTED,
+        BackupVaultEvent.COPY_JOB_SUCCESSFUL, BackupVaultEvent.COPY_JOB_FAILED);
+    Hook hook = new Hook();
+    a.subscribe(hook);
+    String job = a.runBackup(true);
+    String point = a.backup().describeBackupJob(r -> r.backupJobId(job)).recoveryPointArn();
+    String role = "arn:aws:iam::" + a.key().accountId() + ":role/backup";
+
+    String restore = a.backup().startRestoreJob(r -> r.recoveryPointArn(point).iamRoleArn(role)
+        .metadata(Map.of("VMName", "restored"))).restoreJobId();
+    AgentClient.Reply lease = a.gateway().post("/restore-jobs/lease", new JsonObject());
+    assertEquals(restore, lease.body().getJsonObject("job").getString("jobId"), lease.body().encode());
+    String created = "arn:aws:backup-gateway:us-east-1:" + a.key().accountId() + ":vm/restored";
+    assertEquals(200, a.gateway().post("/restore-jobs/" + restore + "/complete",
+        new JsonObject().put("createdResourceArn", created)).status());
+
+    String destination = TestCoordinator.unique("copies");
+    String destinationArn = a.backup().createBackupVault(r -> r.backupVaultName(destination)).backupVaultArn();
+    String copy = a.backup().startCopyJob(r -> r.recoveryPointArn(point).sourceBackupVaultName(a.vault())
+        .destinationBackupVaultArn(destinationArn).iamRoleArn(role)).copyJobId();
+    AgentClient.Reply copyLease = a.gateway().post("/copy-jobs/lease", new JsonObject());
+    assertEquals(copy, copyLease.body().getJsonObject("job").getString("jobId"), copyLease.body().encode());
+    AgentClient.Reply copied = a.gateway().post("/copy-jobs/" + copy + "/complete",
+        new JsonObject().put("backupSizeInBytes", 4096));
+    assertEquals(200, copied.status(), copied.body().encode());
+
+    waitFor("five notifications", Duration.ofSeconds(20), () -> hook.accepted.size() >= 5);
+    sleep(300);
+    assertEquals(Set.of("RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RESTORE_JOB_SUCCESSFUL", "COPY_JOB_STARTED",
+        "COPY_JOB_SUCCESSFUL"), hook.acceptedEvents());
+    assertEquals(5, hook.accepted.size(), hook.accepted.toString());
+    JsonObject done = hook.accepted.stream().filter(m -> eventType(m).equals("RESTORE_JOB_COMPLETED")).findFirst()
+        .orElseThrow();
+    assertEquals(restore, attribute(done, "Id"));
+    assertEquals(created, attribute(done, "CreatedResourceArn"));
+    JsonObject copyDone = hook.accepted.stream().filter(m -> eventType(m).equals("COPY_JOB_SUCCESSFUL")).findFirst()
+        .orElseThrow();
+    assertEquals(copy, attribute(copyDone, "Id"));
+    assertEquals(destinationArn, attribute(copyDone, "DestinationBackupVaultArn"));
+  }
+
+  @Test
+  void anExpiredJobAndPlanChangesNotify() {
+    Account a = account(BackupVaultEvent.BACKUP_JOB_EXPIRED, BackupVaultEvent.BACKUP_PLAN_CREATED,
+        BackupVaultEvent.BACKUP_PLAN_MODIFIED);
+    Hook hook = new Hook();
+    a.subscribe(hook);
+    String job = a.backup().startBackupJob(r -> r.backupVaultName(a.vault()).startWindowMinutes(60L)
+        .iamRoleArn("arn:aws:iam::" + a.key().accountId() + ":role/backup")
+        .resourceArn("arn:aws:backup-gateway:us-east-1:" + a.key().accountId() + ":vm/never-leased")).backupJobId();
+    await(api.scheduler().tick(java.time.Instant.now().plus(Duration.ofHours(2))));
+    assertEquals("EXPIRED", a.backup().describeBackupJob(r -> r.backupJobId(job)).stateAsString());
+
+    software.amazon.awssdk.services.backup.model.BackupRuleInput rule =
+        software.amazon.awssdk.services.backup.model.BackupRuleInput.builder().ruleName("nightly")
+            .targetBackupVaultName(a.vault()).scheduleExpression("cron(0 5 ? * * *)").build();
+    String plan = a.backup().createBackupPlan(r -> r.backupPlan(p -> p.backupPlanName("p-" + UUID.randomUUID())
+        .rules(rule))).backupPlanId();
+    a.backup().updateBackupPlan(r -> r.backupPlanId(plan).backupPlan(p -> p.backupPlanName("p2")
+        .rules(rule.toBuilder().startWindowMinutes(120L).build())));
+
+    waitFor("three notifications", Duration.ofSeconds(20), () -> hook.accepted.size() >= 3);
+    assertEquals(Set.of("BACKUP_JOB_EXPIRED", "BACKUP_PLAN_CREATED", "BACKUP_PLAN_MODIFIED"), hook.acceptedEvents());
+    JsonObject expired = hook.accepted.stream().filter(m -> eventType(m).equals("BACKUP_JOB_EXPIRED")).findFirst()
+        .orElseThrow();
+    assertEquals(job, attribute(expired, "Id"));
+    assertEquals("EXPIRED", attribute(expired, "State"));
+    hook.accepted.stream().filter(m -> eventType(m).startsWith("BACKUP_PLAN"))
+        .forEach(m -> assertEquals(plan, attribute(m, "Id")));
+  }
+
   static String eventType(JsonObject m) {
     return attribute(m, "EventType");
   }
