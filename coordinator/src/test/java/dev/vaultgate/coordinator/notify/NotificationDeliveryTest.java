@@ -279,6 +279,27 @@ class NotificationDeliveryTest {
   }
 
   @Test
+  void twoWorkersOnOneDatabaseDeliverEachNotificationOnce() {
+    Account a = account(BackupVaultEvent.BACKUP_JOB_STARTED, BackupVaultEvent.BACKUP_JOB_COMPLETED);
+    Hook hook = new Hook();
+    hook.mode = Mode.FAIL_500; // let the outbox fill, then both workers race for it
+    a.subscribe(hook);
+    Coordinator second = startWorker();
+    try {
+      for (int i = 0; i < 10; i++) a.runBackup(true);
+      hook.mode = Mode.OK;
+      waitFor("twenty deliveries", Duration.ofSeconds(30), () -> hook.accepted.size() >= 20);
+      waitFor("the outbox to empty", Duration.ofSeconds(10), () -> pending(a.topic()) == 0);
+      sleep(500);
+      List<String> ids = hook.accepted.stream().map(m -> m.getString("MessageId")).toList();
+      assertEquals(20, ids.size(), "no delivery twice");
+      assertEquals(20, Set.copyOf(ids).size());
+    } finally {
+      await(second.close());
+    }
+  }
+
+  @Test
   void aDeliveryPastItsMaxAgeIsDeadVisibleAndListed() {
     Account a = account(BackupVaultEvent.BACKUP_JOB_COMPLETED);
     Hook hook = new Hook();
