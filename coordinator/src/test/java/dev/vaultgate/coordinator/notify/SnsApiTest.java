@@ -185,6 +185,16 @@ class SnsApiTest {
   }
 
   @Test
+  void postsToTheRootThatAreNotSnsFormsPassToTheOtherFronts() {
+    AccessKey key = env.newAccount();
+    SignedHttp.Response json = SignedHttp.send(env.endpoint(), key, "POST", "/", "{}");
+    assertEquals("UnknownOperationException", json.header("x-amzn-ErrorType"), json.body());
+    SignedHttp.Response formWithoutAction = SignedHttp.send(env.endpoint(), key, "backup",
+        "application/x-www-form-urlencoded", "/", "Version=2010-03-31");
+    assertEquals("UnknownOperationException", formWithoutAction.header("x-amzn-ErrorType"), formWithoutAction.body());
+  }
+
+  @Test
   void vaultNotificationsNameAwsEventsAndTheBackupApiStillAnswersBeside() {
     AccessKey key = env.newAccount();
     BackupClient backup = env.client(key);
