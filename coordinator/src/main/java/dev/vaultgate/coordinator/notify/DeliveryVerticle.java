@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,8 +46,12 @@ public final class DeliveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) config.deliveryTimeout().toMillis())
-        .setKeepAlive(false), new PoolOptions().setHttp1MaxSize(16));
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout((int) config.deliveryTimeout().toMillis())
+        .setKeepAlive(false);
+    if (config.webhookCaFile() != null) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(config.webhookCaFile().toString()));
+    }
+    http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(16));
     webhooks = new HttpNotificationSender(http, config.deliveryTimeout(), clock);
     if (config.smtp() != null) smtp = new SmtpNotificationSender(vertx, config.smtp(), config.deliveryTimeout());
     timer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> drain());

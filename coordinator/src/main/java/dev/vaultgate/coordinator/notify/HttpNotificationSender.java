@@ -54,8 +54,12 @@ public final class HttpNotificationSender implements NotificationSender {
         });
   }
 
+  /** The error and, when it says more, its root cause ("Failed to create SSL connection: PKIX path ..."). */
   static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+    if (root != t && root.getMessage() != null && !m.contains(root.getMessage())) m += ": " + root.getMessage();
     return m.replaceAll("\\s+", " ");
   }
 }

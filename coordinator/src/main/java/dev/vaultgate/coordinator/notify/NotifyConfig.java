@@ -1,5 +1,7 @@
 package dev.vaultgate.coordinator.notify;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -12,9 +14,11 @@ import java.util.Map;
  *     due again after it, so a replica that dies mid-delivery only delays it
  * @param retry backoff, jitter and the age after which a notification is given up
  * @param smtp the relay e-mail goes through, or null: then e-mail subscriptions are refused
+ * @param webhookCaFile PEM certificates that https webhooks are checked against instead of the
+ *     JVM's trust store (an internal CA), or null
  */
 public record NotifyConfig(Duration pollInterval, int batchSize, Duration deliveryTimeout, RetryPolicy retry,
-    Smtp smtp) {
+    Smtp smtp, Path webhookCaFile) {
 
   /** An SMTP relay: host, port, the From address, optional login, and STARTTLS (DISABLED, OPTIONAL, REQUIRED). */
   public record Smtp(String host, int port, String from, String username, String password, String startTls) {}
@@ -31,7 +35,8 @@ public record NotifyConfig(Duration pollInterval, int batchSize, Duration delive
    * {@code VAULTGATE_NOTIFY_RETRY_MAX_MS} (300000), {@code VAULTGATE_NOTIFY_MAX_AGE_SECONDS} (86400),
    * {@code VAULTGATE_SMTP_HOST} (none), {@code VAULTGATE_SMTP_PORT} (25), {@code VAULTGATE_SMTP_FROM}
    * (vaultgate@localhost), {@code VAULTGATE_SMTP_USERNAME}, {@code VAULTGATE_SMTP_PASSWORD},
-   * {@code VAULTGATE_SMTP_STARTTLS} (OPTIONAL).
+   * {@code VAULTGATE_SMTP_STARTTLS} (OPTIONAL), {@code VAULTGATE_NOTIFY_CA_FILE} (none: the JVM's
+   * trust store). Checks that the CA file is readable (call it off the event loop).
    */
   public static NotifyConfig fromEnvironment(Map<String, String> env) {
     RetryPolicy retry = new RetryPolicy(Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_RETRY_BASE_MS", 2000)),
@@ -49,9 +54,17 @@ public record NotifyConfig(Duration pollInterval, int batchSize, Duration delive
       smtp = new Smtp(host, (int) port, env.getOrDefault("VAULTGATE_SMTP_FROM", "vaultgate@localhost"),
           env.get("VAULTGATE_SMTP_USERNAME"), env.get("VAULTGATE_SMTP_PASSWORD"), startTls);
     }
+    Path ca = null;
+    String caFile = env.get("VAULTGATE_NOTIFY_CA_FILE");
+    if (caFile != null && !caFile.isBlank()) {
+      ca = Path.of(caFile);
+      if (!Files.isReadable(ca)) {
+        throw new IllegalArgumentException("VAULTGATE_NOTIFY_CA_FILE " + caFile + ": expected a readable PEM file");
+      }
+    }
     return new NotifyConfig(Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_POLL_MS", 1000)),
         (int) number(env, "VAULTGATE_NOTIFY_BATCH", 32),
-        Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_TIMEOUT_MS", 10_000)), retry, smtp);
+        Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_TIMEOUT_MS", 10_000)), retry, smtp, ca);
   }
 
   private static long number(Map<String, String> env, String key, long otherwise) {

@@ -16,6 +16,9 @@ import dev.vaultgate.coordinator.testing.TestCoordinator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Tuple;
 import jakarta.mail.internet.MimeMessage;
@@ -60,6 +63,8 @@ class NotificationDeliveryTest {
   static GreenMail smtp;
   static int smtpPort;
   static HttpServer receiver;
+  static HttpServer tlsReceiver;
+  static SelfSignedCertificate certificate;
 
   /** How the receiver answers on one path. */
   enum Mode { OK, FAIL_500, SILENT }
@@ -77,6 +82,10 @@ class NotificationDeliveryTest {
       return "http://127.0.0.1:" + receiver.actualPort() + path;
     }
 
+    String httpsUrl() {
+      return "https://localhost:" + tlsReceiver.actualPort() + path;
+    }
+
     Set<String> acceptedEvents() {
       return accepted.stream().map(NotificationDeliveryTest::eventType).collect(Collectors.toSet());
     }
@@ -92,7 +101,32 @@ class NotificationDeliveryTest {
     vertx = Vertx.vertx();
     smtpPort = freePort();
     smtp = startSmtp();
-    receiver = await(vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
+    receiver = await(vertx.createHttpServer().requestHandler(NotificationDeliveryTest::receive).listen(0, "127.0.0.1"));
+    certificate = SelfSignedCertificate.create("localhost");
+    tlsReceiver = await(vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+            .setKeyCertOptions(certificate.keyCertOptions()))
+        .requestHandler(NotificationDeliveryTest::receive).listen(0, "127.0.0.1"));
+
+    Map<String, String> smtpEnv = Map.of("VAULTGATE_SMTP_HOST", "127.0.0.1", "VAULTGATE_SMTP_PORT",
+        Integer.toString(smtpPort), "VAULTGATE_SMTP_STARTTLS", "DISABLED", "VAULTGATE_SMTP_FROM", "vaultgate@test.local");
+    Map<String, String> apiEnv = new HashMap<>(smtpEnv);
+    apiEnv.put("VAULTGATE_NOTIFY_POLL_MS", "0"); // this one only serves the APIs
+    Path dir = Path.of("target", "test-data", "notify-" + UUID.randomUUID()).toAbsolutePath();
+    api = await(Coordinator.start(vertx, CoordinatorConfig.forTests(dir), apiEnv, Clock.systemUTC()));
+
+    workerEnv = new HashMap<>(smtpEnv);
+    workerEnv.put("VAULTGATE_NOTIFY_POLL_MS", "100");
+    workerEnv.put("VAULTGATE_NOTIFY_RETRY_BASE_MS", "200");
+    workerEnv.put("VAULTGATE_NOTIFY_RETRY_MAX_MS", "800");
+    workerEnv.put("VAULTGATE_NOTIFY_TIMEOUT_MS", "1000");
+    workerEnv.put("VAULTGATE_NOTIFY_MAX_AGE_SECONDS", Long.toString(MAX_AGE.toSeconds()));
+    workerEnv.put("VAULTGATE_NOTIFY_CA_FILE", certificate.certificatePath()); // trust the https receiver's own CA
+    worker = startWorker();
+  }
+
+  /** Both receivers: records each attempt, answers as the hook's mode says, accepts only good signatures. */
+  static void receive(HttpServerRequest req) {
+    req.body().onSuccess(body -> {
       Hook hook = HOOKS.get(req.path());
       if (hook == null) {
         req.response().setStatusCode(404).end();
@@ -116,22 +150,7 @@ class NotificationDeliveryTest {
           }
         }
       }
-    })).listen(0, "127.0.0.1"));
-
-    Map<String, String> smtpEnv = Map.of("VAULTGATE_SMTP_HOST", "127.0.0.1", "VAULTGATE_SMTP_PORT",
-        Integer.toString(smtpPort), "VAULTGATE_SMTP_STARTTLS", "DISABLED", "VAULTGATE_SMTP_FROM", "vaultgate@test.local");
-    Map<String, String> apiEnv = new HashMap<>(smtpEnv);
-    apiEnv.put("VAULTGATE_NOTIFY_POLL_MS", "0"); // this one only serves the APIs
-    Path dir = Path.of("target", "test-data", "notify-" + UUID.randomUUID()).toAbsolutePath();
-    api = await(Coordinator.start(vertx, CoordinatorConfig.forTests(dir), apiEnv, Clock.systemUTC()));
-
-    workerEnv = new HashMap<>(smtpEnv);
-    workerEnv.put("VAULTGATE_NOTIFY_POLL_MS", "100");
-    workerEnv.put("VAULTGATE_NOTIFY_RETRY_BASE_MS", "200");
-    workerEnv.put("VAULTGATE_NOTIFY_RETRY_MAX_MS", "800");
-    workerEnv.put("VAULTGATE_NOTIFY_TIMEOUT_MS", "1000");
-    workerEnv.put("VAULTGATE_NOTIFY_MAX_AGE_SECONDS", Long.toString(MAX_AGE.toSeconds()));
-    worker = startWorker();
+    });
   }
 
   static Coordinator startWorker() {
@@ -152,6 +171,7 @@ class NotificationDeliveryTest {
     if (worker != null) await(worker.close());
     if (api != null) await(api.close());
     if (receiver != null) await(receiver.close());
+    if (tlsReceiver != null) await(tlsReceiver.close());
     if (smtp != null) smtp.stop();
     if (vertx != null) await(vertx.close());
   }
@@ -173,6 +193,12 @@ class NotificationDeliveryTest {
     String subscribe(Hook hook) {
       HOOKS.put(hook.path, hook);
       return sns.subscribe(r -> r.topicArn(topic).protocol("http").endpoint(hook.url())
+          .attributes(Map.of("SigningSecret", hook.secret))).subscriptionArn();
+    }
+
+    String subscribeHttps(Hook hook) {
+      HOOKS.put(hook.path, hook);
+      return sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint(hook.httpsUrl())
           .attributes(Map.of("SigningSecret", hook.secret))).subscriptionArn();
     }
   }
@@ -215,6 +241,16 @@ class NotificationDeliveryTest {
     assertTrue(completed.getString("Message").startsWith("An AWS Backup job was completed successfully"));
     assertTrue(subscription.startsWith(a.topic()));
     waitFor("the outbox to empty", Duration.ofSeconds(5), () -> pending(a.topic()) == 0);
+  }
+
+  @Test
+  void anHttpsWebhookSignedByTheConfiguredCaGetsTheNotification() {
+    Account a = account(BackupVaultEvent.BACKUP_JOB_COMPLETED);
+    Hook hook = new Hook();
+    a.subscribeHttps(hook);
+    String job = a.runBackup(true);
+    waitFor("the delivery over TLS", Duration.ofSeconds(20), () -> hook.accepted.size() == 1);
+    assertEquals(job, attribute(hook.accepted.get(0), "Id"));
   }
 
   @Test

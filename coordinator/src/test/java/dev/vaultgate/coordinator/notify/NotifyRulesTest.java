@@ -85,5 +85,11 @@ class NotifyRulesTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> NotifyConfig.fromEnvironment(Map.of("VAULTGATE_NOTIFY_POLL_MS", "soon")));
     assertTrue(e.getMessage().startsWith("VAULTGATE_NOTIFY_POLL_MS soon"), e.getMessage());
+    IllegalArgumentException ca = assertThrows(IllegalArgumentException.class,
+        () -> NotifyConfig.fromEnvironment(Map.of("VAULTGATE_NOTIFY_CA_FILE", "/nonexistent/ca.pem")));
+    assertTrue(ca.getMessage().contains("/nonexistent/ca.pem"), ca.getMessage());
+    IllegalArgumentException tls = assertThrows(IllegalArgumentException.class,
+        () -> NotifyConfig.fromEnvironment(Map.of("VAULTGATE_SMTP_HOST", "relay", "VAULTGATE_SMTP_STARTTLS", "maybe")));
+    assertTrue(tls.getMessage().startsWith("VAULTGATE_SMTP_STARTTLS MAYBE"), tls.getMessage());
   }
 }
