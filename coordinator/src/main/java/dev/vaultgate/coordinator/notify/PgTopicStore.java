@@ -36,6 +36,9 @@ public final class PgTopicStore implements TopicStore {
   static final String LIST_SUBSCRIPTIONS =
       "SELECT " + SUBSCRIPTION_COLUMNS + " FROM sns_subscriptions WHERE account_id = $1 AND topic_arn = $2"
           + " AND subscription_arn > $3 ORDER BY subscription_arn LIMIT $4";
+  static final String LIST_ALL_SUBSCRIPTIONS =
+      "SELECT " + SUBSCRIPTION_COLUMNS + " FROM sns_subscriptions WHERE account_id = $1"
+          + " AND subscription_arn > $2 ORDER BY subscription_arn LIMIT $3";
   static final String COUNT_SUBSCRIPTIONS = "SELECT count(*) FROM sns_subscriptions WHERE topic_arn = $1";
   static final String COUNT_DELIVERIES =
       "SELECT count(*) FILTER (WHERE state = 'PENDING') AS pending, count(*) FILTER (WHERE state = 'DEAD') AS dead"
@@ -95,8 +98,10 @@ public final class PgTopicStore implements TopicStore {
 
   @Override
   public Future<List<Subscription>> subscriptions(String accountId, String topicArn, String afterArn, int limit) {
-    return pool.preparedQuery(LIST_SUBSCRIPTIONS)
-        .execute(Tuple.of(accountId, topicArn, afterArn == null ? "" : afterArn, limit))
+    String after = afterArn == null ? "" : afterArn;
+    return (topicArn == null
+            ? pool.preparedQuery(LIST_ALL_SUBSCRIPTIONS).execute(Tuple.of(accountId, after, limit))
+            : pool.preparedQuery(LIST_SUBSCRIPTIONS).execute(Tuple.of(accountId, topicArn, after, limit)))
         .map(rows -> {
           List<Subscription> out = new ArrayList<>();
           for (Row r : rows) out.add(subscription(r));

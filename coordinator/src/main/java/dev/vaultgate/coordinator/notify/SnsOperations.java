@@ -4,7 +4,6 @@ import dev.vaultgate.coordinator.wire.ApiException;
 import dev.vaultgate.coordinator.wire.CallContext;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * The SNS operations the coordinator serves as the topics vault notifications go to: CreateTopic,
- * DeleteTopic, ListTopics, GetTopicAttributes, Subscribe, Unsubscribe, ListSubscriptionsByTopic.
+ * DeleteTopic, ListTopics, GetTopicAttributes, Subscribe, Unsubscribe, ListSubscriptionsByTopic,
+ * ListSubscriptions.
  * Each takes the request's form parameters and answers the XML inside its {@code <...Result>}.
  * Errors use SNS's codes: {@code InvalidParameter} (400), {@code NotFound} (404).
  */
@@ -51,6 +51,7 @@ final class SnsOperations {
     ops.put("Subscribe", this::subscribe);
     ops.put("Unsubscribe", this::unsubscribe);
     ops.put("ListSubscriptionsByTopic", this::listSubscriptions);
+    ops.put("ListSubscriptions", this::listAllSubscriptions);
     return ops;
   }
 
@@ -170,19 +171,27 @@ final class SnsOperations {
   private Future<String> listSubscriptions(CallContext call, Map<String, String> p) {
     String arn = topicArn(p);
     String after = token(p.get("NextToken"));
-    return existing(call, arn).compose(t -> topics.subscriptions(call.accountId(), arn, after, PAGE + 1)).map(list -> {
-      StringBuilder xml = new StringBuilder("<Subscriptions>");
-      for (int i = 0; i < Math.min(PAGE, list.size()); i++) {
-        TopicStore.Subscription s = list.get(i);
-        xml.append("<member>").append(SnsXml.element("TopicArn", s.topicArn()))
-            .append(SnsXml.element("Protocol", s.protocol())).append(SnsXml.element("SubscriptionArn", s.arn()))
-            .append(SnsXml.element("Owner", s.accountId())).append(SnsXml.element("Endpoint", s.endpoint()))
-            .append("</member>");
-      }
-      xml.append("</Subscriptions>");
-      if (list.size() > PAGE) xml.append(SnsXml.element("NextToken", nextToken(list.get(PAGE - 1).arn())));
-      return xml.toString();
-    });
+    return existing(call, arn).compose(t -> topics.subscriptions(call.accountId(), arn, after, PAGE + 1))
+        .map(SnsOperations::subscriptionPage);
+  }
+
+  private Future<String> listAllSubscriptions(CallContext call, Map<String, String> p) {
+    return topics.subscriptions(call.accountId(), null, token(p.get("NextToken")), PAGE + 1)
+        .map(SnsOperations::subscriptionPage);
+  }
+
+  private static String subscriptionPage(List<TopicStore.Subscription> list) {
+    StringBuilder xml = new StringBuilder("<Subscriptions>");
+    for (int i = 0; i < Math.min(PAGE, list.size()); i++) {
+      TopicStore.Subscription s = list.get(i);
+      xml.append("<member>").append(SnsXml.element("TopicArn", s.topicArn()))
+          .append(SnsXml.element("Protocol", s.protocol())).append(SnsXml.element("SubscriptionArn", s.arn()))
+          .append(SnsXml.element("Owner", s.accountId())).append(SnsXml.element("Endpoint", s.endpoint()))
+          .append("</member>");
+    }
+    xml.append("</Subscriptions>");
+    if (list.size() > PAGE) xml.append(SnsXml.element("NextToken", nextToken(list.get(PAGE - 1).arn())));
+    return xml.toString();
   }
 
   private Future<TopicStore.Topic> existing(CallContext call, String arn) {
@@ -215,10 +224,8 @@ final class SnsOperations {
   /** {@code Prefix.N.key} / {@code Prefix.N.value} pairs, as the query protocol flattens a map. */
   static Map<String, String> map(Map<String, String> p, String prefix) {
     Map<String, String> out = new LinkedHashMap<>();
-    List<String> seen = new ArrayList<>();
     for (int i = 1; p.containsKey(prefix + "." + i + ".key"); i++) {
       String key = p.get(prefix + "." + i + ".key");
-      seen.add(key);
       out.put(key, p.getOrDefault(prefix + "." + i + ".value", ""));
     }
     return out;

@@ -37,6 +37,7 @@ public interface TopicStore {
   /** Deletes the subscription and its pending deliveries; false when there is none. */
   Future<Boolean> unsubscribe(String accountId, String subscriptionArn);
 
+  /** One page of a topic's subscriptions, or with a null topic the account's, by ARN after {@code afterArn}. */
   Future<List<Subscription>> subscriptions(String accountId, String topicArn, String afterArn, int limit);
 
   Future<Long> subscriptionCount(String topicArn);

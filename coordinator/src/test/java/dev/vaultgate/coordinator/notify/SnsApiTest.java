@@ -96,6 +96,12 @@ class SnsApiTest {
       assertEquals("https://hooks.example.com/vg", subs.get(0).endpoint());
       assertEquals(key.accountId(), subs.get(0).owner());
       assertEquals("1", sns.getTopicAttributes(r -> r.topicArn(topic)).attributes().get("SubscriptionsConfirmed"));
+      String other = sns.createTopic(r -> r.name("other")).topicArn();
+      String mailLess = sns.subscribe(r -> r.topicArn(other).protocol("http").endpoint("http://10.0.0.1/x"))
+          .subscriptionArn();
+      assertEquals(List.of(hook, mailLess).stream().sorted().toList(),
+          sns.listSubscriptions().subscriptions().stream().map(Subscription::subscriptionArn).sorted().toList(),
+          "ListSubscriptions: every topic of the account");
       sns.unsubscribe(r -> r.subscriptionArn(hook));
       assertTrue(sns.listSubscriptionsByTopic(r -> r.topicArn(topic)).subscriptions().isEmpty());
       assertThrows(NotFoundException.class, () -> sns.unsubscribe(r -> r.subscriptionArn(hook)));
