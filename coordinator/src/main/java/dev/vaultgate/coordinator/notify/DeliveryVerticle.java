@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryVerticle.class);
+  private static final Duration SUMMARY_EVERY = Duration.ofMinutes(1);
 
   private final NotificationOutbox outbox;
   private final NotifyConfig config;
@@ -36,6 +37,8 @@ public final class DeliveryVerticle extends VerticleBase {
   private SmtpNotificationSender smtp;
   private NotificationSender webhooks;
   private long timer = -1;
+  private long summaryTimer = -1;
+  private String lastSummary = "";
   private boolean draining;
 
   public DeliveryVerticle(NotificationOutbox outbox, NotifyConfig config, Clock clock) {
@@ -55,12 +58,15 @@ public final class DeliveryVerticle extends VerticleBase {
     webhooks = new HttpNotificationSender(http, config.deliveryTimeout(), clock);
     if (config.smtp() != null) smtp = new SmtpNotificationSender(vertx, config.smtp(), config.deliveryTimeout());
     timer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> drain());
+    summaryTimer = vertx.setPeriodic(SUMMARY_EVERY.toMillis(), id -> summarize());
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
+    vertx.cancelTimer(summaryTimer);
+    summarize();
     List<Future<?>> closing = new ArrayList<>();
     closing.add(http.close());
     if (smtp != null) closing.add(smtp.close());
@@ -78,6 +84,14 @@ public final class DeliveryVerticle extends VerticleBase {
 
   public long dead() {
     return dead.get();
+  }
+
+  /** The metrics as a log line, when they changed since the last one. */
+  private void summarize() {
+    String summary = "notifications since start on this replica: delivered " + delivered + ", failed attempts "
+        + failedAttempts + ", dead " + dead;
+    if (!summary.equals(lastSummary) && delivered.get() + failedAttempts.get() + dead.get() > 0) LOG.info(summary);
+    lastSummary = summary;
   }
 
   /** One pass; a full batch is followed at once by another, so a backlog drains at full speed. */
