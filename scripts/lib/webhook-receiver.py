@@ -5,6 +5,7 @@ Usage: webhook-receiver.py PORT SIGNING_SECRET OUTFILE
 Listens on 127.0.0.1:PORT; every POST whose X-Vaultgate-Signature checks out (HMAC-SHA256 with the
 subscription's signing secret over "<t>." + the raw body, t within 5 minutes) is answered 200 and
 its JSON message appended to OUTFILE as one line; anything else is answered 401 (and retried).
+A SubscriptionConfirmation is confirmed by visiting its SubscribeURL, as SNS receivers do.
 """
 import hashlib
 import hmac
@@ -12,6 +13,7 @@ import http.server
 import json
 import sys
 import time
+import urllib.request
 
 port, secret, outfile = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
 
@@ -30,9 +32,14 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         ok = verified(self.headers.get("X-Vaultgate-Signature", ""), body)
         self.send_response(200 if ok else 401)
         self.end_headers()
-        if ok:
-            with open(outfile, "a") as f:
-                f.write(json.dumps(json.loads(body)) + "\n")
+        if not ok:
+            return
+        message = json.loads(body)
+        if message.get("Type") == "SubscriptionConfirmation":
+            with urllib.request.urlopen(message["SubscribeURL"], timeout=10) as answer:
+                answer.read()
+        with open(outfile, "a") as f:
+            f.write(json.dumps(message) + "\n")
 
     def log_message(self, *args):
         pass

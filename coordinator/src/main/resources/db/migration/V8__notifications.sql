@@ -20,10 +20,14 @@ CREATE TABLE sns_subscriptions (
   endpoint          text NOT NULL,
   -- the HMAC-SHA256 key of the X-Vaultgate-Signature header (http/https); shown once at Subscribe
   signing_secret    text,
+  -- as in SNS, an endpoint gets notifications only after it confirmed with the token it was sent
+  confirmed           boolean NOT NULL DEFAULT false,
+  confirmation_token  text NOT NULL,
   created_at        timestamptz NOT NULL,
   UNIQUE (topic_arn, protocol, endpoint)
 );
 CREATE INDEX sns_subscriptions_topic ON sns_subscriptions (topic_arn, created_at);
+CREATE INDEX sns_subscriptions_token ON sns_subscriptions (confirmation_token);
 
 -- One row per (event, subscription). PENDING rows are due at next_attempt_at; a worker claims a
 -- row by moving next_attempt_at past its delivery timeout (FOR UPDATE SKIP LOCKED), so a worker
@@ -34,7 +38,7 @@ CREATE TABLE notification_outbox (
   subscription_arn  text NOT NULL REFERENCES sns_subscriptions ON DELETE CASCADE,
   topic_arn         text NOT NULL,
   account_id        text NOT NULL,
-  vault_name        text NOT NULL,
+  vault_name        text,             -- null for a SubscriptionConfirmation
   event_type        text NOT NULL,
   body              jsonb NOT NULL,
   state             text NOT NULL DEFAULT 'PENDING',
@@ -48,7 +52,8 @@ CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at) WH
 CREATE INDEX notification_outbox_dead ON notification_outbox (topic_arn, dead_at) WHERE state = 'DEAD';
 
 -- Adds the outbox rows of one event of one vault: nothing unless the vault's notification
--- settings name the event and a topic of the same account this coordinator serves.
+-- settings name the event and a topic of the same account this coordinator serves; only confirmed
+-- subscriptions get it.
 CREATE FUNCTION vault_notify(p_account text, p_vault text, p_event text, p_subject text, p_message text,
     p_attributes jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -78,7 +83,7 @@ BEGIN
                                WHERE v IS NOT NULL)),
       now(), now()
     FROM sns_subscriptions s JOIN sns_topics t ON t.arn = s.topic_arn
-   WHERE s.topic_arn = v_topic AND t.account_id = p_account;
+   WHERE s.topic_arn = v_topic AND t.account_id = p_account AND s.confirmed;
 END $$;
 
 -- Backup jobs: STARTED on the first start; COMPLETED for every end (the State attribute says

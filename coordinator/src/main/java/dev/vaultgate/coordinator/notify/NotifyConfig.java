@@ -16,9 +16,11 @@ import java.util.Map;
  * @param smtp the relay e-mail goes through, or null: then e-mail subscriptions are refused
  * @param webhookCaFile PEM certificates that https webhooks are checked against instead of the
  *     JVM's trust store (an internal CA), or null
+ * @param publicUrl the coordinator's URL as subscribers reach it (the SubscribeURL of confirmation
+ *     messages), or null: the scheme and Host of the Subscribe request
  */
 public record NotifyConfig(Duration pollInterval, int batchSize, Duration deliveryTimeout, RetryPolicy retry,
-    Smtp smtp, Path webhookCaFile) {
+    Smtp smtp, Path webhookCaFile, String publicUrl) {
 
   /** An SMTP relay: host, port, the From address, optional login, and STARTTLS (DISABLED, OPTIONAL, REQUIRED). */
   public record Smtp(String host, int port, String from, String username, String password, String startTls) {}
@@ -36,7 +38,8 @@ public record NotifyConfig(Duration pollInterval, int batchSize, Duration delive
    * {@code VAULTGATE_SMTP_HOST} (none), {@code VAULTGATE_SMTP_PORT} (25), {@code VAULTGATE_SMTP_FROM}
    * (vaultgate@localhost), {@code VAULTGATE_SMTP_USERNAME}, {@code VAULTGATE_SMTP_PASSWORD},
    * {@code VAULTGATE_SMTP_STARTTLS} (OPTIONAL), {@code VAULTGATE_NOTIFY_CA_FILE} (none: the JVM's
-   * trust store). Checks that the CA file is readable (call it off the event loop).
+   * trust store), {@code VAULTGATE_PUBLIC_URL} (none: from the request). Checks that the CA file is
+   * readable (call it off the event loop).
    */
   public static NotifyConfig fromEnvironment(Map<String, String> env) {
     RetryPolicy retry = new RetryPolicy(Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_RETRY_BASE_MS", 2000)),
@@ -64,7 +67,16 @@ public record NotifyConfig(Duration pollInterval, int batchSize, Duration delive
     }
     return new NotifyConfig(Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_POLL_MS", 1000)),
         (int) number(env, "VAULTGATE_NOTIFY_BATCH", 32),
-        Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_TIMEOUT_MS", 10_000)), retry, smtp, ca);
+        Duration.ofMillis(number(env, "VAULTGATE_NOTIFY_TIMEOUT_MS", 10_000)), retry, smtp, ca, publicUrl(env));
+  }
+
+  private static String publicUrl(Map<String, String> env) {
+    String url = env.get("VAULTGATE_PUBLIC_URL");
+    if (url == null || url.isBlank()) return null;
+    if (!url.matches("https?://[^/\\s]+/?")) {
+      throw new IllegalArgumentException("VAULTGATE_PUBLIC_URL " + url + ": expected http(s)://HOST[:PORT]");
+    }
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static long number(Map<String, String> env, String key, long otherwise) {

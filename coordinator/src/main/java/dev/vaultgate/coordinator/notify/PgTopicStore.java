@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator.notify;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -9,6 +10,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
 
 /** Topics and subscriptions in PostgreSQL (tables {@code sns_topics}, {@code sns_subscriptions}). */
 public final class PgTopicStore implements TopicStore {
@@ -23,14 +26,22 @@ public final class PgTopicStore implements TopicStore {
   static final String LIST_TOPICS =
       "SELECT " + TOPIC_COLUMNS + " FROM sns_topics WHERE account_id = $1 AND arn > $2 ORDER BY arn LIMIT $3";
   static final String DELETE_TOPIC = "DELETE FROM sns_topics WHERE account_id = $1 AND arn = $2";
-  static final String SUBSCRIPTION_COLUMNS = "subscription_arn, topic_arn, account_id, protocol, endpoint";
+  static final String SUBSCRIPTION_COLUMNS = "subscription_arn, topic_arn, account_id, protocol, endpoint, confirmed";
   static final String INSERT_SUBSCRIPTION =
       "INSERT INTO sns_subscriptions (subscription_arn, topic_arn, account_id, protocol, endpoint, signing_secret,"
-          + " created_at) SELECT $1, arn, $3, $4, $5, $6, $7 FROM sns_topics WHERE arn = $2 AND account_id = $3"
-          + " ON CONFLICT (topic_arn, protocol, endpoint) DO NOTHING RETURNING " + SUBSCRIPTION_COLUMNS;
+          + " confirmation_token, created_at) SELECT $1, arn, $3, $4, $5, $6, $7, now() FROM sns_topics"
+          + " WHERE arn = $2 AND account_id = $3"
+          + " ON CONFLICT (topic_arn, protocol, endpoint) DO NOTHING RETURNING " + SUBSCRIPTION_COLUMNS
+          + ", confirmation_token";
   static final String FIND_SUBSCRIPTION =
-      "SELECT " + SUBSCRIPTION_COLUMNS + " FROM sns_subscriptions WHERE topic_arn = $1 AND protocol = $2"
-          + " AND endpoint = $3";
+      "SELECT " + SUBSCRIPTION_COLUMNS + ", confirmation_token FROM sns_subscriptions WHERE topic_arn = $1"
+          + " AND protocol = $2 AND endpoint = $3 AND account_id = $4";
+  static final String INSERT_CONFIRMATION =
+      "INSERT INTO notification_outbox (message_id, subscription_arn, topic_arn, account_id, event_type, body,"
+          + " created_at, next_attempt_at) VALUES ($1, $2, $3, $4, 'SubscriptionConfirmation', $5, now(), now())";
+  static final String CONFIRM =
+      "UPDATE sns_subscriptions SET confirmed = true WHERE topic_arn = $1 AND confirmation_token = $2"
+          + " RETURNING " + SUBSCRIPTION_COLUMNS;
   static final String DELETE_SUBSCRIPTION =
       "DELETE FROM sns_subscriptions WHERE account_id = $1 AND subscription_arn = $2";
   static final String LIST_SUBSCRIPTIONS =
@@ -39,7 +50,9 @@ public final class PgTopicStore implements TopicStore {
   static final String LIST_ALL_SUBSCRIPTIONS =
       "SELECT " + SUBSCRIPTION_COLUMNS + " FROM sns_subscriptions WHERE account_id = $1"
           + " AND subscription_arn > $2 ORDER BY subscription_arn LIMIT $3";
-  static final String COUNT_SUBSCRIPTIONS = "SELECT count(*) FROM sns_subscriptions WHERE topic_arn = $1";
+  static final String COUNT_SUBSCRIPTIONS =
+      "SELECT count(*) FILTER (WHERE confirmed) AS confirmed, count(*) FILTER (WHERE NOT confirmed) AS pending"
+          + " FROM sns_subscriptions WHERE topic_arn = $1";
   static final String COUNT_DELIVERIES =
       "SELECT count(*) FILTER (WHERE state = 'PENDING') AS pending, count(*) FILTER (WHERE state = 'DEAD') AS dead"
           + " FROM notification_outbox WHERE topic_arn = $1";
@@ -80,14 +93,33 @@ public final class PgTopicStore implements TopicStore {
   }
 
   @Override
-  public Future<Subscribed> subscribe(Subscription s, String signingSecret, Instant now) {
-    return pool.preparedQuery(INSERT_SUBSCRIPTION)
-        .execute(Tuple.of(s.arn(), s.topicArn(), s.accountId(), s.protocol(), s.endpoint(), signingSecret, db(now)))
-        .compose(rows -> {
-          if (rows.size() > 0) return Future.succeededFuture(new Subscribed(subscription(rows.iterator().next()), true));
-          return pool.preparedQuery(FIND_SUBSCRIPTION).execute(Tuple.of(s.topicArn(), s.protocol(), s.endpoint()))
-              .map(found -> found.size() == 0 ? null : new Subscribed(subscription(found.iterator().next()), false));
-        });
+  public Future<Subscribed> subscribe(Subscription s, String signingSecret, String token,
+      Function<String, JsonObject> confirmation) {
+    return pool.withTransaction(conn -> conn.preparedQuery(INSERT_SUBSCRIPTION)
+        .execute(Tuple.of(s.arn(), s.topicArn(), s.accountId(), s.protocol(), s.endpoint(), signingSecret, token))
+        .compose(rows -> rows.size() > 0 ? Future.succeededFuture(new Found(rows.iterator().next(), true))
+            : conn.preparedQuery(FIND_SUBSCRIPTION).execute(Tuple.of(s.topicArn(), s.protocol(), s.endpoint(),
+                s.accountId())).map(found -> found.size() == 0 ? null : new Found(found.iterator().next(), false)))
+        .compose(found -> {
+          if (found == null) return Future.succeededFuture(null);
+          Subscription sub = subscription(found.row());
+          Subscribed result = new Subscribed(sub, found.created());
+          if (sub.confirmed()) return Future.succeededFuture(result);
+          // unconfirmed, new or asked again: (re)send the confirmation, as SNS does
+          JsonObject message = confirmation.apply(found.row().getString("confirmation_token"));
+          return conn.preparedQuery(INSERT_CONFIRMATION)
+              .execute(Tuple.of(UUID.fromString(message.getString("MessageId")), sub.arn(), sub.topicArn(),
+                  sub.accountId(), message))
+              .map(result);
+        }));
+  }
+
+  private record Found(Row row, boolean created) {}
+
+  @Override
+  public Future<Subscription> confirm(String topicArn, String token) {
+    return pool.preparedQuery(CONFIRM).execute(Tuple.of(topicArn, token))
+        .map(rows -> rows.size() == 0 ? null : subscription(rows.iterator().next()));
   }
 
   @Override
@@ -110,9 +142,11 @@ public final class PgTopicStore implements TopicStore {
   }
 
   @Override
-  public Future<Long> subscriptionCount(String topicArn) {
-    return pool.preparedQuery(COUNT_SUBSCRIPTIONS).execute(Tuple.of(topicArn))
-        .map(rows -> rows.iterator().next().getLong(0));
+  public Future<SubscriptionCounts> subscriptionCounts(String topicArn) {
+    return pool.preparedQuery(COUNT_SUBSCRIPTIONS).execute(Tuple.of(topicArn)).map(rows -> {
+      Row r = rows.iterator().next();
+      return new SubscriptionCounts(r.getLong("confirmed"), r.getLong("pending"));
+    });
   }
 
   @Override
@@ -131,7 +165,7 @@ public final class PgTopicStore implements TopicStore {
 
   private static Subscription subscription(Row r) {
     return new Subscription(r.getString("subscription_arn"), r.getString("topic_arn"), r.getString("account_id"),
-        r.getString("protocol"), r.getString("endpoint"));
+        r.getString("protocol"), r.getString("endpoint"), r.getBoolean("confirmed"));
   }
 
   private static OffsetDateTime db(Instant t) {

@@ -1,10 +1,16 @@
 package dev.vaultgate.coordinator.notify;
 
 import dev.vaultgate.coordinator.wire.ApiException;
-import dev.vaultgate.coordinator.wire.CallContext;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +21,8 @@ import java.util.regex.Pattern;
 /**
  * The SNS operations the coordinator serves as the topics vault notifications go to: CreateTopic,
  * DeleteTopic, ListTopics, GetTopicAttributes, Subscribe, Unsubscribe, ListSubscriptionsByTopic,
- * ListSubscriptions.
+ * ListSubscriptions, ConfirmSubscription. As in SNS, a subscription gets notifications only after its
+ * endpoint confirmed it with the token of the SubscriptionConfirmation message it was sent.
  * Each takes the request's form parameters and answers the XML inside its {@code <...Result>}.
  * Errors use SNS's codes: {@code InvalidParameter} (400), {@code NotFound} (404).
  */
@@ -23,12 +30,19 @@ final class SnsOperations {
 
   /** A handler: the caller and the decoded form parameters, to the inner XML of the result (may be empty). */
   interface Operation {
-    Future<String> handle(CallContext call, Map<String, String> params);
+    Future<String> handle(SnsCall call, Map<String, String> params);
   }
+
+  /**
+   * Who calls (null account: an unsigned ConfirmSubscription, which only the token authorizes),
+   * when, and the URL this coordinator is reached at (the SubscribeURL of confirmations).
+   */
+  record SnsCall(String accountId, Instant receivedAt, String baseUrl) {}
 
   static final int PAGE = 100;
   private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9_-]{1,256}");
   private static final int MIN_SECRET = 16;
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final TopicStore topics;
   private final String region;
@@ -52,10 +66,11 @@ final class SnsOperations {
     ops.put("Unsubscribe", this::unsubscribe);
     ops.put("ListSubscriptionsByTopic", this::listSubscriptions);
     ops.put("ListSubscriptions", this::listAllSubscriptions);
+    ops.put("ConfirmSubscription", this::confirmSubscription);
     return ops;
   }
 
-  private Future<String> createTopic(CallContext call, Map<String, String> p) {
+  private Future<String> createTopic(SnsCall call, Map<String, String> p) {
     String name = required(p, "Name");
     if (!TOPIC_NAME.matcher(name).matches()) {
       throw invalid("Invalid parameter: Topic Name " + name + " must be 1 to 256 ASCII letters, digits, '_' or '-'"
@@ -75,13 +90,13 @@ final class SnsOperations {
         .map(t -> SnsXml.element("TopicArn", t.arn()));
   }
 
-  private Future<String> deleteTopic(CallContext call, Map<String, String> p) {
+  private Future<String> deleteTopic(SnsCall call, Map<String, String> p) {
     String arn = topicArn(p);
     // SNS answers success for a topic that is already gone: DeleteTopic is idempotent
     return topics.delete(call.accountId(), arn).map(deleted -> "");
   }
 
-  private Future<String> listTopics(CallContext call, Map<String, String> p) {
+  private Future<String> listTopics(SnsCall call, Map<String, String> p) {
     String after = token(p.get("NextToken"));
     return topics.list(call.accountId(), after, PAGE + 1).map(list -> {
       StringBuilder xml = new StringBuilder("<Topics>");
@@ -94,16 +109,16 @@ final class SnsOperations {
     });
   }
 
-  private Future<String> getTopicAttributes(CallContext call, Map<String, String> p) {
+  private Future<String> getTopicAttributes(SnsCall call, Map<String, String> p) {
     String arn = topicArn(p);
-    return existing(call, arn).compose(t -> topics.subscriptionCount(arn)
+    return existing(call, arn).compose(t -> topics.subscriptionCounts(arn)
         .compose(subscribed -> topics.deliveryCounts(arn).map(counts -> {
           Map<String, String> a = new LinkedHashMap<>();
           a.put("TopicArn", t.arn());
           a.put("Owner", t.accountId());
           if (t.displayName() != null) a.put("DisplayName", t.displayName());
-          a.put("SubscriptionsConfirmed", Long.toString(subscribed));
-          a.put("SubscriptionsPending", "0");
+          a.put("SubscriptionsConfirmed", Long.toString(subscribed.confirmed()));
+          a.put("SubscriptionsPending", Long.toString(subscribed.pending()));
           a.put("SubscriptionsDeleted", "0");
           a.put("EffectiveDeliveryPolicy", deliveryPolicy());
           // not SNS: what the outbox holds for this topic, so an operator sees stuck and dead deliveries
@@ -123,7 +138,7 @@ final class SnsOperations {
         .put("backoffFunction", "exponential").put("maxAgeSeconds", r.maxAge().toSeconds()))).encode();
   }
 
-  private Future<String> subscribe(CallContext call, Map<String, String> p) {
+  private Future<String> subscribe(SnsCall call, Map<String, String> p) {
     String arn = topicArn(p);
     String protocol = required(p, "Protocol").toLowerCase(Locale.ROOT);
     String endpoint = p.get("Endpoint");
@@ -149,18 +164,54 @@ final class SnsOperations {
     }
     boolean generated = webhook && secret == null;
     String signing = generated ? WebhookSignature.newSecret() : secret;
+    boolean returnArn = "true".equalsIgnoreCase(p.get("ReturnSubscriptionArn"));
     TopicStore.Subscription wanted = new TopicStore.Subscription(arn + ":" + UUID.randomUUID(), arn, call.accountId(),
-        protocol, endpoint);
-    return topics.subscribe(wanted, signing, call.receivedAt()).map(s -> {
+        protocol, endpoint, false);
+    return topics.subscribe(wanted, signing, newToken(), token -> confirmation(call, arn, token)).map(s -> {
       if (s == null) throw notFound(arn);
-      String xml = SnsXml.element("SubscriptionArn", s.subscription().arn());
+      // as SNS: an unconfirmed subscription's ARN is only answered when asked for
+      String xml = SnsXml.element("SubscriptionArn",
+          s.subscription().confirmed() || returnArn ? s.subscription().arn() : "pending confirmation");
       // shown once: the receiver needs it to check X-Vaultgate-Signature, and it is never answered again
       if (s.created() && generated) xml += SnsXml.element("SigningSecret", signing);
       return xml;
     });
   }
 
-  private Future<String> unsubscribe(CallContext call, Map<String, String> p) {
+  /** The SubscriptionConfirmation message SNS sends, with its token and the URL that confirms. */
+  private static JsonObject confirmation(SnsCall call, String topicArn, String token) {
+    String url = call.baseUrl() + "/?Action=ConfirmSubscription&TopicArn="
+        + URLEncoder.encode(topicArn, StandardCharsets.UTF_8) + "&Token=" + token;
+    return new JsonObject()
+        .put("Type", "SubscriptionConfirmation")
+        .put("MessageId", UUID.randomUUID().toString())
+        .put("Token", token)
+        .put("TopicArn", topicArn)
+        .put("Subject", "Vaultgate notifications - subscription confirmation")
+        .put("Message", "You have chosen to subscribe to the topic " + topicArn + ". To confirm the subscription,"
+            + " visit the SubscribeURL included in this message: " + url)
+        .put("SubscribeURL", url)
+        .put("Timestamp", DateTimeFormatter.ISO_INSTANT.format(call.receivedAt().truncatedTo(ChronoUnit.MILLIS)));
+  }
+
+  private static String newToken() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private Future<String> confirmSubscription(SnsCall call, Map<String, String> p) {
+    String arn = topicArn(p);
+    String token = required(p, "Token");
+    return topics.confirm(arn, token).map(s -> {
+      if (s == null || (call.accountId() != null && !call.accountId().equals(s.accountId()))) {
+        throw invalid("Invalid token: no subscription of " + arn + " was sent this token");
+      }
+      return SnsXml.element("SubscriptionArn", s.arn());
+    });
+  }
+
+  private Future<String> unsubscribe(SnsCall call, Map<String, String> p) {
     String arn = required(p, "SubscriptionArn");
     return topics.unsubscribe(call.accountId(), arn).map(found -> {
       if (!found) throw ApiException.of("NotFound", "Subscription does not exist: " + arn);
@@ -168,14 +219,14 @@ final class SnsOperations {
     });
   }
 
-  private Future<String> listSubscriptions(CallContext call, Map<String, String> p) {
+  private Future<String> listSubscriptions(SnsCall call, Map<String, String> p) {
     String arn = topicArn(p);
     String after = token(p.get("NextToken"));
     return existing(call, arn).compose(t -> topics.subscriptions(call.accountId(), arn, after, PAGE + 1))
         .map(SnsOperations::subscriptionPage);
   }
 
-  private Future<String> listAllSubscriptions(CallContext call, Map<String, String> p) {
+  private Future<String> listAllSubscriptions(SnsCall call, Map<String, String> p) {
     return topics.subscriptions(call.accountId(), null, token(p.get("NextToken")), PAGE + 1)
         .map(SnsOperations::subscriptionPage);
   }
@@ -185,7 +236,8 @@ final class SnsOperations {
     for (int i = 0; i < Math.min(PAGE, list.size()); i++) {
       TopicStore.Subscription s = list.get(i);
       xml.append("<member>").append(SnsXml.element("TopicArn", s.topicArn()))
-          .append(SnsXml.element("Protocol", s.protocol())).append(SnsXml.element("SubscriptionArn", s.arn()))
+          .append(SnsXml.element("Protocol", s.protocol()))
+          .append(SnsXml.element("SubscriptionArn", s.confirmed() ? s.arn() : "PendingConfirmation"))
           .append(SnsXml.element("Owner", s.accountId())).append(SnsXml.element("Endpoint", s.endpoint()))
           .append("</member>");
     }
@@ -194,7 +246,7 @@ final class SnsOperations {
     return xml.toString();
   }
 
-  private Future<TopicStore.Topic> existing(CallContext call, String arn) {
+  private Future<TopicStore.Topic> existing(SnsCall call, String arn) {
     return topics.find(call.accountId(), arn).map(t -> {
       if (t == null) throw notFound(arn);
       return t;

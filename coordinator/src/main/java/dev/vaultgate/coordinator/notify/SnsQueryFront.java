@@ -4,7 +4,6 @@ import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.auth.SigV4Verifier.SignedRequest;
 import dev.vaultgate.coordinator.wire.ApiException;
-import dev.vaultgate.coordinator.wire.CallContext;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,6 +43,7 @@ public final class SnsQueryFront {
   private final Map<String, SnsOperations.Operation> operations;
   private final Clock clock;
   private final long bodyLimit;
+  private final String publicUrl;
 
   public SnsQueryFront(TopicStore topics, AccessKeyStore keys, String region, NotifyConfig config, Clock clock,
       long bodyLimit) {
@@ -52,13 +52,37 @@ public final class SnsQueryFront {
     this.operations = new SnsOperations(topics, region, config).operations();
     this.clock = clock;
     this.bodyLimit = bodyLimit;
+    this.publicUrl = config.publicUrl();
   }
 
-  /** Mounts on {@code POST /}; must come before the REST-JSON front, which takes every path. */
+  /**
+   * Mounts on {@code POST /}, and on {@code GET /?Action=ConfirmSubscription} (the SubscribeURL a
+   * confirmation message carries); must come before the REST-JSON front, which takes every path.
+   */
   public void mount(Router router) {
     router.post("/")
         .handler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false))
         .handler(this::handle);
+    router.get("/").handler(this::handleConfirmationLink);
+  }
+
+  /** The link in a confirmation: unsigned, the token is the proof. */
+  private void handleConfirmationLink(RoutingContext ctx) {
+    if (!"ConfirmSubscription".equals(ctx.request().getParam("Action"))) {
+      ctx.next();
+      return;
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    ctx.request().params().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+    String requestId = UUID.randomUUID().toString();
+    Future<String> result;
+    try {
+      result = operations.get("ConfirmSubscription")
+          .handle(new SnsOperations.SnsCall(null, clock.instant(), baseUrl(ctx.request())), params);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    answer(ctx.response(), "ConfirmSubscription", result, requestId);
   }
 
   private void handle(RoutingContext ctx) {
@@ -84,6 +108,12 @@ public final class SnsQueryFront {
         headers.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(e.getValue());
       }
       if (!headers.containsKey("host") && req.authority() != null) headers.put("host", List.of(req.authority().toString()));
+      if ("ConfirmSubscription".equals(action) && !headers.containsKey("authorization")) {
+        // SNS lets an endpoint confirm without AWS credentials: the token it was sent is the proof
+        result = operations.get(action).handle(new SnsOperations.SnsCall(null, clock.instant(), baseUrl(req)), params);
+        answer(ctx.response(), action, result, requestId);
+        return;
+      }
       SignedRequest signed = new SignedRequest(req.method().name(), req.path(), req.query(), headers, bytes);
       SigV4Verifier.Authorization auth = verifier.parse(signed, clock.instant());
       result = keys.find(auth.accessKeyId()).compose(key -> {
@@ -100,12 +130,21 @@ public final class SnsQueryFront {
           throw ApiException.withStatus("InvalidAction", 400, "The action " + action
               + " is not valid for this endpoint (Vaultgate serves " + String.join(", ", operations.keySet()) + ")");
         }
-        return op.handle(new CallContext(key.accountId(), key.accessKeyId(), requestId, clock.instant()), params);
+        return op.handle(new SnsOperations.SnsCall(key.accountId(), clock.instant(), baseUrl(req)), params);
       });
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    HttpServerResponse response = ctx.response();
+    answer(ctx.response(), action, result, requestId);
+  }
+
+  private String baseUrl(HttpServerRequest req) {
+    if (publicUrl != null) return publicUrl;
+    String host = req.authority() != null ? req.authority().toString() : req.getHeader("Host");
+    return (req.isSSL() ? "https://" : "http://") + host;
+  }
+
+  private void answer(HttpServerResponse response, String action, Future<String> result, String requestId) {
     result.onComplete(ar -> {
       if (response.ended()) return;
       response.putHeader("x-amzn-RequestId", requestId).putHeader("Content-Type", "text/xml");

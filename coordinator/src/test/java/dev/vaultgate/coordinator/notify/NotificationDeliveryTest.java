@@ -74,6 +74,9 @@ class NotificationDeliveryTest {
     final String path = "/hook/" + UUID.randomUUID();
     final String secret = "test-secret-" + UUID.randomUUID();
     volatile Mode mode = Mode.OK;
+    volatile boolean confirmed;
+    volatile boolean neverConfirm;
+    volatile int confirmationsSeen;
     final List<JsonObject> attempts = Collections.synchronizedList(new ArrayList<>());
     final List<JsonObject> accepted = Collections.synchronizedList(new ArrayList<>());
     final List<String> badSignatures = Collections.synchronizedList(new ArrayList<>());
@@ -92,6 +95,7 @@ class NotificationDeliveryTest {
   }
 
   static final Map<String, Hook> HOOKS = new ConcurrentHashMap<>();
+  static final java.net.http.HttpClient CONFIRMER = java.net.http.HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
@@ -133,14 +137,33 @@ class NotificationDeliveryTest {
         return;
       }
       JsonObject message = new JsonObject(body);
+      boolean signed = WebhookSignature.verify(hook.secret, req.getHeader(WebhookSignature.HEADER), body.getBytes(),
+          System.currentTimeMillis() / 1000, 300);
+      if ("SubscriptionConfirmation".equals(req.getHeader("x-amz-sns-message-type"))) {
+        // what an SNS-aware receiver does: check the message, then visit its SubscribeURL
+        if (!signed) {
+          req.response().setStatusCode(401).end();
+          return;
+        }
+        hook.confirmationsSeen++;
+        if (hook.neverConfirm) {
+          req.response().setStatusCode(200).end();
+          return;
+        }
+        CONFIRMER.sendAsync(java.net.http.HttpRequest.newBuilder(URI.create(message.getString("SubscribeURL"))).GET()
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+            .whenComplete((r, e) -> {
+              if (e == null && r.statusCode() == 200) hook.confirmed = true;
+              vertx.runOnContext(v -> req.response().setStatusCode(200).end());
+            });
+        return;
+      }
       hook.attempts.add(message);
       switch (hook.mode) {
         case SILENT -> { } // never answers: the sender's timeout must end the attempt
         case FAIL_500 -> req.response().setStatusCode(500).end("down for maintenance");
         case OK -> {
-          boolean good = WebhookSignature.verify(hook.secret, req.getHeader(WebhookSignature.HEADER), body.getBytes(),
-              System.currentTimeMillis() / 1000, 300)
-              && "Notification".equals(req.getHeader("x-amz-sns-message-type"));
+          boolean good = signed && "Notification".equals(req.getHeader("x-amz-sns-message-type"));
           if (good) {
             hook.accepted.add(message);
             req.response().setStatusCode(200).end();
@@ -191,15 +214,40 @@ class NotificationDeliveryTest {
     }
 
     String subscribe(Hook hook) {
-      HOOKS.put(hook.path, hook);
-      return sns.subscribe(r -> r.topicArn(topic).protocol("http").endpoint(hook.url())
-          .attributes(Map.of("SigningSecret", hook.secret))).subscriptionArn();
+      return subscribe(hook, "http", hook.url());
     }
 
     String subscribeHttps(Hook hook) {
+      return subscribe(hook, "https", hook.httpsUrl());
+    }
+
+    /** Subscribes and waits until the receiver confirmed (answering OK meanwhile), then restores its mode. */
+    private String subscribe(Hook hook, String protocol, String url) {
       HOOKS.put(hook.path, hook);
-      return sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint(hook.httpsUrl())
+      Mode wanted = hook.mode;
+      hook.mode = Mode.OK;
+      String arn = sns.subscribe(r -> r.topicArn(topic).protocol(protocol).endpoint(url).returnSubscriptionArn(true)
           .attributes(Map.of("SigningSecret", hook.secret))).subscriptionArn();
+      waitFor("the receiver to confirm", Duration.ofSeconds(20), () -> hook.confirmed);
+      hook.mode = wanted;
+      return arn;
+    }
+
+    /** Subscribes an address and confirms with the link of the confirmation mail, as its reader would. */
+    String subscribeEmail(String to) throws Exception {
+      String arn = sns.subscribe(r -> r.topicArn(topic).protocol("email").endpoint(to).returnSubscriptionArn(true))
+          .subscriptionArn();
+      MimeMessage mail = waitForMail(to, Duration.ofSeconds(20));
+      String text = GreenMailUtil.getBody(mail);
+      java.util.regex.Matcher link = java.util.regex.Pattern.compile("(http://\\S+Action=ConfirmSubscription\\S+)")
+          .matcher(text.replace("=\r\n", "").replace("=3D", "="));
+      assertTrue(link.find(), text);
+      var answer = CONFIRMER.send(java.net.http.HttpRequest.newBuilder(URI.create(link.group(1))).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, answer.statusCode(), answer.body());
+      assertTrue(answer.body().contains(arn), answer.body());
+      smtp.purgeEmailFromAllMailboxes();
+      return arn;
     }
   }
 
@@ -241,6 +289,21 @@ class NotificationDeliveryTest {
     assertTrue(completed.getString("Message").startsWith("An AWS Backup job was completed successfully"));
     assertTrue(subscription.startsWith(a.topic()));
     waitFor("the outbox to empty", Duration.ofSeconds(5), () -> pending(a.topic()) == 0);
+  }
+
+  @Test
+  void anEndpointThatNeverConfirmedGetsNoNotifications() {
+    Account a = account(BackupVaultEvent.BACKUP_JOB_STARTED, BackupVaultEvent.BACKUP_JOB_COMPLETED);
+    Hook hook = new Hook();
+    hook.neverConfirm = true;
+    HOOKS.put(hook.path, hook);
+    a.sns().subscribe(r -> r.topicArn(a.topic()).protocol("http").endpoint(hook.url())
+        .attributes(Map.of("SigningSecret", hook.secret)));
+    waitFor("the confirmation message", Duration.ofSeconds(20), () -> hook.confirmationsSeen == 1);
+    a.runBackup(true);
+    sleep(1000);
+    assertTrue(hook.attempts.isEmpty(), "nothing but the confirmation: " + hook.attempts);
+    assertEquals(0, pending(a.topic()));
   }
 
   @Test
@@ -362,7 +425,7 @@ class NotificationDeliveryTest {
   void anEmailSubscriptionGetsTheNotificationOverSmtp() throws Exception {
     Account a = account(BackupVaultEvent.BACKUP_JOB_FAILED);
     String to = "ops-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
-    a.sns().subscribe(r -> r.topicArn(a.topic()).protocol("email").endpoint(to));
+    a.subscribeEmail(to);
     String job = a.runBackup(false);
     MimeMessage mail = waitForMail(to, Duration.ofSeconds(20));
     assertTrue(mail.getSubject().contains("BACKUP_JOB_FAILED"), mail.getSubject());
@@ -376,7 +439,7 @@ class NotificationDeliveryTest {
   void mailWaitsWhileTheSmtpServerIsDownAndArrivesWhenItIsBack() throws Exception {
     Account a = account(BackupVaultEvent.BACKUP_JOB_COMPLETED);
     String to = "oncall-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
-    String subscription = a.sns().subscribe(r -> r.topicArn(a.topic()).protocol("email").endpoint(to)).subscriptionArn();
+    String subscription = a.subscribeEmail(to);
     smtp.stop();
     try {
       String job = a.runBackup(true);

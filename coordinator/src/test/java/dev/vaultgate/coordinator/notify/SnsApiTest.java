@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.coordinator.testing.SignedHttp;
 import dev.vaultgate.coordinator.testing.TestCoordinator;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,32 +81,88 @@ class SnsApiTest {
   }
 
   @Test
-  void subscriptionsAreListedAndRemoved() {
+  void aSubscriptionIsPendingUntilConfirmedWithItsTokenThenListedAndRemoved() {
     AccessKey key = env.newAccount();
     try (SnsClient sns = sns(key)) {
       String topic = sns.createTopic(r -> r.name("ops")).topicArn();
-      String hook = sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint("https://hooks.example.com/vg")
+      String first = sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint("https://hooks.example.com/vg")
           .attributes(Map.of("SigningSecret", "0123456789abcdef-secret"))).subscriptionArn();
+      assertEquals("pending confirmation", first, "as SNS answers before the endpoint confirmed");
+      String hook = sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint("https://hooks.example.com/vg")
+          .returnSubscriptionArn(true)).subscriptionArn();
       assertTrue(hook.startsWith(topic + ":"), hook);
-      String again = sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint("https://hooks.example.com/vg"))
-          .subscriptionArn();
-      assertEquals(hook, again, "the same endpoint subscribes once");
       List<Subscription> subs = sns.listSubscriptionsByTopic(r -> r.topicArn(topic)).subscriptions();
-      assertEquals(1, subs.size());
+      assertEquals(1, subs.size(), "the same endpoint subscribes once");
+      assertEquals("PendingConfirmation", subs.get(0).subscriptionArn());
       assertEquals("https", subs.get(0).protocol());
       assertEquals("https://hooks.example.com/vg", subs.get(0).endpoint());
       assertEquals(key.accountId(), subs.get(0).owner());
+      Map<String, String> attrs = sns.getTopicAttributes(r -> r.topicArn(topic)).attributes();
+      assertEquals("0", attrs.get("SubscriptionsConfirmed"));
+      assertEquals("1", attrs.get("SubscriptionsPending"));
+
+      // each Subscribe queued a SubscriptionConfirmation for the endpoint, carrying the token
+      List<JsonObject> confirmations = confirmations(hook);
+      assertEquals(2, confirmations.size());
+      JsonObject message = confirmations.get(0);
+      assertEquals("SubscriptionConfirmation", message.getString("Type"));
+      assertEquals(topic, message.getString("TopicArn"));
+      String token = message.getString("Token");
+      assertTrue(message.getString("SubscribeURL").startsWith(env.endpoint() + "/?Action=ConfirmSubscription&TopicArn="),
+          message.getString("SubscribeURL"));
+      assertTrue(message.getString("SubscribeURL").endsWith("&Token=" + token));
+
+      InvalidParameterException wrong = assertThrows(InvalidParameterException.class,
+          () -> sns.confirmSubscription(r -> r.topicArn(topic).token("0".repeat(64))));
+      assertTrue(wrong.awsErrorDetails().errorMessage().contains("token"), wrong.getMessage());
+      assertEquals(hook, sns.confirmSubscription(r -> r.topicArn(topic).token(token)).subscriptionArn());
+      assertEquals(hook, sns.listSubscriptionsByTopic(r -> r.topicArn(topic)).subscriptions().get(0).subscriptionArn());
       assertEquals("1", sns.getTopicAttributes(r -> r.topicArn(topic)).attributes().get("SubscriptionsConfirmed"));
+      assertEquals(hook, sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint("https://hooks.example.com/vg"))
+          .subscriptionArn(), "a confirmed subscription's ARN is answered");
+
       String other = sns.createTopic(r -> r.name("other")).topicArn();
-      String mailLess = sns.subscribe(r -> r.topicArn(other).protocol("http").endpoint("http://10.0.0.1/x"))
-          .subscriptionArn();
-      assertEquals(List.of(hook, mailLess).stream().sorted().toList(),
+      sns.subscribe(r -> r.topicArn(other).protocol("http").endpoint("http://10.0.0.1/x"));
+      assertEquals(List.of("PendingConfirmation", hook).stream().sorted().toList(),
           sns.listSubscriptions().subscriptions().stream().map(Subscription::subscriptionArn).sorted().toList(),
           "ListSubscriptions: every topic of the account");
       sns.unsubscribe(r -> r.subscriptionArn(hook));
       assertTrue(sns.listSubscriptionsByTopic(r -> r.topicArn(topic)).subscriptions().isEmpty());
+      assertTrue(confirmations(hook).isEmpty(), "its waiting deliveries went with it");
       assertThrows(NotFoundException.class, () -> sns.unsubscribe(r -> r.subscriptionArn(hook)));
     }
+  }
+
+  @Test
+  void theSubscribeUrlConfirmsWithoutCredentials() throws Exception {
+    AccessKey key = env.newAccount();
+    try (SnsClient sns = sns(key)) {
+      String topic = sns.createTopic(r -> r.name("link")).topicArn();
+      String arn = sns.subscribe(r -> r.topicArn(topic).protocol("http").endpoint("http://10.0.0.2/hook")
+          .returnSubscriptionArn(true)).subscriptionArn();
+      String url = confirmations(arn).get(0).getString("SubscribeURL");
+      java.net.http.HttpResponse<String> bad = HTTP.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(url.replaceAll("Token=[0-9a-f]+", "Token=forged"))).GET().build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, bad.statusCode());
+      assertTrue(bad.body().contains("<Code>InvalidParameter</Code>"), bad.body());
+      java.net.http.HttpResponse<String> ok = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+          .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ok.statusCode(), ok.body());
+      assertTrue(ok.body().contains("<ConfirmSubscriptionResult><SubscriptionArn>" + arn + "</SubscriptionArn>"), ok.body());
+      assertEquals(arn, sns.listSubscriptionsByTopic(r -> r.topicArn(topic)).subscriptions().get(0).subscriptionArn());
+    }
+  }
+
+  static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+  /** The SubscriptionConfirmation messages waiting in the outbox for a subscription, oldest first. */
+  private static List<JsonObject> confirmations(String subscriptionArn) {
+    List<JsonObject> out = new java.util.ArrayList<>();
+    TestCoordinator.await(env.coordinator.pool().preparedQuery("SELECT body FROM notification_outbox"
+            + " WHERE subscription_arn = $1 AND event_type = 'SubscriptionConfirmation' ORDER BY delivery_id")
+        .execute(io.vertx.sqlclient.Tuple.of(subscriptionArn))).forEach(row -> out.add((JsonObject) row.getValue(0)));
+    return out;
   }
 
   @Test

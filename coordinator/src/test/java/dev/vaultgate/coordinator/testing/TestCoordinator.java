@@ -43,7 +43,9 @@ public final class TestCoordinator {
       }
       Path data = Path.of("target", "test-data", "coordinator-" + UUID.randomUUID()).toAbsolutePath();
       Vertx vertx = Vertx.vertx();
-      Coordinator c = await(Coordinator.start(vertx, CoordinatorConfig.forTests(data), Map.of(), Clock.systemUTC()));
+      // no notification delivery here: the endpoints tests subscribe are not real (NotificationDeliveryTest has its own)
+      Coordinator c = await(Coordinator.start(vertx, CoordinatorConfig.forTests(data),
+          Map.of("VAULTGATE_NOTIFY_POLL_MS", "0"), Clock.systemUTC()));
       shared = new TestCoordinator(vertx, c);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
