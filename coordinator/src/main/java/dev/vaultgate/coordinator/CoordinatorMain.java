@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
       "Vault notifications go to SNS topics the coordinator serves (aws sns --endpoint-url ...);"
           + " e-mail subscriptions need an SMTP relay: VAULTGATE_SMTP_HOST, VAULTGATE_SMTP_PORT (25),"
           + " VAULTGATE_SMTP_FROM, VAULTGATE_SMTP_USERNAME/PASSWORD, VAULTGATE_SMTP_STARTTLS"
-          + " (DISABLED, OPTIONAL, REQUIRED). Delivery timing: VAULTGATE_NOTIFY_* (see coordinator/README.md).",
+          + " (DISABLED, OPTIONAL, REQUIRED); VAULTGATE_PUBLIC_URL (this coordinator as subscribers reach it, for"
+          + " confirmation links). Delivery timing: VAULTGATE_NOTIFY_* (see coordinator/README.md).",
       ""
     })
 public final class CoordinatorMain implements java.util.concurrent.Callable<Integer> {
