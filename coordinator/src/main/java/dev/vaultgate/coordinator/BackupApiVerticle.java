@@ -11,10 +11,13 @@ import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
 import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.PgVaultStore;
+import dev.vaultgate.coordinator.gateway.BackupGatewayRoutes;
 import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.gateway.SecretSealer;
-import dev.vaultgate.coordinator.gateway.BackupGatewayRoutes;
+import dev.vaultgate.coordinator.notify.NotifyConfig;
+import dev.vaultgate.coordinator.notify.PgTopicStore;
+import dev.vaultgate.coordinator.notify.SnsQueryFront;
 import dev.vaultgate.coordinator.wire.AwsJsonFront;
 import dev.vaultgate.coordinator.wire.CallObserver;
 import dev.vaultgate.coordinator.wire.RestJsonFront;
@@ -29,12 +32,14 @@ import java.time.Clock;
 
 /**
  * One HTTP server (one event loop) serving, on one port, the agent API gateways call (under
- * {@code /agent/v1/}), the JSON-protocol services (backup-gateway, by X-Amz-Target) and the AWS
- * Backup API (REST-JSON, every other path), in that order; several share the port.
+ * {@code /agent/v1/}), the JSON-protocol services (backup-gateway, by X-Amz-Target), the SNS topics
+ * vault notifications go to (query protocol, form-encoded POST /) and the AWS Backup API (REST-JSON,
+ * every other path), in that order; several share the port.
  */
 final class BackupApiVerticle extends VerticleBase {
 
   private final CoordinatorConfig config;
+  private final NotifyConfig notify;
   private final int port;
   private final ServiceModel model;
   private final Pool pool;
@@ -44,11 +49,12 @@ final class BackupApiVerticle extends VerticleBase {
   private final ServiceModel gatewayModel;
   private HttpServer server;
 
-  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, ServiceModel gatewayModel, Pool pool,
-      AccessKeyStore keys, Clock clock, SecretSealer sealer) {
+  BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model,
+      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer) {
     this.gatewayModel = gatewayModel;
     this.sealer = sealer;
     this.config = config;
+    this.notify = notify;
     this.port = port;
     this.model = model;
     this.pool = pool;
@@ -69,6 +75,8 @@ final class BackupApiVerticle extends VerticleBase {
         BackupGatewayRoutes.handlers(vertx, gatewayModel, pool, sealer, config.region(), AgentApi.HEARTBEAT_SECONDS,
             config.hypervisorTestTimeout(), clock), clock, config.bodyLimit(), CallObserver.NONE)
         .mount(router);
+    // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
+    new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())
         .mount(router);

@@ -12,6 +12,10 @@ import dev.vaultgate.coordinator.db.EmbeddedDatabase;
 import dev.vaultgate.coordinator.db.SchemaMigrator;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.gateway.SecretSealer;
+import dev.vaultgate.coordinator.notify.DeliveryVerticle;
+import dev.vaultgate.coordinator.notify.NotificationOutbox;
+import dev.vaultgate.coordinator.notify.NotifyConfig;
+import dev.vaultgate.coordinator.notify.PgNotificationOutbox;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -67,10 +71,11 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      ServiceModel gatewayModel, SecretSealer sealer) {}
+      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
+      NotifyConfig notify = NotifyConfig.fromEnvironment(env); // a bad value fails the start before anything runs
       EmbeddedDatabase embedded = null;
       PgConnectOptions connect;
       if (config.databaseUrl() == null) {
@@ -87,7 +92,7 @@ public final class Coordinator {
         throw e;
       }
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
-          ServiceModel.backupGateway(), sealer);
+          ServiceModel.backupGateway(), sealer, notify);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -98,8 +103,7 @@ public final class Coordinator {
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), prepared.gatewayModel(), pool, keys, clock,
-              prepared.sealer())
+          .compose(admin -> deploy(vertx, config, prepared, pool, keys, clock)
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
                   prepared.sealer())))
           .recover(e -> {
@@ -120,9 +124,8 @@ public final class Coordinator {
    * and port). Port 0 with several instances first picks a free port, since servers on port 0
    * would each get their own.
    */
-  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model,
-      ServiceModel gatewayModel, Pool pool,
-      AccessKeyStore keys, Clock clock, SecretSealer sealer) {
+  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, Prepared prepared, Pool pool,
+      AccessKeyStore keys, Clock clock) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -130,14 +133,16 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, gatewayModel, pool, keys, clock, sealer));
+    return port.compose(p -> deployOn(vertx, config, prepared, p, pool, keys, clock));
   }
 
-  private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer) {
+  private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, Prepared prepared, int listenPort,
+      Pool pool, AccessKeyStore keys, Clock clock) {
+    NotifyConfig notify = prepared.notifications();
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, gatewayModel, pool, keys, clock, sealer));
+      verticles.add(new BackupApiVerticle(config, notify, listenPort, prepared.model(), prepared.gatewayModel(), pool,
+          keys, clock, prepared.sealer()));
     }
     Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
     for (BackupApiVerticle v : verticles) {
@@ -149,6 +154,13 @@ public final class Coordinator {
     if (!config.schedulerInterval().isZero()) {
       SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool), clock, config.schedulerInterval());
       chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
+    if (!notify.pollInterval().isZero()) {
+      DeliveryVerticle delivery = new DeliveryVerticle(new PgNotificationOutbox(pool), notify, clock);
+      chain = chain.compose(ids -> vertx.deployVerticle(delivery).map(id -> {
         ids.add(id);
         return ids;
       }));
@@ -217,6 +229,11 @@ public final class Coordinator {
   private static Scheduler scheduler(Pool pool) {
     return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool),
         new PgCopyAndRestoreLeases(pool));
+  }
+
+  /** The notifications waiting for delivery, and the dead ones (the operator's list). */
+  public NotificationOutbox notificationOutbox() {
+    return new PgNotificationOutbox(pool);
   }
 
   /** The embedded server's URL for other replicas (and tests) to share, when this one started it. */

@@ -21,6 +21,12 @@ import picocli.CommandLine.Option;
           + " credentials of the 'vaultgate' profile in DIR/admin-credentials, written on first start"
           + " (or set VAULTGATE_ADMIN_ACCESS_KEY_ID and VAULTGATE_ADMIN_SECRET_ACCESS_KEY to choose"
           + " the admin key).",
+      "",
+      "Vault notifications go to SNS topics the coordinator serves (aws sns --endpoint-url ...);"
+          + " e-mail subscriptions need an SMTP relay: VAULTGATE_SMTP_HOST, VAULTGATE_SMTP_PORT (25),"
+          + " VAULTGATE_SMTP_FROM, VAULTGATE_SMTP_USERNAME/PASSWORD, VAULTGATE_SMTP_STARTTLS"
+          + " (DISABLED, OPTIONAL, REQUIRED); VAULTGATE_PUBLIC_URL (this coordinator as subscribers reach it, for"
+          + " confirmation links). Delivery timing: VAULTGATE_NOTIFY_* (see coordinator/README.md).",
       ""
     })
 public final class CoordinatorMain implements java.util.concurrent.Callable<Integer> {

@@ -78,11 +78,24 @@ public final class SignedHttp {
    */
   public static Response sendJson(URI endpoint, AccessKey key, String service, String target, String contentType,
       String body) {
-    URI uri = URI.create(endpoint + "/");
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    if (contentType != null) headers.put("Content-Type", contentType);
+    if (target != null) headers.put("X-Amz-Target", target);
+    return post(endpoint, key, service, "/", headers, body);
+  }
+
+  /** A request signed for {@code service} with the given content type (the SNS query protocol posts forms). */
+  public static Response send(URI endpoint, AccessKey key, String service, String contentType, String rawPathAndQuery,
+      String body) {
+    return post(endpoint, key, service, rawPathAndQuery, java.util.Map.of("Content-Type", contentType), body);
+  }
+
+  private static Response post(URI endpoint, AccessKey key, String service, String rawPathAndQuery,
+      java.util.Map<String, String> headers, String body) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    URI uri = URI.create(endpoint + rawPathAndQuery);
     SdkHttpRequest.Builder builder = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(uri);
-    if (contentType != null) builder.putHeader("Content-Type", contentType);
-    if (target != null) builder.putHeader("X-Amz-Target", target);
+    headers.forEach(builder::putHeader);
     SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
         .identity(AwsCredentialsIdentity.create(key.accessKeyId(), key.secretAccessKey()))
         .request(builder.build())
@@ -97,7 +110,7 @@ public final class SignedHttp {
       HttpResponse<String> resp = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       return new Response(resp.statusCode(), resp.headers().map(), resp.body());
     } catch (Exception e) {
-      throw new IllegalStateException("cannot send " + target + " to " + uri, e);
+      throw new IllegalStateException("cannot send POST " + uri + " " + headers, e);
     }
   }
 

@@ -19,6 +19,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.backup.BackupAsyncClient;
 import software.amazon.awssdk.services.backup.BackupClient;
 import software.amazon.awssdk.services.backupgateway.BackupGatewayClient;
+import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * One coordinator for the whole test run, on a random loopback port with its own embedded
@@ -43,7 +44,9 @@ public final class TestCoordinator {
       }
       Path data = Path.of("target", "test-data", "coordinator-" + UUID.randomUUID()).toAbsolutePath();
       Vertx vertx = Vertx.vertx();
-      Coordinator c = await(Coordinator.start(vertx, CoordinatorConfig.forTests(data), Map.of(), Clock.systemUTC()));
+      // no notification delivery here: the endpoints tests subscribe are not real (NotificationDeliveryTest has its own)
+      Coordinator c = await(Coordinator.start(vertx, CoordinatorConfig.forTests(data),
+          Map.of("VAULTGATE_NOTIFY_POLL_MS", "0"), Clock.systemUTC()));
       shared = new TestCoordinator(vertx, c);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
@@ -61,6 +64,18 @@ public final class TestCoordinator {
       return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e.getCause() == null ? e : e.getCause());
+    }
+  }
+
+  /** Waits for a future; true when it succeeded, false when it failed. */
+  public static boolean awaitOutcome(Future<?> future) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      return true;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return false;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -95,8 +110,19 @@ public final class TestCoordinator {
 
   /** The real backup-gateway SDK client (2.20.0) for the key's account. */
   public BackupGatewayClient gatewayClient(AccessKey key) {
-    return BackupGatewayClient.builder()
-        .endpointOverride(endpoint())
+    return syncClient(BackupGatewayClient.builder(), endpoint(), key);
+  }
+
+  /** The real SDK's SNS client against a coordinator: the topics vault notifications go to. */
+  public static SnsClient sns(URI endpoint, AccessKey key) {
+    return syncClient(SnsClient.builder(), endpoint, key);
+  }
+
+  private static <B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>
+      & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, C>, C> C syncClient(
+      B builder, URI endpoint, AccessKey key) {
+    return builder
+        .endpointOverride(endpoint)
         .region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(
             AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
