@@ -1,6 +1,8 @@
 package dev.vaultgate.vault.testing;
 
 import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectLockState;
+import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorageException;
 import io.vertx.core.Future;
@@ -179,6 +181,37 @@ public final class FaultyVaultStorage implements VaultStorage {
   public Future<Void> delete(String key) {
     count(Operation.DELETE);
     return later(() -> delegate.delete(key));
+  }
+
+  // Object Lock passes straight through: faults here are injected into the plain operations above.
+  @Override
+  public Future<Boolean> objectLockEnabled() {
+    return delegate.objectLockEnabled();
+  }
+
+  @Override
+  public Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
+    return retention == null && !legalHold ? put(key, data) : later(() -> delegate.put(key, data, retention, legalHold));
+  }
+
+  @Override
+  public Future<ObjectLockState> lockState(String key) {
+    return delegate.lockState(key);
+  }
+
+  @Override
+  public Future<Boolean> extendRetention(String key, Retention retention) {
+    return delegate.extendRetention(key, retention);
+  }
+
+  @Override
+  public Future<Void> setLegalHold(String key, boolean on) {
+    return delegate.setLegalHold(key, on);
+  }
+
+  @Override
+  public Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
+    return later(() -> delegate.deleteAllVersions(key, bypassGovernance));
   }
 
   @Override

@@ -1,0 +1,27 @@
+package dev.vaultgate.vault.storage;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/** An Object Lock retention: the object version cannot be deleted or changed before {@code retainUntil}. */
+public record Retention(RetentionMode mode, Instant retainUntil) {
+  public Retention {
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(retainUntil, "retainUntil");
+  }
+
+  /** True when this retention protects at least as long and as strictly as {@code other}. */
+  public boolean covers(Retention other) {
+    return !retainUntil.isBefore(other.retainUntil) && (mode == RetentionMode.COMPLIANCE || other.mode == mode);
+  }
+
+  /** True while the retention still protects the object at {@code now}. */
+  public boolean activeAt(Instant now) {
+    return retainUntil.isAfter(now);
+  }
+
+  @Override
+  public String toString() {
+    return mode + " until " + retainUntil;
+  }
+}
