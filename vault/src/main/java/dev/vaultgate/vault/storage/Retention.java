@@ -15,6 +15,13 @@ public record Retention(RetentionMode mode, Instant retainUntil) {
     return !retainUntil.isBefore(other.retainUntil) && (mode == RetentionMode.COMPLIANCE || other.mode == mode);
   }
 
+  /** The least retention that covers both: the later date, COMPLIANCE if either is. */
+  public Retention union(Retention other) {
+    RetentionMode strictest = mode == RetentionMode.COMPLIANCE || other.mode == RetentionMode.COMPLIANCE
+        ? RetentionMode.COMPLIANCE : RetentionMode.GOVERNANCE;
+    return new Retention(strictest, retainUntil.isAfter(other.retainUntil) ? retainUntil : other.retainUntil);
+  }
+
   /** True while the retention still protects the object at {@code now}. */
   public boolean activeAt(Instant now) {
     return retainUntil.isAfter(now);
