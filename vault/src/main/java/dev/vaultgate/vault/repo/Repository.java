@@ -99,7 +99,7 @@ public final class Repository implements AutoCloseable {
         .compose(pair -> {
           Retention retention = settings.locked()
               ? settings.lock().retentionFor(null, Instant.now(), storage.describe()) : null;
-          return storage.put(ObjectKeys.CONFIG, pair.bytes, retention, false).map(pair.repository);
+          return storage.put(ObjectKeys.CONFIG, pair.bytes, stillAhead(retention), false).map(pair.repository);
         })
         .onFailure(e -> cpu.close());
   }
@@ -177,9 +177,9 @@ public final class Repository implements AutoCloseable {
   public Future<Void> storePack(SealedPack pack, Retention retention) {
     String segment = ObjectIds.newId();
     String packKey = ObjectKeys.pack(pack.packId());
-    return storage.put(packKey, pack.bytes(), retention, false)
+    return storage.put(packKey, pack.bytes(), stillAhead(retention), false)
         .compose(v -> onCpu(() -> IndexSegmentCodec.encode(keys, segment, pack.entries())))
-        .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, retention, false))
+        .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {
           index.addAll(pack.entries());
           indexSegments.add(segment);
@@ -211,7 +211,7 @@ public final class Repository implements AutoCloseable {
   /** Writes the manifest under Object Lock {@code retention} (null: none). */
   public Future<Void> storePoint(Manifest manifest, Retention retention) {
     return onCpu(() -> ManifestCodec.encode(keys, manifest))
-        .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes, retention, false));
+        .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes, stillAhead(retention), false));
   }
 
   /**
@@ -264,6 +264,17 @@ public final class Repository implements AutoCloseable {
     return onCpu(() -> referencedObjects(manifest)).compose(objects -> extendRetention(objects, retention));
   }
 
+  /**
+   * The retention, unless its date is less than {@link #RETENTION_MARGIN} away: S3 refuses a retain-until in the
+   * past (RGW: InvalidArgument), and an object written after its point's retention ended needs none. Only short
+   * retentions (seconds, in tests) ever come this close.
+   */
+  private static Retention stillAhead(Retention retention) {
+    return retention == null || !retention.retainUntil().isAfter(Instant.now().plus(RETENTION_MARGIN)) ? null : retention;
+  }
+
+  private static final java.time.Duration RETENTION_MARGIN = java.time.Duration.ofSeconds(1);
+
   /** Pack keys, index segment keys and the config that a point needs, in a stable order. */
   public Set<String> referencedObjects(Manifest manifest) {
     Set<String> packs = referencedPacks(manifest);
@@ -301,6 +312,9 @@ public final class Repository implements AutoCloseable {
 
   /** Extends each object's retention to cover {@code retention} (never shortening one); answers how many changed. */
   public Future<Integer> extendRetention(Collection<String> keys, Retention retention) {
+    if (stillAhead(retention) == null) {
+      return Future.succeededFuture(0); // nothing needs retaining past a date that has come
+    }
     java.util.concurrent.atomic.AtomicInteger changed = new java.util.concurrent.atomic.AtomicInteger();
     List<String> todo = new ArrayList<>();
     for (String key : keys) {

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One Ceph RADOS Gateway per test JVM: real S3 Object Lock (COMPLIANCE and GOVERNANCE retention, legal holds),
  * which s3proxy lacks. Started on first use by {@code scripts/rgw} (about 15 s) and stopped when the JVM ends;
  * or, when {@code RGW_ENDPOINT}, {@code RGW_ACCESS_KEY} and {@code RGW_SECRET_KEY} are set (the lines
- * {@code scripts/rgw} prints), that one is used and left running. Tests isolate by bucket.
+ * {@code scripts/rgw} prints), that one is used and left running (restartable by tests when {@code RGW_DIR} is set
+ * too). Tests isolate by bucket.
  */
 public final class TestRgw {
   public static final Region REGION = Region.US_EAST_1;
@@ -73,6 +74,35 @@ public final class TestRgw {
     return new S3VaultStorage(vertx, client(), newBucket(objectLock), "vault");
   }
 
+  /** Stops radosgw only: the cluster and every object stay, the endpoint refuses connections. */
+  public static void stopGateway() {
+    gateway("stop-gateway");
+  }
+
+  /** Starts radosgw again on the same endpoint, after {@link #stopGateway()}; returns once it answers. */
+  public static void startGateway() {
+    gateway("start-gateway");
+  }
+
+  private static void gateway(String command) {
+    endpoint();
+    String dir = env.get("RGW_DIR");
+    if (dir == null) {
+      throw new IllegalStateException("RGW_DIR is not set: the RGW given by RGW_ENDPOINT cannot be restarted from here");
+    }
+    try {
+      Process p = new ProcessBuilder(findScript().toString(), command, "--dir", dir).inheritIO().start();
+      if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("scripts/rgw " + command + " --dir " + dir + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run scripts/rgw " + command + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   /** The {@code s3://} URL of a vault in {@code bucket}, as the CLI takes it. */
   public static String vaultUrl(String bucket) {
     return "s3://" + bucket + "/vault?endpoint=" + endpoint() + "&region=" + REGION.id();
@@ -90,6 +120,10 @@ public final class TestRgw {
         throw new IllegalStateException("RGW_ENDPOINT is set but " + key + " is not (set all three, as scripts/rgw prints them)");
       }
       given.put(key, value);
+    }
+    String dir = System.getenv("RGW_DIR");
+    if (dir != null && !dir.isBlank()) {
+      given.put("RGW_DIR", dir);
     }
     return given;
   }
