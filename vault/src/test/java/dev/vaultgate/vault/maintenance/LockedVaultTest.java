@@ -319,6 +319,35 @@ class LockedVaultTest {
   }
 
   @Test
+  void gcLeavesAMostlyGarbagePackAsItIsWhileAReusingPointKeepsItRetained() throws IOException, InterruptedException {
+    init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    Path first = image(10, 2 * PACK);
+    Instant soon = inSeconds(3);
+    String a = backup(first, soon).recoveryPointId();
+    List<String> packsOfA = keys("packs/");
+    // B shares only A's first 4 blocks: A's first pack becomes mostly garbage once A is gone, but B's backup
+    // extended that pack's retention to its own.
+    byte[] second = Files.readAllBytes(image(11, 2 * PACK));
+    System.arraycopy(Files.readAllBytes(first), 0, second, 0, 4 * VaultSettings.DEFAULT_BLOCK_SIZE);
+    Path secondImage = Files.write(dir.resolve("second"), second);
+    Instant later = inSeconds(1800);
+    backup(secondImage, later);
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), soon).toMillis()) + 1100);
+    withRepo(repo -> repo.deletePoint(a));
+
+    storage.clear();
+    GcReport report = withRepo(GarbageCollector::collect);
+    assertEquals(0, report.packsRepacked(), report.toString());
+    assertTrue(report.packsRetained() >= 1, report.toString());
+    List<String> left = keys("packs/");
+    List<String> kept = packsOfA.stream().filter(left::contains).toList();
+    assertEquals(1, kept.size(), "A's first pack stays whole, its other packs go: " + report);
+    assertFalse(retentionOf(kept.get(0)).retainUntil().isBefore(later));
+    assertEquals(List.of(), storage.events("put packs/"), "nothing repacked");
+    assertTrue(withRepo(repo -> VaultChecker.check(repo, true)).ok());
+  }
+
+  @Test
   void checkReportsAPackRetainedShorterThanItsPointNeeds() throws IOException {
     init(RetentionMode.GOVERNANCE, Duration.ofSeconds(1), Duration.ofDays(1));
     Instant until = inSeconds(1800);
