@@ -8,6 +8,7 @@ import dev.vaultgate.vault.repo.VaultException;
 import io.vertx.core.Future;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -51,7 +52,7 @@ public final class LegalHolds {
 
   /** What the other points on legal hold need. */
   private static Future<Set<String>> stillHeld(Repository repo, String except) {
-    Set<String> needed = java.util.Collections.synchronizedSet(new TreeSet<>());
+    Set<String> needed = Collections.synchronizedSet(new TreeSet<>());
     return repo.listPoints().compose(ids -> {
       List<String> others = new ArrayList<>(ids);
       others.remove(except);

@@ -11,6 +11,7 @@ import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.Retention;
+import dev.vaultgate.vault.storage.RetentionMode;
 import io.vertx.core.Future;
 
 import java.nio.ByteBuffer;
@@ -130,7 +131,7 @@ final class LockedGarbageCollector {
 
   /** A marker for "live, but no point needs it retained now" (map values cannot be null). */
   private static final Retention NO_RETENTION =
-      new Retention(dev.vaultgate.vault.storage.RetentionMode.GOVERNANCE, Instant.EPOCH);
+      new Retention(RetentionMode.GOVERNANCE, Instant.EPOCH);
 
   /**
    * The segments to delete: those whose packs all go and that Object Lock no longer protects. A pack named by a

@@ -3,6 +3,7 @@ package dev.vaultgate.vault.repo;
 import dev.vaultgate.vault.crypto.CryptoWarmup;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.IndexSegmentCodec;
 import dev.vaultgate.vault.format.Manifest;
@@ -17,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An open vault: its storage, keys, settings and chunk index, and the operations on packs, index segments
@@ -273,7 +276,7 @@ public final class Repository implements AutoCloseable {
     return retention == null || !retention.retainUntil().isAfter(Instant.now().plus(RETENTION_MARGIN)) ? null : retention;
   }
 
-  private static final java.time.Duration RETENTION_MARGIN = java.time.Duration.ofSeconds(1);
+  private static final Duration RETENTION_MARGIN = Duration.ofSeconds(1);
 
   /** Pack keys, index segment keys and the config that a point needs, in a stable order. */
   public Set<String> referencedObjects(Manifest manifest) {
@@ -297,8 +300,8 @@ public final class Repository implements AutoCloseable {
   /** Ids of the packs holding the chunks of {@code manifest}. */
   public Set<String> referencedPacks(Manifest manifest) {
     Set<String> packs = new HashSet<>();
-    for (var disk : manifest.disks()) {
-      byte[] id = new byte[dev.vaultgate.vault.format.DiskBlocks.ID];
+    for (DiskBlocks disk : manifest.disks()) {
+      byte[] id = new byte[DiskBlocks.ID];
       for (int i = 0; i < disk.entryCount(); i++) {
         disk.chunkIdAt(i, id, 0);
         IndexEntry e = index.get(id);
@@ -315,7 +318,7 @@ public final class Repository implements AutoCloseable {
     if (stillAhead(retention) == null) {
       return Future.succeededFuture(0); // nothing needs retaining past a date that has come
     }
-    java.util.concurrent.atomic.AtomicInteger changed = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger changed = new AtomicInteger();
     List<String> todo = new ArrayList<>();
     for (String key : keys) {
       Retention known = knownRetention.get(key);
