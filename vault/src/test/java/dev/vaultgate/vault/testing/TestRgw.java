@@ -130,6 +130,7 @@ public final class TestRgw {
 
   private static Map<String, String> start() {
     Path script = findScript();
+    stopLeftovers(script);
     // The admin sockets live in this directory: unix socket paths must stay short, so not under target/.
     Path dir = Path.of(System.getProperty("java.io.tmpdir"), "vaultgate-rgw-test-" + ProcessHandle.current().pid());
     Map<String, String> started = new HashMap<>();
@@ -159,6 +160,21 @@ public final class TestRgw {
       throw new IllegalStateException("scripts/rgw printed no RGW_ENDPOINT");
     }
     return started;
+  }
+
+  /** RGWs of test JVMs that died without their shutdown hook (kill -9): stopped, so none runs on forever. */
+  private static void stopLeftovers(Path script) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (var entries = Files.newDirectoryStream(tmp, "vaultgate-rgw-test-*")) {
+      for (Path dir : entries) {
+        String pid = dir.getFileName().toString().substring("vaultgate-rgw-test-".length());
+        if (pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+          stop(script, dir);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort: a leftover only costs memory until someone runs scripts/rgw stop --dir on it
+    }
   }
 
   private static void stop(Path script, Path dir) {
