@@ -14,6 +14,7 @@ import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.repo.Trace;
 import dev.vaultgate.vault.repo.VaultLock;
+import dev.vaultgate.vault.storage.Retention;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -21,6 +22,7 @@ import io.vertx.core.Promise;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,30 +44,43 @@ public final class BackupJob {
   /** A unit is at most this many bytes of consecutive blocks. */
   static final int UNIT_BYTES = 4 << 20;
 
+  /**
+   * @param retainUntil in a locked vault, how long the new point is retained (null: the vault lock's minimum);
+   *                    every pack, index segment and the manifest it needs is retained at least that long
+   */
   public record Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
-                        int maxUploads, Progress progress) {
+                        int maxUploads, Progress progress, Instant retainUntil) {
+    public Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
+                   int maxUploads, Progress progress) {
+      this(diskName, previous, changedExtents, metadataJson, maxUploads, progress, null);
+    }
+
     public static Options defaults(String diskName) {
       return new Options(diskName, null, null, "{}", 4, Progress.NONE);
     }
 
     public Options withPrevious(Manifest p) {
-      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress);
+      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress, retainUntil);
     }
 
     public Options withChangedExtents(ChangedExtents c) {
-      return new Options(diskName, previous, c, metadataJson, maxUploads, progress);
+      return new Options(diskName, previous, c, metadataJson, maxUploads, progress, retainUntil);
     }
 
     public Options withMetadata(String json) {
-      return new Options(diskName, previous, changedExtents, json, maxUploads, progress);
+      return new Options(diskName, previous, changedExtents, json, maxUploads, progress, retainUntil);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p);
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p, retainUntil);
     }
 
     public Options withMaxUploads(int n) {
-      return new Options(diskName, previous, changedExtents, metadataJson, n, progress);
+      return new Options(diskName, previous, changedExtents, metadataJson, n, progress, retainUntil);
+    }
+
+    public Options withRetainUntil(Instant until) {
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, until);
     }
   }
 
@@ -112,6 +127,8 @@ public final class BackupJob {
   private final Repository repo;
   private final BlockSource source;
   private final Options options;
+  /** Object Lock retention of everything this point writes and needs; null in a vault that is not locked. */
+  private final Retention retention;
   private final Promise<BackupResult> done = Promise.promise();
   private final VaultKeys keys;
   private final ChunkIndex index;
@@ -153,10 +170,11 @@ public final class BackupJob {
   private Throwable failure;
   private long bytesToScan;
 
-  private BackupJob(Repository repo, BlockSource source, Options options) {
+  private BackupJob(Repository repo, BlockSource source, Options options, Retention retention) {
     this.repo = repo;
     this.source = source;
     this.options = options;
+    this.retention = retention;
     this.keys = repo.keys();
     this.index = repo.index();
     this.fingerprint = new BlockFingerprint(keys.fingerprintSeed());
@@ -169,7 +187,13 @@ public final class BackupJob {
   /** Starts the backup; must be called on a Vert.x context, where the driver then runs. */
   public static Future<BackupResult> run(Repository repo, BlockSource source, Options options) {
     Context ctx = repo.vertx().getOrCreateContext();
-    BackupJob job = new BackupJob(repo, source, options);
+    Retention retention;
+    try {
+      retention = repo.retentionFor(options.retainUntil()); // a retention the lock refuses fails before any write
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    BackupJob job = new BackupJob(repo, source, options, retention);
     // A shared vault lock for the whole job: gc (exclusive) cannot delete a chunk this backup reuses.
     return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock -> {
       ctx.runOnContext(v -> job.start());
@@ -295,7 +319,7 @@ public final class BackupJob {
     while (uploadsInFlight < options.maxUploads() && !packsWaiting.isEmpty() && failure == null) {
       SealedPack pack = packsWaiting.poll();
       uploadsInFlight++;
-      repo.storePack(pack).onComplete(ar -> {
+      repo.storePack(pack, retention).onComplete(ar -> {
         uploadsInFlight--;
         if (ar.failed()) {
           fail(ar.cause());
@@ -396,7 +420,8 @@ public final class BackupJob {
             + " bytes); no recovery point was made");
       }
       return buildManifest();
-    }).compose(manifest -> repo.storePoint(manifest).map(manifest)).onComplete(ar -> {
+    }).compose(manifest -> repo.retainReferenced(manifest, retention) // reused packs retained before the manifest exists
+        .compose(extended -> repo.storePoint(manifest, retention)).map(manifest)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ar.cause());
         return;

@@ -16,6 +16,8 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -38,13 +40,36 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--parent", paramLabel = "ID", description = "The recovery point to continue from (default: the latest of this source).")
   String parent;
 
+  @Option(names = "--retain-until", paramLabel = "TIME",
+      description = "Locked vault: retain the new point until this instant (ISO-8601, e.g. 2031-01-01T00:00:00Z).")
+  String retainUntil;
+
+  @Option(names = "--retention", paramLabel = "DURATION",
+      description = "Locked vault: retain the new point this long from now (e.g. 30d); default the lock's minimum.")
+  String retention;
+
   @Option(names = "--json", description = "Print a JSON object as the last line.")
   boolean json;
+
+  private Instant retainUntil() {
+    if (retainUntil != null && retention != null) {
+      throw new IllegalArgumentException("give --retain-until or --retention, not both");
+    }
+    if (retention != null) {
+      return Instant.now().plus(Durations.parse("--retention", retention));
+    }
+    try {
+      return retainUntil == null ? null : Instant.parse(retainUntil);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("--retain-until '" + retainUntil + "' is no ISO-8601 instant (e.g. 2031-01-01T00:00:00Z)");
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
     Path absolute = source.toAbsolutePath().normalize();
     ChangedExtents extents = changedExtents == null ? null : ChangedExtents.parse(changedExtents);
+    Instant until = retainUntil();
     String kind = Files.isRegularFile(absolute) ? "file" : "device";
     BackupResult r;
     try (FileBlockSource src = FileBlockSource.open(absolute)) {
@@ -57,7 +82,8 @@ final class BackupCommand implements Callable<Integer> {
             .withPrevious(prev)
             .withChangedExtents(extents)
             .withMetadata(PointSummary.metadata(absolute.toString(), kind))
-            .withProgress(ProgressBar.forStderr("backup"));
+            .withProgress(ProgressBar.forStderr("backup"))
+            .withRetainUntil(until);
         return BackupJob.run(repo, src, options);
       }));
     }

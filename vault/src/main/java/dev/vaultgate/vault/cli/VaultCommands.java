@@ -6,7 +6,9 @@ import dev.vaultgate.vault.maintenance.GarbageCollector;
 import dev.vaultgate.vault.maintenance.GcReport;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.RetentionMode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -32,24 +34,43 @@ final class VaultCommands {
     @Option(names = "--pack-size", paramLabel = "BYTES", description = "Target pack size (default ${DEFAULT-VALUE}).")
     int packSize = VaultSettings.DEFAULT_PACK_BYTES;
 
+    @Option(names = "--lock-mode", paramLabel = "MODE",
+        description = "Lock the vault: every recovery point and all it needs is written with S3 Object Lock retention in"
+            + " this mode, GOVERNANCE or COMPLIANCE. Needs an S3 bucket created with Object Lock enabled.")
+    String lockMode;
+
+    @Option(names = "--min-retention", paramLabel = "DURATION",
+        description = "With --lock-mode: the shortest retention of a recovery point, and the default (e.g. 7d; default ${DEFAULT-VALUE}).")
+    String minRetention = "1d";
+
+    @Option(names = "--max-retention", paramLabel = "DURATION",
+        description = "With --lock-mode: the longest retention a recovery point may ask for (e.g. 3650d; default ${DEFAULT-VALUE}).")
+    String maxRetention = "36500d";
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
     @Override
     public Integer call() {
       VaultSettings settings = new VaultSettings(blockSize, packSize);
+      if (lockMode != null) {
+        settings = settings.withLock(new RetentionLock(RetentionMode.parse(lockMode),
+            Durations.parse("--min-retention", minRetention), Durations.parse("--max-retention", maxRetention)));
+      }
+      VaultSettings chosen = settings;
       vault.location();
       LocalKeyWrapper key = LocalKeyWrapper.loadOrCreate(vault.masterKeyPath());
-      String id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, settings).map(repo -> {
+      String id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, chosen).map(repo -> {
         repo.close();
         return repo.config().vaultId();
       }));
       if (json) {
         System.out.println(new JsonObject().put("vaultId", id).put("vault", vault.vault).put("blockSize", blockSize)
-            .put("masterKey", vault.masterKeyPath().toString()).encode());
+            .put("masterKey", vault.masterKeyPath().toString())
+            .put("lockMode", chosen.locked() ? chosen.lock().mode().name() : null).encode());
       } else {
         System.out.println("created vault " + id + " at " + vault.vault + " (block size " + blockSize + ", master key "
-            + vault.masterKeyPath() + ")");
+            + vault.masterKeyPath() + (chosen.locked() ? ", " + chosen.lock() : "") + ")");
       }
       return 0;
     }
@@ -103,10 +124,11 @@ final class VaultCommands {
       if (json) {
         System.out.println(new JsonObject().put("packsDeleted", r.packsDeleted()).put("packsRepacked", r.packsRepacked())
             .put("packsKept", r.packsKept()).put("bytesFreed", r.bytesFreed()).put("chunksRemoved", r.chunksRemoved())
-            .put("indexSegmentsReplaced", r.indexSegmentsReplaced()).encode());
+            .put("indexSegmentsReplaced", r.indexSegmentsReplaced()).put("packsRetained", r.packsRetained()).encode());
       } else {
         System.out.println("gc: " + r.packsDeleted() + " packs deleted, " + r.packsRepacked() + " repacked, " + r.packsKept()
-            + " kept; " + Units.bytes(r.bytesFreed()) + " freed; " + r.chunksRemoved() + " chunks removed");
+            + " kept; " + Units.bytes(r.bytesFreed()) + " freed; " + r.chunksRemoved() + " chunks removed"
+            + (r.packsRetained() > 0 ? "; " + r.packsRetained() + " packs left as they are while Object Lock retains them" : ""));
       }
       return 0;
     }

@@ -30,6 +30,9 @@ import java.util.Set;
  * <p>gc holds an exclusive {@code VaultLock}: it refuses to start while a backup holds the vault, and no
  * backup starts while it runs. A process that keeps a repository open across backups must reopen it after a
  * gc (its in-memory index may name packs gc deleted).
+ *
+ * <p>In a locked vault ({@link LockedGarbageCollector}) gc also leaves alone whatever Object Lock still retains
+ * or holds, never asks to bypass governance retention, and never shortens a retention.
  */
 public final class GarbageCollector {
   private static final double REPACK_BELOW = 0.5;
@@ -40,7 +43,9 @@ public final class GarbageCollector {
   /** Collects under an exclusive vault lock: it fails while a backup runs, and no backup starts meanwhile. */
   public static Future<GcReport> collect(Repository repo) {
     return VaultLock.exclusive(repo, "gc").compose(lock -> repo.loadAllPoints()
-        .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> collect(repo, points, packObjects)))
+        .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> repo.config().settings().locked()
+            ? LockedGarbageCollector.collect(repo, points, packObjects)
+            : collect(repo, points, packObjects)))
         .eventually(lock::release));
   }
 

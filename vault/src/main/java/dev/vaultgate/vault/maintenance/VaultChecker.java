@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Checks a vault's structure: every chunk of every recovery point is indexed, every indexed chunk lies
  * within a stored pack. With {@code readData}, also reads every pack and authenticates every chunk and the
- * pack header against the index. Findings name the object.
+ * pack header against the index. In a locked vault, also that every object a recovery point needs is retained
+ * (and held) at least as long as the point ({@link RetentionCheck}). Findings name the object.
  */
 public final class VaultChecker {
   private static final int PACK_READ_PARALLELISM = 4;
@@ -83,6 +84,7 @@ public final class VaultChecker {
             errors.add(e.getMessage());
             return Future.succeededFuture();
           })))
+          .compose(v -> repo.config().settings().locked() ? RetentionCheck.run(repo, errors) : Future.succeededFuture())
           .compose(v -> !readData ? Future.succeededFuture() : Bounded.forEach(new ArrayList<>(byPack.keySet()),
               PACK_READ_PARALLELISM, packId -> !packSizes.containsKey(packId) ? Future.succeededFuture()
                   : repo.storage().get(ObjectKeys.pack(packId))

@@ -3,6 +3,7 @@ package dev.vaultgate.vault.repo;
 import dev.vaultgate.vault.crypto.CryptoWarmup;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.IndexSegmentCodec;
 import dev.vaultgate.vault.format.Manifest;
@@ -11,15 +12,25 @@ import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An open vault: its storage, keys, settings and chunk index, and the operations on packs, index segments
@@ -38,6 +49,13 @@ public final class Repository implements AutoCloseable {
   private final WorkerExecutor cpu;
   private final List<String> indexSegments = Collections.synchronizedList(new ArrayList<>());
   private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
+  /** Which packs each index segment names: gc of a locked vault deletes a pack only with every segment naming it. */
+  private final Map<String, Set<String>> packsBySegment = new ConcurrentHashMap<>();
+  /**
+   * Retain-until dates this process wrote or set, by object key: a pack that many points of one run reuse is
+   * extended once, and one written by this backup not at all.
+   */
+  private final Map<String, Retention> knownRetention = new ConcurrentHashMap<>();
 
   private Repository(Vertx vertx, VaultStorage storage, VaultConfig config, VaultKeys keys, WorkerExecutor cpu) {
     this.vertx = vertx;
@@ -55,10 +73,20 @@ public final class Repository implements AutoCloseable {
     return vertx.createSharedWorkerExecutor("vault-cpu", cores());
   }
 
-  /** Creates a vault in empty storage. Fails when a vault is already there. */
+  /**
+   * Creates a vault in empty storage. Fails when a vault is already there, and, for a locked vault, when the
+   * storage has no Object Lock (checked before anything is written). A locked vault's config, which holds the
+   * wrapped keys every point needs, is retained like a point; each backup extends it.
+   */
   public static Future<Repository> init(Vertx vertx, VaultStorage storage, KeyWrapper wrapper, VaultSettings settings) {
     WorkerExecutor cpu = cpuExecutor(vertx);
-    return storage.stat(ObjectKeys.CONFIG)
+    Future<Void> lockable = !settings.locked() ? Future.succeededFuture() : storage.objectLockEnabled().compose(enabled ->
+        enabled ? Future.succeededFuture() : Future.failedFuture(new VaultException("cannot init a " + settings.lock().mode()
+            + "-locked vault in " + storage.describe() + ": " + (storage.describe().startsWith("s3://")
+            ? "the bucket does not have Object Lock enabled (GetObjectLockConfiguration found none; Object Lock can only be"
+                + " enabled when a bucket is created: create-bucket --object-lock-enabled-for-bucket)"
+            : "only an S3 bucket with Object Lock enabled can hold a locked vault"))));
+    return lockable.compose(ok -> storage.stat(ObjectKeys.CONFIG))
         .<Void>transform(ar -> {
           if (ar.succeeded()) {
             return Future.failedFuture(new VaultException("cannot init vault " + storage.describe() + ": a vault already exists there"));
@@ -71,7 +99,11 @@ public final class Repository implements AutoCloseable {
           VaultConfig config = new VaultConfig(ObjectIds.newId(), System.currentTimeMillis(), settings);
           return new Repository(vertx, storage, config, keys, cpu).withConfigBytes(config.encode(keys, material, wrapper));
         }, false))
-        .compose(pair -> storage.put(ObjectKeys.CONFIG, pair.bytes).map(pair.repository))
+        .compose(pair -> {
+          Retention retention = settings.locked()
+              ? settings.lock().retentionFor(null, Instant.now(), storage.describe()) : null;
+          return storage.put(ObjectKeys.CONFIG, pair.bytes, stillAhead(retention), false).map(pair.repository);
+        })
         .onFailure(e -> cpu.close());
   }
 
@@ -110,6 +142,7 @@ public final class Repository implements AutoCloseable {
           .map(entries -> {
             index.addAll(entries);
             indexSegments.add(segment);
+            packsBySegment.put(segment, packsOf(entries));
             return null;
           });
     }));
@@ -137,13 +170,27 @@ public final class Repository implements AutoCloseable {
 
   /** Stores a pack, then the index segment naming its chunks (never the other way round), then indexes them here. */
   public Future<Void> storePack(SealedPack pack) {
+    return storePack(pack, null);
+  }
+
+  /**
+   * {@link #storePack(SealedPack)} with both objects under Object Lock {@code retention} from their first byte
+   * (null: none).
+   */
+  public Future<Void> storePack(SealedPack pack, Retention retention) {
     String segment = ObjectIds.newId();
-    return storage.put(ObjectKeys.pack(pack.packId()), pack.bytes())
+    String packKey = ObjectKeys.pack(pack.packId());
+    return storage.put(packKey, pack.bytes(), stillAhead(retention), false)
         .compose(v -> onCpu(() -> IndexSegmentCodec.encode(keys, segment, pack.entries())))
-        .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes))
+        .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {
           index.addAll(pack.entries());
           indexSegments.add(segment);
+          packsBySegment.put(segment, Set.of(pack.packId()));
+          if (retention != null) {
+            knownRetention.put(packKey, retention);
+            knownRetention.put(ObjectKeys.index(segment), retention);
+          }
           return null;
         });
   }
@@ -155,18 +202,156 @@ public final class Repository implements AutoCloseable {
         .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes))
         .map(v -> {
           indexSegments.add(segment);
+          packsBySegment.put(segment, packsOf(entries));
           return segment;
         });
   }
 
   public Future<Void> storePoint(Manifest manifest) {
-    return onCpu(() -> ManifestCodec.encode(keys, manifest))
-        .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes));
+    return storePoint(manifest, null);
   }
 
-  /** Deletes a recovery point's manifest; its data stays until gc finds nothing else uses it. */
+  /** Writes the manifest under Object Lock {@code retention} (null: none). */
+  public Future<Void> storePoint(Manifest manifest, Retention retention) {
+    return onCpu(() -> ManifestCodec.encode(keys, manifest))
+        .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes, stillAhead(retention), false));
+  }
+
+  /**
+   * Deletes a recovery point's manifest; its data stays until gc finds nothing else uses it. In a locked vault
+   * the manifest is deleted for good (every version), which S3 refuses while its retention or a legal hold lasts.
+   */
   public Future<Void> deletePoint(String id) {
-    return loadPoint(id).compose(m -> storage.delete(ObjectKeys.point(id)));
+    return loadPoint(id).compose(m -> deleteObject(ObjectKeys.point(id)));
+  }
+
+  /**
+   * Deletes an object for good. In a locked vault the bucket keeps versions, so every version goes (never
+   * bypassing governance retention: what is retained stays); elsewhere a plain delete.
+   */
+  public Future<Void> deleteObject(String key) {
+    return config.settings().locked() ? storage.deleteAllVersions(key, false) : storage.delete(key);
+  }
+
+  // --- locked vaults ---------------------------------------------------------------------------------------
+
+  /**
+   * The retention a new recovery point is written with: until {@code requested} (null: the lock's minimum),
+   * checked against the vault lock before anything is written. Null for a vault that is not locked.
+   *
+   * @throws VaultException when the vault is not locked but a retention was asked for, or it breaks the lock's bounds
+   */
+  public Retention retentionFor(Instant requested) {
+    RetentionLock lock = config.settings().lock();
+    if (lock == null) {
+      if (requested != null) {
+        throw new VaultException("cannot retain a recovery point of " + storage.describe() + " until " + requested
+            + ": the vault is not locked (create it with 'vaultgate vault init --lock-mode ...' in a bucket with Object Lock)");
+      }
+      return null;
+    }
+    return lock.retentionFor(requested, Instant.now(), storage.describe());
+  }
+
+  /**
+   * Makes every object {@code manifest} needs (the packs that hold its chunks, the index segments naming those
+   * packs, and the config with the vault's keys) retained at least as long as {@code retention}, before the
+   * manifest is written. Packs reused from older points get one PutObjectRetention each, and only when their
+   * current retention is shorter; packs this process wrote with that retention are skipped. Answers how many
+   * objects had their retention extended.
+   */
+  public Future<Integer> retainReferenced(Manifest manifest, Retention retention) {
+    if (retention == null) {
+      return Future.succeededFuture(0);
+    }
+    return onCpu(() -> referencedObjects(manifest)).compose(objects -> extendRetention(objects, retention));
+  }
+
+  /**
+   * The retention, unless its date is less than {@link #RETENTION_MARGIN} away: S3 refuses a retain-until in the
+   * past (RGW: InvalidArgument), and an object written after its point's retention ended needs none. Only short
+   * retentions (seconds, in tests) ever come this close.
+   */
+  private static Retention stillAhead(Retention retention) {
+    return retention == null || !retention.retainUntil().isAfter(Instant.now().plus(RETENTION_MARGIN)) ? null : retention;
+  }
+
+  private static final Duration RETENTION_MARGIN = Duration.ofSeconds(1);
+
+  /** Pack keys, index segment keys and the config that a point needs, in a stable order. */
+  public Set<String> referencedObjects(Manifest manifest) {
+    Set<String> packs = referencedPacks(manifest);
+    Set<String> objects = new TreeSet<>();
+    objects.add(ObjectKeys.CONFIG);
+    for (String pack : packs) {
+      objects.add(ObjectKeys.pack(pack));
+    }
+    for (Map.Entry<String, Set<String>> s : packsBySegment.entrySet()) {
+      for (String pack : s.getValue()) {
+        if (packs.contains(pack)) {
+          objects.add(ObjectKeys.index(s.getKey()));
+          break;
+        }
+      }
+    }
+    return objects;
+  }
+
+  /** Ids of the packs holding the chunks of {@code manifest}. */
+  public Set<String> referencedPacks(Manifest manifest) {
+    Set<String> packs = new HashSet<>();
+    for (DiskBlocks disk : manifest.disks()) {
+      byte[] id = new byte[DiskBlocks.ID];
+      for (int i = 0; i < disk.entryCount(); i++) {
+        disk.chunkIdAt(i, id, 0);
+        IndexEntry e = index.get(id);
+        if (e != null) {
+          packs.add(e.packId());
+        }
+      }
+    }
+    return packs;
+  }
+
+  /** Extends each object's retention to cover {@code retention} (never shortening one); answers how many changed. */
+  public Future<Integer> extendRetention(Collection<String> keys, Retention retention) {
+    if (stillAhead(retention) == null) {
+      return Future.succeededFuture(0); // nothing needs retaining past a date that has come
+    }
+    AtomicInteger changed = new AtomicInteger();
+    List<String> todo = new ArrayList<>();
+    for (String key : keys) {
+      Retention known = knownRetention.get(key);
+      if (known == null || !known.covers(retention)) {
+        todo.add(key);
+      }
+    }
+    return Bounded.forEach(todo, FETCH_PARALLELISM, key -> storage.extendRetention(key, retention).map(did -> {
+      if (did) {
+        changed.incrementAndGet();
+      }
+      knownRetention.merge(key, retention, (a, b) -> a.covers(b) ? a : b);
+      return null;
+    })).map(v -> changed.get());
+  }
+
+  /** The index segments and the packs each names, as read at open or written since. */
+  public Map<String, Set<String>> packsBySegment() {
+    return Map.copyOf(packsBySegment);
+  }
+
+  /** Forgets a deleted index segment (gc). */
+  public void forgetSegment(String segment) {
+    packsBySegment.remove(segment);
+    indexSegments.remove(segment);
+  }
+
+  private static Set<String> packsOf(List<IndexEntry> entries) {
+    Set<String> packs = new HashSet<>();
+    for (IndexEntry e : entries) {
+      packs.add(e.packId());
+    }
+    return packs;
   }
 
   /** Ids of every recovery point, oldest first. */

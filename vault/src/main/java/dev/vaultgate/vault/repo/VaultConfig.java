@@ -4,12 +4,14 @@ import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;
 import dev.vaultgate.vault.crypto.WrongMasterKeyException;
 import dev.vaultgate.vault.format.CorruptObjectException;
+import dev.vaultgate.vault.storage.RetentionMode;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Base64;
 
 /**
@@ -23,15 +25,22 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
 
   /** The config object's bytes for a new vault whose key material {@code material} is wrapped by {@code wrapper}. */
   byte[] encode(VaultKeys keys, byte[] material, KeyWrapper wrapper) {
-    String settingsJson = new JsonObject()
+    JsonObject settingsObject = new JsonObject()
         .put("vaultId", vaultId)
         .put("createdAt", createdAtMillis)
         .put("blockSize", settings.blockSize())
         .put("packSize", settings.packTargetBytes())
         .put("chunkId", "hmac-sha256")
         .put("compression", "zstd")
-        .put("cipher", "aes-256-gcm")
-        .encode();
+        .put("cipher", "aes-256-gcm");
+    if (settings.lock() != null) {
+      // Inside the MACed settings: nobody without the vault key can unlock the vault or shorten its retention.
+      settingsObject.put("lock", new JsonObject()
+          .put("mode", settings.lock().mode().name())
+          .put("minRetentionSeconds", settings.lock().minRetention().getSeconds())
+          .put("maxRetentionSeconds", settings.lock().maxRetention().getSeconds()));
+    }
+    String settingsJson = settingsObject.encode();
     JsonObject key = new JsonObject()
         .put("scheme", wrapper.scheme())
         .put("keyId", wrapper.keyId())
@@ -97,7 +106,10 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
         throw new CorruptObjectException("config of " + vaultName + " was changed: its settings fail their MAC");
       }
       JsonObject s = new JsonObject(settingsJson);
-      VaultSettings settings = new VaultSettings(s.getInteger("blockSize"), s.getInteger("packSize"));
+      JsonObject lock = s.getJsonObject("lock");
+      VaultSettings settings = new VaultSettings(s.getInteger("blockSize"), s.getInteger("packSize"), lock == null ? null
+          : new RetentionLock(RetentionMode.parse(lock.getString("mode")),
+              Duration.ofSeconds(lock.getLong("minRetentionSeconds")), Duration.ofSeconds(lock.getLong("maxRetentionSeconds"))));
       return new Opened(new VaultConfig(s.getString("vaultId"), s.getLong("createdAt"), settings), keys);
     } catch (NullPointerException | ClassCastException | IllegalArgumentException | DecodeException e) {
       throw new CorruptObjectException("config of " + vaultName + " is malformed (" + e.getMessage() + ")");

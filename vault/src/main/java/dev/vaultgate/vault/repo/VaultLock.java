@@ -113,13 +113,16 @@ public final class VaultLock {
     return this;
   }
 
-  /** Stops refreshing and deletes the lock object. */
+  /**
+   * Stops refreshing and deletes the lock object; in a locked vault every version of it, or the refreshes would
+   * pile up as old versions of the versioned bucket (lock objects carry no retention, so S3 lets them go).
+   */
   public Future<Void> release() {
     if (timer >= 0) {
       repo.vertx().cancelTimer(timer);
       timer = -1;
     }
-    return repo.storage().delete(PREFIX + id);
+    return repo.deleteObject(PREFIX + id);
   }
 
   private static byte[] aad(String lockId) {

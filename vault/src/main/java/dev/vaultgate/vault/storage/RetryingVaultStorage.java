@@ -80,6 +80,37 @@ public final class RetryingVaultStorage implements VaultStorage {
   }
 
   @Override
+  public Future<Boolean> objectLockEnabled() {
+    return retry(delegate::objectLockEnabled);
+  }
+
+  @Override
+  public Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
+    return retry(() -> delegate.put(key, data, retention, legalHold));
+  }
+
+  @Override
+  public Future<ObjectLockState> lockState(String key) {
+    return retry(() -> delegate.lockState(key));
+  }
+
+  @Override
+  public Future<Boolean> extendRetention(String key, Retention retention) {
+    // Idempotent too: the delegate reads the current retention first and never shortens it.
+    return retry(() -> delegate.extendRetention(key, retention));
+  }
+
+  @Override
+  public Future<Void> setLegalHold(String key, boolean on) {
+    return retry(() -> delegate.setLegalHold(key, on));
+  }
+
+  @Override
+  public Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
+    return retry(() -> delegate.deleteAllVersions(key, bypassGovernance));
+  }
+
+  @Override
   public String describe() {
     return delegate.describe();
   }

@@ -3,6 +3,7 @@ package dev.vaultgate.vault.storage;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -21,15 +22,29 @@ import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
+import software.amazon.awssdk.services.s3.model.ObjectLockLegalHoldStatus;
+import software.amazon.awssdk.services.s3.model.ObjectLockMode;
+import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.utils.ThreadFactoryBuilder;
 
 import java.io.IOException;
 import java.net.URI;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -69,6 +84,9 @@ public final class S3VaultStorage implements VaultStorage {
   private final String keyPrefix;
   private final String where;
   private final String endpoint;
+  /** Whether the bucket has Object Lock, once asked: it cannot be turned off, so the answer holds. */
+  private volatile Boolean objectLock;
+  private volatile WorkerExecutor digests;
 
   /**
    * @param client a client made by {@link #newClient} (or configured alike: no SDK retries); closed by {@link #close()}
@@ -209,6 +227,150 @@ public final class S3VaultStorage implements VaultStorage {
   }
 
   @Override
+  public Future<Boolean> objectLockEnabled() {
+    Boolean known = objectLock;
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    return call(StorageOp.LOCK_CONFIG, "bucket " + bucket, () -> client.getObjectLockConfiguration(b -> b.bucket(bucket)))
+        .map(response -> response.objectLockConfiguration() != null
+            && response.objectLockConfiguration().objectLockEnabled() == ObjectLockEnabled.ENABLED)
+        .recover(error -> error instanceof NoLockConfigurationException ? Future.succeededFuture(false)
+            : Future.failedFuture(error))
+        .onSuccess(enabled -> objectLock = enabled);
+  }
+
+  @Override
+  public Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
+    if (retention == null && !legalHold) {
+      return put(key, data);
+    }
+    // S3 wants Content-MD5 (or a checksum) on every PUT with Object Lock parameters; hashing a pack is CPU work.
+    return digestExecutor().executeBlocking(() -> contentMd5(data), false)
+        .compose(md5 -> call(StorageOp.WRITE, key, () -> client.putObject(b -> {
+          PutObjectRequest.Builder request = b.bucket(bucket).key(keyPrefix + key)
+              .contentLength((long) data.length).contentMD5(md5);
+          if (retention != null) {
+            request.objectLockMode(ObjectLockMode.fromValue(retention.mode().name()))
+                .objectLockRetainUntilDate(retention.retainUntil());
+          }
+          if (legalHold) {
+            request.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
+          }
+        }, AsyncRequestBody.fromBytesUnsafe(data))))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<ObjectLockState> lockState(String key) {
+    Future<Optional<Retention>> retention = call(StorageOp.LOCK_STATE, key,
+        () -> client.getObjectRetention(b -> b.bucket(bucket).key(keyPrefix + key)))
+        .map(response -> response.retention() == null || response.retention().retainUntilDate() == null
+            ? Optional.<Retention>empty()
+            : Optional.of(new Retention(RetentionMode.parse(response.retention().modeAsString()),
+                response.retention().retainUntilDate())))
+        .recover(error -> error instanceof NoLockConfigurationException
+            ? Future.succeededFuture(Optional.empty()) : Future.failedFuture(error));
+    return retention.compose(r -> call(StorageOp.LOCK_STATE, key,
+            () -> client.getObjectLegalHold(b -> b.bucket(bucket).key(keyPrefix + key)))
+        .map(response -> response.legalHold() != null && response.legalHold().status() == ObjectLockLegalHoldStatus.ON)
+        .recover(error -> error instanceof NoLockConfigurationException
+            ? Future.succeededFuture(false) : Future.failedFuture(error))
+        .map(hold -> new ObjectLockState(r, hold)));
+  }
+
+  @Override
+  public Future<Boolean> extendRetention(String key, Retention wanted) {
+    return lockState(key).compose(state -> {
+      Optional<Retention> current = state.retention();
+      if (current.isPresent() && current.get().covers(wanted)) {
+        return Future.succeededFuture(false);
+      }
+      // COMPLIANCE cannot become GOVERNANCE; a later date is all that may change then.
+      RetentionMode mode = current.isPresent() && current.get().mode() == RetentionMode.COMPLIANCE
+          ? RetentionMode.COMPLIANCE : wanted.mode();
+      Instant until = current.isPresent() && current.get().retainUntil().isAfter(wanted.retainUntil())
+          ? current.get().retainUntil() : wanted.retainUntil();
+      return call(StorageOp.RETAIN, key, () -> client.putObjectRetention(b -> b.bucket(bucket).key(keyPrefix + key)
+          .retention(r -> r.mode(ObjectLockRetentionMode.fromValue(mode.name())).retainUntilDate(until))))
+          .map(response -> true);
+    });
+  }
+
+  @Override
+  public Future<Void> setLegalHold(String key, boolean on) {
+    return call(StorageOp.HOLD, key, () -> client.putObjectLegalHold(b -> b.bucket(bucket).key(keyPrefix + key)
+        .legalHold(h -> h.status(on ? ObjectLockLegalHoldStatus.ON : ObjectLockLegalHoldStatus.OFF))))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
+    return objectLockEnabled().compose(versioned -> {
+      if (!versioned) {
+        return delete(key);
+      }
+      return versionsOf(key, null, null, new ArrayList<>())
+          .compose(versions -> deleteVersions(key, versions, 0, bypassGovernance));
+    });
+  }
+
+  /** Version ids of exactly {@code key} (data versions first, then delete markers), page by page. */
+  private Future<List<String>> versionsOf(String key, String keyMarker, String versionMarker, List<String> found) {
+    String fullKey = keyPrefix + key;
+    return call(StorageOp.DELETE, key, () -> client.listObjectVersions(b -> b.bucket(bucket).prefix(fullKey)
+        .keyMarker(keyMarker).versionIdMarker(versionMarker)))
+        .compose((ListObjectVersionsResponse page) -> {
+          for (ObjectVersion v : page.versions()) {
+            if (v.key().equals(fullKey)) {
+              found.add(v.versionId());
+            }
+          }
+          for (DeleteMarkerEntry m : page.deleteMarkers()) {
+            if (m.key().equals(fullKey)) {
+              found.add(m.versionId());
+            }
+          }
+          if (!Boolean.TRUE.equals(page.isTruncated())) {
+            return Future.succeededFuture(found);
+          }
+          return versionsOf(key, page.nextKeyMarker(), page.nextVersionIdMarker(), found);
+        });
+  }
+
+  /** One version after another: the first one Object Lock protects stops the delete with its reason. */
+  private Future<Void> deleteVersions(String key, List<String> versions, int next, boolean bypassGovernance) {
+    if (next == versions.size()) {
+      return Future.succeededFuture();
+    }
+    String version = versions.get(next);
+    return call(StorageOp.DELETE, key, () -> client.deleteObject(b -> b.bucket(bucket).key(keyPrefix + key)
+        .versionId(version).bypassGovernanceRetention(bypassGovernance ? Boolean.TRUE : null)))
+        .compose(v -> deleteVersions(key, versions, next + 1, bypassGovernance));
+  }
+
+  private WorkerExecutor digestExecutor() {
+    WorkerExecutor executor = digests;
+    if (executor == null) {
+      synchronized (this) {
+        if (digests == null) {
+          digests = vertx.createSharedWorkerExecutor("vault-s3-digest", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        }
+        executor = digests;
+      }
+    }
+    return executor;
+  }
+
+  private static String contentMd5(byte[] data) {
+    try {
+      return Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no MD5", e);
+    }
+  }
+
+  @Override
   public String describe() {
     return where;
   }
@@ -221,6 +383,10 @@ public final class S3VaultStorage implements VaultStorage {
   @Override
   public void close() {
     client.close();
+    WorkerExecutor executor = digests;
+    if (executor != null) {
+      executor.close();
+    }
   }
 
   @Override
@@ -263,7 +429,7 @@ public final class S3VaultStorage implements VaultStorage {
 
   /** Validates the key, sends the request and brings the answer back on the caller's context. */
   private <T> Future<T> call(StorageOp op, String what, Supplier<CompletableFuture<T>> request) {
-    if (op != StorageOp.LIST) {
+    if (op != StorageOp.LIST && op != StorageOp.LOCK_CONFIG) {
       try {
         ObjectKeyRules.checkKey(what);
       } catch (IllegalArgumentException e) {
@@ -294,6 +460,13 @@ public final class S3VaultStorage implements VaultStorage {
       if ("NoSuchBucket".equals(code)) {
         return bucketMissing(op, what, s);
       }
+      if ("ObjectLockConfigurationNotFoundError".equals(code) || "NoSuchObjectLockConfiguration".equals(code)
+          || (op == StorageOp.LOCK_CONFIG && (status == 501 || "NotImplemented".equals(code)))) {
+        return new NoLockConfigurationException(op.message(what, where, detail(s)), s);
+      }
+      if (status == 403 && lockRefusal(details == null ? null : details.errorMessage())) {
+        return new ObjectLockedException(op.message(what, where, "protected by Object Lock: " + detail(s)), s);
+      }
       if ("NoSuchKey".equals(code) || (status == 404 && op != StorageOp.LIST)) {
         return new ObjectNotFoundException(what, where);
       }
@@ -319,6 +492,26 @@ public final class S3VaultStorage implements VaultStorage {
     String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     return new VaultStorageException(op.message(what, where, detail + (transport ? " (" + endpoint + ")" : "")),
         transport, cause);
+  }
+
+  /**
+   * S3 answers a delete, overwrite or shortening that Object Lock forbids with 403 AccessDenied, like refused
+   * credentials; only the message tells them apart (RGW: "forbidden by object lock", "shortens an existing
+   * retention period"; AWS: "...protected by object lock").
+   */
+  private static boolean lockRefusal(String message) {
+    if (message == null) {
+      return false;
+    }
+    String m = message.toLowerCase(Locale.ROOT);
+    return m.contains("object lock") || m.contains("retention") || m.contains("legal hold");
+  }
+
+  /** The bucket or object has no Object Lock configuration (or the server knows no Object Lock at all). */
+  private static final class NoLockConfigurationException extends VaultStorageException {
+    NoLockConfigurationException(String message, Throwable cause) {
+      super(message, false, cause);
+    }
   }
 
   private StorageUnavailableException bucketMissing(StorageOp op, String what, Throwable cause) {

@@ -6,7 +6,11 @@ enum StorageOp {
   READ("read", "from"),
   STAT("stat", "in"),
   LIST("list", "in"),
-  DELETE("delete", "from");
+  DELETE("delete", "from"),
+  RETAIN("set the retention of", "in"),
+  HOLD("set the legal hold of", "in"),
+  LOCK_STATE("read the Object Lock state of", "in"),
+  LOCK_CONFIG("read the Object Lock configuration of", "at");
 
   private final String verb;
   private final String preposition;

@@ -32,6 +32,56 @@ public interface VaultStorage extends AutoCloseable {
   /** Deletes the object; deleting a missing object succeeds. */
   Future<Void> delete(String key);
 
+  // --- S3 Object Lock. A storage without it answers false to objectLockEnabled() and refuses the rest. ---
+
+  /** Whether objects here can carry Object Lock retention and legal holds (an S3 bucket with Object Lock enabled). */
+  default Future<Boolean> objectLockEnabled() {
+    return Future.succeededFuture(false);
+  }
+
+  /**
+   * Stores a new object that Object Lock protects from its first byte: with {@code retention} (null for none) and
+   * a legal hold when {@code legalHold}. Without either it is {@link #put(String, byte[])}.
+   */
+  default Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
+    return retention == null && !legalHold ? put(key, data) : Future.failedFuture(noObjectLock("write", key));
+  }
+
+  /** The object's retention and legal hold; {@link ObjectNotFoundException} when there is no object. */
+  default Future<ObjectLockState> lockState(String key) {
+    return Future.failedFuture(noObjectLock("read the Object Lock state of", key));
+  }
+
+  /**
+   * Makes the object retained at least as long and as strictly as {@code retention}. Reads the current retention
+   * first and changes nothing when it already covers the request (a retention is never shortened, nor COMPLIANCE
+   * turned into GOVERNANCE). Answers whether it changed the retention.
+   */
+  default Future<Boolean> extendRetention(String key, Retention retention) {
+    return Future.failedFuture(noObjectLock("set the retention of", key));
+  }
+
+  /** Puts a legal hold on the object, or takes it off. */
+  default Future<Void> setLegalHold(String key, boolean on) {
+    return Future.failedFuture(noObjectLock("set the legal hold of", key));
+  }
+
+  /**
+   * Deletes the object for good, every stored version of it (with Object Lock a bucket keeps versions: a plain
+   * delete only hides the object). Fails with {@link ObjectLockedException} while a retention or legal hold
+   * protects a version; GOVERNANCE retention is bypassed only when {@code bypassGovernance} is set (and the
+   * credentials allow it). Deleting a missing object succeeds. Without Object Lock it is {@link #delete(String)}.
+   */
+  default Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
+    return delete(key);
+  }
+
+  /** The failure of an Object Lock operation on a storage that has none. */
+  private VaultStorageException noObjectLock(String what, String key) {
+    return new VaultStorageException("cannot " + what + " " + key + " with Object Lock in " + describe()
+        + ": this storage has no Object Lock (a locked vault needs an S3 bucket with Object Lock enabled)", false);
+  }
+
   /** A human name of where this storage points, for messages: {@code s3://bucket/prefix}, {@code file:///dir}. */
   String describe();
 

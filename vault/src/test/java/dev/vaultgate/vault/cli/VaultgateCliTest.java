@@ -138,6 +138,35 @@ class VaultgateCliTest {
   }
 
   @Test
+  void lockModeOnADirectoryVaultIsRefusedAndNothingIsCreated() throws IOException {
+    assertOneLineError(vg("vault", "init", "--vault", vault, "--master-key", key, "--lock-mode", "COMPLIANCE"),
+        "only an S3 bucket with Object Lock enabled can hold a locked vault");
+    try (Stream<Path> files = Files.list(tmp.resolve("vault"))) {
+      assertEquals(List.of(), files.toList());
+    }
+  }
+
+  @Test
+  void badLockOptionsAreNamed() {
+    assertOneLineError(vg("vault", "init", "--vault", vault, "--master-key", key, "--lock-mode", "STRICT"),
+        "unknown retention mode 'STRICT': expected GOVERNANCE or COMPLIANCE");
+    assertOneLineError(vg("vault", "init", "--vault", vault, "--master-key", key, "--lock-mode", "GOVERNANCE",
+        "--min-retention", "a week"), "--min-retention 'a week' is no duration");
+    assertOneLineError(vg("vault", "init", "--vault", vault, "--master-key", key, "--lock-mode", "GOVERNANCE",
+        "--min-retention", "30d", "--max-retention", "7d"), "is shorter than its minimum");
+  }
+
+  @Test
+  void retentionOnAnUnlockedVaultIsRefusedBeforeAnythingIsWritten() throws IOException {
+    init();
+    assertOneLineError(vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--retention", "30d"),
+        "the vault is not locked");
+    assertFalse(Files.exists(tmp.resolve("vault").resolve("packs")), "no pack was written");
+    assertOneLineError(vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(),
+        "--retain-until", "next tuesday"), "--retain-until 'next tuesday' is no ISO-8601 instant");
+  }
+
+  @Test
   void missingBucketAndRefusedCredentialsAreNamed() {
     String endpoint = TestVaults.s3Server().endpoint().toString();
     String bucket = TestVaults.newBucket();

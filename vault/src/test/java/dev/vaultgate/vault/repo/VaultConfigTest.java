@@ -6,6 +6,7 @@ import dev.vaultgate.vault.crypto.VaultKeys;
 import dev.vaultgate.vault.crypto.WrongMasterKeyException;
 import dev.vaultgate.vault.format.CorruptObjectException;
 import dev.vaultgate.vault.format.ObjectIds;
+import dev.vaultgate.vault.storage.RetentionMode;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Random;
 
@@ -57,6 +59,24 @@ class VaultConfigTest {
     assertArrayEquals(keys.fingerprintSeed(), opened.keys().fingerprintSeed());
     byte[] sealed = keys.seal(data, 0, data.length, new byte[0]);
     assertArrayEquals(data, opened.keys().open(sealed, 0, sealed.length, new byte[0]));
+  }
+
+  @Test
+  void lockRoundTripsAndCannotBeRemovedOrLoosenedWithoutTheKey() {
+    RetentionLock lock = new RetentionLock(RetentionMode.COMPLIANCE, Duration.ofDays(7), Duration.ofDays(3650));
+    VaultConfig locked = new VaultConfig(ObjectIds.newId(), 1_750_000_000_000L, VaultSettings.defaults().withLock(lock));
+    byte[] bytes = locked.encode(keys, material, wrapper);
+    assertEquals(locked, VaultConfig.decode(bytes, wrapper, VAULT).config());
+
+    JsonObject json = new JsonObject(text(bytes));
+    JsonObject settings = new JsonObject(json.getString("settings"));
+    for (JsonObject changed : new JsonObject[] {settings.copy().put("lock", null),
+        settings.copy().put("lock", settings.getJsonObject("lock").copy().put("mode", "GOVERNANCE")),
+        settings.copy().put("lock", settings.getJsonObject("lock").copy().put("minRetentionSeconds", 1))}) {
+      byte[] tampered = json.copy().put("settings", changed.encode()).encode().getBytes(StandardCharsets.UTF_8);
+      CorruptObjectException e = assertThrows(CorruptObjectException.class, () -> VaultConfig.decode(tampered, wrapper, VAULT));
+      assertEquals("config of " + VAULT + " was changed: its settings fail their MAC", e.getMessage());
+    }
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.vaultgate.vault.testing;
 
 import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectLockState;
+import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorageException;
 import io.vertx.core.Future;
@@ -47,6 +49,7 @@ public final class FaultyVaultStorage implements VaultStorage {
   private final Map<Integer, ReadCut> nthRead = new ConcurrentHashMap<>();
   private volatile int putsAllowed = Integer.MAX_VALUE;
   private volatile boolean laterPutsRetryable;
+  private volatile String refusedPrefix;
   private volatile int readsUncut = Integer.MAX_VALUE;
   private volatile ReadCut laterReadCut;
   private volatile long delayMs;
@@ -62,6 +65,12 @@ public final class FaultyVaultStorage implements VaultStorage {
   /** The {@code n}th put fails without reaching the delegate: nothing is stored. */
   public FaultyVaultStorage failNthPut(int n, boolean retryable) {
     nthPut.put(n, retryable ? PutFault.FAIL_RETRYABLE : PutFault.FAIL_PERMANENT);
+    return this;
+  }
+
+  /** Every put of a key under {@code prefix} ("points/") fails permanently without reaching the delegate. */
+  public FaultyVaultStorage failPutsUnder(String prefix) {
+    refusedPrefix = prefix;
     return this;
   }
 
@@ -130,20 +139,33 @@ public final class FaultyVaultStorage implements VaultStorage {
 
   @Override
   public Future<Void> put(String key, byte[] data) {
+    return put(key, () -> delegate.put(key, data));
+  }
+
+  /** Puts with Object Lock count as puts and fail alike. */
+  @Override
+  public Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
+    return put(key, () -> delegate.put(key, data, retention, legalHold));
+  }
+
+  private Future<Void> put(String key, Supplier<Future<Void>> store) {
     int n = calls.get(Operation.PUT).incrementAndGet();
     PutFault fault = nthPut.get(n);
     if (fault == null && n > putsAllowed) {
       fault = laterPutsRetryable ? PutFault.FAIL_RETRYABLE : PutFault.FAIL_PERMANENT;
     }
+    if (fault == null && refusedPrefix != null && key.startsWith(refusedPrefix)) {
+      fault = PutFault.FAIL_PERMANENT;
+    }
     PutFault chosen = fault;
     return later(() -> {
       if (chosen == null) {
-        return delegate.put(key, data);
+        return store.get();
       }
       return switch (chosen) {
         case FAIL_RETRYABLE -> Future.failedFuture(injected("write", "to", key, "put #" + n + " failed", true));
         case FAIL_PERMANENT -> Future.failedFuture(injected("write", "to", key, "put #" + n + " refused", false));
-        case LOSE_REPLY -> delegate.put(key, data).compose(stored ->
+        case LOSE_REPLY -> store.get().compose(stored ->
             Future.failedFuture(injected("write", "to", key, "reply to put #" + n + " lost after storing", true)));
       };
     });
@@ -179,6 +201,32 @@ public final class FaultyVaultStorage implements VaultStorage {
   public Future<Void> delete(String key) {
     count(Operation.DELETE);
     return later(() -> delegate.delete(key));
+  }
+
+  // Object Lock passes straight through: faults here are injected into the plain operations above.
+  @Override
+  public Future<Boolean> objectLockEnabled() {
+    return delegate.objectLockEnabled();
+  }
+
+  @Override
+  public Future<ObjectLockState> lockState(String key) {
+    return delegate.lockState(key);
+  }
+
+  @Override
+  public Future<Boolean> extendRetention(String key, Retention retention) {
+    return delegate.extendRetention(key, retention);
+  }
+
+  @Override
+  public Future<Void> setLegalHold(String key, boolean on) {
+    return delegate.setLegalHold(key, on);
+  }
+
+  @Override
+  public Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
+    return later(() -> delegate.deleteAllVersions(key, bypassGovernance));
   }
 
   @Override

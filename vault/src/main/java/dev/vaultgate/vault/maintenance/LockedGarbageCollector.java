@@ -1,0 +1,200 @@
+package dev.vaultgate.vault.maintenance;
+
+import dev.vaultgate.vault.format.DiskBlocks;
+import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.PackAssembler;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.SealedPack;
+import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectLockState;
+import dev.vaultgate.vault.storage.Retention;
+import dev.vaultgate.vault.storage.RetentionMode;
+import io.vertx.core.Future;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * gc of a locked vault. A pack goes only when no live recovery point references it (or, repacked, its live
+ * chunks are copied first) AND Object Lock no longer protects it: no retention still running, no legal hold.
+ * A pack still protected stays as it is, even if it is mostly garbage. Index segments are never consolidated:
+ * a segment is deleted only together with every pack it names, and a pack only when no remaining segment names
+ * it, so the index never names a missing pack, even when S3 refuses to delete a retained segment. New packs that
+ * repacking writes are retained as long as the longest-retained live point that uses their chunks. Deletes
+ * remove every version (a locked bucket is versioned) and never bypass governance retention.
+ */
+final class LockedGarbageCollector {
+  private static final double REPACK_BELOW = 0.5;
+  private static final int STATE_PARALLELISM = 8;
+
+  private LockedGarbageCollector() {
+  }
+
+  static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects) {
+    Instant now = Instant.now();
+    Map<String, ObjectLockState> pointStates = new ConcurrentHashMap<>();
+    return Bounded.forEach(points, STATE_PARALLELISM, m -> repo.storage().lockState(ObjectKeys.point(m.id()))
+            .map(state -> pointStates.put(m.id(), state)))
+        .compose(v -> plan(repo, points, pointStates, packObjects, now));
+  }
+
+  private static Future<GcReport> plan(Repository repo, List<Manifest> points, Map<String, ObjectLockState> pointStates,
+                                       List<ObjectInfo> packObjects, Instant now) {
+    // Per live chunk, the latest retain-until among the points that use it (absent: none needs retaining now).
+    Map<ByteBuffer, Retention> live = new HashMap<>();
+    for (Manifest m : points) {
+      Retention needed = pointStates.get(m.id()).retention().filter(r -> r.activeAt(now)).orElse(null);
+      for (DiskBlocks d : m.disks()) {
+        for (int i = 0; i < d.entryCount(); i++) {
+          live.merge(ByteBuffer.wrap(d.chunkIdAt(i)), needed == null ? NO_RETENTION : needed,
+              (a, b) -> a == NO_RETENTION ? b : b == NO_RETENTION ? a : a.union(b));
+        }
+      }
+    }
+    Map<String, List<IndexEntry>> liveByPack = new HashMap<>();
+    int dead = 0;
+    for (IndexEntry e : repo.index().entries()) {
+      if (live.containsKey(ByteBuffer.wrap(e.chunkId()))) {
+        liveByPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
+      } else {
+        dead++;
+      }
+    }
+    Map<String, Long> sizes = new HashMap<>();
+    List<String> candidates = new ArrayList<>();
+    for (ObjectInfo o : packObjects) {
+      String id = ObjectKeys.idOf(o.key());
+      if (id == null) {
+        continue;
+      }
+      sizes.put(id, o.size());
+      List<IndexEntry> liveEntries = liveByPack.get(id);
+      long liveBytes = liveEntries == null ? 0 : liveEntries.stream().mapToLong(IndexEntry::length).sum();
+      if (liveEntries == null || liveBytes < o.size() * REPACK_BELOW) {
+        candidates.add(id);
+      }
+    }
+    int deadChunks = dead;
+    Set<String> protectedPacks = ConcurrentHashMap.newKeySet();
+    return Bounded.forEach(candidates, STATE_PARALLELISM, id -> repo.storage().lockState(ObjectKeys.pack(id))
+            .map(state -> state.protectedAt(now) && protectedPacks.add(id)))
+        .compose(v -> {
+          Set<String> gone = new HashSet<>(candidates);
+          gone.removeAll(protectedPacks);
+          return segmentsToDelete(repo, gone, now).map(segments -> new Plan(gone, segments));
+        })
+        .compose(plan -> {
+          List<String> repack = new ArrayList<>();
+          List<String> delete = new ArrayList<>();
+          long freed = 0;
+          for (String id : plan.gonePacks) {
+            List<IndexEntry> liveEntries = liveByPack.get(id);
+            long size = sizes.get(id);
+            if (liveEntries == null) {
+              delete.add(id);
+              freed += size;
+            } else {
+              repack.add(id);
+              freed += size - liveEntries.stream().mapToLong(IndexEntry::length).sum();
+            }
+          }
+          int retained = candidates.size() - plan.gonePacks.size();
+          long bytesFreed = freed;
+          if (plan.gonePacks.isEmpty() && plan.segments.isEmpty()) {
+            return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0, retained));
+          }
+          PackAssembler assembler = repo.newPackAssembler();
+          return Bounded.forEach(repack, 2, id -> copyLiveChunks(repo, id, liveByPack.get(id), assembler, live))
+              .compose(v -> repo.onCpu(assembler::flush))
+              .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last, retentionOf(last, live)))
+              // Segments before packs: the index never names a pack that is gone.
+              .compose(v -> Bounded.forEach(plan.segments, 8, s -> repo.deleteObject(ObjectKeys.index(s))
+                  .onSuccess(done -> repo.forgetSegment(s))))
+              .compose(v -> Bounded.forEach(new ArrayList<>(plan.gonePacks), 8, p -> repo.deleteObject(ObjectKeys.pack(p))))
+              .map(v -> new GcReport(delete.size(), repack.size(), packObjects.size() - plan.gonePacks.size(), bytesFreed,
+                  deadChunks, plan.segments.size(), retained));
+        });
+  }
+
+  private record Plan(Set<String> gonePacks, List<String> segments) {
+  }
+
+  /** A marker for "live, but no point needs it retained now" (map values cannot be null). */
+  private static final Retention NO_RETENTION =
+      new Retention(RetentionMode.GOVERNANCE, Instant.EPOCH);
+
+  /**
+   * The segments to delete: those whose packs all go and that Object Lock no longer protects. A pack named by a
+   * segment that stays, stays too; that can keep another segment, so repeat until nothing changes.
+   */
+  private static Future<List<String>> segmentsToDelete(Repository repo, Set<String> gone, Instant now) {
+    Map<String, Set<String>> bySegment = repo.packsBySegment();
+    List<String> maybe = new ArrayList<>();
+    for (Map.Entry<String, Set<String>> s : bySegment.entrySet()) {
+      if (!s.getValue().isEmpty() && gone.containsAll(s.getValue())) {
+        maybe.add(s.getKey());
+      }
+    }
+    Set<String> protectedSegments = ConcurrentHashMap.newKeySet();
+    return Bounded.forEach(maybe, STATE_PARALLELISM, s -> repo.storage().lockState(ObjectKeys.index(s))
+            .map(state -> state.protectedAt(now) && protectedSegments.add(s)))
+        .map(v -> {
+          Set<String> deletable = new HashSet<>(maybe);
+          deletable.removeAll(protectedSegments);
+          boolean changed = true;
+          while (changed) {
+            changed = false;
+            for (Map.Entry<String, Set<String>> s : bySegment.entrySet()) {
+              if (!deletable.contains(s.getKey()) && gone.removeAll(s.getValue())) {
+                changed = true;
+              }
+            }
+            for (String s : new ArrayList<>(deletable)) {
+              if (!gone.containsAll(bySegment.get(s))) {
+                deletable.remove(s);
+                changed = true;
+              }
+            }
+          }
+          return new ArrayList<>(deletable);
+        });
+  }
+
+  /** The retention a repacked pack needs: the longest of the points using its chunks, or none. */
+  private static Retention retentionOf(SealedPack pack, Map<ByteBuffer, Retention> live) {
+    Retention longest = null;
+    for (IndexEntry e : pack.entries()) {
+      Retention r = live.get(ByteBuffer.wrap(e.chunkId()));
+      if (r != null && r != NO_RETENTION) {
+        longest = longest == null ? r : longest.union(r);
+      }
+    }
+    return longest;
+  }
+
+  private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries,
+                                             PackAssembler assembler, Map<ByteBuffer, Retention> live) {
+    return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
+      List<SealedPack> full = new ArrayList<>();
+      for (IndexEntry e : liveEntries) {
+        byte[] blob = new byte[e.length()];
+        System.arraycopy(bytes, e.offset(), blob, 0, e.length());
+        SealedPack p = assembler.add(e.chunkId(), e.encoding(), e.rawLength(), blob);
+        if (p != null) {
+          full.add(p);
+        }
+      }
+      return full;
+    })).compose(full -> Bounded.forEach(full, 2, p -> repo.storePack(p, retentionOf(p, live))));
+  }
+}

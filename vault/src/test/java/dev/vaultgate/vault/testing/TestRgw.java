@@ -1,0 +1,199 @@
+package dev.vaultgate.vault.testing;
+
+import dev.vaultgate.vault.storage.S3VaultStorage;
+import io.vertx.core.Vertx;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One Ceph RADOS Gateway per test JVM: real S3 Object Lock (COMPLIANCE and GOVERNANCE retention, legal holds),
+ * which s3proxy lacks. Started on first use by {@code scripts/rgw} (about 15 s) and stopped when the JVM ends;
+ * or, when {@code RGW_ENDPOINT}, {@code RGW_ACCESS_KEY} and {@code RGW_SECRET_KEY} are set (the lines
+ * {@code scripts/rgw} prints), that one is used and left running (restartable by tests when {@code RGW_DIR} is set
+ * too). Tests isolate by bucket.
+ */
+public final class TestRgw {
+  public static final Region REGION = Region.US_EAST_1;
+  private static final AtomicInteger buckets = new AtomicInteger();
+  private static Map<String, String> env;
+
+  private TestRgw() {
+  }
+
+  /** The endpoint, starting RGW if needed. */
+  public static synchronized URI endpoint() {
+    if (env == null) {
+      env = fromEnvironment();
+      if (env == null) {
+        env = start();
+      }
+    }
+    return URI.create(env.get("RGW_ENDPOINT"));
+  }
+
+  public static String accessKey() {
+    endpoint();
+    return env.get("RGW_ACCESS_KEY");
+  }
+
+  public static String secretKey() {
+    endpoint();
+    return env.get("RGW_SECRET_KEY");
+  }
+
+  /** A client configured as the vault configures its own (path style, checksums only when required); the caller closes it. */
+  public static S3AsyncClient client() {
+    return S3VaultStorage.newClient(endpoint(), REGION,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey(), secretKey())));
+  }
+
+  /** A new bucket, with Object Lock enabled when {@code objectLock} (which also turns versioning on). */
+  public static String newBucket(boolean objectLock) {
+    String bucket = "rgw-test-" + ProcessHandle.current().pid() + "-" + buckets.incrementAndGet();
+    try (S3AsyncClient client = client()) {
+      client.createBucket(b -> b.bucket(bucket).objectLockEnabledForBucket(objectLock)).join();
+    }
+    return bucket;
+  }
+
+  /** An empty vault storage under {@code vault/} of a new bucket. */
+  public static S3VaultStorage newStorage(Vertx vertx, boolean objectLock) {
+    return new S3VaultStorage(vertx, client(), newBucket(objectLock), "vault");
+  }
+
+  /** Stops radosgw only: the cluster and every object stay, the endpoint refuses connections. */
+  public static void stopGateway() {
+    gateway("stop-gateway");
+  }
+
+  /** Starts radosgw again on the same endpoint, after {@link #stopGateway()}; returns once it answers. */
+  public static void startGateway() {
+    gateway("start-gateway");
+  }
+
+  private static void gateway(String command) {
+    endpoint();
+    String dir = env.get("RGW_DIR");
+    if (dir == null) {
+      throw new IllegalStateException("RGW_DIR is not set: the RGW given by RGW_ENDPOINT cannot be restarted from here");
+    }
+    try {
+      Process p = new ProcessBuilder(findScript().toString(), command, "--dir", dir).inheritIO().start();
+      if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("scripts/rgw " + command + " --dir " + dir + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run scripts/rgw " + command + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** The {@code s3://} URL of a vault in {@code bucket}, as the CLI takes it. */
+  public static String vaultUrl(String bucket) {
+    return "s3://" + bucket + "/vault?endpoint=" + endpoint() + "&region=" + REGION.id();
+  }
+
+  private static Map<String, String> fromEnvironment() {
+    String endpoint = System.getenv("RGW_ENDPOINT");
+    if (endpoint == null || endpoint.isBlank()) {
+      return null;
+    }
+    Map<String, String> given = new HashMap<>();
+    for (String key : List.of("RGW_ENDPOINT", "RGW_ACCESS_KEY", "RGW_SECRET_KEY")) {
+      String value = System.getenv(key);
+      if (value == null || value.isBlank()) {
+        throw new IllegalStateException("RGW_ENDPOINT is set but " + key + " is not (set all three, as scripts/rgw prints them)");
+      }
+      given.put(key, value);
+    }
+    String dir = System.getenv("RGW_DIR");
+    if (dir != null && !dir.isBlank()) {
+      given.put("RGW_DIR", dir);
+    }
+    return given;
+  }
+
+  private static Map<String, String> start() {
+    Path script = findScript();
+    stopLeftovers(script);
+    // The admin sockets live in this directory: unix socket paths must stay short, so not under target/.
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "vaultgate-rgw-test-" + ProcessHandle.current().pid());
+    Map<String, String> started = new HashMap<>();
+    try {
+      Path out = Files.createTempFile("vaultgate-rgw-start", ".log");
+      Process process = new ProcessBuilder(script.toString(), "start", "--dir", dir.toString())
+          .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(script, dir), "test-rgw-shutdown"));
+      if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
+        process.destroyForcibly();
+        throw new IllegalStateException("scripts/rgw did not start (" + out + "): " + Files.readString(out));
+      }
+      for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+        int eq = line.indexOf('=');
+        if (line.startsWith("RGW_") && eq > 0) {
+          started.put(line.substring(0, eq), line.substring(eq + 1));
+        }
+      }
+      Files.deleteIfExists(out);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting RGW", e);
+    }
+    if (!started.containsKey("RGW_ENDPOINT")) {
+      throw new IllegalStateException("scripts/rgw printed no RGW_ENDPOINT");
+    }
+    return started;
+  }
+
+  /** RGWs of test JVMs that died without their shutdown hook (kill -9): stopped, so none runs on forever. */
+  private static void stopLeftovers(Path script) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (var entries = Files.newDirectoryStream(tmp, "vaultgate-rgw-test-*")) {
+      for (Path dir : entries) {
+        String pid = dir.getFileName().toString().substring("vaultgate-rgw-test-".length());
+        if (pid.matches("\\d+") && ProcessHandle.of(Long.parseLong(pid)).isEmpty()) {
+          stop(script, dir);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort: a leftover only costs memory until someone runs scripts/rgw stop --dir on it
+    }
+  }
+
+  private static void stop(Path script, Path dir) {
+    try {
+      new ProcessBuilder(script.toString(), "stop", "--dir", dir.toString()).inheritIO().start().waitFor(60, TimeUnit.SECONDS);
+    } catch (IOException | InterruptedException ignored) {
+      // the JVM is ending; scripts/rgw stop --dir DIR removes what is left
+    }
+  }
+
+  /** scripts/rgw of this checkout, looked up from the working directory (a module or the root). */
+  private static Path findScript() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path script = dir.resolve("scripts/rgw");
+      if (Files.isExecutable(script)) {
+        return script;
+      }
+    }
+    throw new IllegalStateException("cannot find scripts/rgw above " + Path.of("").toAbsolutePath()
+        + " (or set RGW_ENDPOINT, RGW_ACCESS_KEY, RGW_SECRET_KEY to a running RGW)");
+  }
+}
