@@ -58,6 +58,10 @@ public final class GatewayIdentity {
     return keyPair.getPublic();
   }
 
+  java.security.PrivateKey privateKey() {
+    return keyPair.getPrivate();
+  }
+
   /** The PKCS#10 request, signed by the private key (so the CA knows the requester holds it), in PEM. */
   public String certificateRequestPem() {
     X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "Vaultgate gateway").addRDN(BCStyle.CN, gatewayName).build();
