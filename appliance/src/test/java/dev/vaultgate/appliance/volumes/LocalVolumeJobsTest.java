@@ -153,7 +153,7 @@ class LocalVolumeJobsTest {
     for (int i = 0; i < 3; i++) {
       vols[i] = new LocalVolume("v" + i, image("v" + i + ".img", 4, 10 + i), Map.of());
     }
-    LocalVolumeJobs jobs = jobs(new Lvm(), p -> new SlowSource(FileBlockSource.open(p), 20L * MIB), 1, vols);
+    LocalVolumeJobs jobs = jobs(new Lvm(), p -> new SlowBlockSource(FileBlockSource.open(p), 20L * MIB), 1, vols);
     await(() -> Future.all(jobs.backup("v0"), jobs.backup("v1"), jobs.backup("v2")));
     assertEquals(1, most.get());
     assertEquals(3, board.snapshot().size());
@@ -247,45 +247,5 @@ class LocalVolumeJobsTest {
     assertEquals("vg0/data", lvs.get(0).fullName());
     assertEquals(10737418240L, lvs.get(0).sizeBytes());
     assertEquals(Path.of("/dev/mapper/vg--1-root"), lvs.get(1).dmPath());
-  }
-
-  /** Reads at most {@code bytesPerSecond}: a volume slow enough that jobs overlap in time if they are allowed to. */
-  static final class SlowSource implements BlockSource {
-    private final BlockSource inner;
-    private final long bytesPerSecond;
-
-    SlowSource(BlockSource inner, long bytesPerSecond) {
-      this.inner = inner;
-      this.bytesPerSecond = bytesPerSecond;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return inner.size();
-    }
-
-    @Override
-    public int read(long position, byte[] buf, int off, int len) throws IOException {
-      int n = inner.read(position, buf, off, len);
-      if (n > 0) {
-        try {
-          Thread.sleep(n * 1000L / bytesPerSecond);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted");
-        }
-      }
-      return n;
-    }
-
-    @Override
-    public String describe() {
-      return inner.describe();
-    }
-
-    @Override
-    public void close() throws IOException {
-      inner.close();
-    }
   }
 }
