@@ -9,22 +9,22 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the project's certs/ scripts (openssl) for tests: the same commands an operator runs. */
-final class Pki {
+public final class Pki {
   static final Path CERTS = Path.of("..", "certs").toAbsolutePath().normalize();
 
-  final Path dir;
+  public final Path dir;
 
   private Pki(Path dir) {
     this.dir = dir;
   }
 
-  static Pki makeDevCa(Path dir) {
+  public static Pki makeDevCa(Path dir) {
     run("make-dev-ca", "--dir", dir.toString());
     return new Pki(dir);
   }
 
   /** A fresh gateway key and CSR from {@link GatewayIdentity}, signed by this PKI's gateway CA into {@code name}.crt/.key. */
-  Path[] issueGateway(String name, Path where) throws IOException {
+  public Path[] issueGateway(String name, Path where) throws IOException {
     GatewayIdentity id = GatewayIdentity.generate(name);
     Path csr = Files.writeString(where.resolve(name + ".csr"), id.certificateRequestPem());
     Path key = where.resolve(name + ".key");
@@ -39,7 +39,7 @@ final class Pki {
     run("revoke-gateway", "--dir", dir.toString(), cert.toString());
   }
 
-  static String run(String script, String... args) {
+  public static String run(String script, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(CERTS.resolve(script).toString());
     cmd.addAll(List.of(args));
