@@ -1,5 +1,7 @@
 package dev.vaultgate.appliance;
 
+import dev.vaultgate.appliance.bandwidth.BandwidthLimitedStorage;
+import dev.vaultgate.appliance.bandwidth.BandwidthSchedule;
 import dev.vaultgate.appliance.config.ApplianceConfig;
 import dev.vaultgate.appliance.runtime.GatewayRuntime;
 import dev.vaultgate.appliance.runtime.HealthMonitor;
@@ -85,7 +87,9 @@ public final class Appliance implements GatewayRuntime {
     this.jobs = new JobBoard(vertx);
     this.health = new HealthMonitor(vertx);
     this.blocking = vertx.createSharedWorkerExecutor("local-volumes", Math.max(2, config.maxConcurrentJobs() + 1));
-    this.storage = ApplianceStorage.open(vertx, config);
+    // Uploads are paced to the bandwidth schedule; the health probe and reads are not.
+    this.storage = new BandwidthLimitedStorage(vertx, ApplianceStorage.open(vertx, config), new BandwidthSchedule(config.bandwidth()),
+        options.clock());
     this.probeStorage = ApplianceStorage.openRaw(vertx, config);
     for (ApplianceConfig.LocalVolume v : config.localVolumes()) {
       resources.put(key(ProtectedResource.LOCAL_VOLUME, v.name()),
