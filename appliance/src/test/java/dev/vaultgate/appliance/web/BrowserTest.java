@@ -45,11 +45,12 @@ class BrowserTest {
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       String state = null;
       while (System.nanoTime() < deadline) {
-        Object percent = browser.script("var p = document.querySelector('#running-jobs tr[data-job] .percent'); return p && p.textContent");
-        if (percent != null) {
-          seen.add((String) percent);
-          Object rate = browser.script("return document.querySelector('#running-jobs tr[data-job] .throughput').textContent");
-          assertTrue(((String) rate).endsWith("/s"), "throughput shown: " + rate);
+        // One script reads the row, so the job cannot end between reading its percent and its throughput.
+        Object row = browser.script("var r = document.querySelector('#running-jobs tr[data-job]');"
+            + " return r && [r.querySelector('.percent').textContent, r.querySelector('.throughput').textContent]");
+        if (row instanceof io.vertx.core.json.JsonArray cells) {
+          seen.add(cells.getString(0));
+          assertTrue(cells.getString(1).endsWith("/s"), "throughput shown: " + cells.getString(1));
         }
         state = (String) browser.script("var s = document.querySelector('#recent-jobs tr[data-job] .state'); return s && s.textContent");
         if (state != null) {

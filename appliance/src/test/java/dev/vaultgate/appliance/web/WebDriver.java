@@ -93,8 +93,19 @@ final class WebDriver implements AutoCloseable {
     call("POST", s("/element/" + element(css) + "/value"), new JsonObject().put("text", text));
   }
 
+  /** Clicks the element {@code css} finds; found again if the page re-rendered it between finding and clicking. */
   void click(String css) throws Exception {
-    call("POST", s("/element/" + element(css) + "/click"), new JsonObject());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        call("POST", s("/element/" + element(css) + "/click"), new JsonObject());
+        return;
+      } catch (IllegalStateException e) {
+        if (attempt == 5 || !e.getMessage().contains("stale element")) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
   }
 
   Object script(String js) throws Exception {
