@@ -183,6 +183,11 @@ class GatewayCertificateAuthorityTest {
       assertThrows(ExecutionException.class, () -> call(vertx, port, serverCa, badCert.certificatePem(), keyPem(bad)));
       assertThrows(ExecutionException.class, () -> call(vertx, port, serverCa, otherCert.certificatePem(), keyPem(other)));
       assertThrows(ExecutionException.class, () -> call(vertx, port, serverCa, null, null));
+
+      // Revoked while the listener runs: once reloaded, the next handshake of that gateway is refused.
+      ca.revoke(goodCert.serial());
+      assertTrue(get(GatewayListenerTls.reload(server, serverCert, keyPem(serverKeys), ca)));
+      assertThrows(ExecutionException.class, () -> call(vertx, port, serverCa, goodCert.certificatePem(), keyPem(good)));
     } finally {
       get(vertx.close());
     }
