@@ -151,7 +151,9 @@ public final class Appliance implements GatewayRuntime {
       return new Path[] {crt, key};
     }, false).compose(certAndKey -> new WebUi(vertx, this, WebUi.actions(this::backupVolume, this::discoverBlockDevices, this::certificateJson),
             options.clock())
-        .listen(MutualTls.webUiServer(certAndKey[0], certAndKey[1], config.webUi().host(), config.webUi().port())))
+        .listen(MutualTls.webUiServer(certAndKey[0], certAndKey[1], config.webUi().host(), config.webUi().port()))
+        .recover(e -> Future.failedFuture(new IllegalStateException("the web UI cannot listen on " + config.webUi().host() + ":"
+            + config.webUi().port() + " (webUi.host, webUi.port): " + e.getMessage(), e))))
         .onSuccess(s -> {
           webServer = s;
           log.info("gateway {} web UI on https://{}:{}/", config.gatewayName(), config.webUi().host(), s.actualPort());
