@@ -11,6 +11,7 @@ import java.io.IOException;
 public final class SlowBlockSource implements BlockSource {
   private final BlockSource inner;
   private final long bytesPerSecond;
+  private long nextReadNanos = Long.MIN_VALUE;
 
   public SlowBlockSource(BlockSource inner, long bytesPerSecond) {
     this.inner = inner;
@@ -26,14 +27,25 @@ public final class SlowBlockSource implements BlockSource {
   public int read(long position, byte[] buf, int off, int len) throws IOException {
     int n = inner.read(position, buf, off, len);
     if (n > 0) {
+      // The pace is the volume's, not each reader thread's: reads on several workers share one timeline.
+      long start;
+      synchronized (this) {
+        long now = System.nanoTime();
+        start = Math.max(now, nextReadNanos);
+        nextReadNanos = start + n * 1_000_000_000L / bytesPerSecond;
+      }
       try {
-        Thread.sleep(n * 1000L / bytesPerSecond);
+        Thread.sleep(Math.max(0, (nextReadNanosOf(start, n) - System.nanoTime()) / 1_000_000));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted");
       }
     }
     return n;
+  }
+
+  private long nextReadNanosOf(long start, int n) {
+    return start + n * 1_000_000_000L / bytesPerSecond;
   }
 
   @Override
