@@ -1,0 +1,295 @@
+package dev.vaultgate.appliance;
+
+import dev.vaultgate.appliance.bandwidth.BandwidthLimitedStorage;
+import dev.vaultgate.appliance.bandwidth.BandwidthSchedule;
+import dev.vaultgate.appliance.config.ApplianceConfig;
+import dev.vaultgate.appliance.runtime.GatewayRuntime;
+import dev.vaultgate.appliance.runtime.HealthMonitor;
+import dev.vaultgate.appliance.runtime.JobBoard;
+import dev.vaultgate.appliance.runtime.ProtectedResource;
+import dev.vaultgate.appliance.tls.GatewayIdentity;
+import dev.vaultgate.appliance.tls.MutualTls;
+import dev.vaultgate.appliance.tls.SelfSignedWebCertificate;
+import dev.vaultgate.appliance.volumes.BlockDevices;
+import dev.vaultgate.appliance.volumes.LocalVolumeJobs;
+import dev.vaultgate.appliance.volumes.Lvm;
+import dev.vaultgate.appliance.web.WebUi;
+import dev.vaultgate.vault.backup.BackupResult;
+import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.VaultStorage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One running gateway: its config, the job board and health monitor, the local-volume jobs on the vault, and the
+ * web UI over HTTPS. Started by {@code vaultgate run}; the gateway agent's job loop plugs in through the
+ * {@link GatewayRuntime} it implements. The vault is opened on first use, not at start, so the UI comes up (and
+ * shows S3 as down) even while S3 is unreachable.
+ */
+public final class Appliance implements GatewayRuntime {
+  private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+
+  /** What tests and the command line may choose; {@link #defaults()} is production. */
+  public record Options(Duration healthInterval, LocalVolumeJobs.SourceOpener opener, Clock clock) {
+    public static Options defaults() {
+      return new Options(Duration.ofSeconds(15), FileBlockSource::open, Clock.systemUTC());
+    }
+
+    public Options withHealthInterval(Duration d) {
+      return new Options(d, opener, clock);
+    }
+
+    public Options withOpener(LocalVolumeJobs.SourceOpener o) {
+      return new Options(healthInterval, o, clock);
+    }
+  }
+
+  private final Vertx vertx;
+  private final ApplianceConfig config;
+  private final Options options;
+  private final JobBoard jobs;
+  private final HealthMonitor health;
+  private final WorkerExecutor blocking;
+  private final VaultStorage storage;
+  private final VaultStorage probeStorage;
+  private final Map<String, ProtectedResource> resources = new LinkedHashMap<>();
+  private Future<LocalVolumeJobs> volumeJobs;
+  private Repository repository;
+  private HttpServer webServer;
+  private HttpClient coordinatorClient;
+
+  private Appliance(Vertx vertx, ApplianceConfig config, Options options) {
+    this.vertx = vertx;
+    this.config = config;
+    this.options = options;
+    this.jobs = new JobBoard(vertx);
+    this.health = new HealthMonitor(vertx);
+    this.blocking = vertx.createSharedWorkerExecutor("local-volumes", Math.max(2, config.maxConcurrentJobs() + 1));
+    // Uploads are paced to the bandwidth schedule; the health probe and reads are not.
+    this.storage = new BandwidthLimitedStorage(vertx, ApplianceStorage.open(vertx, config), new BandwidthSchedule(config.bandwidth()),
+        options.clock());
+    this.probeStorage = ApplianceStorage.openRaw(vertx, config);
+    for (ApplianceConfig.LocalVolume v : config.localVolumes()) {
+      resources.put(key(ProtectedResource.LOCAL_VOLUME, v.name()),
+          new ProtectedResource(ProtectedResource.LOCAL_VOLUME, v.name(), v.path().toString(), v.tags()));
+    }
+  }
+
+  /** Starts the appliance: health checks, then the web UI on the config's port. */
+  public static Future<Appliance> start(Vertx vertx, ApplianceConfig config, Options options) {
+    Appliance a = new Appliance(vertx, config, options);
+    return a.startParts().map(a);
+  }
+
+  private Future<Void> startParts() {
+    health.add(new HealthMonitor.Check() {
+      @Override
+      public String name() {
+        return "s3";
+      }
+
+      @Override
+      public String description() {
+        return "S3 (vault)";
+      }
+
+      @Override
+      public Future<Void> probe() {
+        return probeS3();
+      }
+    });
+    health.add(new HealthMonitor.Check() {
+      @Override
+      public String name() {
+        return "coordinator";
+      }
+
+      @Override
+      public String description() {
+        return "Coordinator";
+      }
+
+      @Override
+      public Future<Void> probe() {
+        return probeCoordinator();
+      }
+    });
+    health.notConfigured("vcenter", "vCenter");
+    health.start(options.healthInterval());
+    Path tlsDir = config.dataDir().resolve("tls");
+    return blocking.executeBlocking(() -> {
+      if (Files.isReadable(config.tls().certificateFile()) && Files.isReadable(config.tls().privateKeyFile())) {
+        return new Path[] {config.tls().certificateFile(), config.tls().privateKeyFile()};
+      }
+      Files.createDirectories(tlsDir);
+      Path crt = tlsDir.resolve("webui-selfsigned.crt");
+      Path key = tlsDir.resolve("webui-selfsigned.key");
+      SelfSignedWebCertificate.ensure(crt, key, config.gatewayName());
+      log.info("no gateway certificate yet: the web UI serves a self-signed one ({})", crt);
+      return new Path[] {crt, key};
+    }, false).compose(certAndKey -> new WebUi(vertx, this, WebUi.actions(this::backupVolume, this::discoverBlockDevices, this::certificateJson),
+            options.clock())
+        .listen(MutualTls.webUiServer(certAndKey[0], certAndKey[1], config.webUi().host(), config.webUi().port()))
+        .recover(e -> Future.failedFuture(new IllegalStateException("the web UI cannot listen on " + config.webUi().host() + ":"
+            + config.webUi().port() + " (webUi.host, webUi.port): " + e.getMessage(), e))))
+        .onSuccess(s -> {
+          webServer = s;
+          log.info("gateway {} web UI on https://{}:{}/", config.gatewayName(), config.webUi().host(), s.actualPort());
+        })
+        .mapEmpty();
+  }
+
+  /** The port the web UI listens on. */
+  public int webPort() {
+    return webServer.actualPort();
+  }
+
+  private Future<Void> probeS3() {
+    return probeStorage.stat("config").<Void>mapEmpty().recover(e -> e instanceof ObjectNotFoundException
+        ? Future.failedFuture("S3 answers, but " + config.vault().url() + " holds no vault (run 'vaultgate vault init')")
+        : Future.failedFuture(e));
+  }
+
+  private Future<Void> probeCoordinator() {
+    if (coordinatorClient == null) {
+      try {
+        coordinatorClient = vertx.createHttpClient(MutualTls.coordinatorClient(config.tls()).setConnectTimeout(5000));
+      } catch (IllegalArgumentException notRegistered) {
+        return Future.failedFuture(notRegistered.getMessage());
+      }
+    }
+    var u = config.coordinatorUrl();
+    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(u.getHost()).setPort(u.getPort() < 0 ? 443 : u.getPort())
+        .setURI("/agent/v1/heartbeat").setSsl(true).setTimeout(5000);
+    // Any HTTP answer means the coordinator is reachable and accepted this gateway's certificate.
+    return coordinatorClient.request(ro).compose(req -> req.send()).mapEmpty();
+  }
+
+  /** Starts a backup of a configured local volume; the future ends with the job. */
+  public Future<BackupResult> backupVolume(String name) {
+    return volumeJobs().compose(v -> v.backup(name));
+  }
+
+  /** The local-volume jobs on the opened vault; opening is retried on the next call after a failure. */
+  public synchronized Future<LocalVolumeJobs> volumeJobs() {
+    if (volumeJobs == null) {
+      volumeJobs = blocking.executeBlocking(() -> LocalKeyWrapper.load(config.vault().masterKeyFile()), false)
+          .compose(key -> Repository.open(vertx, storage, key))
+          .map(repo -> {
+            synchronized (this) {
+              repository = repo;
+            }
+            return new LocalVolumeJobs(repo, jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes(),
+                config.maxConcurrentJobs());
+          });
+      volumeJobs.onFailure(e -> {
+        synchronized (this) {
+          volumeJobs = null;
+        }
+      });
+    }
+    return volumeJobs;
+  }
+
+  private Future<JsonArray> discoverBlockDevices() {
+    return blocking.executeBlocking(() -> {
+      JsonArray out = new JsonArray();
+      BlockDevices.discover().forEach(d -> out.add(d.toJson()));
+      return out;
+    }, false);
+  }
+
+  private JsonObject certificateJson() {
+    Path file = config.tls().certificateFile();
+    try {
+      if (!Files.isReadable(file)) {
+        return null;
+      }
+      X509Certificate c = GatewayIdentity.parseCertificate(Files.readString(file), "gateway certificate " + file);
+      return new JsonObject().put("subject", c.getSubjectX500Principal().getName()).put("issuer", c.getIssuerX500Principal().getName())
+          .put("serial", c.getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT)).put("notAfter", c.getNotAfter().toInstant().toString());
+    } catch (Exception e) {
+      return new JsonObject().put("subject", "unreadable: " + e.getMessage()).put("issuer", "").put("serial", "").put("notAfter", "");
+    }
+  }
+
+  @Override
+  public ApplianceConfig config() {
+    return config;
+  }
+
+  @Override
+  public JobBoard jobs() {
+    return jobs;
+  }
+
+  @Override
+  public HealthMonitor health() {
+    return health;
+  }
+
+  @Override
+  public synchronized List<ProtectedResource> resources() {
+    return new ArrayList<>(resources.values());
+  }
+
+  @Override
+  public synchronized void addResources(List<ProtectedResource> more) {
+    more.forEach(r -> resources.put(key(r.kind(), r.name()), r));
+  }
+
+  @Override
+  public String version() {
+    return version(Appliance.class);
+  }
+
+  static String version(Class<?> c) {
+    String v = c.getPackage().getImplementationVersion();
+    return v == null ? "development build" : v;
+  }
+
+  private static String key(String kind, String name) {
+    return kind + "/" + name;
+  }
+
+  /** Stops the health checks and the web UI, and closes the vault and storage. */
+  public Future<Void> close() {
+    health.stop();
+    Future<Void> web = webServer == null ? Future.succeededFuture() : webServer.close();
+    return web.eventually(() -> {
+      synchronized (this) {
+        if (repository != null) {
+          repository.close();
+        }
+      }
+      storage.close();
+      probeStorage.close();
+      if (coordinatorClient != null) {
+        return coordinatorClient.close();
+      }
+      return Future.succeededFuture();
+    });
+  }
+}
