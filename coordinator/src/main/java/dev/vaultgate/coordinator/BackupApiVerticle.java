@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator;
 
 import dev.vaultgate.coordinator.agent.AgentApi;
+import dev.vaultgate.coordinator.audit.ActivityLog;
 import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
@@ -32,9 +33,12 @@ final class BackupApiVerticle extends VerticleBase {
   private final Pool pool;
   private final AccessKeyStore keys;
   private final Clock clock;
+  private final ActivityLog activity;
   private HttpServer server;
 
-  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock) {
+  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock,
+      ActivityLog activity) {
+    this.activity = activity;
     this.config = config;
     this.port = port;
     this.model = model;
@@ -48,7 +52,7 @@ final class BackupApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
         new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool), keys, config.region(),
-        clock, config.bodyLimit())
+        clock, config.bodyLimit(), activity)
         .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())

@@ -1,5 +1,7 @@
 package dev.vaultgate.coordinator;
 
+import dev.vaultgate.coordinator.audit.ActivityLog;
+import dev.vaultgate.coordinator.audit.PgActivityLogStore;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.AdminCredentials;
@@ -48,9 +50,11 @@ public final class Coordinator {
   private final AccessKey adminKey;
   private final List<String> deployments;
   private final int port;
+  private final ActivityLog activity;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
-      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port) {
+      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, ActivityLog activity) {
+    this.activity = activity;
     this.vertx = vertx;
     this.config = config;
     this.embedded = embedded;
@@ -82,11 +86,13 @@ public final class Coordinator {
           .using(vertx)
           .build();
       AccessKeyStore keys = new PgAccessKeyStore(pool);
+      ActivityLog activity = new ActivityLog(new PgActivityLogStore(pool), config.region(), clock);
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock)
-              .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port())))
+          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, activity)
+              .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
+                  activity)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -106,7 +112,7 @@ public final class Coordinator {
    * would each get their own.
    */
   private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
-      AccessKeyStore keys, Clock clock) {
+      AccessKeyStore keys, Clock clock, ActivityLog activity) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -114,16 +120,17 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock));
+    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock, activity));
   }
 
   private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      Pool pool, AccessKeyStore keys, Clock clock) {
+      Pool pool, AccessKeyStore keys, Clock clock, ActivityLog activity) {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock));
+      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock, activity));
     }
-    Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
+    // the activity log's writer first and (undeployed in reverse) last, so it sees every call
+    Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
     for (BackupApiVerticle v : verticles) {
       chain = chain.compose(ids -> vertx.deployVerticle(v).map(id -> {
         ids.add(id);
@@ -131,7 +138,8 @@ public final class Coordinator {
       }));
     }
     if (!config.schedulerInterval().isZero()) {
-      SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool), clock, config.schedulerInterval());
+      SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool, activity, config.region()), clock,
+          config.schedulerInterval());
       chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
         ids.add(id);
         return ids;
@@ -190,12 +198,17 @@ public final class Coordinator {
 
   /** A scheduler over this coordinator's database, for tests to tick with the times they choose. */
   public Scheduler scheduler() {
-    return scheduler(pool);
+    return scheduler(pool, activity, config.region());
   }
 
-  private static Scheduler scheduler(Pool pool) {
+  private static Scheduler scheduler(Pool pool, ActivityLog activity, String region) {
     return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool),
-        new PgCopyAndRestoreLeases(pool));
+        new PgCopyAndRestoreLeases(pool), activity, region);
+  }
+
+  /** The activity log: what fronts, the agent API and the scheduler record into. */
+  public ActivityLog activityLog() {
+    return activity;
   }
 
   /** The embedded server's URL for other replicas (and tests) to share, when this one started it. */
@@ -207,8 +220,10 @@ public final class Coordinator {
   /** Stops serving, closes the pool and stops the embedded database. */
   public Future<Void> close() {
     List<Future<Void>> undeploys = new ArrayList<>();
-    for (String id : deployments) undeploys.add(vertx.undeploy(id));
+    // the writer (first deployed) goes last: it flushes what the others recorded while stopping
+    for (String id : deployments.subList(1, deployments.size())) undeploys.add(vertx.undeploy(id));
     return Future.join(undeploys)
+        .eventually(() -> vertx.undeploy(deployments.get(0)))
         .eventually(() -> pool.close())
         .eventually(() -> embedded == null ? Future.succeededFuture()
             : vertx.executeBlocking(() -> { embedded.close(); return null; }))

@@ -1,0 +1,40 @@
+package dev.vaultgate.coordinator.audit;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Streams the activity log out of PostgreSQL, a page at a time, through a {@link ChainVerifier},
+ * with the anchors of the digests (already checked by {@link DigestChecks}) and their findings.
+ */
+public final class AuditVerifier {
+
+  static final int PAGE = 5_000;
+
+  /** What a verification found; {@link #ok()} when nothing. */
+  public record Report(long fromSeq, long lastSeq, long rowsChecked, int digestsChecked, List<String> problems) {
+    public boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  private AuditVerifier() {}
+
+  public static Future<Report> verify(PgActivityLogStore store, long fromSeq, DigestChecks.Result digests) {
+    ChainVerifier chain = new ChainVerifier(fromSeq, digests.anchors());
+    return page(store, chain, fromSeq).map(v -> {
+      List<String> problems = new ArrayList<>(digests.problems());
+      for (ChainVerifier.Finding f : chain.finish()) problems.add(f.line());
+      return new Report(fromSeq, chain.lastSeq(), chain.rowsChecked(), digests.digestsChecked(), problems);
+    });
+  }
+
+  private static Future<Void> page(PgActivityLogStore store, ChainVerifier chain, long from) {
+    return store.rowsFrom(from, PAGE).compose(rows -> {
+      for (PgActivityLogStore.StoredRow r : rows) chain.check(r);
+      if (rows.size() < PAGE) return Future.succeededFuture();
+      return page(store, chain, rows.get(rows.size() - 1).seq() + 1);
+    });
+  }
+}
