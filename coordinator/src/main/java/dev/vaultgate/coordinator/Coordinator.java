@@ -1,6 +1,11 @@
 package dev.vaultgate.coordinator;
 
 import dev.vaultgate.coordinator.audit.ActivityLog;
+import dev.vaultgate.coordinator.audit.AuditConfig;
+import dev.vaultgate.coordinator.audit.AuditDigestVerticle;
+import dev.vaultgate.coordinator.audit.AuditDigestWriter;
+import dev.vaultgate.coordinator.audit.AuditSigningKey;
+import dev.vaultgate.coordinator.audit.S3DigestStore;
 import dev.vaultgate.coordinator.audit.PgActivityLogStore;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
@@ -51,10 +56,13 @@ public final class Coordinator {
   private final List<String> deployments;
   private final int port;
   private final ActivityLog activity;
+  private final AuditDigestWriter digests;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
-      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, ActivityLog activity) {
+      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, ActivityLog activity,
+      AuditDigestWriter digests) {
     this.activity = activity;
+    this.digests = digests;
     this.vertx = vertx;
     this.config = config;
     this.embedded = embedded;
@@ -66,7 +74,8 @@ public final class Coordinator {
   }
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
-  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model) {}
+  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
+      AuditSigningKey auditKey) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -78,7 +87,9 @@ public final class Coordinator {
       } else {
         connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
       }
-      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup());
+      AuditSigningKey auditKey = config.audit().digestLocation() == null ? null
+          : AuditSigningKey.loadOrCreate(config.dataDir());
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), auditKey);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -87,12 +98,20 @@ public final class Coordinator {
           .build();
       AccessKeyStore keys = new PgAccessKeyStore(pool);
       ActivityLog activity = new ActivityLog(new PgActivityLogStore(pool), config.region(), clock);
+      AuditDigestWriter digests = prepared.auditKey() == null ? null
+          : new AuditDigestWriter(pool, digestStore(config.audit(), env), prepared.auditKey(), clock);
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
           .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, activity)
+              .compose(d -> digests == null || config.audit().digestInterval().isZero() ? Future.succeededFuture(d)
+                  : vertx.deployVerticle(new AuditDigestVerticle(digests, config.audit().digestInterval()))
+                      .map(id -> {
+                        d.ids().add(id);
+                        return d;
+                      }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  activity)))
+                  activity, digests)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -154,6 +173,34 @@ public final class Coordinator {
       }
       return new Deployed(ids, port);
     });
+  }
+
+  /**
+   * The digest bucket's client. Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the
+   * environment the coordinator was given, else the SDK's default chain (profile, instance role).
+   */
+  private static S3DigestStore digestStore(AuditConfig audit, Map<String, String> env) {
+    AuditConfig.S3Location location = AuditConfig.S3Location.parse(audit.digestLocation());
+    software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials =
+        env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY")
+            ? software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.get("AWS_ACCESS_KEY_ID"),
+                    env.get("AWS_SECRET_ACCESS_KEY")))
+            : software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build();
+    return new S3DigestStore(S3DigestStore.newClient(location, credentials), location, audit.digestRetention());
+  }
+
+  /** Writes an activity-log digest now (on demand); empty when nothing was logged since the last one. */
+  public Future<java.util.Optional<AuditDigestWriter.Written>> writeAuditDigest() {
+    if (digests == null) {
+      return Future.failedFuture(new IllegalStateException("no audit digest location is configured"));
+    }
+    return digests.write(vertx.getOrCreateContext());
+  }
+
+  /** The digest writer, when an audit digest location is configured. */
+  public Optional<AuditDigestWriter> auditDigests() {
+    return Optional.ofNullable(digests);
   }
 
   /** The admin key: from the environment, else from the credentials file, else a new one written there. */
@@ -225,6 +272,10 @@ public final class Coordinator {
     return Future.join(undeploys)
         .eventually(() -> vertx.undeploy(deployments.get(0)))
         .eventually(() -> pool.close())
+        .eventually(() -> {
+          if (digests != null) digests.store().close();
+          return Future.succeededFuture();
+        })
         .eventually(() -> embedded == null ? Future.succeededFuture()
             : vertx.executeBlocking(() -> { embedded.close(); return null; }))
         .mapEmpty();

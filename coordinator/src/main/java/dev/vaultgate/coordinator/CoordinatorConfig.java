@@ -1,5 +1,6 @@
 package dev.vaultgate.coordinator;
 
+import dev.vaultgate.coordinator.audit.AuditConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -17,10 +18,17 @@ import java.util.regex.Pattern;
  * @param bodyLimit the largest request body accepted, in bytes
  * @param schedulerInterval how often the scheduler looks for due work (schedules, leases,
  *     windows, lifecycles); zero turns it off (tests that drive it themselves)
+ * @param audit where and how often the activity log's signed digests are written
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
-    long bodyLimit, Duration schedulerInterval) {
+    long bodyLimit, Duration schedulerInterval, AuditConfig audit) {
+
+  /** Without audit digests. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit, Duration schedulerInterval) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, schedulerInterval, AuditConfig.NONE);
+  }
 
   public static final Duration DEFAULT_SCHEDULER_INTERVAL = Duration.ofSeconds(10);
 
@@ -46,6 +54,7 @@ public record CoordinatorConfig(
     }
     if (instances < 1) throw new IllegalArgumentException("--instances " + instances + ": expected at least 1");
     if (bodyLimit < 1024) throw new IllegalArgumentException("body limit " + bodyLimit + ": expected at least 1024 bytes");
+    if (audit == null) audit = AuditConfig.NONE;
     if (schedulerInterval.isNegative()) {
       throw new IllegalArgumentException("scheduler interval " + schedulerInterval + ": expected zero (off) or more");
     }
@@ -59,7 +68,14 @@ public record CoordinatorConfig(
 
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
-    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval);
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval,
+        audit);
+  }
+
+  /** The same settings with these audit digest settings. */
+  public CoordinatorConfig withAudit(AuditConfig audit) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, audit);
   }
 
   public Path adminCredentialsFile() {
