@@ -43,6 +43,8 @@ class AuditVerifyTest {
   static final String ATTACK = "ALTER TABLE activity_log DISABLE TRIGGER USER";
 
   TestCoordinator env;
+  String databaseUrl;
+  Path keyDir;
   Pool pool;
   PgActivityLogStore store;
   S3DigestStore digests;
@@ -55,8 +57,8 @@ class AuditVerifyTest {
     env = TestCoordinator.get();
     String db = "audit_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     await(env.coordinator.pool().query("CREATE DATABASE " + db).execute());
-    PgConnectOptions connect = PgConnectOptions.fromUri(env.coordinator.embeddedDatabaseUrl().orElseThrow())
-        .setDatabase(db);
+    databaseUrl = env.coordinator.embeddedDatabaseUrl().orElseThrow().replaceFirst("/postgres$", "/" + db);
+    PgConnectOptions connect = PgConnectOptions.fromUri(databaseUrl);
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4)).connectingTo(connect).using(env.vertx).build();
     await(SchemaMigrator.fromClasspath().migrate(pool));
     store = new PgActivityLogStore(pool);
@@ -65,7 +67,7 @@ class AuditVerifyTest {
     digests = new S3DigestStore(S3DigestStore.newClient(location, StaticCredentialsProvider.create(
         AwsBasicCredentials.create(TestVaults.ACCESS_KEY, TestVaults.SECRET_KEY))), location,
         AuditConfig.DEFAULT_RETENTION);
-    Path keyDir = Files.createTempDirectory(Path.of("target"), "audit-key");
+    keyDir = Files.createTempDirectory(Path.of("target"), "audit-key");
     key = AuditSigningKey.loadOrCreate(keyDir);
     writer = new AuditDigestWriter(pool, digests, key, Clock.systemUTC());
     context = env.vertx.getOrCreateContext();
@@ -240,5 +242,89 @@ class AuditVerifyTest {
         Set.of(AuditSigningKey.loadOrCreate(Files.createTempDirectory(Path.of("target"), "other-key")).publicKeyBase64()));
     AuditVerifier.Report report = await(AuditVerifier.verify(store, 1, checked));
     assertProblem(report, "digest audit/digests/00000000000000000003.json: signed by a key that is not trusted");
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = new picocli.CommandLine(new dev.vaultgate.coordinator.CoordinatorMain());
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    String id = System.getProperty("aws.accessKeyId");
+    System.setProperty("aws.accessKeyId", TestVaults.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", TestVaults.SECRET_KEY);
+    try {
+      return new Run(cli.execute(args), out.toString(), err.toString());
+    } finally {
+      if (id == null) System.clearProperty("aws.accessKeyId");
+    }
+  }
+
+  String digestUrl() {
+    return "s3://" + digests.location().bucket() + "/audit?endpoint=" + TestVaults.s3Server().endpoint();
+  }
+
+  @Test
+  void theVerifyCommandExitsZeroOnAnIntactLogAndOneNamingTheEditedRow() {
+    append(6, "Event");
+    Run digest = cli("audit", "digest", "--data", keyDir.toString(), "--database", databaseUrl, "--digests", digestUrl());
+    assertEquals(0, digest.code(), digest.err());
+    assertTrue(digest.out().contains("audit/digests/00000000000000000006.json written (seq 1..6)"), digest.out());
+    String pub = keyDir.resolve(AuditSigningKey.PUBLIC_FILE).toString();
+    Run ok = cli("audit", "verify", "--database", databaseUrl, "--digests", digestUrl(), "--public-key", pub);
+    assertEquals(0, ok.code(), ok.out() + ok.err());
+    assertTrue(ok.out().contains("activity log: 6 rows (seq 1..6), 1 digests checked: intact"), ok.out());
+
+    sql(ATTACK, "UPDATE activity_log SET canonical = replace(canonical, '\"i\":2', '\"i\":9') WHERE seq = 3");
+    Run broken = cli("audit", "verify", "--database", databaseUrl, "--digests", digestUrl(), "--public-key", pub);
+    assertEquals(1, broken.code(), broken.out() + broken.err());
+    assertTrue(broken.out().startsWith("seq 3: edited: its content hashes to"), broken.out());
+    assertTrue(broken.out().contains("BROKEN (1 problems)"), broken.out());
+
+    Run from = cli("audit", "verify", "--database", databaseUrl, "--from", "4");
+    assertEquals(0, from.code(), from.out() + from.err());
+    assertTrue(from.out().contains("3 rows (seq 4..6), 0 digests checked: intact"), from.out());
+  }
+
+  @Test
+  void theExportCommandWritesJsonLinesThatHashAsStored() {
+    append(4, "Exported");
+    Run r = cli("audit", "export", "--database", databaseUrl, "--account", "111122223333");
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(4, lines.size(), r.out());
+    String prev = HashChain.GENESIS;
+    for (int i = 0; i < lines.size(); i++) {
+      JsonObject line = new JsonObject(lines.get(i));
+      assertEquals(i + 1, line.getLong("seq"));
+      assertEquals("Exported", line.getJsonObject("event").getString("eventName"));
+      String hash = (String) line.remove("hash");
+      assertEquals(CanonicalJson.sha256(CanonicalJson.encode(line)), hash, "line " + i + " hashes as stored");
+      assertEquals(prev, line.getString("prevHash"));
+      prev = hash;
+    }
+    assertEquals(0, cli("audit", "export", "--database", databaseUrl, "--account", "999999999999").out().length());
+  }
+
+  @Test
+  void badArgumentsAreOneLineErrorsWithExitTwo() {
+    Run from = cli("audit", "verify", "--database", databaseUrl, "--from", "0");
+    assertEquals(2, from.code());
+    assertEquals("coordinator audit: --from 0: expected a seq of 1 or more", from.err().strip());
+    Run location = cli("audit", "verify", "--database", databaseUrl, "--digests", "http://bucket",
+        "--public-key", keyDir.resolve(AuditSigningKey.PUBLIC_FILE).toString());
+    assertEquals(2, location.code());
+    assertTrue(location.err().strip().startsWith("coordinator audit: audit digest location http://bucket: expected s3://"),
+        location.err());
+    Run noKey = cli("audit", "verify", "--database", databaseUrl, "--digests", digestUrl(), "--data",
+        keyDir.resolve("nowhere").toString());
+    assertEquals(2, noKey.code());
+    assertEquals("coordinator audit: --digests needs the signing public key: pass --public-key FILE", noKey.err().strip());
+    Run times = cli("audit", "export", "--database", databaseUrl, "--start-time", "2026-02-01T00:00:00Z",
+        "--end-time", "2026-01-01T00:00:00Z");
+    assertEquals(2, times.code());
+    assertEquals(1, times.err().strip().lines().count(), times.err());
   }
 }
