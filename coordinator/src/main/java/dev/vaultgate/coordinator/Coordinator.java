@@ -17,6 +17,8 @@ import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.ScheduledBackups;
 import dev.vaultgate.coordinator.db.EmbeddedDatabase;
 import dev.vaultgate.coordinator.db.SchemaMigrator;
+import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
+import dev.vaultgate.coordinator.gateway.SecretSealer;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -55,12 +57,14 @@ public final class Coordinator {
   private final AccessKey adminKey;
   private final List<String> deployments;
   private final int port;
+  private final SecretSealer sealer;
   private final ActivityLog activity;
   private final AuditDigestWriter digests;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
-      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, ActivityLog activity,
-      AuditDigestWriter digests) {
+      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer,
+      ActivityLog activity, AuditDigestWriter digests) {
+    this.sealer = sealer;
     this.activity = activity;
     this.digests = digests;
     this.vertx = vertx;
@@ -75,7 +79,7 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      AuditSigningKey auditKey) {}
+      SecretSealer sealer, AuditSigningKey auditKey) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -87,9 +91,16 @@ public final class Coordinator {
       } else {
         connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
       }
-      AuditSigningKey auditKey = config.audit().digestLocation() == null ? null
-          : AuditSigningKey.loadOrCreate(config.dataDir());
-      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), auditKey);
+      SecretSealer sealer;
+      AuditSigningKey auditKey;
+      try {
+        sealer = SecretSealer.fromKeyFile(config.masterKeyFile());
+        auditKey = config.audit().digestLocation() == null ? null : AuditSigningKey.loadOrCreate(config.dataDir());
+      } catch (RuntimeException e) {
+        if (embedded != null) embedded.close();
+        throw e;
+      }
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), sealer, auditKey);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -103,7 +114,7 @@ public final class Coordinator {
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, activity)
+          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, prepared.sealer(), activity)
               .compose(d -> digests == null || config.audit().digestInterval().isZero() ? Future.succeededFuture(d)
                   : vertx.deployVerticle(new AuditDigestVerticle(digests, config.audit().digestInterval()))
                       .map(id -> {
@@ -111,7 +122,7 @@ public final class Coordinator {
                         return d;
                       }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  activity, digests)))
+                  prepared.sealer(), activity, digests)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -131,7 +142,7 @@ public final class Coordinator {
    * would each get their own.
    */
   private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
-      AccessKeyStore keys, Clock clock, ActivityLog activity) {
+      AccessKeyStore keys, Clock clock, SecretSealer sealer, ActivityLog activity) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -139,14 +150,14 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock, activity));
+    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock, sealer, activity));
   }
 
   private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      Pool pool, AccessKeyStore keys, Clock clock, ActivityLog activity) {
+      Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer, ActivityLog activity) {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock, activity));
+      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock, sealer, activity));
     }
     // the activity log's writer first and (undeployed in reverse) last, so it sees every call
     Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
@@ -241,6 +252,11 @@ public final class Coordinator {
 
   public Pool pool() {
     return pool;
+  }
+
+  /** Hypervisors and their tests on this coordinator's database, sealed with its master key. */
+  public PgHypervisorStore hypervisors() {
+    return new PgHypervisorStore(pool, sealer);
   }
 
   /** A scheduler over this coordinator's database, for tests to tick with the times they choose. */

@@ -207,4 +207,29 @@ class ActivityLogTest {
     }
     assertEquals(1, eventsWhere("event_id", e.fields().eventId()).size());
   }
+
+  @Test
+  void sdkCallsThroughTheRestJsonFrontAreRecorded() {
+    AccessKey key = env.newAccount();
+    BackupClient backup = env.client(key);
+    String vault = TestCoordinator.unique("audit-sdk");
+    backup.createBackupVault(r -> r.backupVaultName(vault));
+    try {
+      backup.describeBackupVault(r -> r.backupVaultName(vault + "-missing"));
+      fail("no such vault");
+    } catch (software.amazon.awssdk.services.backup.model.ResourceNotFoundException expected) {
+      // recorded with its error code below
+    }
+    List<JsonObject> events = eventsWhere("access_key_id", key.accessKeyId());
+    JsonObject create = only(events, "CreateBackupVault");
+    assertEquals("backup.amazonaws.com", create.getString("eventSource"));
+    assertEquals(key.accountId(), create.getString("recipientAccountId"));
+    assertEquals(vault, create.getJsonObject("requestParameters").getString("BackupVaultName"));
+    assertTrue(create.getString("userAgent").contains("aws-sdk-java"), create.getString("userAgent"));
+    assertEquals(vault, create.getJsonArray("resources").getJsonObject(0).getString("resourceName"));
+    assertNull(create.getString("errorCode"));
+    JsonObject describe = only(events, "DescribeBackupVault");
+    assertEquals("ResourceNotFoundException", describe.getString("errorCode"));
+    assertEquals(true, describe.getBoolean("readOnly"));
+  }
 }
