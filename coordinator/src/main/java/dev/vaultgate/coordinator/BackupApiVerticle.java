@@ -2,6 +2,8 @@ package dev.vaultgate.coordinator;
 
 import dev.vaultgate.coordinator.agent.AgentApi;
 import dev.vaultgate.coordinator.audit.ActivityLog;
+import dev.vaultgate.coordinator.audit.CloudTrailOperations;
+import dev.vaultgate.coordinator.wire.AwsJsonFront;
 import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
@@ -33,6 +35,7 @@ final class BackupApiVerticle extends VerticleBase {
   private final CoordinatorConfig config;
   private final int port;
   private final ServiceModel model;
+  private final ServiceModel cloudTrail = CloudTrailOperations.MODEL;
   private final Pool pool;
   private final AccessKeyStore keys;
   private final Clock clock;
@@ -61,6 +64,10 @@ final class BackupApiVerticle extends VerticleBase {
         new PgHypervisorStore(pool, sealer), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
         keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
         activity)
+        .mount(router);
+    // JSON fronts first: they take only requests whose X-Amz-Target names their service
+    new AwsJsonFront(cloudTrail, new SigV4Verifier("cloudtrail", config.region()), keys,
+        CloudTrailOperations.handlers(cloudTrail, pool), clock, config.bodyLimit(), activity)
         .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit(), activity)

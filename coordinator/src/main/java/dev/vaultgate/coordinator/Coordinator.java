@@ -91,6 +91,7 @@ public final class Coordinator {
       } else {
         connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
       }
+      dev.vaultgate.coordinator.audit.CloudTrailOperations.MODEL.serviceId(); // reads the model here, off the event loop
       SecretSealer sealer;
       AuditSigningKey auditKey;
       try {
