@@ -21,10 +21,12 @@ public record AuditConfig(String digestLocation, Duration digestInterval, Durati
   public AuditConfig {
     if (digestLocation != null) S3Location.parse(digestLocation);
     if (digestInterval.isNegative()) {
-      throw new IllegalArgumentException("--audit-digest-interval " + digestInterval + ": expected zero (on demand) or more");
+      throw new IllegalArgumentException("--audit-digest-minutes " + digestInterval.toMinutes()
+          + ": expected zero (on demand) or more");
     }
     if (digestRetention.isNegative() || digestRetention.isZero()) {
-      throw new IllegalArgumentException("audit digest retention " + digestRetention + ": expected a positive duration");
+      throw new IllegalArgumentException("--audit-digest-retention-days " + digestRetention.toDays()
+          + ": expected 1 or more");
     }
   }
 
