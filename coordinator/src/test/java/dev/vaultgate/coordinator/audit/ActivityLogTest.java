@@ -232,4 +232,63 @@ class ActivityLogTest {
     assertEquals("ResourceNotFoundException", describe.getString("errorCode"));
     assertEquals(true, describe.getBoolean("readOnly"));
   }
+
+  @Test
+  void aFullQueueCountsItsDropsAndWritesTheCountIntoTheChain() {
+    String marker = UUID.randomUUID().toString();
+    // not deployed yet: nothing drains, so the sixth event on finds the queue full
+    ActivityLog small = new ActivityLog(new PgActivityLogStore(env.coordinator.pool()), "us-east-1", Clock.systemUTC(),
+        5, 100);
+    for (int i = 0; i < 12; i++) {
+      small.record(ActivityEvents.serviceAction("QueueTest", marker, new JsonObject().put("i", i), Instant.now(),
+          "us-east-1"));
+    }
+    assertEquals(7, small.dropped());
+    String id = await(env.vertx.deployVerticle(small));
+    await(small.flush());
+    await(env.vertx.undeploy(id));
+    assertEquals(5, eventsWhere("account_id", marker).size());
+    JsonObject gap = eventsWhere("event_name", "ActivityLogEventsDropped").stream()
+        .filter(e -> e.getJsonObject("serviceEventDetails").getInteger("queueCapacity") == 5)
+        .reduce((a, b) -> b).orElseThrow();
+    assertEquals(7, gap.getJsonObject("serviceEventDetails").getInteger("droppedEvents"));
+    assertEquals("AWSService", gap.getJsonObject("userIdentity").getString("type"));
+  }
+
+  @Test
+  void eventsRecordedWhileTheDatabaseIsUnreachableAreWrittenWhenItComesBack() throws Exception {
+    String db = "late_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    PgConnectOptions connect = PgConnectOptions.fromUri(env.coordinator.embeddedDatabaseUrl().orElseThrow())
+        .setDatabase(db);
+    Pool latePool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(connect).using(env.vertx)
+        .build();
+    ActivityLog log = new ActivityLog(new PgActivityLogStore(latePool), "us-east-1", Clock.systemUTC(), 1000, 8);
+    String id = await(env.vertx.deployVerticle(log));
+    try {
+      for (int i = 0; i < 30; i++) {
+        log.record(ActivityEvents.serviceAction("OutageTest", "123412341234", new JsonObject().put("i", i),
+            Instant.now(), "us-east-1"));
+      }
+      Thread.sleep(500); // the writer fails against a database that does not exist, and retries
+      assertEquals(0, log.written());
+      await(env.coordinator.pool().query("CREATE DATABASE " + db).execute());
+      await(dev.vaultgate.coordinator.db.SchemaMigrator.fromClasspath().migrate(latePool));
+      await(log.flush());
+      assertEquals(30, log.written());
+      assertEquals(0, log.dropped());
+      AuditVerifier.Report report = await(AuditVerifier.verify(new PgActivityLogStore(latePool), 1,
+          DigestChecks.Result.NONE));
+      assertTrue(report.ok(), String.join("\n", report.problems()));
+      assertEquals(30, report.rowsChecked());
+      List<Integer> order = new ArrayList<>();
+      for (Row r : await(latePool.query("SELECT canonical FROM activity_log ORDER BY seq").execute())) {
+        order.add(new JsonObject(r.getString(0)).getJsonObject("event").getJsonObject("serviceEventDetails")
+            .getInteger("i"));
+      }
+      for (int i = 0; i < 30; i++) assertEquals(i, order.get(i), "recorded order kept");
+    } finally {
+      await(env.vertx.undeploy(id));
+      await(latePool.close());
+    }
+  }
 }
