@@ -31,7 +31,7 @@ public final class AuditDigestVerticle extends VerticleBase {
 
   private void round() {
     if (stopped) return;
-    writer.write(context)
+    writer.write(context, false)
         .onSuccess(w -> w.ifPresent(d -> LOG.info("audit digest {} written (seq {}..{})", d.name(), d.firstSeq(),
             d.lastSeq())))
         .onFailure(e -> LOG.error("audit digest not written (the next round retries): {}", e.getMessage()))

@@ -20,6 +20,7 @@ public final class AuditDigestWriter {
 
   static final long DIGEST_LOCK = 6163746977L;
   static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock(" + DIGEST_LOCK + ")";
+  static final String LOCK = "SELECT true FROM pg_advisory_xact_lock(" + DIGEST_LOCK + ") AS l";
   static final String LAST_DIGEST = "SELECT last_seq, digest_hash FROM activity_digests ORDER BY last_seq DESC LIMIT 1";
   static final String RECORD = "INSERT INTO activity_digests (first_seq, last_seq, last_hash, digest_hash, object_key,"
       + " created_at) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -43,9 +44,17 @@ public final class AuditDigestWriter {
     return store;
   }
 
-  /** Writes a digest of the rows since the last one; empty when there are none or another replica is writing. */
+  /** On demand: waits for a replica that is writing one, then seals what is left; empty when nothing is. */
   public Future<Optional<Written>> write(Context context) {
-    return pool.withTransaction(conn -> conn.query(TRY_LOCK).execute().compose(locked -> {
+    return write(context, true);
+  }
+
+  /**
+   * Writes a digest of the rows since the last one; empty when there are none, or (with {@code
+   * wait} false, the timer's rounds) when another replica is writing one.
+   */
+  public Future<Optional<Written>> write(Context context, boolean wait) {
+    return pool.withTransaction(conn -> conn.query(wait ? LOCK : TRY_LOCK).execute().compose(locked -> {
       if (!locked.iterator().next().getBoolean(0)) return Future.succeededFuture(Optional.<Written>empty());
       return conn.query(LAST_DIGEST).execute().compose(last ->
           conn.query(PgActivityLogStore.HEAD).execute().compose(head -> {

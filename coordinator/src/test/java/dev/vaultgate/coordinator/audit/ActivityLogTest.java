@@ -43,7 +43,29 @@ class ActivityLogTest {
     env = TestCoordinator.get();
   }
 
+  /**
+   * The events with {@code column = value}. A front tells the log of a call just after it writes the
+   * answer, so a client can hold the answer a moment before the event is queued: read until two
+   * reads agree and are not empty (or 5 s pass).
+   */
   static List<JsonObject> eventsWhere(String column, String value) {
+    List<JsonObject> last = null;
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (true) {
+      List<JsonObject> now = readEvents(column, value);
+      if ((last != null && !now.isEmpty() && now.size() == last.size()) || System.currentTimeMillis() > deadline) {
+        return now;
+      }
+      last = now;
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private static List<JsonObject> readEvents(String column, String value) {
     await(env.coordinator.activityLog().flush());
     List<JsonObject> out = new ArrayList<>();
     for (Row r : await(env.coordinator.pool().preparedQuery(
