@@ -79,7 +79,7 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      SecretSealer sealer, AuditSigningKey auditKey) {}
+      ServiceModel gatewayModel, SecretSealer sealer, AuditSigningKey auditKey) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -101,7 +101,8 @@ public final class Coordinator {
         if (embedded != null) embedded.close();
         throw e;
       }
-      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), sealer, auditKey);
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
+          ServiceModel.backupGateway(), sealer, auditKey);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -115,7 +116,8 @@ public final class Coordinator {
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, prepared.sealer(), activity)
+          .compose(admin -> deploy(vertx, config, prepared.model(), prepared.gatewayModel(), pool, keys, clock,
+              prepared.sealer(), activity)
               .compose(d -> digests == null || config.audit().digestInterval().isZero() ? Future.succeededFuture(d)
                   : vertx.deployVerticle(new AuditDigestVerticle(digests, config.audit().digestInterval()))
                       .map(id -> {
@@ -142,8 +144,9 @@ public final class Coordinator {
    * and port). Port 0 with several instances first picks a free port, since servers on port 0
    * would each get their own.
    */
-  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
-      AccessKeyStore keys, Clock clock, SecretSealer sealer, ActivityLog activity) {
+  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model,
+      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
+      ActivityLog activity) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -151,14 +154,16 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock, sealer, activity));
+    return port.compose(p -> deployOn(vertx, config, p, model, gatewayModel, pool, keys, clock, sealer, activity));
   }
 
   private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer, ActivityLog activity) {
+      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
+      ActivityLog activity) {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock, sealer, activity));
+      verticles.add(new BackupApiVerticle(config, listenPort, model, gatewayModel, pool, keys, clock, sealer,
+          activity));
     }
     // the activity log's writer first and (undeployed in reverse) last, so it sees every call
     Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));

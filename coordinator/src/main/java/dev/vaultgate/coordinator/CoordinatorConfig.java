@@ -90,11 +90,17 @@ public record CoordinatorConfig(
     }
   }
 
-  /** Loopback, embedded database, one verticle, no scheduler timer (tests tick it): what tests use. */
+  /**
+   * Loopback, embedded database, one verticle, no scheduler timer (tests tick it), a short
+   * TestHypervisorConfiguration wait: what tests use.
+   */
   public static CoordinatorConfig forTests(Path dataDir) {
     return new CoordinatorConfig("127.0.0.1", 0, dataDir, null, "us-east-1", "000000000000", 1, 1024 * 1024,
-        Duration.ZERO);
+        Duration.ZERO).withHypervisorTestTimeout(TEST_HYPERVISOR_TEST_TIMEOUT);
   }
+
+  /** What TestHypervisorConfiguration waits in tests: long enough for a gateway that heartbeats quickly. */
+  public static final Duration TEST_HYPERVISOR_TEST_TIMEOUT = Duration.ofSeconds(4);
 
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
@@ -106,6 +112,12 @@ public record CoordinatorConfig(
   public CoordinatorConfig withAudit(AuditConfig audit) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
         schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
+  }
+
+  /** The same settings on another database ({@code postgresql://} URL; null: the embedded one). */
+  public CoordinatorConfig withDatabase(String url) {
+    return new CoordinatorConfig(host, port, dataDir, url, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
   }
 
   /** The same settings with another vault storage root and master key file (null: the defaults). */

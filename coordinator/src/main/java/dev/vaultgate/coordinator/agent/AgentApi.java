@@ -16,6 +16,7 @@ import dev.vaultgate.coordinator.backup.RecoveryPoint;
 import dev.vaultgate.coordinator.backup.RecoveryPointStore;
 import dev.vaultgate.coordinator.backup.RestoreJob;
 import dev.vaultgate.coordinator.backup.VaultStore;
+import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.rules.RuleViolation;
 import dev.vaultgate.coordinator.rules.VaultLock;
@@ -62,6 +63,14 @@ import org.slf4j.LoggerFactory;
  *       {@code {"gatewayId", "gatewayArn", "token", "heartbeatSeconds", "leaseSeconds"}}. The
  *       token is shown once; the coordinator keeps only its SHA-256. A token, unlike an access
  *       key, cannot call the AWS Backup API: a stolen gateway cannot manage the account.
+ *   <li>Or a gateway is activated, as AWS's appliances are: {@code POST /agent/v1/activations}
+ *       (no credentials) {@code {"name"}} -> 201 {@code {"activationKey", "pollToken", "expiresAt"}}; the
+ *       appliance shows the key, an administrator calls the backup-gateway API's CreateGateway with
+ *       it, and the appliance polls {@code POST /agent/v1/activations/claim} {@code {"pollToken"}} ->
+ *       {@code {}} while nobody has, then once the same answer as registration ({@code gatewayId,
+ *       gatewayArn, token, heartbeatSeconds, leaseSeconds}). Keys are single-use and expire after 30
+ *       minutes (410 {@code ActivationExpired}); an unknown poll token is 404 {@code
+ *       UnknownActivation}, a second claim 409 {@code AlreadyClaimed}.
  *   <li>Every other call carries {@code Authorization: Bearer <token>}:
  *   <li>{@code POST /agent/v1/heartbeat} {@code {"softwareVersion"?}} -> {@code {"gatewayId",
  *       "serverTime", "heartbeatSeconds", "hypervisors", "syncHypervisors", "hypervisorTests",
@@ -93,8 +102,9 @@ import org.slf4j.LoggerFactory;
  *       reports are dropped. A VMware VM may carry {@code "hypervisorArn"}, {@code "hostName"},
  *       {@code "path"}, {@code "vmwareTags": [{"category", "name", "description"?}]} and {@code
  *       "metadataSyncedAt"} (ISO-8601): ListVirtualMachines and GetVirtualMachine show them, and a
- *       resource's AWS tags (what tag-based selections see) are its {@code tags} plus its VMware tags
- *       mapped by its hypervisor's PutHypervisorPropertyMappings (a mapped key wins).
+ *       resource's AWS tags (what tag-based selections see) are its {@code tags}, then those the
+ *       backup-gateway API's TagResource gave it, then its VMware tags mapped by its hypervisor's
+ *       PutHypervisorPropertyMappings (a later source wins a key).
  *   <li>{@code POST /agent/v1/hypervisors/status} {@code {"hypervisorArn", "state": "ONLINE" |
  *       "OFFLINE" | "ERROR", "message"?}} -> {@code {}}: the hypervisor as this gateway sees it
  *       (GetHypervisor's State; for ERROR the message is the LatestMetadataSyncStatusMessage, and the
@@ -178,6 +188,7 @@ public final class AgentApi {
   private final VaultStore vaults;
   private final PgCopyAndRestoreLeases copiesAndRestores;
   private final PgHypervisorStore hypervisors;
+  private final PgActivationStore activations;
   private final OnDemandBackups onDemand;
   private final String vaultStorageRoot;
   private final Duration hypervisorTestTimeout;
@@ -194,20 +205,22 @@ public final class AgentApi {
 
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
       BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
-      OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
+      PgActivationStore activations, OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
       Duration hypervisorTestTimeout, Clock clock, long bodyLimit) {
-    this(vertx, gateways, leases, points, jobs, vaults, copiesAndRestores, hypervisors, onDemand, keys, region,
-        vaultStorageRoot, hypervisorTestTimeout, clock, bodyLimit, ActivityRecorder.NONE);
+    this(vertx, gateways, leases, points, jobs, vaults, copiesAndRestores, hypervisors, activations, onDemand, keys,
+        region, vaultStorageRoot, hypervisorTestTimeout, clock, bodyLimit, ActivityRecorder.NONE);
   }
 
   /** With every call recorded in the activity log. */
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
       BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
-      OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
+      PgActivationStore activations, OnDemandBackups onDemand, AccessKeyStore keys, String region,
+      String vaultStorageRoot,
       Duration hypervisorTestTimeout, Clock clock, long bodyLimit, ActivityRecorder activity) {
     this.activity = activity;
     this.copiesAndRestores = copiesAndRestores;
     this.hypervisors = hypervisors;
+    this.activations = activations;
     this.onDemand = onDemand;
     this.vaultStorageRoot = vaultStorageRoot;
     this.hypervisorTestTimeout = hypervisorTestTimeout;
@@ -229,6 +242,8 @@ public final class AgentApi {
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
     api.post("/gateways").handler(ctx -> answer(ctx, "RegisterGateway", register(ctx), 201));
+    api.post("/activations").handler(ctx -> answer(ctx, "CreateGatewayActivation", activate(ctx), 201));
+    api.post("/activations/claim").handler(ctx -> answer(ctx, "ClaimGatewayActivation", claim(ctx), 200));
     gatewayCall(api, "/heartbeat", "GatewayHeartbeat", Set.of("softwareVersion"), this::heartbeat);
     gatewayCall(api, "/inventory", "ReportInventory", Set.of("resources", "complete"), this::inventory);
     gatewayCall(api, "/hypervisors/status", "ReportHypervisorStatus", Set.of("hypervisorArn", "state", "message"),
@@ -336,6 +351,55 @@ public final class AgentApi {
             .put("heartbeatSeconds", HEARTBEAT_SECONDS)
             .put("leaseSeconds", DEFAULT_LEASE.toSeconds()));
       });
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<JsonObject> activate(RoutingContext ctx) {
+    try {
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("name"));
+      String name = in.string("name", 100, true);
+      if (!GATEWAY_NAME.matcher(name).matches()) {
+        throw AgentRequest.invalid("Field 'name' must be letters, digits, spaces, '.', '_' or '-', starting with a"
+            + " letter or digit");
+      }
+      Instant now = clock.instant();
+      String key = activationKey();
+      String pollToken = "vgp_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+      return activations.create(key, sha256(pollToken), name, now).map(v -> new JsonObject()
+          .put("activationKey", key)
+          .put("pollToken", pollToken)
+          .put("expiresAt", now.plus(PgActivationStore.LIFETIME).toString()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Five groups of five letters and digits, like the keys AWS's appliances show. */
+  private static String activationKey() {
+    String alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 25; i++) {
+      if (i > 0 && i % 5 == 0) sb.append('-');
+      sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  private Future<JsonObject> claim(RoutingContext ctx) {
+    try {
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("pollToken"));
+      String pollToken = in.string("pollToken", 200, true);
+      String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+      return activations.claim(sha256(pollToken), sha256(token), clock.instant()).map(c -> c.waiting()
+          ? new JsonObject()
+          : new JsonObject()
+              .put("gatewayId", c.gatewayId())
+              .put("gatewayArn", c.gatewayArn())
+              .put("token", token)
+              .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+              .put("leaseSeconds", DEFAULT_LEASE.toSeconds()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

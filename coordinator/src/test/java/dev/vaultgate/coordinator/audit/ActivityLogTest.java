@@ -313,4 +313,18 @@ class ActivityLogTest {
       await(latePool.close());
     }
   }
+
+  @Test
+  void backupGatewayCallsThroughTheJsonFrontAreRecordedWithoutThePassword() {
+    AccessKey key = env.newAccount();
+    String arn = env.gatewayClient(key).importHypervisorConfiguration(r -> r.name("audited-vc")
+        .host("vc.audit.example").username("administrator@vsphere.local").password("Never-Logged-9")).hypervisorArn();
+    List<JsonObject> events = eventsWhere("access_key_id", key.accessKeyId());
+    JsonObject imported = only(events, "ImportHypervisorConfiguration");
+    assertEquals("backup-gateway.amazonaws.com", imported.getString("eventSource"));
+    assertFalse(imported.encode().contains("Never-Logged-9"), imported.encode());
+    assertEquals(Redaction.HIDDEN, imported.getJsonObject("requestParameters").getString("Password"));
+    assertEquals("vc.audit.example", imported.getJsonObject("requestParameters").getString("Host"));
+    assertTrue(arn.contains(":hypervisor/"));
+  }
 }
