@@ -139,7 +139,8 @@ public final class AuditCommands implements Callable<Integer> {
           } else {
             store = new S3DigestStore(S3DigestStore.newClient(location, DefaultCredentialsProvider.builder().build()),
                 location, AuditConfig.DEFAULT_RETENTION);
-            checked = store.readAll(Vertx.currentContext()).map(all -> DigestChecks.check(all, trusted));
+            checked = store.readAll(Vertx.currentContext())
+                .compose(all -> AuditVerifier.checkDigests(new PgActivityLogStore(pool), all, trusted));
           }
           return checked.compose(c -> AuditVerifier.verify(new PgActivityLogStore(pool), from, c))
               .eventually(() -> {

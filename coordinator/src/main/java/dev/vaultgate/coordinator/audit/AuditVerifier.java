@@ -21,6 +21,20 @@ public final class AuditVerifier {
 
   private AuditVerifier() {}
 
+  static final String RECORDED_DIGESTS = "SELECT object_key, first_seq, last_seq FROM activity_digests ORDER BY last_seq";
+
+  /** Checks the digests read from the bucket, including against those the database says were written. */
+  public static Future<DigestChecks.Result> checkDigests(PgActivityLogStore store,
+      List<DigestChecks.StoredDigest> inBucket, java.util.Set<String> trustedKeys) {
+    return store.pool().query(RECORDED_DIGESTS).execute().map(rows -> {
+      List<DigestChecks.Recorded> recorded = new ArrayList<>();
+      for (io.vertx.sqlclient.Row r : rows) {
+        recorded.add(new DigestChecks.Recorded(r.getString(0), r.getLong(1), r.getLong(2)));
+      }
+      return DigestChecks.check(inBucket, trustedKeys).withProblems(DigestChecks.missing(inBucket, recorded));
+    });
+  }
+
   public static Future<Report> verify(PgActivityLogStore store, long fromSeq, DigestChecks.Result digests) {
     ChainVerifier chain = new ChainVerifier(fromSeq, digests.anchors());
     return page(store, chain, fromSeq).map(v -> {

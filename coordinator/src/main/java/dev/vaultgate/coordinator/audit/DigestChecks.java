@@ -21,6 +21,13 @@ public final class DigestChecks {
   /** Anchors of the digests that check, the problems of those that do not, and how many there were. */
   public record Result(List<ChainVerifier.DigestAnchor> anchors, List<String> problems, int digestsChecked) {
     public static final Result NONE = new Result(List.of(), List.of(), 0);
+
+    /** The same with more problems. */
+    public Result withProblems(List<String> more) {
+      List<String> all = new ArrayList<>(problems);
+      all.addAll(more);
+      return new Result(anchors, all, digestsChecked);
+    }
   }
 
   private record Parsed(String name, JsonObject digest, long firstSeq, long lastSeq) {}
@@ -85,5 +92,26 @@ public final class DigestChecks {
       previous = p;
     }
     return new Result(anchors, problems, digests.size());
+  }
+
+  /** A digest the database recorded as written: its object key (under the location's prefix) and range. */
+  public record Recorded(String objectKey, long firstSeq, long lastSeq) {}
+
+  /**
+   * The digests the coordinator recorded writing that are not in the bucket. A deleted digest in the
+   * middle also breaks the next one's previousDigestHash; the last one only shows here (where the
+   * bucket has no Object Lock to stop the deletion).
+   */
+  public static List<String> missing(List<StoredDigest> inBucket, List<Recorded> recorded) {
+    List<String> problems = new ArrayList<>();
+    for (Recorded r : recorded) {
+      boolean found = inBucket.stream().anyMatch(d -> d.name().equals(r.objectKey())
+          || d.name().endsWith("/" + r.objectKey()));
+      if (!found) {
+        problems.add("digest " + r.objectKey() + " (seq " + r.firstSeq() + ".." + r.lastSeq() + "): the coordinator"
+            + " recorded writing it, but it is not in the bucket (deleted)");
+      }
+    }
+    return problems;
   }
 }

@@ -93,7 +93,8 @@ class AuditVerifyTest {
   }
 
   AuditVerifier.Report verify(long from) {
-    DigestChecks.Result checked = DigestChecks.check(await(digests.readAll(context)), Set.of(key.publicKeyBase64()));
+    DigestChecks.Result checked = await(AuditVerifier.checkDigests(store, await(digests.readAll(context)),
+        Set.of(key.publicKeyBase64())));
     return await(AuditVerifier.verify(store, from, checked));
   }
 
@@ -326,5 +327,24 @@ class AuditVerifyTest {
         "--end-time", "2026-01-01T00:00:00Z");
     assertEquals(2, times.code());
     assertEquals(1, times.err().strip().lines().count(), times.err());
+  }
+
+  @Test
+  void theLastDigestDeletedFromABucketWithoutObjectLockIsNamed() {
+    append(4, "Event");
+    await(writer.write(context));
+    append(4, "Event");
+    await(writer.write(context));
+    var s3 = S3DigestStore.newClient(digests.location(), StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(TestVaults.ACCESS_KEY, TestVaults.SECRET_KEY)));
+    try {
+      s3.deleteObject(b -> b.bucket(digests.location().bucket()).key("audit/" + Digests.objectKey(8))).join();
+    } finally {
+      s3.close();
+    }
+    sql(ATTACK, "DELETE FROM activity_log WHERE seq > 4");
+    AuditVerifier.Report report = verify();
+    assertProblem(report, "digest digests/00000000000000000008.json (seq 5..8): the coordinator recorded writing it,"
+        + " but it is not in the bucket (deleted)");
   }
 }
