@@ -154,20 +154,23 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
       return;
     }
     List<ActivityEvent> batch = inHand;
-    store.append(batch).onComplete(ar -> {
-      if (ar.succeeded()) {
-        written.addAndGet(batch.size());
-        inHand = List.of();
-        retryMillis = 100;
-        drain();
-      } else {
-        LOG.warn("activity log: cannot append {} events (will retry in {} ms): {}", batch.size(), retryMillis,
-            ar.cause().toString());
-        long wait = retryMillis;
-        retryMillis = Math.min(MAX_RETRY_MILLIS, retryMillis * 2);
-        vertx.setTimer(wait, id -> drain());
-      }
-    });
+    // encoding the records is the CPU part: on a worker, so the writer's event loop only links and sends
+    vertx.executeBlocking(() -> batch.stream().map(HashChain.Prepared::of).toList(), false)
+        .compose(store::appendPrepared)
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            written.addAndGet(batch.size());
+            inHand = List.of();
+            retryMillis = 100;
+            drain();
+          } else {
+            LOG.warn("activity log: cannot append {} events (will retry in {} ms): {}", batch.size(), retryMillis,
+                ar.cause().toString());
+            long wait = retryMillis;
+            retryMillis = Math.min(MAX_RETRY_MILLIS, retryMillis * 2);
+            vertx.setTimer(wait, id -> drain());
+          }
+        });
   }
 
   private List<ActivityEvent> takeBatch() {

@@ -48,6 +48,11 @@ public final class PgActivityLogStore {
 
   /** Appends the events in order; the result is the head after them. */
   public Future<Head> append(List<ActivityEvent> events) {
+    return appendPrepared(events.stream().map(HashChain.Prepared::of).toList());
+  }
+
+  /** Appends events already prepared (encoded off the event loop); the result is the head after them. */
+  public Future<Head> appendPrepared(List<HashChain.Prepared> events) {
     if (events.isEmpty()) return head();
     return pool.withTransaction(conn -> conn.query(LOCK).execute()
         .compose(locked -> conn.query(HEAD).execute())
