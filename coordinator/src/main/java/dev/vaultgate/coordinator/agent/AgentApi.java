@@ -749,12 +749,7 @@ public final class AgentApi {
     try {
       Gateway g = ctx.get(CALLER_GATEWAY);
       dev.vaultgate.coordinator.auth.AccessKey key = ctx.get(CALLER_KEY);
-      JsonObject request;
-      try {
-        request = ctx.body().buffer() == null || ctx.body().length() == 0 ? null : ctx.body().asJsonObject();
-      } catch (RuntimeException unreadable) {
-        request = new JsonObject().put("unreadableBody", true);
-      }
+      Buffer body = ctx.body().buffer();
       Map<String, String> pathResources = new LinkedHashMap<>();
       String jobId = ctx.pathParam("jobId");
       if (jobId != null) {
@@ -764,10 +759,21 @@ public final class AgentApi {
       }
       String account = g != null ? g.accountId() : key != null ? key.accountId() : null;
       String source = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-      activity.record(ActivityEvents.agentCall(operation, account, g == null ? null : g.gatewayId(),
-          g == null ? null : g.arn(), g == null && key != null ? key.accessKeyId() : null, source,
-          ctx.request().getHeader("User-Agent"), request, response, pathResources, errorCode, message,
-          ctx.response().headers().get("x-amzn-RequestId"), clock.instant(), region));
+      String userAgent = ctx.request().getHeader("User-Agent");
+      String requestId = ctx.response().headers().get("x-amzn-RequestId");
+      Instant at = clock.instant();
+      // parsing the body again and building the record (an inventory can be large) happen on the log's worker
+      activity.recordLater(() -> {
+        JsonObject request;
+        try {
+          request = body == null || body.length() == 0 ? null : body.toJsonObject();
+        } catch (RuntimeException unreadable) {
+          request = new JsonObject().put("unreadableBody", true);
+        }
+        return ActivityEvents.agentCall(operation, account, g == null ? null : g.gatewayId(),
+            g == null ? null : g.arn(), g == null && key != null ? key.accessKeyId() : null, source, userAgent,
+            request, response, pathResources, errorCode, message, requestId, at, region);
+      });
     } catch (RuntimeException e) {
       LOG.error("agent call {} not recorded in the activity log: {}", operation, e.toString());
     }

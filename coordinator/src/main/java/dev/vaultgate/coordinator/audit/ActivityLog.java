@@ -15,13 +15,15 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator's recorder: API fronts, the agent API and the scheduler hand it events from any
- * event loop; one writer, on this verticle's context, appends them to {@link PgActivityLogStore} in
- * batches (one transaction, pipelined inserts), off the request path.
+ * The coordinator's recorder: API fronts, the agent API and the scheduler hand it events (or what
+ * to build them from) from any event loop; one writer, on this verticle's context, has each batch
+ * built and encoded on a worker, then appends it to {@link PgActivityLogStore} (one transaction,
+ * pipelined inserts), off the request path.
  *
  * <p>Full queue: the event is dropped and counted, never silently. Blocking a front or failing an
  * already-answered call would be worse for a control plane than a counted gap, and the gap itself
@@ -43,7 +45,8 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
   private final Clock clock;
   private final int capacity;
   private final int batchSize;
-  private final ConcurrentLinkedQueue<ActivityEvent> queue = new ConcurrentLinkedQueue<>();
+  /** Events, or how to build them: records are built on the writer's worker, not the caller's event loop. */
+  private final ConcurrentLinkedQueue<Supplier<ActivityEvent>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicLong dropped = new AtomicLong();
@@ -52,7 +55,7 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
   private volatile Instant lastDropAt;
   private final AtomicLong written = new AtomicLong();
   private volatile Context writerContext;
-  private List<ActivityEvent> inHand = List.of();
+  private List<Supplier<ActivityEvent>> inHand = List.of();
   private long retryMillis = 100;
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
 
@@ -82,17 +85,19 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
     return flush();
   }
 
+  /** The call's record (redaction, resources) is built later, on the writer's worker. */
   @Override
   public void observed(ApiCall call) {
-    try {
-      record(ActivityEvents.apiCall(call, region));
-    } catch (RuntimeException e) {
-      LOG.error("activity log: cannot build the record of {} {}: {}", call.service(), call.operation(), e.toString());
-    }
+    recordLater(() -> ActivityEvents.apiCall(call, region));
   }
 
   @Override
   public void record(ActivityEvent event) {
+    recordLater(() -> event);
+  }
+
+  @Override
+  public void recordLater(Supplier<ActivityEvent> event) {
     if (queued.incrementAndGet() > capacity) {
       queued.decrementAndGet();
       Instant now = clock.instant();
@@ -153,9 +158,9 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
       }
       return;
     }
-    List<ActivityEvent> batch = inHand;
-    // encoding the records is the CPU part: on a worker, so the writer's event loop only links and sends
-    vertx.executeBlocking(() -> batch.stream().map(HashChain.Prepared::of).toList(), false)
+    List<Supplier<ActivityEvent>> batch = inHand;
+    // building and encoding the records is the CPU part: on a worker, so event loops only link and send
+    vertx.executeBlocking(() -> prepare(batch), false)
         .compose(store::appendPrepared)
         .onComplete(ar -> {
           if (ar.succeeded()) {
@@ -173,20 +178,38 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
         });
   }
 
-  private List<ActivityEvent> takeBatch() {
-    List<ActivityEvent> batch = new ArrayList<>();
+  /** Builds and encodes the batch; a record that cannot be built is replaced by one that says so. */
+  private List<HashChain.Prepared> prepare(List<Supplier<ActivityEvent>> batch) {
+    List<HashChain.Prepared> out = new ArrayList<>(batch.size());
+    for (Supplier<ActivityEvent> build : batch) {
+      ActivityEvent e;
+      try {
+        e = build.get();
+      } catch (RuntimeException failed) {
+        LOG.error("activity log: cannot build a record: {}", failed.toString());
+        e = ActivityEvents.serviceAction("ActivityRecordUnbuildable", null,
+            new JsonObject().put("error", failed.toString()), clock.instant(), region);
+      }
+      out.add(HashChain.Prepared.of(e));
+    }
+    return out;
+  }
+
+  private List<Supplier<ActivityEvent>> takeBatch() {
+    List<Supplier<ActivityEvent>> batch = new ArrayList<>();
     long lost = droppedSinceReport.getAndSet(0);
     if (lost > 0) {
       // the gap goes into the chain ahead of what is queued after it
-      batch.add(ActivityEvents.serviceAction("ActivityLogEventsDropped", null, new JsonObject()
+      ActivityEvent gap = ActivityEvents.serviceAction("ActivityLogEventsDropped", null, new JsonObject()
           .put("droppedEvents", lost)
           .put("firstDroppedAt", String.valueOf(firstDropAt))
           .put("lastDroppedAt", String.valueOf(lastDropAt))
-          .put("queueCapacity", capacity), clock.instant(), region));
+          .put("queueCapacity", capacity), clock.instant(), region);
+      batch.add(() -> gap);
       LOG.error("activity log: {} events were dropped between {} and {} (queue full)", lost, firstDropAt, lastDropAt);
     }
     while (batch.size() < batchSize) {
-      ActivityEvent e = queue.poll();
+      Supplier<ActivityEvent> e = queue.poll();
       if (e == null) break;
       queued.decrementAndGet();
       batch.add(e);
