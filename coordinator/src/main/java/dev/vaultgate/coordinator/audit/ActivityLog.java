@@ -79,10 +79,19 @@ public final class ActivityLog extends VerticleBase implements CallObserver, Act
     return Future.succeededFuture();
   }
 
-  /** Writes what is queued before the verticle goes, so a clean stop loses nothing. */
+  /** How long a stop waits for the queue to be written (a database that is down would hold it forever). */
+  static final long STOP_WAIT_SECONDS = 15;
+
+  /**
+   * Writes what is queued before the verticle goes, so a clean stop loses nothing; when the
+   * database does not take it within {@link #STOP_WAIT_SECONDS}, says at ERROR how many are lost.
+   */
   @Override
   public Future<?> stop() {
-    return flush();
+    return flush().timeout(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS).recover(e -> {
+      LOG.error("activity log: stopping with {} events not written ({})", queued.get() + inHand.size(), e.toString());
+      return Future.succeededFuture();
+    });
   }
 
   /** The call's record (redaction, resources) is built later, on the writer's worker. */

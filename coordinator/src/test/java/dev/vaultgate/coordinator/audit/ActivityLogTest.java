@@ -327,4 +327,22 @@ class ActivityLogTest {
     assertEquals("vc.audit.example", imported.getJsonObject("requestParameters").getString("Host"));
     assertTrue(arn.contains(":hypervisor/"));
   }
+
+  @Test
+  void aStopWithTheDatabaseGoneEndsAfterItsWaitInsteadOfHanging() {
+    String db = "gone_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    Pool nowhere = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+        .connectingTo(PgConnectOptions.fromUri(env.coordinator.embeddedDatabaseUrl().orElseThrow()).setDatabase(db))
+        .using(env.vertx).build();
+    ActivityLog log = new ActivityLog(new PgActivityLogStore(nowhere), "us-east-1", Clock.systemUTC(), 100, 10);
+    String id = await(env.vertx.deployVerticle(log));
+    log.record(ActivityEvents.serviceAction("Unwritable", null, new JsonObject(), Instant.now(), "us-east-1"));
+    long started = System.nanoTime();
+    await(env.vertx.undeploy(id));
+    long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+    assertTrue(seconds >= ActivityLog.STOP_WAIT_SECONDS - 1 && seconds < ActivityLog.STOP_WAIT_SECONDS + 10,
+        "stopped after " + seconds + " s");
+    assertEquals(0, log.written());
+    await(nowhere.close());
+  }
 }
