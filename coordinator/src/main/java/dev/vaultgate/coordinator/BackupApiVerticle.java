@@ -1,6 +1,9 @@
 package dev.vaultgate.coordinator;
 
 import dev.vaultgate.coordinator.agent.AgentApi;
+import dev.vaultgate.coordinator.audit.ActivityLog;
+import dev.vaultgate.coordinator.audit.CloudTrailOperations;
+import dev.vaultgate.coordinator.wire.AwsJsonFront;
 import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
@@ -42,17 +45,21 @@ final class BackupApiVerticle extends VerticleBase {
   private final NotifyConfig notify;
   private final int port;
   private final ServiceModel model;
+  private final ServiceModel cloudTrail = CloudTrailOperations.MODEL;
   private final Pool pool;
   private final AccessKeyStore keys;
   private final Clock clock;
   private final SecretSealer sealer;
+  private final ActivityLog activity;
   private final ServiceModel gatewayModel;
   private HttpServer server;
 
   BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model,
-      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer) {
+      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
+      ActivityLog activity) {
     this.gatewayModel = gatewayModel;
     this.sealer = sealer;
+    this.activity = activity;
     this.config = config;
     this.notify = notify;
     this.port = port;
@@ -69,16 +76,21 @@ final class BackupApiVerticle extends VerticleBase {
     new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
         new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
         new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
-        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit())
+        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
+        activity)
+        .mount(router);
+    // JSON fronts first: they take only requests whose X-Amz-Target names their service
+    new AwsJsonFront(cloudTrail, new SigV4Verifier("cloudtrail", config.region()), keys,
+        CloudTrailOperations.handlers(cloudTrail, pool), clock, config.bodyLimit(), activity)
         .mount(router);
     new AwsJsonFront(gatewayModel, new SigV4Verifier(gatewayModel.signingName(), config.region()), keys,
         BackupGatewayRoutes.handlers(vertx, gatewayModel, pool, sealer, config.region(), AgentApi.HEARTBEAT_SECONDS,
-            config.hypervisorTestTimeout(), clock), clock, config.bodyLimit(), CallObserver.NONE)
+            config.hypervisorTestTimeout(), clock), clock, config.bodyLimit(), activity)
         .mount(router);
     // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
     new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
-        BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())
+        BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit(), activity)
         .mount(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(port));
     return server.requestHandler(router).listen();

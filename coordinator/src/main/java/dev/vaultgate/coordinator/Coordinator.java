@@ -1,5 +1,12 @@
 package dev.vaultgate.coordinator;
 
+import dev.vaultgate.coordinator.audit.ActivityLog;
+import dev.vaultgate.coordinator.audit.AuditConfig;
+import dev.vaultgate.coordinator.audit.AuditDigestVerticle;
+import dev.vaultgate.coordinator.audit.AuditDigestWriter;
+import dev.vaultgate.coordinator.audit.AuditSigningKey;
+import dev.vaultgate.coordinator.audit.S3DigestStore;
+import dev.vaultgate.coordinator.audit.PgActivityLogStore;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.AdminCredentials;
@@ -55,10 +62,15 @@ public final class Coordinator {
   private final List<String> deployments;
   private final int port;
   private final SecretSealer sealer;
+  private final ActivityLog activity;
+  private final AuditDigestWriter digests;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
-      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer) {
+      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer,
+      ActivityLog activity, AuditDigestWriter digests) {
     this.sealer = sealer;
+    this.activity = activity;
+    this.digests = digests;
     this.vertx = vertx;
     this.config = config;
     this.embedded = embedded;
@@ -71,7 +83,7 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications) {}
+      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -84,15 +96,18 @@ public final class Coordinator {
       } else {
         connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
       }
+      dev.vaultgate.coordinator.audit.CloudTrailOperations.MODEL.serviceId(); // reads the model here, off the event loop
       SecretSealer sealer;
+      AuditSigningKey auditKey;
       try {
         sealer = SecretSealer.fromKeyFile(config.masterKeyFile());
+        auditKey = config.audit().digestLocation() == null ? null : AuditSigningKey.loadOrCreate(config.dataDir());
       } catch (RuntimeException e) {
         if (embedded != null) embedded.close();
         throw e;
       }
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
-          ServiceModel.backupGateway(), sealer, notify);
+          ServiceModel.backupGateway(), sealer, notify, auditKey);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -100,12 +115,21 @@ public final class Coordinator {
           .using(vertx)
           .build();
       AccessKeyStore keys = new PgAccessKeyStore(pool);
+      ActivityLog activity = new ActivityLog(new PgActivityLogStore(pool), config.region(), clock);
+      AuditDigestWriter digests = prepared.auditKey() == null ? null
+          : new AuditDigestWriter(pool, digestStore(config.audit(), env), prepared.auditKey(), clock);
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared, pool, keys, clock)
+          .compose(admin -> deploy(vertx, config, prepared, pool, keys, clock, activity)
+              .compose(d -> digests == null || config.audit().digestInterval().isZero() ? Future.succeededFuture(d)
+                  : vertx.deployVerticle(new AuditDigestVerticle(digests, config.audit().digestInterval()))
+                      .map(id -> {
+                        d.ids().add(id);
+                        return d;
+                      }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  prepared.sealer())))
+                  prepared.sealer(), activity, digests)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -125,7 +149,7 @@ public final class Coordinator {
    * would each get their own.
    */
   private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, Prepared prepared, Pool pool,
-      AccessKeyStore keys, Clock clock) {
+      AccessKeyStore keys, Clock clock, ActivityLog activity) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -133,18 +157,19 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, prepared, p, pool, keys, clock));
+    return port.compose(p -> deployOn(vertx, config, prepared, p, pool, keys, clock, activity));
   }
 
   private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, Prepared prepared, int listenPort,
-      Pool pool, AccessKeyStore keys, Clock clock) {
+      Pool pool, AccessKeyStore keys, Clock clock, ActivityLog activity) {
     NotifyConfig notify = prepared.notifications();
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
       verticles.add(new BackupApiVerticle(config, notify, listenPort, prepared.model(), prepared.gatewayModel(), pool,
-          keys, clock, prepared.sealer()));
+          keys, clock, prepared.sealer(), activity));
     }
-    Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
+    // the activity log's writer first and (undeployed in reverse) last, so it sees every call
+    Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
     for (BackupApiVerticle v : verticles) {
       chain = chain.compose(ids -> vertx.deployVerticle(v).map(id -> {
         ids.add(id);
@@ -152,7 +177,8 @@ public final class Coordinator {
       }));
     }
     if (!config.schedulerInterval().isZero()) {
-      SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool), clock, config.schedulerInterval());
+      SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool, activity, config.region()), clock,
+          config.schedulerInterval());
       chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
         ids.add(id);
         return ids;
@@ -174,6 +200,34 @@ public final class Coordinator {
       }
       return new Deployed(ids, port);
     });
+  }
+
+  /**
+   * The digest bucket's client. Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the
+   * environment the coordinator was given, else the SDK's default chain (profile, instance role).
+   */
+  private static S3DigestStore digestStore(AuditConfig audit, Map<String, String> env) {
+    AuditConfig.S3Location location = AuditConfig.S3Location.parse(audit.digestLocation());
+    software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials =
+        env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY")
+            ? software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.get("AWS_ACCESS_KEY_ID"),
+                    env.get("AWS_SECRET_ACCESS_KEY")))
+            : software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider.builder().build();
+    return new S3DigestStore(S3DigestStore.newClient(location, credentials), location, audit.digestRetention());
+  }
+
+  /** Writes an activity-log digest now (on demand); empty when nothing was logged since the last one. */
+  public Future<java.util.Optional<AuditDigestWriter.Written>> writeAuditDigest() {
+    if (digests == null) {
+      return Future.failedFuture(new IllegalStateException("no audit digest location is configured"));
+    }
+    return digests.write(vertx.getOrCreateContext());
+  }
+
+  /** The digest writer, when an audit digest location is configured. */
+  public Optional<AuditDigestWriter> auditDigests() {
+    return Optional.ofNullable(digests);
   }
 
   /** The admin key: from the environment, else from the credentials file, else a new one written there. */
@@ -223,12 +277,17 @@ public final class Coordinator {
 
   /** A scheduler over this coordinator's database, for tests to tick with the times they choose. */
   public Scheduler scheduler() {
-    return scheduler(pool);
+    return scheduler(pool, activity, config.region());
   }
 
-  private static Scheduler scheduler(Pool pool) {
+  private static Scheduler scheduler(Pool pool, ActivityLog activity, String region) {
     return new Scheduler(new PgJobLeaseStore(pool), new ScheduledBackups(pool), new PgRecoveryPointStore(pool),
-        new PgCopyAndRestoreLeases(pool));
+        new PgCopyAndRestoreLeases(pool), activity, region);
+  }
+
+  /** The activity log: what fronts, the agent API and the scheduler record into. */
+  public ActivityLog activityLog() {
+    return activity;
   }
 
   /** The notifications waiting for delivery, and the dead ones (the operator's list). */
@@ -245,9 +304,15 @@ public final class Coordinator {
   /** Stops serving, closes the pool and stops the embedded database. */
   public Future<Void> close() {
     List<Future<Void>> undeploys = new ArrayList<>();
-    for (String id : deployments) undeploys.add(vertx.undeploy(id));
+    // the writer (first deployed) goes last: it flushes what the others recorded while stopping
+    for (String id : deployments.subList(1, deployments.size())) undeploys.add(vertx.undeploy(id));
     return Future.join(undeploys)
+        .eventually(() -> vertx.undeploy(deployments.get(0)))
         .eventually(() -> pool.close())
+        .eventually(() -> {
+          if (digests != null) digests.store().close();
+          return Future.succeededFuture();
+        })
         .eventually(() -> embedded == null ? Future.succeededFuture()
             : vertx.executeBlocking(() -> { embedded.close(); return null; }))
         .mapEmpty();

@@ -1,5 +1,6 @@
 package dev.vaultgate.coordinator;
 
+import dev.vaultgate.coordinator.audit.AuditConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
@@ -24,11 +25,20 @@ import java.util.regex.Pattern;
  *     rest, made on first start when missing; replicas on one database must share it. Null:
  *     {@code <dataDir>/master.key}
  * @param hypervisorTestTimeout how long TestHypervisorConfiguration waits for the gateway's answer
+ * @param audit where and how often the activity log's signed digests are written
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
     long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
-    Duration hypervisorTestTimeout) {
+    Duration hypervisorTestTimeout, AuditConfig audit) {
+
+  /** Without audit digests. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
+      Duration hypervisorTestTimeout) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, schedulerInterval,
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, AuditConfig.NONE);
+  }
 
   public static final Duration DEFAULT_SCHEDULER_INTERVAL = Duration.ofSeconds(10);
   public static final Duration DEFAULT_HYPERVISOR_TEST_TIMEOUT = Duration.ofSeconds(20);
@@ -62,6 +72,7 @@ public record CoordinatorConfig(
     }
     if (instances < 1) throw new IllegalArgumentException("--instances " + instances + ": expected at least 1");
     if (bodyLimit < 1024) throw new IllegalArgumentException("body limit " + bodyLimit + ": expected at least 1024 bytes");
+    if (audit == null) audit = AuditConfig.NONE;
     if (schedulerInterval.isNegative()) {
       throw new IllegalArgumentException("scheduler interval " + schedulerInterval + ": expected zero (off) or more");
     }
@@ -94,7 +105,13 @@ public record CoordinatorConfig(
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval,
-        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
+  }
+
+  /** The same settings with these audit digest settings. */
+  public CoordinatorConfig withAudit(AuditConfig audit) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
   }
 
   /** The same settings on another database ({@code postgresql://} URL; null: the embedded one). */
@@ -106,13 +123,13 @@ public record CoordinatorConfig(
   /** The same settings with another vault storage root and master key file (null: the defaults). */
   public CoordinatorConfig withStorage(String vaultStorageRoot, Path masterKeyFile) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
   }
 
   /** The same settings with another TestHypervisorConfiguration wait. */
   public CoordinatorConfig withHypervisorTestTimeout(Duration timeout) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit);
   }
 
   public Path adminCredentialsFile() {

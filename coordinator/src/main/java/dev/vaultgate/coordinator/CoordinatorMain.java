@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
     name = "coordinator",
     mixinStandardHelpOptions = true,
     version = "Vaultgate coordinator 0.1.0",
+    subcommands = dev.vaultgate.coordinator.audit.AuditCommands.class,
     description = {
       "Runs the Vaultgate coordinator: the AWS Backup API (REST-JSON, SigV4) over PostgreSQL.",
       "",
@@ -60,6 +61,20 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
           + " each vault under <URL>/<account>/<vault>. Default: file://DIR/vaults.")
   String vaultStorageRoot;
 
+  @Option(names = "--audit-digests", paramLabel = "S3_URL",
+      description = "auditDigestLocation: where signed digests of the activity log go,"
+          + " s3://bucket[/prefix][?endpoint=http://host:port&region=r] (Object Lock retention when the bucket has it;"
+          + " credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the SDK's default chain). Default: none.")
+  String auditDigests;
+
+  @Option(names = "--audit-digest-minutes", paramLabel = "N",
+      description = "Minutes between audit digests (0: only `audit digest` on demand). Default: ${DEFAULT-VALUE}.")
+  long auditDigestMinutes = 60;
+
+  @Option(names = "--audit-digest-retention-days", paramLabel = "N",
+      description = "Object Lock (COMPLIANCE) retention of each digest, in days. Default: ${DEFAULT-VALUE}.")
+  long auditDigestRetentionDays = 365;
+
   @Option(names = "--master-key", paramLabel = "FILE",
       description = "The master key sealing hypervisor passwords (made when missing; replicas share it)."
           + " Default: DIR/master.key.")
@@ -70,7 +85,9 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
     CoordinatorConfig config;
     try {
       config = new CoordinatorConfig(host, port, data.toAbsolutePath(), database, region, account, instances, 1024 * 1024)
-          .withStorage(vaultStorageRoot, masterKey == null ? null : masterKey.toAbsolutePath());
+          .withStorage(vaultStorageRoot, masterKey == null ? null : masterKey.toAbsolutePath())
+          .withAudit(new dev.vaultgate.coordinator.audit.AuditConfig(auditDigests,
+              java.time.Duration.ofMinutes(auditDigestMinutes), java.time.Duration.ofDays(auditDigestRetentionDays)));
     } catch (IllegalArgumentException e) {
       System.err.println("coordinator: " + e.getMessage());
       return 2;

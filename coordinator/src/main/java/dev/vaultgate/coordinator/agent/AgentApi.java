@@ -1,5 +1,7 @@
 package dev.vaultgate.coordinator.agent;
 
+import dev.vaultgate.coordinator.audit.ActivityEvents;
+import dev.vaultgate.coordinator.audit.ActivityRecorder;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.auth.SigV4Verifier.SignedRequest;
@@ -195,11 +197,27 @@ public final class AgentApi {
   private final String region;
   private final Clock clock;
   private final long bodyLimit;
+  private final ActivityRecorder activity;
+
+  /** Where the activity log finds who called: the gateway, or the key that registered one. */
+  private static final String CALLER_GATEWAY = "vaultgate.agent.gateway";
+  private static final String CALLER_KEY = "vaultgate.agent.key";
 
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
       BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
       PgActivationStore activations, OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
       Duration hypervisorTestTimeout, Clock clock, long bodyLimit) {
+    this(vertx, gateways, leases, points, jobs, vaults, copiesAndRestores, hypervisors, activations, onDemand, keys,
+        region, vaultStorageRoot, hypervisorTestTimeout, clock, bodyLimit, ActivityRecorder.NONE);
+  }
+
+  /** With every call recorded in the activity log. */
+  public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
+      BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
+      PgActivationStore activations, OnDemandBackups onDemand, AccessKeyStore keys, String region,
+      String vaultStorageRoot,
+      Duration hypervisorTestTimeout, Clock clock, long bodyLimit, ActivityRecorder activity) {
+    this.activity = activity;
     this.copiesAndRestores = copiesAndRestores;
     this.hypervisors = hypervisors;
     this.activations = activations;
@@ -223,35 +241,38 @@ public final class AgentApi {
   public void mount(Router router) {
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
-    api.post("/gateways").handler(ctx -> answer(ctx, register(ctx), 201));
-    api.post("/activations").handler(ctx -> answer(ctx, activate(ctx), 201));
-    api.post("/activations/claim").handler(ctx -> answer(ctx, claim(ctx), 200));
-    gatewayCall(api, "/heartbeat", Set.of("softwareVersion"), this::heartbeat);
-    gatewayCall(api, "/inventory", Set.of("resources", "complete"), this::inventory);
-    gatewayCall(api, "/hypervisors/status", Set.of("hypervisorArn", "state", "message"), this::hypervisorStatus);
-    gatewayCall(api, "/hypervisor-tests/:testId", Set.of("ok", "message"), this::hypervisorTestResult);
-    gatewayCall(api, "/backup-jobs/start", Set.of("resourceArn"), this::startBackup);
-    gatewayCall(api, "/backup-jobs/lease", Set.of("leaseSeconds"), this::lease);
-    gatewayCall(api, "/backup-jobs/:jobId/progress", Set.of("percentDone", "bytesTransferred", "leaseSeconds"),
+    api.post("/gateways").handler(ctx -> answer(ctx, "RegisterGateway", register(ctx), 201));
+    api.post("/activations").handler(ctx -> answer(ctx, "CreateGatewayActivation", activate(ctx), 201));
+    api.post("/activations/claim").handler(ctx -> answer(ctx, "ClaimGatewayActivation", claim(ctx), 200));
+    gatewayCall(api, "/heartbeat", "GatewayHeartbeat", Set.of("softwareVersion"), this::heartbeat);
+    gatewayCall(api, "/inventory", "ReportInventory", Set.of("resources", "complete"), this::inventory);
+    gatewayCall(api, "/hypervisors/status", "ReportHypervisorStatus", Set.of("hypervisorArn", "state", "message"),
+        this::hypervisorStatus);
+    gatewayCall(api, "/hypervisor-tests/:testId", "ReportHypervisorTestResult", Set.of("ok", "message"),
+        this::hypervisorTestResult);
+    gatewayCall(api, "/backup-jobs/start", "StartBackupJobFromGateway", Set.of("resourceArn"), this::startBackup);
+    gatewayCall(api, "/backup-jobs/lease", "LeaseBackupJob", Set.of("leaseSeconds"), this::lease);
+    gatewayCall(api, "/backup-jobs/:jobId/progress", "ReportBackupJobProgress",
+        Set.of("percentDone", "bytesTransferred", "leaseSeconds"),
         this::progress);
-    gatewayCall(api, "/backup-jobs/:jobId/complete", Set.of("backupSizeInBytes", "restoreMetadata"), this::complete);
-    gatewayCall(api, "/backup-jobs/:jobId/fail", Set.of("message"), this::fail);
-    gatewayCall(api, "/copy-jobs/lease", Set.of("leaseSeconds"), this::leaseCopy);
-    gatewayCall(api, "/copy-jobs/:jobId/progress", Set.of("percentDone", "leaseSeconds"), this::progressCopy);
-    gatewayCall(api, "/copy-jobs/:jobId/complete", Set.of("backupSizeInBytes", "restoreMetadata"), this::completeCopy);
-    gatewayCall(api, "/copy-jobs/:jobId/fail", Set.of("message"), this::failCopy);
-    gatewayCall(api, "/restore-jobs/lease", Set.of("leaseSeconds"), this::leaseRestore);
-    gatewayCall(api, "/restore-jobs/:jobId/progress", Set.of("percentDone", "leaseSeconds"), this::progressRestore);
-    gatewayCall(api, "/restore-jobs/:jobId/complete", Set.of("createdResourceArn"), this::completeRestore);
-    gatewayCall(api, "/restore-jobs/:jobId/fail", Set.of("message"), this::failRestore);
-    api.route().handler(ctx -> answer(ctx, Future.failedFuture(ApiException.withStatus("UnknownOperationException", 404,
+    gatewayCall(api, "/backup-jobs/:jobId/complete", "CompleteBackupJob", Set.of("backupSizeInBytes", "restoreMetadata"), this::complete);
+    gatewayCall(api, "/backup-jobs/:jobId/fail", "FailBackupJob", Set.of("message"), this::fail);
+    gatewayCall(api, "/copy-jobs/lease", "LeaseCopyJob", Set.of("leaseSeconds"), this::leaseCopy);
+    gatewayCall(api, "/copy-jobs/:jobId/progress", "ReportCopyJobProgress", Set.of("percentDone", "leaseSeconds"), this::progressCopy);
+    gatewayCall(api, "/copy-jobs/:jobId/complete", "CompleteCopyJob", Set.of("backupSizeInBytes", "restoreMetadata"), this::completeCopy);
+    gatewayCall(api, "/copy-jobs/:jobId/fail", "FailCopyJob", Set.of("message"), this::failCopy);
+    gatewayCall(api, "/restore-jobs/lease", "LeaseRestoreJob", Set.of("leaseSeconds"), this::leaseRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/progress", "ReportRestoreJobProgress", Set.of("percentDone", "leaseSeconds"), this::progressRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/complete", "CompleteRestoreJob", Set.of("createdResourceArn"), this::completeRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/fail", "FailRestoreJob", Set.of("message"), this::failRestore);
+    api.route().handler(ctx -> answer(ctx, "UnknownAgentOperation", Future.failedFuture(ApiException.withStatus("UnknownOperationException", 404,
         "No agent operation at " + ctx.request().method() + " " + ctx.request().path())), 200));
     api.route().failureHandler(ctx -> {
       Throwable cause = ctx.statusCode() == 413
           ? ApiException.withStatus("RequestEntityTooLargeException", 413, "The request body is larger than " + bodyLimit + " bytes")
           : ctx.failure() != null ? ctx.failure()
           : ApiException.withStatus("SerializationException", 400, "The request could not be read");
-      answer(ctx, Future.failedFuture(cause), 200);
+      answer(ctx, "UnreadableAgentRequest", Future.failedFuture(cause), 200);
     });
     router.route(PREFIX + "/*").subRouter(api);
   }
@@ -262,16 +283,19 @@ public final class AgentApi {
     Future<JsonObject> handle(Gateway gateway, AgentRequest request, RoutingContext ctx);
   }
 
-  private void gatewayCall(Router api, String path, Set<String> fields, GatewayOperation op) {
+  private void gatewayCall(Router api, String path, String operation, Set<String> fields, GatewayOperation op) {
     api.post(path).handler(ctx -> {
       Future<JsonObject> result;
       try {
         AgentRequest request = AgentRequest.parse(ctx.body().buffer(), fields);
-        result = authenticate(ctx).compose(gateway -> op.handle(gateway, request, ctx));
+        result = authenticate(ctx).compose(gateway -> {
+          ctx.put(CALLER_GATEWAY, gateway);
+          return op.handle(gateway, request, ctx);
+        });
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
-      answer(ctx, result, 200);
+      answer(ctx, operation, result, 200);
     });
   }
 
@@ -314,6 +338,7 @@ public final class AgentApi {
           throw ApiException.withStatus("UnrecognizedClientException", 403,
               "The security token included in the request is invalid.");
         }
+        ctx.put(CALLER_KEY, key);
         verifier.verify(signed, auth, key.secretAccessKey());
         String id = "sgw-" + HexFormat.of().withUpperCase().formatHex(randomBytes(4));
         String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
@@ -706,18 +731,55 @@ public final class AgentApi {
     return out;
   }
 
-  private void answer(RoutingContext ctx, Future<JsonObject> result, int status) {
+  private void answer(RoutingContext ctx, String operation, Future<JsonObject> result, int status) {
     result.onComplete(ar -> {
       if (ctx.response().ended()) return;
       if (ar.succeeded()) {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(ar.result().encode());
+        record(ctx, operation, ar.result(), null, null);
       } else {
-        error(ctx, ar.cause());
+        JsonObject err = error(ctx, ar.cause());
+        record(ctx, operation, null, err.getString("error"), err.getString("message"));
       }
     });
   }
 
-  private static void error(RoutingContext ctx, Throwable cause) {
+  /** Hands the call to the activity log after it is answered; a failure here never reaches the gateway. */
+  private void record(RoutingContext ctx, String operation, JsonObject response, String errorCode, String message) {
+    try {
+      Gateway g = ctx.get(CALLER_GATEWAY);
+      dev.vaultgate.coordinator.auth.AccessKey key = ctx.get(CALLER_KEY);
+      Buffer body = ctx.body().buffer();
+      Map<String, String> pathResources = new LinkedHashMap<>();
+      String jobId = ctx.pathParam("jobId");
+      if (jobId != null) {
+        String path = ctx.request().path();
+        pathResources.put(jobId, path.contains("/copy-jobs/") ? "AWS::Backup::CopyJob"
+            : path.contains("/restore-jobs/") ? "AWS::Backup::RestoreJob" : "AWS::Backup::BackupJob");
+      }
+      String account = g != null ? g.accountId() : key != null ? key.accountId() : null;
+      String source = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+      String userAgent = ctx.request().getHeader("User-Agent");
+      String requestId = ctx.response().headers().get("x-amzn-RequestId");
+      Instant at = clock.instant();
+      // parsing the body again and building the record (an inventory can be large) happen on the log's worker
+      activity.recordLater(() -> {
+        JsonObject request;
+        try {
+          request = body == null || body.length() == 0 ? null : body.toJsonObject();
+        } catch (RuntimeException unreadable) {
+          request = new JsonObject().put("unreadableBody", true);
+        }
+        return ActivityEvents.agentCall(operation, account, g == null ? null : g.gatewayId(),
+            g == null ? null : g.arn(), g == null && key != null ? key.accessKeyId() : null, source, userAgent,
+            request, response, pathResources, errorCode, message, requestId, at, region);
+      });
+    } catch (RuntimeException e) {
+      LOG.error("agent call {} not recorded in the activity log: {}", operation, e.toString());
+    }
+  }
+
+  private static JsonObject error(RoutingContext ctx, Throwable cause) {
     String requestId = UUID.randomUUID().toString();
     int status;
     String type;
@@ -745,10 +807,12 @@ public final class AgentApi {
       cause = new IllegalStateException("An internal error occurred (request " + requestId + ")");
     }
     String message = String.valueOf(cause.getMessage()).replace('\n', ' ');
+    JsonObject body = new JsonObject().put("error", type).put("message", message).put("requestId", requestId);
     ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("x-amzn-RequestId", requestId)
-        .end(new JsonObject().put("error", type).put("message", message).put("requestId", requestId).encode());
+        .end(body.encode());
+    return body;
   }
 
   private static Map<String, List<String>> lowerCaseHeaders(MultiMap headers) {

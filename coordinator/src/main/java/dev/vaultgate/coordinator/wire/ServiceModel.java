@@ -113,6 +113,10 @@ public final class ServiceModel {
     return fromResource("/models/backup-2018-11-15.json.gz");
   }
 
+  public static ServiceModel cloudTrail() {
+    return fromResource("/models/cloudtrail-2013-11-01.json.gz");
+  }
+
   public static ServiceModel backupGateway() {
     return fromResource("/models/backup-gateway-2021-01-01.json.gz");
   }
