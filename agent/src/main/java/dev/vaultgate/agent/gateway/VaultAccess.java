@@ -1,0 +1,73 @@
+package dev.vaultgate.agent.gateway;
+
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.VaultStorage;
+import dev.vaultgate.vault.storage.VaultStorages;
+import dev.vaultgate.vault.format.ObjectKeys;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Opens the vault a job names (a VaultLocation URL) with the gateway's master key, creating the vault on first use.
+ * Opens of one location are serialised, so two jobs that start together do not both create it. Each job gets its
+ * own {@link Repository} (its own index view and CPU executor) and closes it with {@link Opened#close()}.
+ */
+public final class VaultAccess {
+  private final Vertx vertx;
+  private final Path masterKeyFile;
+  private final Map<String, Future<?>> lastOpen = new HashMap<>();
+
+  public VaultAccess(Vertx vertx, Path masterKeyFile) {
+    this.vertx = vertx;
+    this.masterKeyFile = masterKeyFile;
+  }
+
+  /** An open vault and its storage. */
+  public record Opened(Repository repo, VaultStorage storage) {
+    public void close() {
+      try {
+        repo.close();
+      } finally {
+        storage.close();
+      }
+    }
+  }
+
+  /** Opens the vault at {@code location}, creating it (and the master key file) when the storage holds none yet. */
+  public Future<Opened> open(String location) {
+    Future<Opened> opened;
+    synchronized (lastOpen) {
+      Future<?> before = lastOpen.getOrDefault(location, Future.succeededFuture());
+      opened = before.transform(ignored -> openNow(location));
+      lastOpen.put(location, opened);
+    }
+    return opened;
+  }
+
+  private Future<Opened> openNow(String location) {
+    VaultStorage storage;
+    try {
+      storage = VaultStorages.open(vertx, location);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new IllegalArgumentException("cannot open vault " + location + ": " + e.getMessage(), e));
+    }
+    return vertx.executeBlocking(() -> LocalKeyWrapper.loadOrCreate(masterKeyFile), false)
+        .compose(key -> storage.stat(ObjectKeys.CONFIG).transform(ar -> {
+          if (ar.succeeded()) {
+            return Repository.open(vertx, storage, key);
+          }
+          if (ar.cause() instanceof ObjectNotFoundException) {
+            return Repository.init(vertx, storage, key, VaultSettings.defaults());
+          }
+          return Future.failedFuture(ar.cause());
+        }))
+        .map(repo -> new Opened(repo, storage))
+        .onFailure(e -> storage.close());
+  }
+}
