@@ -65,6 +65,7 @@ final class BackupJobRunner {
     labels.put(LABEL_RECOVERY_POINT, job.getString("recoveryPointArn"));
     labels.put("backupJobId", jobId);
     labels.put("resourceArn", resourceArn);
+    agent.vsphereTagsOf(resourceArn).forEach((category, name) -> labels.put("tag:" + category, name));
     return VmBackup.Options.defaults(vm.name())
         .withLabels(labels)
         .withReaders(r -> new StoppableDiskReader(new RetryingDiskReader(r, 3, Duration.ofMillis(500)), lease::shouldStop,

@@ -1,7 +1,9 @@
 package dev.vaultgate.agent.gateway;
 
 import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.agent.vsphere.VmChangeFeed;
 import dev.vaultgate.agent.vsphere.VsphereClient;
+import dev.vaultgate.agent.vsphere.VsphereTags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +42,7 @@ public final class GatewayAgent {
   public static final String LAST_BACKUP = "vaultgate.lastBackup";
   public static final String LAST_BACKUP_STATE = "vaultgate.lastBackupState";
   public static final String LAST_RECOVERY_POINT = "vaultgate.lastRecoveryPoint";
+  static final int CHANGE_WAIT_SECONDS = 10;
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -49,13 +52,17 @@ public final class GatewayAgent {
   private final Map<String, String> runningJobs = new ConcurrentHashMap<>();
   private final AtomicInteger jobsDone = new AtomicInteger();
   private final AtomicInteger jobsStarted = new AtomicInteger();
+  private final Map<String, Map<String, String>> tagsByArn = new ConcurrentHashMap<>();
   private volatile VsphereClient vsphere;
+  private volatile VsphereTags tags;
+  private volatile VmChangeFeed feed;
   private volatile boolean closed;
   private volatile String accountId;
   private volatile String gatewayId;
   private volatile Duration heartbeatInterval = Duration.ofSeconds(30);
   private volatile Instant lastHeartbeat;
   private Future<Void> inventoryInFlight = Future.succeededFuture();
+  private Future<Void> queuedSync;
 
   private GatewayAgent(Vertx vertx, GatewayConfig config) {
     this.vertx = vertx;
@@ -77,6 +84,7 @@ public final class GatewayAgent {
     return VsphereClient.connect(vertx, config.vcenter())
         .compose(client -> {
           vsphere = client;
+          tags = client.tags(vertx);
           return register();
         })
         .compose(v -> syncInventory())
@@ -84,6 +92,7 @@ public final class GatewayAgent {
           loop("heartbeat", this::heartbeat, () -> heartbeatInterval);
           loop("inventory", this::syncInventory, config::inventoryInterval);
           loop("jobs", this::pollJobs, config::pollInterval);
+          loop("change feed", this::followChanges, () -> Duration.ZERO);
           LOG.info("gateway {} ({}) started against vCenter {}", gatewayId, config.gatewayName(), config.vcenter().hostPort());
           return this;
         });
@@ -148,19 +157,32 @@ public final class GatewayAgent {
 
   /**
    * Reads every VM from vCenter, reports them all (the coordinator drops what is no longer reported), and starts
-   * the backups their trigger attribute asks for. Calls that overlap share one run after the one in flight.
+   * the backups their trigger attribute asks for. Syncs run one at a time; calls while one waits share it.
    */
   public Future<Void> syncInventory() {
-    Future<Void> next;
+    io.vertx.core.Promise<Void> sync = io.vertx.core.Promise.promise();
+    Future<Void> before;
     synchronized (this) {
-      next = inventoryInFlight.transform(ignored -> syncNow());
-      inventoryInFlight = next;
+      if (queuedSync != null) {
+        return queuedSync; // one not started yet will see this change too
+      }
+      queuedSync = sync.future();
+      before = inventoryInFlight;
+      inventoryInFlight = sync.future();
     }
-    return next;
+    before.onComplete(ignored -> {
+      synchronized (this) {
+        if (queuedSync == sync.future()) {
+          queuedSync = null;
+        }
+      }
+      syncNow().onComplete(sync);
+    });
+    return sync.future();
   }
 
   private Future<Void> syncNow() {
-    return vsphere.listVms().compose(vms -> {
+    return vsphere.listVms().compose(vms -> vsphereTags(vms).compose(vmTags -> {
       JsonArray resources = new JsonArray();
       Map<String, VmInfo> seen = new ConcurrentHashMap<>();
       for (VmInfo vm : vms) {
@@ -169,13 +191,52 @@ public final class GatewayAgent {
         }
         String arn = VmResources.arn(config.region(), accountId, vm);
         seen.put(arn, vm);
-        resources.add(VmResources.resource(config.region(), accountId, vm, Map.of()));
+        Map<String, String> t = VsphereTags.asMap(vmTags.getOrDefault(vm.moref(), List.of()));
+        tagsByArn.put(arn, t);
+        resources.add(VmResources.resource(config.region(), accountId, vm, t));
       }
       vmsByArn.putAll(seen);
       vmsByArn.keySet().retainAll(seen.keySet());
+      tagsByArn.keySet().retainAll(seen.keySet());
       return coordinator.post("/inventory", new JsonObject().put("resources", resources).put("complete", true))
           .compose(answer -> startTriggeredBackups(vms));
+    }));
+  }
+
+  /** The VMs' vSphere tags; none (with a warning) when the REST API cannot be reached, so SOAP inventory still goes out. */
+  private Future<Map<String, List<VsphereTags.Tag>>> vsphereTags(List<VmInfo> vms) {
+    tags.forgetNames();
+    return tags.tagsOfVms(vms.stream().map(VmInfo::moref).toList()).recover(e -> {
+      LOG.warn("gateway {}: vSphere tags not read, the inventory goes without them: {}", gatewayId, e.getMessage());
+      return Future.succeededFuture(Map.of());
     });
+  }
+
+  /** The vSphere tags of a VM at the last inventory (category → name). */
+  Map<String, String> vsphereTagsOf(String arn) {
+    return tagsByArn.getOrDefault(arn, Map.of());
+  }
+
+  /**
+   * Waits (up to 10 s, on the vsphere executor) for vCenter to report a VM created, deleted, renamed or with a
+   * changed custom attribute, and then syncs the inventory: a VM tagged for backup is selected without waiting
+   * for the periodic sync, and a trigger attribute starts its backup within seconds.
+   */
+  private Future<Void> followChanges() {
+    Future<VmChangeFeed> open = feed != null ? Future.succeededFuture(feed)
+        : VmChangeFeed.open(vertx, config.vcenter()).onSuccess(f -> {
+          feed = f;
+          f.next(0); // the first answer lists every VM: the inventory already has them
+        });
+    return open.compose(f -> f.next(CHANGE_WAIT_SECONDS))
+        .compose(changed -> changed.isEmpty() || closed ? Future.<Void>succeededFuture() : syncInventory())
+        .onFailure(e -> {
+          VmChangeFeed broken = feed;
+          feed = null;
+          if (broken != null) {
+            broken.close();
+          }
+        });
   }
 
   /** VMs whose trigger attribute says {@code now}: reset it, then ask the coordinator for an on-demand job. */
@@ -332,7 +393,8 @@ public final class GatewayAgent {
   /** Stops the loops (running jobs finish and report), then closes the vCenter session and the HTTP client. */
   public Future<Void> close() {
     closed = true;
+    Future<Void> watching = feed == null ? Future.succeededFuture() : feed.close();
     Future<Void> vc = vsphere == null ? Future.succeededFuture() : vsphere.close().recover(e -> Future.succeededFuture());
-    return vc.eventually(coordinator::close);
+    return Future.join(watching, vc).<Void>mapEmpty().eventually(coordinator::close);
   }
 }

@@ -1,5 +1,6 @@
 package dev.vaultgate.agent.gateway;
 
+import static dev.vaultgate.agent.testing.Await.await;
 import static dev.vaultgate.agent.testing.GatewayTestbed.waitFor;
 import static dev.vaultgate.agent.testing.TestDisks.BLOCK;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -10,7 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vaultgate.agent.testing.GatewayTestbed;
 import dev.vaultgate.agent.testing.TestDisks;
 import dev.vaultgate.agent.testing.VcsimAdmin;
+import dev.vaultgate.agent.backup.VmRecoveryPoint;
+import dev.vaultgate.agent.backup.VmRecoveryPoints;
 import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.agent.vsphere.VsphereTags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,6 +179,44 @@ class GatewayAgentTest {
     }
     DescribeBackupJobResponse b = awaitBackup(id);
     assertEquals(BackupJobState.COMPLETED, b.state(), b.statusMessage());
+  }
+
+  @Test
+  void aVmsVsphereTagsAreKeptWithItsBackup() throws Exception {
+    String source = "DC0_H0_VM3";
+    VmInfo vm = bed.vm(source);
+    VsphereTags tags = bed.vc.client.tags(bed.vc.vertx);
+    String category = await(bed.vc.vertx, () -> tags.createCategory("backup-tier", true));
+    String gold = await(bed.vc.vertx, () -> tags.createTag(category, "gold"));
+    await(bed.vc.vertx, () -> tags.attach(gold, vm.moref()));
+    TestDisks.writeRandomBlocks(bed.flatFile(source), 51, 2);
+    await(bed.vc.vertx, bed.agent::syncInventory); // tags are not in vCenter's change feed: the periodic sync reads them
+
+    DescribeBackupJobResponse b = awaitBackup(bed.startBackup(source));
+    assertEquals(BackupJobState.COMPLETED, b.state(), b.statusMessage());
+
+    VaultAccess vaults = new VaultAccess(bed.vc.vertx, dir.resolve("master.key"));
+    VaultAccess.Opened opened = await(bed.vc.vertx, () -> vaults.open(bed.vaultLocation));
+    try {
+      VmRecoveryPoint point = await(bed.vc.vertx, () -> VmRecoveryPoints.withLabel(opened.repo(), "recoveryPointArn", b.recoveryPointArn()));
+      assertEquals("gold", point.metadata().label("tag:backup-tier"));
+      assertEquals(b.backupJobId(), point.metadata().label("backupJobId"));
+    } finally {
+      opened.close();
+    }
+  }
+
+  @Test
+  void aTriggerAttributeSetInVcenterIsSeenThroughTheChangeFeedAndReset() {
+    String source = "DC0_H0_VM1";
+    VmInfo vm = bed.vm(source);
+    long t0 = System.nanoTime();
+    await(bed.vc.vertx, () -> bed.vc.client.setCustomAttribute(vm, GatewayConfig.DEFAULT_TRIGGER, "now"));
+
+    waitFor("the trigger to be reset", Duration.ofSeconds(20),
+        () -> "".equals(bed.vm(source).customAttributes().get(GatewayConfig.DEFAULT_TRIGGER)));
+    assertTrue(System.nanoTime() - t0 < 15_000_000_000L, "seen through the feed, not a periodic sync (every 10 minutes here)");
+    waitFor("the outcome", Duration.ofSeconds(20), () -> bed.vm(source).customAttributes().get(GatewayAgent.LAST_BACKUP_STATE) != null);
   }
 
   private static void sleep(long millis) {

@@ -94,11 +94,11 @@ public final class GatewayTestbed implements AutoCloseable {
     }
   }
 
-  /** The agent's config: polls every 200 ms, the shortest lease (30 s: progress every 5 s). */
+  /** The agent's config: polls every 200 ms, the shortest lease (30 s: progress every 5 s), no periodic inventory within a test (changes come through the change feed). */
   public GatewayConfig config(int maxJobs) throws IOException {
     return new GatewayConfig(URI.create("http://127.0.0.1:" + proxy.port()), REGION, "site-a", key.accessKeyId(), key.secretAccessKey(),
         ConnectedVcsim.endpoint(vc.vcsim), vaultLocation, dir.resolve("master.key"), Files.createDirectories(dir.resolve("staging")),
-        maxJobs, Duration.ofMillis(200), 30, Duration.ofSeconds(2), GatewayConfig.DEFAULT_TRIGGER);
+        maxJobs, Duration.ofMillis(200), 30, Duration.ofMinutes(10), GatewayConfig.DEFAULT_TRIGGER);
   }
 
   public void startAgent(int maxJobs) throws IOException {
