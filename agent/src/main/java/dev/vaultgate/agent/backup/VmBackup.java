@@ -90,6 +90,7 @@ public final class VmBackup {
   private boolean trackingEnabledNow;
   private SnapshotInfo snapshot;
   private boolean snapshotRemoved;
+  private boolean vmDeleted;
 
   private VmBackup(VsphereClient client, Repository repo, Options options) {
     this.client = client;
@@ -148,11 +149,19 @@ public final class VmBackup {
     return client.removeSnapshot(snapshot).transform(ar -> {
       if (ar.succeeded()) {
         snapshotRemoved = true;
-      } else {
+        return Future.succeededFuture();
+      }
+      // A VM deleted during the backup took its snapshots with it: nothing is left to remove by hand.
+      return client.findVm(vm.name()).transform(found -> {
+        if (found.succeeded() && (found.result() == null || !found.result().moref().equals(vm.moref()))) {
+          vmDeleted = true;
+          snapshotRemoved = true;
+          return Future.succeededFuture();
+        }
         LOG.warn("could not remove snapshot {} of VM {}: {}", snapshot.moref(), vm.describe(), ar.cause().getMessage());
         warnings.add("snapshot '" + snapshot.name() + "' (" + snapshot.moref() + ") could not be removed: " + ar.cause().getMessage());
-      }
-      return Future.succeededFuture();
+        return Future.succeededFuture();
+      });
     });
   }
 
@@ -250,7 +259,8 @@ public final class VmBackup {
       String vmText = vm == null ? "'" + options.vmName() + "'" : vm.describe();
       StringBuilder msg = new StringBuilder("cannot back up VM ").append(vmText).append(where).append(": ").append(cause.getMessage());
       if (snapshot != null) {
-        msg.append(snapshotRemoved ? "; snapshot '" + snapshot.name() + "' was removed"
+        msg.append(vmDeleted ? "; the VM was deleted during the backup, with its snapshots"
+            : snapshotRemoved ? "; snapshot '" + snapshot.name() + "' was removed"
             : "; snapshot '" + snapshot.name() + "' (" + snapshot.moref() + ") could NOT be removed, remove it by hand");
       }
       if (!stored.isEmpty()) {

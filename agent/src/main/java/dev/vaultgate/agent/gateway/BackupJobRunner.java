@@ -4,6 +4,7 @@ import dev.vaultgate.agent.backup.VmBackup;
 import dev.vaultgate.agent.backup.VmBackupResult;
 import dev.vaultgate.agent.disk.RetryingDiskReader;
 import dev.vaultgate.agent.disk.StoppableDiskReader;
+import dev.vaultgate.agent.disk.ThrottledDiskReader;
 import dev.vaultgate.agent.vsphere.VmInfo;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -52,12 +53,39 @@ final class BackupJobRunner {
           return agent.vaults().open(location);
         })
         .compose(opened -> VmBackup.run(agent.vsphere(), opened.repo(), options())
+            .compose(result -> finish(opened, result))
             .eventually(() -> {
               opened.close();
               return Future.succeededFuture();
             }))
-        .compose(this::complete)
         .recover(this::failed);
+  }
+
+  /**
+   * Completes the job; a job stopped while its last blocks were read (the stop came after the reads) is not
+   * completed: its points are deleted and it is reported stopped.
+   */
+  private Future<JsonObject> finish(VaultAccess.Opened opened, VmBackupResult result) {
+    if (lease.shouldStop()) {
+      return discard(opened, result);
+    }
+    return complete(result).recover(e -> {
+      if (e instanceof CoordinatorException c && "JobStopping".equals(c.type())) {
+        lease.stopped();
+        return discard(opened, result);
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  private Future<JsonObject> discard(VaultAccess.Opened opened, VmBackupResult result) {
+    Future<Void> deleted = Future.succeededFuture();
+    for (String id : result.pointIds()) {
+      deleted = deleted.compose(v -> opened.repo().deletePoint(id));
+    }
+    return deleted.transform(ar -> Future.failedFuture(new IllegalStateException("the backup " + result.backupId()
+        + " was written before the stop was seen; " + (ar.succeeded() ? "its recovery points were deleted"
+        : "its recovery points could not all be deleted: " + ar.cause().getMessage()))));
   }
 
   private VmBackup.Options options() {
@@ -68,8 +96,10 @@ final class BackupJobRunner {
     agent.vsphereTagsOf(resourceArn).forEach((category, name) -> labels.put("tag:" + category, name));
     return VmBackup.Options.defaults(vm.name())
         .withLabels(labels)
-        .withReaders(r -> new StoppableDiskReader(new RetryingDiskReader(r, 3, Duration.ofMillis(500)), lease::shouldStop,
-            "backup job " + jobId + " stopped"))
+        .withReaders(r -> new ThrottledDiskReader(
+            new StoppableDiskReader(new RetryingDiskReader(r, 3, Duration.ofMillis(500)), lease::shouldStop,
+                "backup job " + jobId + " stopped"),
+            agent.bandwidth()))
         .withProgress((done, total) -> lease.progress(total <= 0 ? 0 : Math.min(99.0, 100.0 * done / total), done));
   }
 

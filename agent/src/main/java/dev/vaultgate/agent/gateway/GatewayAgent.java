@@ -1,6 +1,7 @@
 package dev.vaultgate.agent.gateway;
 
 import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.agent.disk.BandwidthLimiter;
 import dev.vaultgate.agent.vsphere.VmChangeFeed;
 import dev.vaultgate.agent.vsphere.VsphereClient;
 import dev.vaultgate.agent.vsphere.VsphereTags;
@@ -56,6 +57,8 @@ public final class GatewayAgent {
   private volatile VsphereClient vsphere;
   private volatile VsphereTags tags;
   private volatile VmChangeFeed feed;
+  private volatile long bandwidthBytesPerSecond;
+  private final BandwidthLimiter bandwidth = new BandwidthLimiter(() -> bandwidthBytesPerSecond);
   private volatile boolean closed;
   private volatile String accountId;
   private volatile String gatewayId;
@@ -346,6 +349,15 @@ public final class GatewayAgent {
   String vaultLocation(JsonObject job, String field) {
     String location = job.getString(field);
     return location != null ? location : config.vaultLocation();
+  }
+
+  /** Limits the bytes per second all jobs read together from vCenter's datastores; 0: no limit. */
+  public void setBandwidthLimit(long bytesPerSecond) {
+    bandwidthBytesPerSecond = Math.max(0, bytesPerSecond);
+  }
+
+  BandwidthLimiter bandwidth() {
+    return bandwidth;
   }
 
   Vertx vertx() {

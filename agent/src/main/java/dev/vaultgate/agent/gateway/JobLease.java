@@ -56,6 +56,11 @@ final class JobLease {
         : "job " + jobId + " was stopped (StopBackupJob)";
   }
 
+  /** The coordinator refused to complete the job because it is being stopped. */
+  void stopped() {
+    stopRequested = true;
+  }
+
   boolean stopRequested() {
     return stopRequested;
   }
