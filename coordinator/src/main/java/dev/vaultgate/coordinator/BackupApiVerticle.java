@@ -5,11 +5,14 @@ import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.backup.BackupApiRoutes;
+import dev.vaultgate.coordinator.backup.OnDemandBackups;
 import dev.vaultgate.coordinator.backup.PgBackupJobStore;
 import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
 import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.PgVaultStore;
+import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
+import dev.vaultgate.coordinator.gateway.SecretSealer;
 import dev.vaultgate.coordinator.wire.RestJsonFront;
 import dev.vaultgate.coordinator.wire.ServiceModel;
 import io.vertx.core.Future;
@@ -32,9 +35,12 @@ final class BackupApiVerticle extends VerticleBase {
   private final Pool pool;
   private final AccessKeyStore keys;
   private final Clock clock;
+  private final SecretSealer sealer;
   private HttpServer server;
 
-  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock) {
+  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock,
+      SecretSealer sealer) {
+    this.sealer = sealer;
     this.config = config;
     this.port = port;
     this.model = model;
@@ -46,9 +52,11 @@ final class BackupApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    SecretSealer sealer = this.sealer;
     new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
-        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool), keys, config.region(),
-        clock, config.bodyLimit())
+        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
+        new PgHypervisorStore(pool, sealer), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
+        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit())
         .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())

@@ -10,6 +10,8 @@ import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.ScheduledBackups;
 import dev.vaultgate.coordinator.db.EmbeddedDatabase;
 import dev.vaultgate.coordinator.db.SchemaMigrator;
+import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
+import dev.vaultgate.coordinator.gateway.SecretSealer;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -48,9 +50,11 @@ public final class Coordinator {
   private final AccessKey adminKey;
   private final List<String> deployments;
   private final int port;
+  private final SecretSealer sealer;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
-      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port) {
+      AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer) {
+    this.sealer = sealer;
     this.vertx = vertx;
     this.config = config;
     this.embedded = embedded;
@@ -62,7 +66,8 @@ public final class Coordinator {
   }
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
-  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model) {}
+  private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
+      SecretSealer sealer) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -74,7 +79,14 @@ public final class Coordinator {
       } else {
         connect = PgConnectOptions.fromUri(config.databaseUrl().replaceFirst("^postgres://", "postgresql://"));
       }
-      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup());
+      SecretSealer sealer;
+      try {
+        sealer = SecretSealer.fromKeyFile(config.masterKeyFile());
+      } catch (RuntimeException e) {
+        if (embedded != null) embedded.close();
+        throw e;
+      }
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), sealer);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -85,8 +97,9 @@ public final class Coordinator {
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock)
-              .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port())))
+          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, prepared.sealer())
+              .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
+                  prepared.sealer())))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -106,7 +119,7 @@ public final class Coordinator {
    * would each get their own.
    */
   private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
-      AccessKeyStore keys, Clock clock) {
+      AccessKeyStore keys, Clock clock, SecretSealer sealer) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
         : vertx.executeBlocking(() -> {
@@ -114,14 +127,14 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock));
+    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock, sealer));
   }
 
   private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      Pool pool, AccessKeyStore keys, Clock clock) {
+      Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer) {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock));
+      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock, sealer));
     }
     Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
     for (BackupApiVerticle v : verticles) {
@@ -186,6 +199,11 @@ public final class Coordinator {
 
   public Pool pool() {
     return pool;
+  }
+
+  /** Hypervisors and their tests on this coordinator's database, sealed with its master key. */
+  public PgHypervisorStore hypervisors() {
+    return new PgHypervisorStore(pool, sealer);
   }
 
   /** A scheduler over this coordinator's database, for tests to tick with the times they choose. */

@@ -17,12 +17,28 @@ import java.util.regex.Pattern;
  * @param bodyLimit the largest request body accepted, in bytes
  * @param schedulerInterval how often the scheduler looks for due work (schedules, leases,
  *     windows, lifecycles); zero turns it off (tests that drive it themselves)
+ * @param vaultStorageRoot where vault data lives, as the vault module reads a location
+ *     ({@code file:///dir} or {@code s3://bucket[/prefix][?endpoint=...&region=...]}); each vault is
+ *     {@code <root>/<accountId>/<vaultName>}. Null: {@code file://<dataDir>/vaults}
+ * @param masterKeyFile the coordinator's master key (32 bytes) that seals hypervisor passwords at
+ *     rest, made on first start when missing; replicas on one database must share it. Null:
+ *     {@code <dataDir>/master.key}
+ * @param hypervisorTestTimeout how long TestHypervisorConfiguration waits for the gateway's answer
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
-    long bodyLimit, Duration schedulerInterval) {
+    long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
+    Duration hypervisorTestTimeout) {
 
   public static final Duration DEFAULT_SCHEDULER_INTERVAL = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_HYPERVISOR_TEST_TIMEOUT = Duration.ofSeconds(20);
+
+  /** With the default vault storage root, master key file and hypervisor test timeout. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit, Duration schedulerInterval) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, schedulerInterval, null, null,
+        DEFAULT_HYPERVISOR_TEST_TIMEOUT);
+  }
 
   /** With the default scheduler interval. */
   public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
@@ -49,6 +65,18 @@ public record CoordinatorConfig(
     if (schedulerInterval.isNegative()) {
       throw new IllegalArgumentException("scheduler interval " + schedulerInterval + ": expected zero (off) or more");
     }
+    if (vaultStorageRoot == null) {
+      vaultStorageRoot = dataDir.toAbsolutePath().toUri().toString().replaceFirst("^file:/+", "file:///")
+          .replaceFirst("/$", "") + "/vaults";
+    }
+    if (!vaultStorageRoot.matches("file:///.*|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*|\\?.*)?")) {
+      throw new IllegalArgumentException("--vault-storage-root " + vaultStorageRoot
+          + ": expected file:///DIR or s3://BUCKET[/PREFIX][?endpoint=URL&region=REGION]");
+    }
+    if (masterKeyFile == null) masterKeyFile = dataDir.resolve("master.key");
+    if (hypervisorTestTimeout == null || hypervisorTestTimeout.isNegative() || hypervisorTestTimeout.isZero()) {
+      throw new IllegalArgumentException("hypervisor test timeout " + hypervisorTestTimeout + ": expected more than zero");
+    }
   }
 
   /** Loopback, embedded database, one verticle, no scheduler timer (tests tick it): what tests use. */
@@ -59,7 +87,20 @@ public record CoordinatorConfig(
 
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
-    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval);
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval,
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
+  }
+
+  /** The same settings with another vault storage root and master key file (null: the defaults). */
+  public CoordinatorConfig withStorage(String vaultStorageRoot, Path masterKeyFile) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
+  }
+
+  /** The same settings with another TestHypervisorConfiguration wait. */
+  public CoordinatorConfig withHypervisorTestTimeout(Duration timeout) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout);
   }
 
   public Path adminCredentialsFile() {

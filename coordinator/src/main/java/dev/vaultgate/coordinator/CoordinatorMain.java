@@ -49,11 +49,22 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
   @Option(names = "--instances", paramLabel = "N", description = "Event loops serving the API. Default: the number of cores (${DEFAULT-VALUE}).")
   int instances = Runtime.getRuntime().availableProcessors();
 
+  @Option(names = "--vault-storage-root", paramLabel = "URL",
+      description = "Where vault data lives: file:///DIR or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION;"
+          + " each vault under <URL>/<account>/<vault>. Default: file://DIR/vaults.")
+  String vaultStorageRoot;
+
+  @Option(names = "--master-key", paramLabel = "FILE",
+      description = "The master key sealing hypervisor passwords (made when missing; replicas share it)."
+          + " Default: DIR/master.key.")
+  Path masterKey;
+
   @Override
   public Integer call() throws Exception {
     CoordinatorConfig config;
     try {
-      config = new CoordinatorConfig(host, port, data.toAbsolutePath(), database, region, account, instances, 1024 * 1024);
+      config = new CoordinatorConfig(host, port, data.toAbsolutePath(), database, region, account, instances, 1024 * 1024)
+          .withStorage(vaultStorageRoot, masterKey == null ? null : masterKey.toAbsolutePath());
     } catch (IllegalArgumentException e) {
       System.err.println("coordinator: " + e.getMessage());
       return 2;

@@ -8,11 +8,13 @@ import dev.vaultgate.coordinator.backup.BackupJobStore;
 import dev.vaultgate.coordinator.backup.CopyJob;
 import dev.vaultgate.coordinator.backup.JobLeaseStore;
 import dev.vaultgate.coordinator.backup.LeaseException;
+import dev.vaultgate.coordinator.backup.OnDemandBackups;
 import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.RecoveryPoint;
 import dev.vaultgate.coordinator.backup.RecoveryPointStore;
 import dev.vaultgate.coordinator.backup.RestoreJob;
 import dev.vaultgate.coordinator.backup.VaultStore;
+import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.rules.RuleViolation;
 import dev.vaultgate.coordinator.rules.VaultLock;
 import dev.vaultgate.coordinator.wire.ApiException;
@@ -60,12 +62,50 @@ import org.slf4j.LoggerFactory;
  *       key, cannot call the AWS Backup API: a stolen gateway cannot manage the account.
  *   <li>Every other call carries {@code Authorization: Bearer <token>}:
  *   <li>{@code POST /agent/v1/heartbeat} {@code {"softwareVersion"?}} -> {@code {"gatewayId",
- *       "serverTime", "heartbeatSeconds"}}.
+ *       "serverTime", "heartbeatSeconds", "hypervisors", "syncHypervisors", "hypervisorTests",
+ *       "bandwidthRateLimitIntervals", "maintenanceStartTime"?}}, what the backup-gateway API set for
+ *       this gateway:
+ *       <ul>
+ *         <li>{@code hypervisors}: {@code [{"hypervisorArn", "name", "host", "username"?,
+ *             "password"?}]}, the hypervisors associated with the gateway (AssociateGatewayToServer),
+ *             the password opened from its sealed form;
+ *         <li>{@code syncHypervisors}: {@code [hypervisorArn...]}, StartVirtualMachinesMetadataSync
+ *             requests; each is handed over once (the sync is then RUNNING until an inventory with
+ *             {@code metadataSyncedAt} for the hypervisor's VMs completes it);
+ *         <li>{@code hypervisorTests}: {@code [{"testId", "host", "username"?, "password"?}]},
+ *             TestHypervisorConfiguration calls waiting for this gateway, each handed over once; the
+ *             API call waits (20 s by default) for {@code /hypervisor-tests/{testId}}, so a gateway
+ *             that wants to answer in time heartbeats every few seconds;
+ *         <li>{@code bandwidthRateLimitIntervals}: as PutBandwidthRateLimitSchedule stored them,
+ *             AWS member names ({@code AverageUploadRateLimitInBitsPerSec}?, {@code StartHourOfDay},
+ *             {@code StartMinuteOfHour}, {@code EndHourOfDay}, {@code EndMinuteOfHour},
+ *             {@code DaysOfWeek} with 0 = Sunday), {@code []} when none;
+ *         <li>{@code maintenanceStartTime}: {@code {"HourOfDay", "MinuteOfHour", "DayOfWeek"?,
+ *             "DayOfMonth"?}} as PutMaintenanceStartTime stored it, absent when never set.
+ *       </ul>
+ *       VMware-to-AWS tag mappings are not sent: the coordinator applies them.
  *   <li>{@code POST /agent/v1/inventory} {@code {"resources": [{"resourceArn", "resourceType":
  *       "VirtualMachine", "name", "tags": {..}}], "complete"?: true}} -> {@code {"resources": n}}:
  *       the protected resources this gateway reaches (selections are evaluated against them, and
  *       only this gateway leases their jobs). With {@code complete}, resources it no longer
- *       reports are dropped.
+ *       reports are dropped. A VMware VM may carry {@code "hypervisorArn"}, {@code "hostName"},
+ *       {@code "path"}, {@code "vmwareTags": [{"category", "name", "description"?}]} and {@code
+ *       "metadataSyncedAt"} (ISO-8601): ListVirtualMachines and GetVirtualMachine show them, and a
+ *       resource's AWS tags (what tag-based selections see) are its {@code tags} plus its VMware tags
+ *       mapped by its hypervisor's PutHypervisorPropertyMappings (a mapped key wins).
+ *   <li>{@code POST /agent/v1/hypervisors/status} {@code {"hypervisorArn", "state": "ONLINE" |
+ *       "OFFLINE" | "ERROR", "message"?}} -> {@code {}}: the hypervisor as this gateway sees it
+ *       (GetHypervisor's State; for ERROR the message is the LatestMetadataSyncStatusMessage, and the
+ *       sync FAILED). 404 when the hypervisor is not associated with this gateway.
+ *   <li>{@code POST /agent/v1/hypervisor-tests/{testId}} {@code {"ok": true | false, "message"?}} ->
+ *       {@code {}}: the result of a configuration test this gateway was handed; 404 for another
+ *       gateway's test, 409 when it was answered already.
+ *   <li>{@code POST /agent/v1/backup-jobs/start} {@code {"resourceArn"}} -> {@code {"backupJobId"}}:
+ *       an on-demand backup (vCenter-triggered) of a VM in this gateway's inventory, made as
+ *       StartBackupJob makes one, into the vault of the first rule of the first plan (oldest first)
+ *       whose selection covers the resource, with that rule's lifecycle, windows and recovery point
+ *       tags; 409 {@code NoPlanCoversResource} when no plan covers it, 404 when the gateway did not
+ *       report the resource. The job is then leased like any other.
  *   <li>{@code POST /agent/v1/backup-jobs/lease} {@code {"leaseSeconds"?}} -> {@code {"job":
  *       {...}}}, or {@code {}} when no job waits. The job is RUNNING, leased to this gateway until
  *       {@code leaseExpiresAt}.
@@ -95,6 +135,12 @@ import org.slf4j.LoggerFactory;
  *       /restore-jobs/{jobId}/fail} {@code {"message"}}.
  *   <li>A copy or restore job whose lease expires waits again for a gateway, up to {@link
  *       PgCopyAndRestoreLeases#MAX_ATTEMPTS} leases; then it FAILS.
+ *   <li>Every leased job says where vault data lives, as the vault module reads a location
+ *       ({@code file:///dir/...} or {@code s3://bucket/prefix/...?endpoint=...}): the coordinator's
+ *       {@code vaultStorageRoot} followed by {@code /<accountId>/<vaultName>}. A backup job's {@code
+ *       vaultLocation} is its vault's; a copy job has {@code sourceVaultLocation} and {@code
+ *       destinationVaultLocation} (and {@code vaultLocation}, the destination's); a restore job's
+ *       {@code vaultLocation} is the vault holding its recovery point.
  * </ul>
  *
  * <p>Times are ISO-8601 UTC strings. Errors answer a status and {@code {"error": <type>, "message":
@@ -118,6 +164,9 @@ public final class AgentApi {
   private static final Pattern VM_ARN =
       Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):vm/[A-Za-z0-9._-]{1,200}");
   private static final Set<String> RESOURCE_TYPES = Set.of("VirtualMachine");
+  private static final Pattern HYPERVISOR_ARN =
+      Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):hypervisor/[A-Za-z0-9-]{1,100}");
+  private static final Set<String> HYPERVISOR_STATES = Set.of("ONLINE", "OFFLINE", "ERROR");
 
   private final Vertx vertx;
   private final GatewayStore gateways;
@@ -126,6 +175,10 @@ public final class AgentApi {
   private final BackupJobStore jobs;
   private final VaultStore vaults;
   private final PgCopyAndRestoreLeases copiesAndRestores;
+  private final PgHypervisorStore hypervisors;
+  private final OnDemandBackups onDemand;
+  private final String vaultStorageRoot;
+  private final Duration hypervisorTestTimeout;
   private final AccessKeyStore keys;
   private final SigV4Verifier verifier;
   private final String region;
@@ -133,9 +186,14 @@ public final class AgentApi {
   private final long bodyLimit;
 
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
-      BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, AccessKeyStore keys,
-      String region, Clock clock, long bodyLimit) {
+      BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
+      OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
+      Duration hypervisorTestTimeout, Clock clock, long bodyLimit) {
     this.copiesAndRestores = copiesAndRestores;
+    this.hypervisors = hypervisors;
+    this.onDemand = onDemand;
+    this.vaultStorageRoot = vaultStorageRoot;
+    this.hypervisorTestTimeout = hypervisorTestTimeout;
     this.vertx = vertx;
     this.gateways = gateways;
     this.leases = leases;
@@ -156,6 +214,9 @@ public final class AgentApi {
     api.post("/gateways").handler(ctx -> answer(ctx, register(ctx), 201));
     gatewayCall(api, "/heartbeat", Set.of("softwareVersion"), this::heartbeat);
     gatewayCall(api, "/inventory", Set.of("resources", "complete"), this::inventory);
+    gatewayCall(api, "/hypervisors/status", Set.of("hypervisorArn", "state", "message"), this::hypervisorStatus);
+    gatewayCall(api, "/hypervisor-tests/:testId", Set.of("ok", "message"), this::hypervisorTestResult);
+    gatewayCall(api, "/backup-jobs/start", Set.of("resourceArn"), this::startBackup);
     gatewayCall(api, "/backup-jobs/lease", Set.of("leaseSeconds"), this::lease);
     gatewayCall(api, "/backup-jobs/:jobId/progress", Set.of("percentDone", "bytesTransferred", "leaseSeconds"),
         this::progress);
@@ -259,10 +320,36 @@ public final class AgentApi {
   private Future<JsonObject> heartbeat(Gateway g, AgentRequest in, RoutingContext ctx) {
     String version = in.string("softwareVersion", 64, false);
     Instant now = clock.instant();
-    return gateways.heartbeat(g.gatewayId(), version, now).map(v -> new JsonObject()
-        .put("gatewayId", g.gatewayId())
-        .put("serverTime", now.toString())
-        .put("heartbeatSeconds", HEARTBEAT_SECONDS));
+    return gateways.heartbeat(g.gatewayId(), version, now).compose(v -> {
+      Future<GatewayStore.Settings> settings = gateways.settings(g.gatewayId());
+      Future<List<PgHypervisorStore.Credentials>> reach = hypervisors.credentialsFor(g.gatewayId());
+      Future<List<String>> syncs = hypervisors.takeSyncRequests(g.gatewayId());
+      Future<List<PgHypervisorStore.PendingTest>> tests = hypervisors.takeTests(g.gatewayId(), now, hypervisorTestTimeout);
+      return Future.all(settings, reach, syncs, tests).map(all -> {
+        JsonArray hypervisorList = new JsonArray();
+        for (PgHypervisorStore.Credentials c : reach.result()) {
+          hypervisorList.add(withoutNulls(new JsonObject().put("hypervisorArn", c.hypervisorArn()).put("name", c.name())
+              .put("host", c.host()).put("username", c.username()).put("password", c.password())));
+        }
+        JsonArray testList = new JsonArray();
+        for (PgHypervisorStore.PendingTest t : tests.result()) {
+          testList.add(withoutNulls(new JsonObject().put("testId", t.testId()).put("host", t.host())
+              .put("username", t.username()).put("password", t.password())));
+        }
+        JsonObject out = new JsonObject()
+            .put("gatewayId", g.gatewayId())
+            .put("serverTime", now.toString())
+            .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+            .put("hypervisors", hypervisorList)
+            .put("syncHypervisors", new JsonArray(new ArrayList<>(syncs.result())))
+            .put("hypervisorTests", testList)
+            .put("bandwidthRateLimitIntervals", settings.result().bandwidthRateLimitIntervals());
+        if (settings.result().maintenanceStartTime() != null) {
+          out.put("maintenanceStartTime", settings.result().maintenanceStartTime());
+        }
+        return out;
+      });
+    });
   }
 
   private Future<JsonObject> inventory(Gateway g, AgentRequest in, RoutingContext ctx) {
@@ -273,7 +360,8 @@ public final class AgentApi {
     for (int i = 0; i < resources.size(); i++) {
       String at = "resources[" + i + "].";
       if (!(resources.getValue(i) instanceof JsonObject o)) throw AgentRequest.invalid("Field '" + at + "' must be an object");
-      AgentRequest r = AgentRequest.of(o, Set.of("resourceArn", "resourceType", "name", "tags"), at);
+      AgentRequest r = AgentRequest.of(o, Set.of("resourceArn", "resourceType", "name", "tags", "hypervisorArn",
+          "hostName", "path", "vmwareTags", "metadataSyncedAt"), at);
       String arn = r.string("resourceArn", 1011, true);
       var m = VM_ARN.matcher(arn);
       if (!m.matches()) {
@@ -289,17 +377,69 @@ public final class AgentApi {
       if (!RESOURCE_TYPES.contains(type)) {
         throw AgentRequest.invalid("Field '" + at + "resourceType' must be one of " + RESOURCE_TYPES + ", got " + type);
       }
-      items.add(new InventoryItem(arn, type, r.string("name", 256, true), r.strings("tags", 50, 128, 256)));
+      String hypervisorArn = r.string("hypervisorArn", 500, false);
+      if (hypervisorArn != null) {
+        var h = HYPERVISOR_ARN.matcher(hypervisorArn);
+        if (!h.matches() || !h.group(1).equals(region) || !h.group(2).equals(g.accountId())) {
+          throw AgentRequest.invalid("Field '" + at + "hypervisorArn' is not a hypervisor ARN of account "
+              + g.accountId() + " in " + region + " (arn:aws:backup-gateway:<region>:<account>:hypervisor/<id>): "
+              + hypervisorArn);
+        }
+      }
+      items.add(new InventoryItem(arn, type, r.string("name", 256, true), r.strings("tags", 50, 128, 256),
+          hypervisorArn, r.string("hostName", 100, false), r.string("path", 4096, false),
+          vmwareTags(r.array("vmwareTags", 500, false), at), r.time("metadataSyncedAt")));
     }
     return gateways.reportInventory(g, items, complete, clock.instant())
         .map(n -> new JsonObject().put("resources", n));
+  }
+
+  /** VMware tags as the agent reports them: {@code [{"category", "name", "description"?}]}. */
+  private static JsonArray vmwareTags(JsonArray tags, String at) {
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < tags.size(); i++) {
+      String where = at + "vmwareTags[" + i + "].";
+      if (!(tags.getValue(i) instanceof JsonObject o)) throw AgentRequest.invalid("Field '" + where + "' must be an object");
+      AgentRequest t = AgentRequest.of(o, Set.of("category", "name", "description"), where);
+      JsonObject tag = new JsonObject().put("category", t.string("category", 80, true)).put("name", t.string("name", 80, true));
+      String description = t.string("description", 2048, false);
+      if (description != null) tag.put("description", description);
+      out.add(tag);
+    }
+    return out;
+  }
+
+  private Future<JsonObject> hypervisorStatus(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String arn = in.string("hypervisorArn", 500, true);
+    String state = in.string("state", 16, true);
+    if (!HYPERVISOR_STATES.contains(state)) {
+      throw AgentRequest.invalid("Field 'state' must be one of " + HYPERVISOR_STATES + ", got " + state);
+    }
+    String message = in.string("message", 2048, false);
+    return hypervisors.reportState(g.gatewayId(), arn, state, message, clock.instant()).map(v -> new JsonObject());
+  }
+
+  private Future<JsonObject> hypervisorTestResult(Gateway g, AgentRequest in, RoutingContext ctx) {
+    Object ok = in.required("ok");
+    if (!(ok instanceof Boolean passed)) throw AgentRequest.invalid("Field 'ok' must be true or false");
+    String message = in.string("message", 2048, false);
+    return hypervisors.answerTest(g.gatewayId(), ctx.pathParam("testId"), passed, message, clock.instant())
+        .map(v -> new JsonObject());
+  }
+
+  private Future<JsonObject> startBackup(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String arn = in.string("resourceArn", 1011, true);
+    return onDemand.start(g.accountId(), g.gatewayId(), arn, clock.instant())
+        .map(job -> new JsonObject().put("backupJobId", job.jobId()));
   }
 
   private Future<JsonObject> lease(Gateway g, AgentRequest in, RoutingContext ctx) {
     Duration leaseFor = leaseFor(in);
     return leases.lease(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease -> lease == null
         ? new JsonObject()
-        : new JsonObject().put("job", job(lease.job()).put("leaseExpiresAt", lease.expiresAt().toString())));
+        : new JsonObject().put("job", job(lease.job())
+            .put("vaultLocation", VaultLocations.of(vaultStorageRoot, lease.job().accountId(), lease.job().vaultName()))
+            .put("leaseExpiresAt", lease.expiresAt().toString())));
   }
 
   private Future<JsonObject> progress(Gateway g, AgentRequest in, RoutingContext ctx) {
@@ -356,7 +496,8 @@ public final class AgentApi {
     Duration leaseFor = leaseFor(in);
     return copiesAndRestores.leaseCopy(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease ->
         lease == null ? new JsonObject()
-            : new JsonObject().put("job", copyJob(lease.job()).put("leaseExpiresAt", lease.expiresAt().toString())));
+            : new JsonObject().put("job", withLocations(copyJob(lease.job()), lease.job())
+                .put("leaseExpiresAt", lease.expiresAt().toString())));
   }
 
   private Future<JsonObject> progressCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
@@ -388,7 +529,8 @@ public final class AgentApi {
     Duration leaseFor = leaseFor(in);
     return copiesAndRestores.leaseRestore(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease ->
         lease == null ? new JsonObject()
-            : new JsonObject().put("job", restoreJob(lease.job()).put("leaseExpiresAt", lease.expiresAt().toString())));
+            : new JsonObject().put("job", withLocation(restoreJob(lease.job()), lease.job())
+                .put("leaseExpiresAt", lease.expiresAt().toString())));
   }
 
   private Future<JsonObject> progressRestore(Gateway g, AgentRequest in, RoutingContext ctx) {
@@ -420,6 +562,26 @@ public final class AgentApi {
   private static String percent(AgentRequest in) {
     Double percent = in.number("percentDone", 0, 100);
     return percent == null ? null : String.format(Locale.ROOT, "%.1f", percent);
+  }
+
+  /** A copy reads from the source vault's location and writes to the destination's ({@code vaultLocation}). */
+  private JsonObject withLocations(JsonObject out, CopyJob j) {
+    String source = location(j.sourceVaultArn());
+    String destination = location(j.destinationVaultArn());
+    return out.put("sourceVaultLocation", source).put("destinationVaultLocation", destination)
+        .put("vaultLocation", destination);
+  }
+
+  /** A restore reads from the location of the vault holding the recovery point. */
+  private JsonObject withLocation(JsonObject out, RestoreJob j) {
+    if (j.vaultArn() != null) out.put("vaultLocation", location(j.vaultArn()));
+    return out;
+  }
+
+  /** The location of a vault by its ARN (the account is the ARN's). */
+  private String location(String vaultArn) {
+    String[] p = vaultArn.split(":", 7);
+    return p.length == 7 ? VaultLocations.of(vaultStorageRoot, p[4], p[6]) : null;
   }
 
   /** What a gateway needs to run a copy job. */
@@ -532,6 +694,11 @@ public final class AgentApi {
       out.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(e.getValue());
     }
     return out;
+  }
+
+  private static JsonObject withoutNulls(JsonObject o) {
+    o.getMap().values().removeIf(java.util.Objects::isNull);
+    return o;
   }
 
   private static byte[] randomBytes(int n) {

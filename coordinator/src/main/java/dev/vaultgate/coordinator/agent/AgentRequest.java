@@ -117,6 +117,27 @@ final class AgentRequest {
     return a;
   }
 
+  /** The raw value of a field that must be present. */
+  Object required(String name) {
+    Object v = json.getValue(name);
+    if (v == null) throw bad("MissingParameterValueException", "Field '" + name + "' is required");
+    return v;
+  }
+
+  /** An optional ISO-8601 time ({@code 2026-11-23T10:15:30Z}). */
+  java.time.Instant time(String name) {
+    Object v = json.getValue(name);
+    if (v == null) return null;
+    if (v instanceof String s) {
+      try {
+        return java.time.Instant.parse(s);
+      } catch (java.time.format.DateTimeParseException e) {
+        // fall through to the one error below
+      }
+    }
+    throw invalid("Field '" + name + "' must be an ISO-8601 UTC time such as 2026-11-23T10:15:30Z");
+  }
+
   static ApiException invalid(String message) {
     return bad("InvalidParameterValueException", message);
   }

@@ -1,6 +1,8 @@
 package dev.vaultgate.coordinator.agent;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,6 +14,14 @@ public interface GatewayStore {
 
   /** The gateway whose token has this SHA-256, or a null result. */
   Future<Gateway> findByToken(String tokenSha256);
+
+  /**
+   * What the backup-gateway API set for a gateway: the hypervisor it is associated with (or null),
+   * its maintenance start time (or null) and bandwidth rate-limit intervals, in AWS member names.
+   */
+  record Settings(String hypervisorId, JsonObject maintenanceStartTime, JsonArray bandwidthRateLimitIntervals) {}
+
+  Future<Settings> settings(String gatewayId);
 
   /** Records that the gateway was heard from. */
   Future<Void> heartbeat(String gatewayId, String softwareVersion, Instant now);

@@ -47,7 +47,16 @@ public final class ScheduledBackups {
       "UPDATE backup_schedule_runs SET jobs_created = $4 WHERE plan_id = $1 AND rule_id = $2 AND scheduled_at = $3";
   static final String SELECTIONS = "SELECT iam_role_arn, document FROM backup_selections WHERE plan_id = $1"
       + " ORDER BY created_at, selection_id";
-  static final String INVENTORY = "SELECT resource_arn, tags FROM inventory WHERE account_id = $1";
+  /**
+   * The account's inventory with each resource's AWS tags: the tags its gateway reported, plus its
+   * VMware tags mapped by its hypervisor's PutHypervisorPropertyMappings (a mapped key wins).
+   */
+  static final String INVENTORY =
+      "SELECT i.resource_arn, i.tags || COALESCE((SELECT jsonb_object_agg(m->>'AwsTagKey', m->>'AwsTagValue')"
+          + " FROM hypervisors h, jsonb_array_elements(h.tag_mappings) m, jsonb_array_elements(i.vmware_tags) t"
+          + " WHERE h.account_id = i.account_id AND h.arn = i.hypervisor_arn"
+          + " AND m->>'VmwareCategory' = t->>'category' AND m->>'VmwareTagName' = t->>'name'), '{}'::jsonb)"
+          + " FROM inventory i WHERE i.account_id = $1";
   static final String VAULT_EXISTS = "SELECT 1 FROM backup_vaults WHERE account_id = $1 AND name = $2";
   static final String EXECUTED = "UPDATE backup_plans SET last_execution_at = $2 WHERE plan_id = $1";
   static final String TO_COLD =

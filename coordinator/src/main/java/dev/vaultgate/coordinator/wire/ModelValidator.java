@@ -23,10 +23,31 @@ public final class ModelValidator {
   private static final Pattern NO_PATTERN = Pattern.compile("");
 
   private final ServiceModel model;
+  private final String invalidType;
+  private final String missingType;
   private final Map<String, Pattern> patterns = new ConcurrentHashMap<>();
 
+  /**
+   * Violations are reported with the error types the model declares: {@code
+   * InvalidParameterValueException} and {@code MissingParameterValueException} where it has them
+   * (backup), else {@code ValidationException} for both (backup-gateway, cloudtrail's newer
+   * services, ...).
+   */
   public ModelValidator(ServiceModel model) {
     this.model = model;
+    boolean ownTypes = model.hasShape("InvalidParameterValueException");
+    this.invalidType = ownTypes ? "InvalidParameterValueException" : "ValidationException";
+    this.missingType = ownTypes && model.hasShape("MissingParameterValueException")
+        ? "MissingParameterValueException" : invalidType;
+  }
+
+  /** The error a value that breaks the model is answered with. */
+  public ApiException invalid(String message) {
+    return ApiException.of(invalidType, message);
+  }
+
+  private ApiException missing(String message) {
+    return ApiException.of(missingType, message);
   }
 
   /**
@@ -49,19 +70,19 @@ public final class ModelValidator {
         try {
           return Long.parseLong(text);
         } catch (NumberFormatException e) {
-          throw ApiException.invalidParameter(path + ": '" + text + "' is not an integer");
+          throw invalid(path + ": '" + text + "' is not an integer");
         }
       case "double":
       case "float":
         try {
           return Double.parseDouble(text);
         } catch (NumberFormatException e) {
-          throw ApiException.invalidParameter(path + ": '" + text + "' is not a number");
+          throw invalid(path + ": '" + text + "' is not a number");
         }
       case "boolean":
         if ("true".equalsIgnoreCase(text)) return Boolean.TRUE;
         if ("false".equalsIgnoreCase(text)) return Boolean.FALSE;
-        throw ApiException.invalidParameter(path + ": '" + text + "' is not a boolean");
+        throw invalid(path + ": '" + text + "' is not a boolean");
       case "timestamp":
         return parseTimestamp(text, path);
       default:
@@ -78,7 +99,7 @@ public final class ModelValidator {
       JsonObject member = members.getJsonObject(name);
       String memberPath = path.isEmpty() ? name : path + "." + name;
       if (member == null) {
-        throw ApiException.invalidParameter(
+        throw invalid(
             "Unknown parameter " + memberPath + (path.isEmpty() ? "" : " in " + path));
       }
       if (e.getValue() == null) continue;
@@ -86,7 +107,7 @@ public final class ModelValidator {
     }
     for (String req : model.required(shapeName)) {
       if (!out.containsKey(req)) {
-        throw ApiException.missingParameter(
+        throw missing(
             "Missing required parameter " + (path.isEmpty() ? req : path + "." + req));
       }
     }
@@ -109,7 +130,7 @@ public final class ModelValidator {
           JsonArray out = new JsonArray();
           for (int i = 0; i < arr.size(); i++) {
             Object v = arr.getValue(i);
-            if (v == null) throw ApiException.invalidParameter(path + "[" + i + "]: null is not allowed");
+            if (v == null) throw invalid(path + "[" + i + "]: null is not allowed");
             out.add(value(member, v, path + "[" + i + "]"));
           }
           return out;
@@ -124,7 +145,7 @@ public final class ModelValidator {
           for (Map.Entry<String, Object> e : obj) {
             value(keyShape, e.getKey(), path + " key");
             if (e.getValue() == null) {
-              throw ApiException.invalidParameter(path + "." + e.getKey() + ": null is not allowed");
+              throw invalid(path + "." + e.getKey() + ": null is not allowed");
             }
             out.put(e.getKey(), value(valueShape, e.getValue(), path + "." + e.getKey()));
           }
@@ -135,7 +156,7 @@ public final class ModelValidator {
           if (!(value instanceof String s)) throw wrongType(path, "a string", value);
           JsonArray allowed = shape.getJsonArray("enum");
           if (allowed != null && !allowed.contains(s)) {
-            throw ApiException.invalidParameter(
+            throw invalid(
                 path + ": '" + s + "' is not one of " + String.join(", ", allowed.getList()));
           }
           checkRange(shape, s.length(), path, "length");
@@ -143,7 +164,7 @@ public final class ModelValidator {
           if (pattern != null) {
             Pattern p = patterns.computeIfAbsent(pattern, ModelValidator::compile);
             if (p != NO_PATTERN && !p.matcher(s).find()) {
-              throw ApiException.invalidParameter(
+              throw invalid(
                   path + ": '" + s + "' does not match the pattern " + pattern);
             }
           }
@@ -176,7 +197,7 @@ public final class ModelValidator {
     }
   }
 
-  private static long integral(Object value, String path) {
+  private long integral(Object value, String path) {
     if (value instanceof Integer || value instanceof Long || value instanceof Short) {
       return ((Number) value).longValue();
     }
@@ -184,7 +205,7 @@ public final class ModelValidator {
       try {
         return big.longValueExact();
       } catch (ArithmeticException e) {
-        throw ApiException.invalidParameter(path + ": " + big + " is out of range");
+        throw invalid(path + ": " + big + " is out of range");
       }
     }
     if (value instanceof Double || value instanceof Float || value instanceof BigDecimal) {
@@ -194,42 +215,42 @@ public final class ModelValidator {
     throw wrongType(path, "an integer", value);
   }
 
-  private static void checkRange(JsonObject shape, long actual, String path, String what) {
+  private void checkRange(JsonObject shape, long actual, String path, String what) {
     Number min = shape.getNumber("min");
     Number max = shape.getNumber("max");
     if (min != null && actual < min.longValue()) {
-      throw ApiException.invalidParameter(
+      throw invalid(
           path + ": " + what + " " + actual + " is below the minimum of " + min.longValue());
     }
     if (max != null && actual > max.longValue()) {
-      throw ApiException.invalidParameter(
+      throw invalid(
           path + ": " + what + " " + actual + " is above the maximum of " + max.longValue());
     }
   }
 
-  private static Instant epochSeconds(Number num, String path) {
+  private Instant epochSeconds(Number num, String path) {
     double d = num.doubleValue();
     if (Double.isNaN(d) || Math.abs(d) > 1.0e13) {
-      throw ApiException.invalidParameter(path + ": " + num + " is not a timestamp");
+      throw invalid(path + ": " + num + " is not a timestamp");
     }
     long seconds = (long) Math.floor(d);
     long nanos = Math.round((d - seconds) * 1_000_000_000L);
     return Instant.ofEpochSecond(seconds, Math.min(nanos, 999_999_999L));
   }
 
-  private static Instant parseTimestamp(String text, String path) {
+  private Instant parseTimestamp(String text, String path) {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
       try {
         return epochSeconds(Double.parseDouble(text), path);
       } catch (NumberFormatException e2) {
-        throw ApiException.invalidParameter(path + ": '" + text + "' is not a timestamp");
+        throw invalid(path + ": '" + text + "' is not a timestamp");
       }
     }
   }
 
-  private static ApiException wrongType(String path, String expected, Object value) {
+  private ApiException wrongType(String path, String expected, Object value) {
     String actual =
         value instanceof JsonObject ? "an object"
             : value instanceof JsonArray ? "a list"
@@ -237,7 +258,7 @@ public final class ModelValidator {
             : value instanceof Boolean ? "a boolean"
             : value instanceof Number ? "a number"
             : "a " + value.getClass().getSimpleName();
-    return ApiException.invalidParameter(path + ": expected " + expected + ", got " + actual);
+    return invalid(path + ": expected " + expected + ", got " + actual);
   }
 
   private static Pattern compile(String pattern) {

@@ -43,6 +43,10 @@ public final class ServiceModel {
 
   private final String serviceId;
   private final String protocol;
+  private final String endpointPrefix;
+  private final String signingName;
+  private final String targetPrefix;
+  private final String jsonVersion;
   private final JsonObject shapes;
   private final Map<String, Operation> operations;
 
@@ -50,6 +54,10 @@ public final class ServiceModel {
     JsonObject metadata = model.getJsonObject("metadata");
     this.serviceId = metadata.getString("serviceId");
     this.protocol = metadata.getString("protocol");
+    this.endpointPrefix = metadata.getString("endpointPrefix");
+    this.signingName = metadata.getString("signingName", endpointPrefix);
+    this.targetPrefix = metadata.getString("targetPrefix");
+    this.jsonVersion = metadata.getString("jsonVersion", "1.0");
     this.shapes = model.getJsonObject("shapes");
     Map<String, Operation> ops = new LinkedHashMap<>();
     JsonObject rawOps = model.getJsonObject("operations");
@@ -105,8 +113,32 @@ public final class ServiceModel {
     return fromResource("/models/backup-2018-11-15.json.gz");
   }
 
+  public static ServiceModel backupGateway() {
+    return fromResource("/models/backup-gateway-2021-01-01.json.gz");
+  }
+
   public String serviceId() {
     return serviceId;
+  }
+
+  /** The service's host name prefix ({@code backup}, {@code backup-gateway}): how ApiCall names it. */
+  public String endpointPrefix() {
+    return endpointPrefix;
+  }
+
+  /** The service name in the SigV4 credential scope. */
+  public String signingName() {
+    return signingName;
+  }
+
+  /** JSON protocols: what {@code X-Amz-Target} starts with before {@code .<Operation>}; null otherwise. */
+  public String targetPrefix() {
+    return targetPrefix;
+  }
+
+  /** JSON protocols: {@code 1.0} or {@code 1.1}, the suffix of {@code application/x-amz-json-}. */
+  public String jsonVersion() {
+    return jsonVersion;
   }
 
   public String protocol() {

@@ -160,6 +160,10 @@ class CopyJobAgentTest {
     assertEquals(point, job.getString("sourceRecoveryPointArn"));
     assertEquals(copy.destinationRecoveryPointArn(), job.getString("destinationRecoveryPointArn"));
     assertEquals(90L, job.getJsonObject("lifecycle").getLong("DeleteAfterDays"));
+    String root = env.coordinator.config().vaultStorageRoot() + "/" + s.key().accountId() + "/";
+    assertEquals(root + copy.sourceBackupVaultArn().split(":")[6], job.getString("sourceVaultLocation"));
+    assertEquals(root + copy.destinationBackupVaultArn().split(":")[6], job.getString("destinationVaultLocation"));
+    assertEquals(job.getString("destinationVaultLocation"), job.getString("vaultLocation"));
     assertNotNull(Instant.parse(job.getString("leaseExpiresAt")));
     assertEquals(CopyJobState.RUNNING, s.backup().describeCopyJob(r -> r.copyJobId(copy.copyJobId())).copyJob().state());
     assertFalse(gw.post("/copy-jobs/lease", new JsonObject()).body().containsKey("job"), "one copy, leased once");

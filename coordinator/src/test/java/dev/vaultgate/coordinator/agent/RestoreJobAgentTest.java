@@ -87,6 +87,8 @@ class RestoreJobAgentTest {
     assertEquals(s.vm("vm-r"), job.getString("sourceResourceArn"));
     assertEquals("restored", job.getJsonObject("metadata").getString("VMName"));
     assertEquals(4096L, job.getLong("backupSizeInBytes"));
+    assertEquals(env.coordinator.config().vaultStorageRoot() + "/" + s.key().accountId() + "/"
+        + job.getString("backupVaultArn").split(":")[6], job.getString("vaultLocation"), "where the point's data is");
     Instant expires = Instant.parse(job.getString("leaseExpiresAt"));
     assertTrue(expires.isAfter(Instant.now().plusSeconds(100)) && expires.isBefore(Instant.now().plusSeconds(140)));
     assertEquals(RestoreJobStatus.RUNNING, s.describe(id).status());

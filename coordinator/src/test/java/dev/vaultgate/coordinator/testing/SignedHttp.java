@@ -72,6 +72,35 @@ public final class SignedHttp {
     }
   }
 
+  /**
+   * A JSON-protocol call ({@code POST /} with {@code X-Amz-Target}) signed for {@code service};
+   * a null target or content type leaves that header out.
+   */
+  public static Response sendJson(URI endpoint, AccessKey key, String service, String target, String contentType,
+      String body) {
+    URI uri = URI.create(endpoint + "/");
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    SdkHttpRequest.Builder builder = SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(uri);
+    if (contentType != null) builder.putHeader("Content-Type", contentType);
+    if (target != null) builder.putHeader("X-Amz-Target", target);
+    SignedRequest signed = AwsV4HttpSigner.create().sign(r -> r
+        .identity(AwsCredentialsIdentity.create(key.accessKeyId(), key.secretAccessKey()))
+        .request(builder.build())
+        .putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, service)
+        .putProperty(AwsV4HttpSigner.REGION_NAME, "us-east-1")
+        .payload(ContentStreamProvider.fromByteArray(bytes)));
+    HttpRequest.Builder req = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+    signed.request().headers().forEach((name, values) -> {
+      if (!RESTRICTED.contains(name.toLowerCase())) values.forEach(v -> req.header(name, v));
+    });
+    try {
+      HttpResponse<String> resp = HTTP.send(req.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return new Response(resp.statusCode(), resp.headers().map(), resp.body());
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot send " + target + " to " + uri, e);
+    }
+  }
+
   public static Response send(URI endpoint, AccessKey key, String method, String rawPathAndQuery, String body) {
     return send(endpoint, key, method, rawPathAndQuery,
         body == null ? null : body.getBytes(StandardCharsets.UTF_8), Clock.systemUTC());
