@@ -4,11 +4,13 @@ import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
 import dev.vaultgate.vault.format.ObjectKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -51,13 +53,20 @@ public final class VaultAccess {
   }
 
   private Future<Opened> openNow(String location) {
+    VaultLocation parsed;
     VaultStorage storage;
     try {
-      storage = VaultStorages.open(vertx, location);
+      parsed = VaultLocation.parse(location);
+      storage = VaultStorages.open(vertx, parsed);
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalArgumentException("cannot open vault " + location + ": " + e.getMessage(), e));
     }
-    return vertx.executeBlocking(() -> LocalKeyWrapper.loadOrCreate(masterKeyFile), false)
+    return vertx.executeBlocking(() -> {
+          if (parsed instanceof VaultLocation.FileLocation file) {
+            Files.createDirectories(file.directory()); // a new vault's directory, as a bucket prefix needs nothing
+          }
+          return LocalKeyWrapper.loadOrCreate(masterKeyFile);
+        }, false)
         .compose(key -> storage.stat(ObjectKeys.CONFIG).transform(ar -> {
           if (ar.succeeded()) {
             return Repository.open(vertx, storage, key);

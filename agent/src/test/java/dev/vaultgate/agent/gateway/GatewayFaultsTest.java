@@ -71,7 +71,7 @@ class GatewayFaultsTest {
   }
 
   private static List<Path> vaultPoints() throws IOException {
-    Path points = dir.resolve("vault").resolve("points");
+    Path points = Path.of(java.net.URI.create(bed.vaultLocation)).resolve("points");
     if (!Files.isDirectory(points)) {
       return List.of();
     }

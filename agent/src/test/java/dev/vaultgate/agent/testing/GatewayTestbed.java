@@ -8,6 +8,7 @@ import dev.vaultgate.agent.gateway.VmResources;
 import dev.vaultgate.agent.vsphere.VmInfo;
 import dev.vaultgate.coordinator.Coordinator;
 import dev.vaultgate.coordinator.CoordinatorConfig;
+import dev.vaultgate.coordinator.agent.VaultLocations;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -60,10 +61,10 @@ public final class GatewayTestbed implements AutoCloseable {
   }
 
   /**
-   * Starts the simulator ({@code vcsimArgs}), the coordinator, an account with a vault, and the agent with the
-   * given vault location (null: a file vault under {@code dir}).
+   * Starts the simulator ({@code vcsimArgs}), the coordinator with its vaults under {@code vaultStorageRoot}
+   * (null: {@code file://<dir>/vaults}), an account with a vault, and the agent.
    */
-  public static GatewayTestbed start(Path dir, String vaultLocation, String... vcsimArgs) throws IOException {
+  public static GatewayTestbed start(Path dir, String vaultStorageRoot, String... vcsimArgs) throws IOException {
     ConnectedVcsim vc = ConnectedVcsim.start(16, vcsimArgs);
     Vertx cv = Vertx.vertx();
     try {
@@ -71,7 +72,9 @@ public final class GatewayTestbed implements AutoCloseable {
         System.setProperty("ot.epg.working-dir", Path.of("target", "epg").toAbsolutePath().toString());
       }
       Path data = dir.resolve("coordinator-" + UUID.randomUUID());
-      Coordinator c = await(cv, () -> Coordinator.start(cv, CoordinatorConfig.forTests(data), Map.of(), Clock.systemUTC()));
+      String root = vaultStorageRoot != null ? vaultStorageRoot : "file://" + Files.createDirectories(dir.resolve("vaults"));
+      Coordinator c = await(cv, () -> Coordinator.start(cv, CoordinatorConfig.forTests(data).withStorage(root, null), Map.of(),
+          Clock.systemUTC()));
       SwitchableProxy proxy = SwitchableProxy.start(cv, "127.0.0.1", c.port());
       String account = String.format("%012d", Math.abs(UUID.randomUUID().getMostSignificantBits()) % 1_000_000_000_000L);
       AccessKey key = await(cv, () -> c.accessKeys().issue(account));
@@ -83,7 +86,7 @@ public final class GatewayTestbed implements AutoCloseable {
           .build();
       String vaultName = "gateway-vault";
       backup.createBackupVault(r -> r.backupVaultName(vaultName));
-      String location = vaultLocation != null ? vaultLocation : "file://" + Files.createDirectories(dir.resolve("vault"));
+      String location = VaultLocations.of(root, account, vaultName); // where the coordinator's jobs say the vault is
       GatewayTestbed bed = new GatewayTestbed(vc, cv, c, proxy, key, backup, dir, location, vaultName);
       bed.startAgent(4);
       return bed;
@@ -97,7 +100,7 @@ public final class GatewayTestbed implements AutoCloseable {
   /** The agent's config: polls every 200 ms, the shortest lease (30 s: progress every 5 s), no periodic inventory within a test (changes come through the change feed). */
   public GatewayConfig config(int maxJobs) throws IOException {
     return new GatewayConfig(URI.create("http://127.0.0.1:" + proxy.port()), REGION, "site-a", key.accessKeyId(), key.secretAccessKey(),
-        ConnectedVcsim.endpoint(vc.vcsim), vaultLocation, dir.resolve("master.key"), Files.createDirectories(dir.resolve("staging")),
+        ConnectedVcsim.endpoint(vc.vcsim), null /* each job names its vault */, dir.resolve("master.key"), Files.createDirectories(dir.resolve("staging")),
         maxJobs, Duration.ofMillis(200), 30, Duration.ofMinutes(10), GatewayConfig.DEFAULT_TRIGGER);
   }
 
