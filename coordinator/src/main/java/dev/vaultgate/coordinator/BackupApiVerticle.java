@@ -11,8 +11,12 @@ import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
 import dev.vaultgate.coordinator.backup.PgJobLeaseStore;
 import dev.vaultgate.coordinator.backup.PgRecoveryPointStore;
 import dev.vaultgate.coordinator.backup.PgVaultStore;
+import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.gateway.SecretSealer;
+import dev.vaultgate.coordinator.gateway.BackupGatewayRoutes;
+import dev.vaultgate.coordinator.wire.AwsJsonFront;
+import dev.vaultgate.coordinator.wire.CallObserver;
 import dev.vaultgate.coordinator.wire.RestJsonFront;
 import dev.vaultgate.coordinator.wire.ServiceModel;
 import io.vertx.core.Future;
@@ -24,8 +28,9 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 
 /**
- * One HTTP server (one event loop) serving the AWS Backup API and, under {@code /agent/v1/}, the
- * agent API gateways call; several share the port.
+ * One HTTP server (one event loop) serving, on one port, the agent API gateways call (under
+ * {@code /agent/v1/}), the JSON-protocol services (backup-gateway, by X-Amz-Target) and the AWS
+ * Backup API (REST-JSON, every other path), in that order; several share the port.
  */
 final class BackupApiVerticle extends VerticleBase {
 
@@ -36,10 +41,12 @@ final class BackupApiVerticle extends VerticleBase {
   private final AccessKeyStore keys;
   private final Clock clock;
   private final SecretSealer sealer;
+  private final ServiceModel gatewayModel;
   private HttpServer server;
 
-  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, Pool pool, AccessKeyStore keys, Clock clock,
-      SecretSealer sealer) {
+  BackupApiVerticle(CoordinatorConfig config, int port, ServiceModel model, ServiceModel gatewayModel, Pool pool,
+      AccessKeyStore keys, Clock clock, SecretSealer sealer) {
+    this.gatewayModel = gatewayModel;
     this.sealer = sealer;
     this.config = config;
     this.port = port;
@@ -55,8 +62,12 @@ final class BackupApiVerticle extends VerticleBase {
     SecretSealer sealer = this.sealer;
     new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
         new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
-        new PgHypervisorStore(pool, sealer), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
+        new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
         keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit())
+        .mount(router);
+    new AwsJsonFront(gatewayModel, new SigV4Verifier(gatewayModel.signingName(), config.region()), keys,
+        BackupGatewayRoutes.handlers(vertx, gatewayModel, pool, sealer, config.region(), AgentApi.HEARTBEAT_SECONDS,
+            config.hypervisorTestTimeout(), clock), clock, config.bodyLimit(), CallObserver.NONE)
         .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit())

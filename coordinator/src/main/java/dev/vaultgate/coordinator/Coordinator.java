@@ -67,7 +67,7 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      SecretSealer sealer) {}
+      ServiceModel gatewayModel, SecretSealer sealer) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -86,7 +86,8 @@ public final class Coordinator {
         if (embedded != null) embedded.close();
         throw e;
       }
-      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(), sealer);
+      return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
+          ServiceModel.backupGateway(), sealer);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -97,7 +98,8 @@ public final class Coordinator {
       return prepared.migrator().migrate(pool)
           .onSuccess(applied -> { if (!applied.isEmpty()) LOG.info("applied schema migrations {}", applied); })
           .compose(applied -> adminKey(vertx, config, env, keys))
-          .compose(admin -> deploy(vertx, config, prepared.model(), pool, keys, clock, prepared.sealer())
+          .compose(admin -> deploy(vertx, config, prepared.model(), prepared.gatewayModel(), pool, keys, clock,
+              prepared.sealer())
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
                   prepared.sealer())))
           .recover(e -> {
@@ -118,7 +120,8 @@ public final class Coordinator {
    * and port). Port 0 with several instances first picks a free port, since servers on port 0
    * would each get their own.
    */
-  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model, Pool pool,
+  private static Future<Deployed> deploy(Vertx vertx, CoordinatorConfig config, ServiceModel model,
+      ServiceModel gatewayModel, Pool pool,
       AccessKeyStore keys, Clock clock, SecretSealer sealer) {
     Future<Integer> port = config.port() != 0 || config.instances() == 1
         ? Future.succeededFuture(config.port())
@@ -127,14 +130,14 @@ public final class Coordinator {
             return probe.getLocalPort();
           }
         });
-    return port.compose(p -> deployOn(vertx, config, p, model, pool, keys, clock, sealer));
+    return port.compose(p -> deployOn(vertx, config, p, model, gatewayModel, pool, keys, clock, sealer));
   }
 
   private static Future<Deployed> deployOn(Vertx vertx, CoordinatorConfig config, int listenPort, ServiceModel model,
-      Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer) {
+      ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer) {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
-      verticles.add(new BackupApiVerticle(config, listenPort, model, pool, keys, clock, sealer));
+      verticles.add(new BackupApiVerticle(config, listenPort, model, gatewayModel, pool, keys, clock, sealer));
     }
     Future<List<String>> chain = Future.succeededFuture(new ArrayList<>());
     for (BackupApiVerticle v : verticles) {

@@ -79,11 +79,17 @@ public record CoordinatorConfig(
     }
   }
 
-  /** Loopback, embedded database, one verticle, no scheduler timer (tests tick it): what tests use. */
+  /**
+   * Loopback, embedded database, one verticle, no scheduler timer (tests tick it), a short
+   * TestHypervisorConfiguration wait: what tests use.
+   */
   public static CoordinatorConfig forTests(Path dataDir) {
     return new CoordinatorConfig("127.0.0.1", 0, dataDir, null, "us-east-1", "000000000000", 1, 1024 * 1024,
-        Duration.ZERO);
+        Duration.ZERO).withHypervisorTestTimeout(TEST_HYPERVISOR_TEST_TIMEOUT);
   }
+
+  /** What TestHypervisorConfiguration waits in tests: long enough for a gateway that heartbeats quickly. */
+  public static final Duration TEST_HYPERVISOR_TEST_TIMEOUT = Duration.ofSeconds(4);
 
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {

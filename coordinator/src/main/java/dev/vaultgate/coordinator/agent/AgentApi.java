@@ -14,6 +14,7 @@ import dev.vaultgate.coordinator.backup.RecoveryPoint;
 import dev.vaultgate.coordinator.backup.RecoveryPointStore;
 import dev.vaultgate.coordinator.backup.RestoreJob;
 import dev.vaultgate.coordinator.backup.VaultStore;
+import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.rules.RuleViolation;
 import dev.vaultgate.coordinator.rules.VaultLock;
@@ -60,6 +61,14 @@ import org.slf4j.LoggerFactory;
  *       {@code {"gatewayId", "gatewayArn", "token", "heartbeatSeconds", "leaseSeconds"}}. The
  *       token is shown once; the coordinator keeps only its SHA-256. A token, unlike an access
  *       key, cannot call the AWS Backup API: a stolen gateway cannot manage the account.
+ *   <li>Or a gateway is activated, as AWS's appliances are: {@code POST /agent/v1/activations}
+ *       (no credentials) {@code {"name"}} -> 201 {@code {"activationKey", "pollToken", "expiresAt"}}; the
+ *       appliance shows the key, an administrator calls the backup-gateway API's CreateGateway with
+ *       it, and the appliance polls {@code POST /agent/v1/activations/claim} {@code {"pollToken"}} ->
+ *       {@code {}} while nobody has, then once the same answer as registration ({@code gatewayId,
+ *       gatewayArn, token, heartbeatSeconds, leaseSeconds}). Keys are single-use and expire after 30
+ *       minutes (410 {@code ActivationExpired}); an unknown poll token is 404 {@code
+ *       UnknownActivation}, a second claim 409 {@code AlreadyClaimed}.
  *   <li>Every other call carries {@code Authorization: Bearer <token>}:
  *   <li>{@code POST /agent/v1/heartbeat} {@code {"softwareVersion"?}} -> {@code {"gatewayId",
  *       "serverTime", "heartbeatSeconds", "hypervisors", "syncHypervisors", "hypervisorTests",
@@ -176,6 +185,7 @@ public final class AgentApi {
   private final VaultStore vaults;
   private final PgCopyAndRestoreLeases copiesAndRestores;
   private final PgHypervisorStore hypervisors;
+  private final PgActivationStore activations;
   private final OnDemandBackups onDemand;
   private final String vaultStorageRoot;
   private final Duration hypervisorTestTimeout;
@@ -187,10 +197,11 @@ public final class AgentApi {
 
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
       BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
-      OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
+      PgActivationStore activations, OnDemandBackups onDemand, AccessKeyStore keys, String region, String vaultStorageRoot,
       Duration hypervisorTestTimeout, Clock clock, long bodyLimit) {
     this.copiesAndRestores = copiesAndRestores;
     this.hypervisors = hypervisors;
+    this.activations = activations;
     this.onDemand = onDemand;
     this.vaultStorageRoot = vaultStorageRoot;
     this.hypervisorTestTimeout = hypervisorTestTimeout;
@@ -212,6 +223,8 @@ public final class AgentApi {
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
     api.post("/gateways").handler(ctx -> answer(ctx, register(ctx), 201));
+    api.post("/activations").handler(ctx -> answer(ctx, activate(ctx), 201));
+    api.post("/activations/claim").handler(ctx -> answer(ctx, claim(ctx), 200));
     gatewayCall(api, "/heartbeat", Set.of("softwareVersion"), this::heartbeat);
     gatewayCall(api, "/inventory", Set.of("resources", "complete"), this::inventory);
     gatewayCall(api, "/hypervisors/status", Set.of("hypervisorArn", "state", "message"), this::hypervisorStatus);
@@ -312,6 +325,55 @@ public final class AgentApi {
             .put("heartbeatSeconds", HEARTBEAT_SECONDS)
             .put("leaseSeconds", DEFAULT_LEASE.toSeconds()));
       });
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private Future<JsonObject> activate(RoutingContext ctx) {
+    try {
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("name"));
+      String name = in.string("name", 100, true);
+      if (!GATEWAY_NAME.matcher(name).matches()) {
+        throw AgentRequest.invalid("Field 'name' must be letters, digits, spaces, '.', '_' or '-', starting with a"
+            + " letter or digit");
+      }
+      Instant now = clock.instant();
+      String key = activationKey();
+      String pollToken = "vgp_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+      return activations.create(key, sha256(pollToken), name, now).map(v -> new JsonObject()
+          .put("activationKey", key)
+          .put("pollToken", pollToken)
+          .put("expiresAt", now.plus(PgActivationStore.LIFETIME).toString()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Five groups of five letters and digits, like the keys AWS's appliances show. */
+  private static String activationKey() {
+    String alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 25; i++) {
+      if (i > 0 && i % 5 == 0) sb.append('-');
+      sb.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return sb.toString();
+  }
+
+  private Future<JsonObject> claim(RoutingContext ctx) {
+    try {
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("pollToken"));
+      String pollToken = in.string("pollToken", 200, true);
+      String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
+      return activations.claim(sha256(pollToken), sha256(token), clock.instant()).map(c -> c.waiting()
+          ? new JsonObject()
+          : new JsonObject()
+              .put("gatewayId", c.gatewayId())
+              .put("gatewayArn", c.gatewayArn())
+              .put("token", token)
+              .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+              .put("leaseSeconds", DEFAULT_LEASE.toSeconds()));
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -28,11 +28,13 @@ public final class PgHypervisorStore {
   static final String COLUMNS = "h.hypervisor_id, h.account_id, h.arn, h.name, h.host, h.username, h.password_sealed,"
       + " h.kms_key_arn, h.log_group_arn, h.state, h.state_message, h.sync_status, h.sync_message, h.last_synced_at,"
       + " h.tag_mappings, h.mappings_role_arn, h.created_at,"
-      + " (SELECT max(g.last_seen_at) FROM gateways g WHERE g.hypervisor_id = h.hypervisor_id) AS gateway_last_seen_at";
+      + " (SELECT max(g.last_seen_at) FROM gateways g WHERE g.hypervisor_id = h.hypervisor_id AND g.account_id = h.account_id) AS gateway_last_seen_at";
   static final String INSERT_ACCOUNT = "INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING";
   static final String INSERT =
       "INSERT INTO hypervisors (hypervisor_id, account_id, arn, name, host, username, password_sealed, kms_key_arn,"
           + " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+  static final String HOST_TAKEN = "SELECT arn FROM hypervisors WHERE account_id = $1 AND lower(host) = lower($2)"
+      + " AND ($3::text IS NULL OR arn <> $3) LIMIT 1";
   static final String FIND = "SELECT " + COLUMNS + " FROM hypervisors h WHERE h.account_id = $1 AND h.arn = $2";
   static final String OF_GATEWAY = "SELECT " + COLUMNS + " FROM hypervisors h JOIN gateways g"
       + " ON g.hypervisor_id = h.hypervisor_id AND g.account_id = h.account_id WHERE g.gateway_id = $1";
@@ -90,6 +92,12 @@ public final class PgHypervisorStore {
             .addValue(arn).addValue(name).addValue(host).addValue(username).addValue(buffer(sealed))
             .addValue(kmsKeyArn).addValue(db(now))))
         .compose(r -> find(conn, accountId, arn)));
+  }
+
+  /** The ARN of another of the account's hypervisors on this host (not {@code exceptArn}), or a null result. */
+  public Future<String> hostTaken(String accountId, String host, String exceptArn) {
+    return pool.preparedQuery(HOST_TAKEN).execute(Tuple.of(accountId, host, exceptArn))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
   }
 
   /** The account's hypervisor with this ARN, or a null result. */

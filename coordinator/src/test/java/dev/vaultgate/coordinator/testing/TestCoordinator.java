@@ -18,6 +18,7 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.backup.BackupAsyncClient;
 import software.amazon.awssdk.services.backup.BackupClient;
+import software.amazon.awssdk.services.backupgateway.BackupGatewayClient;
 
 /**
  * One coordinator for the whole test run, on a random loopback port with its own embedded
@@ -85,6 +86,17 @@ public final class TestCoordinator {
   public static BackupClient client(URI endpoint, AccessKey key) {
     return BackupClient.builder()
         .endpointOverride(endpoint)
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .build();
+  }
+
+  /** The real backup-gateway SDK client (2.20.0) for the key's account. */
+  public BackupGatewayClient gatewayClient(AccessKey key) {
+    return BackupGatewayClient.builder()
+        .endpointOverride(endpoint())
         .region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(
             AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
