@@ -3,14 +3,22 @@ package dev.vaultgate.agent.gateway;
 import dev.vaultgate.agent.vsphere.VmInfo;
 import dev.vaultgate.agent.disk.BandwidthLimiter;
 import dev.vaultgate.agent.vsphere.VmChangeFeed;
+import dev.vaultgate.agent.vsphere.Thumbprints;
+import dev.vaultgate.agent.vsphere.VcenterCertificateException;
+import dev.vaultgate.agent.vsphere.VcenterEndpoint;
 import dev.vaultgate.agent.vsphere.VsphereClient;
+import dev.vaultgate.agent.vsphere.VsphereException;
 import dev.vaultgate.agent.vsphere.VsphereTags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayAgent {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayAgent.class);
+  /** Stands in for a thumbprint before the certificate is known; never used to trust anything. */
+  private static final String ZERO_THUMBPRINT = "00".repeat(32);
   public static final String SOFTWARE_VERSION = "0.1.0";
   public static final String LAST_BACKUP = "vaultgate.lastBackup";
   public static final String LAST_BACKUP_STATE = "vaultgate.lastBackupState";
@@ -58,10 +68,17 @@ public final class GatewayAgent {
   private volatile VsphereTags tags;
   private volatile VmChangeFeed feed;
   private volatile long bandwidthBytesPerSecond;
-  private final BandwidthLimiter bandwidth = new BandwidthLimiter(() -> bandwidthBytesPerSecond);
+  private volatile long scheduledBandwidth;
+  private final BandwidthLimiter bandwidth = new BandwidthLimiter(
+      () -> bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : scheduledBandwidth);
+  private final ThumbprintPins pins;
+  private volatile String hypervisorArn;
+  private volatile String hypervisorKey;
+  private volatile String lastStatus;
   private volatile boolean closed;
   private volatile String accountId;
   private volatile String gatewayId;
+  private volatile String gatewayArn;
   private volatile Duration heartbeatInterval = Duration.ofSeconds(30);
   private volatile Instant lastHeartbeat;
   private Future<Void> inventoryInFlight = Future.succeededFuture();
@@ -72,6 +89,7 @@ public final class GatewayAgent {
     this.config = config;
     this.coordinator = new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30));
     this.vaults = new VaultAccess(vertx, config.masterKeyFile());
+    this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
   }
 
   /** Connects to vCenter, registers, reports the inventory once, and starts the loops on a context of its own. */
@@ -84,31 +102,60 @@ public final class GatewayAgent {
   }
 
   private Future<GatewayAgent> startOnContext() {
-    return VsphereClient.connect(vertx, config.vcenter())
-        .compose(client -> {
-          vsphere = client;
-          tags = client.tags(vertx);
-          return register();
-        })
-        .compose(v -> syncInventory())
+    Future<Void> dirs = vertx.executeBlocking(() -> {
+      java.nio.file.Files.createDirectories(config.stagingDir());
+      java.nio.file.Files.createDirectories(config.stateDir());
+      return null;
+    }, false);
+    Future<Void> configured = dirs.compose(d -> config.vcenter() == null ? Future.succeededFuture()
+        : VsphereClient.connect(vertx, config.vcenter()).map(client -> {
+          use(client, null);
+          return null;
+        }));
+    return configured
+        .compose(v -> register())
+        .compose(v -> vsphere == null ? Future.succeededFuture() : syncInventory())
         .map(v -> {
           loop("heartbeat", this::heartbeat, () -> heartbeatInterval);
           loop("inventory", this::syncInventory, config::inventoryInterval);
           loop("jobs", this::pollJobs, config::pollInterval);
           loop("change feed", this::followChanges, () -> Duration.ZERO);
-          LOG.info("gateway {} ({}) started against vCenter {}", gatewayId, config.gatewayName(), config.vcenter().hostPort());
+          LOG.info("gateway {} ({}) started{}", gatewayId, config.gatewayName(),
+              config.vcenter() == null ? "; its vCenter comes from the coordinator" : " against vCenter " + config.vcenter().hostPort());
           return this;
         });
+  }
+
+  /** Makes {@code client} the vCenter the gateway works with (closing the one before). */
+  private void use(VsphereClient client, String hypervisor) {
+    VsphereClient before = vsphere;
+    VmChangeFeed oldFeed = feed;
+    vsphere = client;
+    tags = client == null ? null : client.tags(vertx);
+    hypervisorArn = hypervisor;
+    feed = null;
+    vmsByArn.clear();
+    if (oldFeed != null) {
+      oldFeed.close();
+    }
+    if (before != null) {
+      before.close();
+    }
   }
 
   private Future<Void> register() {
     return coordinator.register(config.gatewayName(), SOFTWARE_VERSION, config.accessKeyId(), config.secretAccessKey())
         .map(reg -> {
           gatewayId = reg.gatewayId();
+          gatewayArn = reg.gatewayArn();
           accountId = reg.gatewayArn().split(":")[4];
-          heartbeatInterval = Duration.ofSeconds(Math.max(1, reg.heartbeatSeconds()));
+          heartbeatInterval = shorter(Duration.ofSeconds(Math.max(1, reg.heartbeatSeconds())), config.heartbeatInterval());
           return null;
         });
+  }
+
+  private static Duration shorter(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /**
@@ -147,13 +194,143 @@ public final class GatewayAgent {
     vertx.setTimer(1, id -> again[0].run());
   }
 
+  /**
+   * Heartbeats, and does what the answer asks: the bandwidth limit of the moment, the hypervisor to work with,
+   * configuration tests, metadata syncs.
+   */
   private Future<Void> heartbeat() {
-    return coordinator.post("/heartbeat", new JsonObject().put("softwareVersion", SOFTWARE_VERSION)).map(answer -> {
+    return coordinator.post("/heartbeat", new JsonObject().put("softwareVersion", SOFTWARE_VERSION)).compose(answer -> {
       lastHeartbeat = Instant.now();
-      long seconds = answer.getLong("heartbeatSeconds", 30L);
-      heartbeatInterval = Duration.ofSeconds(Math.max(1, seconds));
+      heartbeatInterval = shorter(Duration.ofSeconds(Math.max(1, answer.getLong("heartbeatSeconds", 30L))), config.heartbeatInterval());
+      scheduledBandwidth = BandwidthSchedule.bytesPerSecondAt(answer.getJsonArray("bandwidthRateLimitIntervals"),
+          ZonedDateTime.now(ZoneOffset.UTC));
+      JsonArray syncs = answer.getJsonArray("syncHypervisors", new JsonArray());
+      return hypervisor(answer.getJsonArray("hypervisors", new JsonArray()))
+          .compose(v -> testHypervisors(answer.getJsonArray("hypervisorTests", new JsonArray())))
+          .compose(v -> vsphere != null && hypervisorArn != null && syncs.contains(hypervisorArn) ? syncInventory()
+              : Future.succeededFuture());
+    });
+  }
+
+  /**
+   * Connects to the hypervisor the coordinator associated with this gateway (one per gateway, as in AWS), when it
+   * is new or its settings changed, or when an earlier attempt failed; reports ONLINE or ERROR with the reason.
+   * A vCenter given in the configuration wins over the coordinator's.
+   */
+  private Future<Void> hypervisor(JsonArray hypervisors) {
+    if (config.vcenter() != null) {
+      return Future.succeededFuture();
+    }
+    if (hypervisors.isEmpty()) {
+      if (hypervisorArn != null) {
+        LOG.info("gateway {}: hypervisor {} is no longer associated; disconnecting", gatewayId, hypervisorArn);
+        use(null, null);
+        hypervisorKey = null;
+      }
+      return Future.succeededFuture();
+    }
+    JsonObject h = hypervisors.getJsonObject(0);
+    String arn = h.getString("hypervisorArn");
+    String key = arn + "\n" + h.getString("host") + "\n" + h.getString("username") + "\n" + AgentSecrets.fingerprint(h.getString("password"));
+    if (key.equals(hypervisorKey) && vsphere != null) {
+      return Future.succeededFuture();
+    }
+    return connect(h.getString("host"), h.getString("username"), h.getString("password"), true)
+        .compose(client -> {
+          use(client, arn);
+          hypervisorKey = key;
+          LOG.info("gateway {}: connected to hypervisor {} ({})", gatewayId, arn, client.endpoint().hostPort());
+          return reportStatus(arn, "ONLINE", null).compose(v -> syncInventory());
+        }, e -> {
+          hypervisorKey = null;
+          LOG.warn("gateway {}: hypervisor {}: {}", gatewayId, arn, e.getMessage());
+          return reportStatus(arn, "ERROR", e.getMessage());
+        });
+  }
+
+  /**
+   * Logs in to a vCenter given by host[:port]: with the pinned thumbprint of that host, or, the first time, with
+   * the one it presents (pinned once the login succeeds, when {@code pin}). A certificate that differs from the
+   * pinned one fails with "vCenter certificate changed".
+   */
+  private Future<VsphereClient> connect(String host, String user, String password, boolean pin) {
+    VcenterEndpoint probe;
+    try {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("the hypervisor has no host");
+      }
+      if (user == null || user.isBlank()) {
+        throw new IllegalArgumentException("the hypervisor has no user name: set one with UpdateHypervisor");
+      }
+      URI sdk = URI.create(host.contains("://") ? host : "https://" + host + "/sdk");
+      probe = new VcenterEndpoint(sdk, user, password == null ? "" : password, ZERO_THUMBPRINT, Duration.ofSeconds(30));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("cannot connect to vCenter " + host + ": " + e.getMessage(), e));
+    }
+    String hostPort = probe.hostPort();
+    int port = probe.sdkUrl().getPort() < 0 ? 443 : probe.sdkUrl().getPort();
+    boolean[] learned = new boolean[1];
+    return vertx.executeBlocking(() -> {
+          String pinned = pins.pinned(hostPort);
+          if (pinned != null) {
+            return pinned;
+          }
+          learned[0] = true;
+          try {
+            return Thumbprints.presentedBy(probe.sdkUrl().getHost(), port, probe.timeout());
+          } catch (IOException e) {
+            throw new VsphereException("cannot connect to vCenter " + hostPort + ": unreachable (" + e.getMessage() + ")", true, e);
+          }
+        }, false)
+        .compose(thumbprint -> VsphereClient.connect(vertx,
+                new VcenterEndpoint(probe.sdkUrl(), probe.user(), probe.password(), thumbprint, probe.timeout()))
+            .compose(client -> !learned[0] || !pin ? Future.succeededFuture(client)
+                : vertx.executeBlocking(() -> {
+                  pins.pin(hostPort, thumbprint);
+                  return client;
+                }, false)))
+        .recover(e -> Future.failedFuture(e instanceof VcenterCertificateException
+            ? new VsphereException("vCenter certificate changed: " + e.getMessage(), false, e) : e));
+  }
+
+  /** Runs the configuration tests the coordinator handed over, and answers each. */
+  private Future<Void> testHypervisors(JsonArray tests) {
+    List<Future<Void>> answered = new ArrayList<>();
+    for (Object o : tests) {
+      JsonObject t = (JsonObject) o;
+      String testId = t.getString("testId");
+      Future<JsonObject> result = connect(t.getString("host"), t.getString("username"), t.getString("password"), false)
+          .compose(client -> client.listVms().eventually(client::close)
+              .map(vms -> new JsonObject().put("ok", true).put("message", "logged in; " + vms.size() + " VMs visible")))
+          .recover(e -> Future.succeededFuture(new JsonObject().put("ok", false).put("message", oneLine(e.getMessage()))));
+      answered.add(result.compose(body -> coordinator.post("/hypervisor-tests/" + testId, body)).<Void>mapEmpty()
+          .recover(e -> {
+            LOG.warn("gateway {}: hypervisor test {} not answered: {}", gatewayId, testId, e.getMessage());
+            return Future.succeededFuture();
+          }));
+    }
+    return Future.join(answered).mapEmpty();
+  }
+
+  /** Reports the hypervisor's state when it differs from the last report. */
+  private Future<Void> reportStatus(String arn, String state, String message) {
+    String report = arn + "|" + state + "|" + message;
+    if (report.equals(lastStatus)) {
+      return Future.succeededFuture();
+    }
+    JsonObject body = new JsonObject().put("hypervisorArn", arn).put("state", state);
+    if (message != null) {
+      body.put("message", oneLine(message));
+    }
+    return coordinator.post("/hypervisors/status", body).map(answer -> {
+      lastStatus = report;
       return null;
     });
+  }
+
+  private static String oneLine(String s) {
+    String line = String.valueOf(s).replace('\n', ' ').replace('\r', ' ');
+    return line.length() <= 1024 ? line : line.substring(0, 1021) + "...";
   }
 
   // --- inventory ---------------------------------------------------------------------------------
@@ -185,7 +362,13 @@ public final class GatewayAgent {
   }
 
   private Future<Void> syncNow() {
-    return vsphere.listVms().compose(vms -> vsphereTags(vms).compose(vmTags -> {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return Future.succeededFuture(); // no vCenter yet: nothing to report
+    }
+    String hypervisor = hypervisorArn;
+    String syncedAt = Instant.now().toString();
+    return client.listVms().compose(vms -> vsphereTags(vms).compose(vmTags -> {
       JsonArray resources = new JsonArray();
       Map<String, VmInfo> seen = new ConcurrentHashMap<>();
       for (VmInfo vm : vms) {
@@ -194,9 +377,14 @@ public final class GatewayAgent {
         }
         String arn = VmResources.arn(config.region(), accountId, vm);
         seen.put(arn, vm);
-        Map<String, String> t = VsphereTags.asMap(vmTags.getOrDefault(vm.moref(), List.of()));
+        List<VsphereTags.Tag> vmwareTags = vmTags.getOrDefault(vm.moref(), List.of());
+        Map<String, String> t = VsphereTags.asMap(vmwareTags);
         tagsByArn.put(arn, t);
-        resources.add(VmResources.resource(config.region(), accountId, vm, t));
+        JsonObject resource = VmResources.resource(config.region(), accountId, vm, t);
+        if (hypervisor != null) {
+          VmResources.addVmwareDetails(resource, hypervisor, vm, vmwareTags, syncedAt);
+        }
+        resources.add(resource);
       }
       vmsByArn.putAll(seen);
       vmsByArn.keySet().retainAll(seen.keySet());
@@ -208,6 +396,10 @@ public final class GatewayAgent {
 
   /** The VMs' vSphere tags; none (with a warning) when the REST API cannot be reached, so SOAP inventory still goes out. */
   private Future<Map<String, List<VsphereTags.Tag>>> vsphereTags(List<VmInfo> vms) {
+    VsphereTags tags = this.tags;
+    if (tags == null) {
+      return Future.succeededFuture(Map.of());
+    }
     tags.forgetNames();
     return tags.tagsOfVms(vms.stream().map(VmInfo::moref).toList()).recover(e -> {
       LOG.warn("gateway {}: vSphere tags not read, the inventory goes without them: {}", gatewayId, e.getMessage());
@@ -226,8 +418,12 @@ public final class GatewayAgent {
    * for the periodic sync, and a trigger attribute starts its backup within seconds.
    */
   private Future<Void> followChanges() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return vertx.timer(1000).mapEmpty(); // no vCenter yet
+    }
     Future<VmChangeFeed> open = feed != null ? Future.succeededFuture(feed)
-        : VmChangeFeed.open(vertx, config.vcenter()).onSuccess(f -> {
+        : VmChangeFeed.open(vertx, client.endpoint()).onSuccess(f -> {
           feed = f;
           f.next(0); // the first answer lists every VM: the inventory already has them
         });
@@ -268,6 +464,10 @@ public final class GatewayAgent {
 
   /** Writes a backup's outcome to the VM's custom attributes; a failure to write is only logged. */
   Future<Void> writeOutcome(VmInfo vm, String state, String recoveryPointArn) {
+    VsphereClient vsphere = this.vsphere;
+    if (vsphere == null) {
+      return Future.succeededFuture();
+    }
     Future<Void> f = vsphere.setCustomAttribute(vm, LAST_BACKUP, Instant.now().toString())
         .compose(v -> vsphere.setCustomAttribute(vm, LAST_BACKUP_STATE, state.length() > 512 ? state.substring(0, 512) : state));
     if (recoveryPointArn != null) {
@@ -297,7 +497,7 @@ public final class GatewayAgent {
           return vm;
         }
       }
-      throw new dev.vaultgate.agent.vsphere.VmNotFoundException("vCenter " + config.vcenter().hostPort() + " has no VM "
+      throw new dev.vaultgate.agent.vsphere.VmNotFoundException("vCenter " + vsphere.endpoint().hostPort() + " has no VM "
           + resourceArn + " (instance UUID " + uuid + "): deleted, or not reached by this gateway");
     });
   }
@@ -306,7 +506,7 @@ public final class GatewayAgent {
 
   /** Leases one backup or restore job when a slot is free; true when it started one (the loop asks again at once). */
   public Future<Boolean> pollJobs() {
-    if (runningJobs.size() >= config.maxJobs()) {
+    if (runningJobs.size() >= config.maxJobs() || vsphere == null) {
       return Future.succeededFuture(false);
     }
     JsonObject lease = new JsonObject().put("leaseSeconds", config.leaseSeconds());
@@ -351,7 +551,10 @@ public final class GatewayAgent {
     return location != null ? location : config.vaultLocation();
   }
 
-  /** Limits the bytes per second all jobs read together from vCenter's datastores; 0: no limit. */
+  /**
+   * Limits the bytes per second all jobs read together from vCenter's datastores, over the coordinator's
+   * bandwidth schedule; 0: the schedule's limit again.
+   */
   public void setBandwidthLimit(long bytesPerSecond) {
     bandwidthBytesPerSecond = Math.max(0, bytesPerSecond);
   }
@@ -386,6 +589,15 @@ public final class GatewayAgent {
 
   public String gatewayId() {
     return gatewayId;
+  }
+
+  public String gatewayArn() {
+    return gatewayArn;
+  }
+
+  /** The hypervisor the gateway works with now, or null (none yet, or a vCenter from the configuration). */
+  public String hypervisorArn() {
+    return hypervisorArn;
   }
 
   /** Ids of the jobs running now. */

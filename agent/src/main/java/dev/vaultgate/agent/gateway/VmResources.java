@@ -61,6 +61,26 @@ public final class VmResources {
         .put("tags", tags);
   }
 
+  /** What ListVirtualMachines shows of a VMware VM: its hypervisor, host, path, VMware tags and sync time. */
+  public static void addVmwareDetails(JsonObject resource, String hypervisorArn, VmInfo vm,
+                                      java.util.List<dev.vaultgate.agent.vsphere.VsphereTags.Tag> vmwareTags, String syncedAt) {
+    io.vertx.core.json.JsonArray tags = new io.vertx.core.json.JsonArray();
+    for (var t : vmwareTags) {
+      JsonObject tag = new JsonObject().put("category", clip(t.category(), 80)).put("name", clip(t.name(), 80));
+      if (t.description() != null && !t.description().isEmpty()) {
+        tag.put("description", clip(t.description(), 256));
+      }
+      tags.add(tag);
+    }
+    resource.put("hypervisorArn", hypervisorArn)
+        .put("path", clip("/" + vm.datacenter() + "/vm/" + vm.name(), 4096))
+        .put("vmwareTags", tags)
+        .put("metadataSyncedAt", syncedAt);
+    if (vm.host() != null) {
+      resource.put("hostName", clip(vm.host(), 100));
+    }
+  }
+
   private static String clip(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max);
   }

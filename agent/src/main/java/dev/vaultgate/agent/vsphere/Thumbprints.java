@@ -35,4 +35,45 @@ public final class Thumbprints {
       throw new IllegalStateException("cannot compute a certificate thumbprint", e);
     }
   }
+
+  /**
+   * The SHA-256 thumbprint of the certificate a TLS server presents, read without trusting it: how a gateway
+   * learns a vCenter's certificate on its first connection (it then pins it, and trusts nothing else). Blocks.
+   */
+  public static String presentedBy(String host, int port, java.time.Duration timeout) throws java.io.IOException {
+    X509Certificate[] seen = new X509Certificate[1];
+    javax.net.ssl.X509TrustManager capture = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        throw new UnsupportedOperationException("client certificates are not checked here");
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        seen[0] = chain[0]; // recorded, not trusted: nothing is sent over this connection
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    try {
+      javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+      tls.init(null, new javax.net.ssl.TrustManager[] {capture}, null);
+      try (java.net.Socket raw = new java.net.Socket()) {
+        raw.connect(new java.net.InetSocketAddress(host, port), (int) timeout.toMillis());
+        raw.setSoTimeout((int) timeout.toMillis());
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(raw, host, port, false)) {
+          socket.startHandshake();
+        }
+      }
+    } catch (java.security.GeneralSecurityException e) {
+      throw new java.io.IOException("cannot read the certificate of " + host + ":" + port + ": " + e.getMessage(), e);
+    }
+    if (seen[0] == null) {
+      throw new java.io.IOException(host + ":" + port + " presented no certificate");
+    }
+    return of(seen[0]);
+  }
 }

@@ -195,7 +195,7 @@ class GatewayAgentTest {
     DescribeBackupJobResponse b = awaitBackup(bed.startBackup(source));
     assertEquals(BackupJobState.COMPLETED, b.state(), b.statusMessage());
 
-    VaultAccess vaults = new VaultAccess(bed.vc.vertx, dir.resolve("master.key"));
+    VaultAccess vaults = new VaultAccess(bed.vc.vertx, bed.agent.config().masterKeyFile());
     VaultAccess.Opened opened = await(bed.vc.vertx, () -> vaults.open(bed.vaultLocation));
     try {
       VmRecoveryPoint point = await(bed.vc.vertx, () -> VmRecoveryPoints.withLabel(opened.repo(), "recoveryPointArn", b.recoveryPointArn()));

@@ -25,6 +25,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.backup.BackupClient;
+import software.amazon.awssdk.services.backupgateway.BackupGatewayClient;
 
 /**
  * Everything a gateway works with, real and on loopback: the vCenter simulator, a coordinator on its own Vert.x
@@ -97,16 +98,56 @@ public final class GatewayTestbed implements AutoCloseable {
     }
   }
 
-  /** The agent's config: polls every 200 ms, the shortest lease (30 s: progress every 5 s), no periodic inventory within a test (changes come through the change feed). */
-  public GatewayConfig config(int maxJobs) throws IOException {
-    return new GatewayConfig(URI.create("http://127.0.0.1:" + proxy.port()), REGION, "site-a", key.accessKeyId(), key.secretAccessKey(),
-        ConnectedVcsim.endpoint(vc.vcsim), null /* each job names its vault */, dir.resolve("master.key"), Files.createDirectories(dir.resolve("staging")),
-        maxJobs, Duration.ofMillis(200), 30, Duration.ofMinutes(10), GatewayConfig.DEFAULT_TRIGGER);
+  /**
+   * The agent's config, with the simulator given directly (null: from the coordinator's heartbeat): polls every
+   * 200 ms, heartbeats every second, the shortest lease (30 s: progress every 5 s), no periodic inventory within
+   * a test (changes come through the change feed).
+   */
+  public GatewayConfig config(int maxJobs, boolean staticVcenter) throws IOException {
+    return config(key, maxJobs, staticVcenter);
+  }
+
+  /** The config of a gateway of the account of {@code account}. */
+  public GatewayConfig config(AccessKey account, int maxJobs, boolean staticVcenter) throws IOException {
+    Path state = Files.createDirectories(dir.resolve("gateway-" + UUID.randomUUID()));
+    GatewayConfig c = GatewayConfig.of(URI.create("http://127.0.0.1:" + proxy.port()), REGION, account.accessKeyId(),
+            account.secretAccessKey(), state)
+        .withName("site-a")
+        .withMaxJobs(maxJobs)
+        .withLeaseSeconds(30)
+        .withIntervals(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofMinutes(10));
+    return staticVcenter ? c.withVcenter(ConnectedVcsim.endpoint(vc.vcsim)) : c;
   }
 
   public void startAgent(int maxJobs) throws IOException {
-    GatewayConfig config = config(maxJobs);
+    GatewayConfig config = config(maxJobs, true);
     agent = await(vc.vertx, () -> GatewayAgent.start(vc.vertx, config));
+  }
+
+  /** A key of a fresh account. */
+  public AccessKey newAccount() {
+    String account = String.format("%012d", Math.abs(UUID.randomUUID().getMostSignificantBits()) % 1_000_000_000_000L);
+    return await(coordinatorVertx, () -> coordinator.accessKeys().issue(account));
+  }
+
+  /** The AWS Backup gateway API client of an account. */
+  public BackupGatewayClient gatewayApi(AccessKey account) {
+    return BackupGatewayClient.builder()
+        .endpointOverride(URI.create("http://127.0.0.1:" + coordinator.port()))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(account.accessKeyId(), account.secretAccessKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .build();
+  }
+
+  /** The AWS Backup API client of an account. */
+  public BackupClient backupApi(AccessKey account) {
+    return BackupClient.builder()
+        .endpointOverride(URI.create("http://127.0.0.1:" + coordinator.port()))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(account.accessKeyId(), account.secretAccessKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .build();
   }
 
   public VmInfo vm(String name) {
