@@ -88,7 +88,7 @@ public final class GatewayAgent {
     this.vertx = vertx;
     this.config = config;
     this.coordinator = new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30));
-    this.vaults = new VaultAccess(vertx, config.masterKeyFile());
+    this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials());
     this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
   }
 
@@ -589,6 +589,11 @@ public final class GatewayAgent {
 
   public String gatewayId() {
     return gatewayId;
+  }
+
+  /** The ARN this gateway reports a VM under. */
+  public String vmArn(VmInfo vm) {
+    return VmResources.arn(config.region(), accountId, vm);
   }
 
   public String gatewayArn() {

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
  * What a gateway agent runs with, validated once at start.
@@ -30,11 +31,14 @@ import java.util.TreeMap;
  * @param leaseSeconds      the lease it asks for; progress renews it about three times per lease
  * @param inventoryInterval how often it reports every VM (changes in vCenter are reported sooner)
  * @param triggerAttribute  the custom attribute that, set to {@code now} on a VM, starts a backup of it
+ * @param s3Credentials     the credentials of S3 vaults; null: the AWS SDK's default chain (environment, profile,
+ *                          instance role)
  */
 public record GatewayConfig(URI coordinator, String region, String gatewayName, String accessKeyId, String secretAccessKey,
                             VcenterEndpoint vcenter, String vaultLocation, Path masterKeyFile, Path stagingDir, Path stateDir,
                             Map<String, String> thumbprints, int maxJobs, Duration pollInterval, Duration heartbeatInterval,
-                            long leaseSeconds, Duration inventoryInterval, String triggerAttribute) {
+                            long leaseSeconds, Duration inventoryInterval, String triggerAttribute,
+                            AwsCredentialsProvider s3Credentials) {
   public static final String DEFAULT_TRIGGER = "vaultgate.backup";
 
   public GatewayConfig {
@@ -77,38 +81,44 @@ public record GatewayConfig(URI coordinator, String region, String gatewayName, 
   public static GatewayConfig of(URI coordinator, String region, String accessKeyId, String secretAccessKey, Path stateDir) {
     return new GatewayConfig(coordinator, region, "gateway", accessKeyId, secretAccessKey, null, null, stateDir.resolve("master.key"),
         stateDir.resolve("staging"), stateDir, Map.of(), 4, Duration.ofSeconds(5), Duration.ofSeconds(30), 300, Duration.ofMinutes(5),
-        DEFAULT_TRIGGER);
+        DEFAULT_TRIGGER, null);
   }
 
   public GatewayConfig withVcenter(VcenterEndpoint v) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, v, vaultLocation, masterKeyFile, stagingDir,
-        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute);
+        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
   }
 
   public GatewayConfig withName(String name) {
     return new GatewayConfig(coordinator, region, name, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile, stagingDir,
-        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute);
+        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
   }
 
   public GatewayConfig withThumbprints(Map<String, String> pins) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, pins, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute);
+        stagingDir, stateDir, pins, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
   }
 
   public GatewayConfig withMaxJobs(int n) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, thumbprints, n, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute);
+        stagingDir, stateDir, thumbprints, n, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
   }
 
   /** Poll, heartbeat and inventory intervals. */
   public GatewayConfig withIntervals(Duration poll, Duration heartbeat, Duration inventory) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, thumbprints, maxJobs, poll, heartbeat, leaseSeconds, inventory, triggerAttribute);
+        stagingDir, stateDir, thumbprints, maxJobs, poll, heartbeat, leaseSeconds, inventory, triggerAttribute, s3Credentials);
   }
 
   public GatewayConfig withLeaseSeconds(long s) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, s, inventoryInterval, triggerAttribute);
+        stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, s, inventoryInterval, triggerAttribute, s3Credentials);
+  }
+
+  public GatewayConfig withS3Credentials(AwsCredentialsProvider credentials) {
+    return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
+        stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute,
+        credentials);
   }
 
   @Override

@@ -4,6 +4,8 @@ import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.RetryingVaultStorage;
+import dev.vaultgate.vault.storage.S3VaultStorage;
 import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
@@ -14,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * Opens the vault a job names (a VaultLocation URL) with the gateway's master key, creating the vault on first use.
@@ -23,11 +27,18 @@ import java.util.Map;
 public final class VaultAccess {
   private final Vertx vertx;
   private final Path masterKeyFile;
+  private final AwsCredentialsProvider s3Credentials;
   private final Map<String, Future<?>> lastOpen = new HashMap<>();
 
   public VaultAccess(Vertx vertx, Path masterKeyFile) {
+    this(vertx, masterKeyFile, null);
+  }
+
+  /** @param s3Credentials for S3 vaults; null: the SDK's default chain */
+  public VaultAccess(Vertx vertx, Path masterKeyFile, AwsCredentialsProvider s3Credentials) {
     this.vertx = vertx;
     this.masterKeyFile = masterKeyFile;
+    this.s3Credentials = s3Credentials;
   }
 
   /** An open vault and its storage. */
@@ -57,7 +68,10 @@ public final class VaultAccess {
     VaultStorage storage;
     try {
       parsed = VaultLocation.parse(location);
-      storage = VaultStorages.open(vertx, parsed);
+      storage = s3Credentials != null && parsed instanceof VaultLocation.S3Location s3
+          ? new RetryingVaultStorage(vertx, new S3VaultStorage(vertx, S3VaultStorage.newClient(s3.endpoint().orElse(null),
+              Region.of(s3.region().orElse("us-east-1")), s3Credentials), s3.bucket(), s3.prefix()))
+          : VaultStorages.open(vertx, parsed);
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalArgumentException("cannot open vault " + location + ": " + e.getMessage(), e));
     }
