@@ -97,6 +97,12 @@ public record CoordinatorConfig(
         vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
   }
 
+  /** The same settings on another database ({@code postgresql://} URL; null: the embedded one). */
+  public CoordinatorConfig withDatabase(String url) {
+    return new CoordinatorConfig(host, port, dataDir, url, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
+  }
+
   /** The same settings with another vault storage root and master key file (null: the defaults). */
   public CoordinatorConfig withStorage(String vaultStorageRoot, Path masterKeyFile) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,

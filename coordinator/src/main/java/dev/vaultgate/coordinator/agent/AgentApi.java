@@ -100,8 +100,9 @@ import org.slf4j.LoggerFactory;
  *       reports are dropped. A VMware VM may carry {@code "hypervisorArn"}, {@code "hostName"},
  *       {@code "path"}, {@code "vmwareTags": [{"category", "name", "description"?}]} and {@code
  *       "metadataSyncedAt"} (ISO-8601): ListVirtualMachines and GetVirtualMachine show them, and a
- *       resource's AWS tags (what tag-based selections see) are its {@code tags} plus its VMware tags
- *       mapped by its hypervisor's PutHypervisorPropertyMappings (a mapped key wins).
+ *       resource's AWS tags (what tag-based selections see) are its {@code tags}, then those the
+ *       backup-gateway API's TagResource gave it, then its VMware tags mapped by its hypervisor's
+ *       PutHypervisorPropertyMappings (a later source wins a key).
  *   <li>{@code POST /agent/v1/hypervisors/status} {@code {"hypervisorArn", "state": "ONLINE" |
  *       "OFFLINE" | "ERROR", "message"?}} -> {@code {}}: the hypervisor as this gateway sees it
  *       (GetHypervisor's State; for ERROR the message is the LatestMetadataSyncStatusMessage, and the

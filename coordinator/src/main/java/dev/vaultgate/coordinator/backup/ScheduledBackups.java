@@ -48,11 +48,15 @@ public final class ScheduledBackups {
   static final String SELECTIONS = "SELECT iam_role_arn, document FROM backup_selections WHERE plan_id = $1"
       + " ORDER BY created_at, selection_id";
   /**
-   * The account's inventory with each resource's AWS tags: the tags its gateway reported, plus its
-   * VMware tags mapped by its hypervisor's PutHypervisorPropertyMappings (a mapped key wins).
+   * The account's inventory with each resource's AWS tags: the tags its gateway reported, then the
+   * tags the backup-gateway API's TagResource gave the VM, then its VMware tags mapped by its
+   * hypervisor's PutHypervisorPropertyMappings (a later source wins a key).
    */
   static final String INVENTORY =
-      "SELECT i.resource_arn, i.tags || COALESCE((SELECT jsonb_object_agg(m->>'AwsTagKey', m->>'AwsTagValue')"
+      "SELECT i.resource_arn, i.tags"
+          + " || COALESCE((SELECT jsonb_object_agg(rt.key, rt.value) FROM resource_tags rt"
+          + " WHERE rt.account_id = i.account_id AND rt.resource_arn = i.resource_arn), '{}'::jsonb)"
+          + " || COALESCE((SELECT jsonb_object_agg(m->>'AwsTagKey', m->>'AwsTagValue')"
           + " FROM hypervisors h, jsonb_array_elements(h.tag_mappings) m, jsonb_array_elements(i.vmware_tags) t"
           + " WHERE h.account_id = i.account_id AND h.arn = i.hypervisor_arn"
           + " AND m->>'VmwareCategory' = t->>'category' AND m->>'VmwareTagName' = t->>'name'), '{}'::jsonb)"

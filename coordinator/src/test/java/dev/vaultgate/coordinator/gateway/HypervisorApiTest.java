@@ -125,6 +125,26 @@ class HypervisorApiTest {
         () -> s.api().importHypervisorConfiguration(r -> r.name("e").host("h.example.com").kmsKeyArn("not-a-key")));
     assertThrows(ValidationException.class, () -> s.api().importHypervisorConfiguration(r -> r.host("h.example.com")));
     assertEquals(1, s.api().listHypervisors(r -> { }).hypervisors().size(), "nothing refused was stored");
+    assertThrows(ValidationException.class, () -> s.api().listHypervisors(r -> r.nextToken("forged")));
+    assertThrows(ValidationException.class, () -> s.api().getHypervisor(r -> r.hypervisorArn("vc.example.com")));
+    assertThrows(ResourceNotFoundException.class, () -> s.api().getHypervisor(r -> r
+        .hypervisorArn(s.arn("hypervisor/hype-0000FFFF"))));
+  }
+
+  @Test
+  void listHypervisorsPagesWithNextToken() {
+    Site s = site();
+    for (int i = 0; i < 3; i++) {
+      String host = "vc" + i + ".example.com";
+      s.api().importHypervisorConfiguration(r -> r.name("vc").host(host));
+    }
+    var first = s.api().listHypervisors(r -> r.maxResults(2));
+    assertEquals(2, first.hypervisors().size());
+    var second = s.api().listHypervisors(r -> r.maxResults(2).nextToken(first.nextToken()));
+    assertEquals(1, second.hypervisors().size());
+    assertNull(second.nextToken());
+    assertEquals(3, java.util.stream.Stream.concat(first.hypervisors().stream(), second.hypervisors().stream())
+        .map(h -> h.hypervisorArn()).distinct().count());
   }
 
   @Test
@@ -268,6 +288,10 @@ class HypervisorApiTest {
     s.api().putHypervisorPropertyMappings(r -> r.hypervisorArn(arn).iamRoleArn(role).vmwareToAwsTagMappings(List.of()));
     assertEquals("NoPlanCoversResource", s.gateway().post("/backup-jobs/start",
         new JsonObject().put("resourceArn", s.arn("vm/vm-gold"))).error(), "without the mapping the tag is gone");
+    s.api().tagResource(r -> r.resourceARN(s.arn("vm/vm-gold"))
+        .tags(software.amazon.awssdk.services.backupgateway.model.Tag.builder().key("tier").value("gold").build()));
+    assertEquals(200, s.gateway().post("/backup-jobs/start", new JsonObject().put("resourceArn", s.arn("vm/vm-gold")))
+        .status(), "an AWS tag given to the VM with TagResource counts too");
 
     assertThrows(ValidationException.class, () -> s.api().putHypervisorPropertyMappings(r -> r.hypervisorArn(arn)
         .iamRoleArn("arn:aws:iam::999999999999:role/elsewhere").vmwareToAwsTagMappings(gold)));
