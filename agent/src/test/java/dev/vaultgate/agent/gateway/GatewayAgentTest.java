@@ -207,7 +207,7 @@ class GatewayAgentTest {
   }
 
   @Test
-  void aTriggerAttributeSetInVcenterIsSeenThroughTheChangeFeedAndReset() {
+  void aTriggerAttributeOnAVmNoPlanCoversIsSeenThroughTheChangeFeedResetAndAnsweredOnTheVm() {
     String source = "DC0_H0_VM1";
     VmInfo vm = bed.vm(source);
     long t0 = System.nanoTime();
@@ -217,6 +217,8 @@ class GatewayAgentTest {
         () -> "".equals(bed.vm(source).customAttributes().get(GatewayConfig.DEFAULT_TRIGGER)));
     assertTrue(System.nanoTime() - t0 < 15_000_000_000L, "seen through the feed, not a periodic sync (every 10 minutes here)");
     waitFor("the outcome", Duration.ofSeconds(20), () -> bed.vm(source).customAttributes().get(GatewayAgent.LAST_BACKUP_STATE) != null);
+    String state = bed.vm(source).customAttributes().get(GatewayAgent.LAST_BACKUP_STATE);
+    assertTrue(state.startsWith("FAILED: ") && state.contains("NoPlanCoversResource"), state);
   }
 
   private static void sleep(long millis) {

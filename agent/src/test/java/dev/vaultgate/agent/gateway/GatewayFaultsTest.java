@@ -9,10 +9,12 @@ import dev.vaultgate.agent.testing.GatewayTestbed;
 import dev.vaultgate.agent.testing.TestDisks;
 import dev.vaultgate.agent.testing.VcsimAdmin;
 import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.coordinator.auth.AccessKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.LongStream;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.backup.BackupClient;
 import software.amazon.awssdk.services.backup.model.BackupJobState;
 import software.amazon.awssdk.services.backup.model.DescribeBackupJobResponse;
 
@@ -41,7 +44,7 @@ class GatewayFaultsTest {
 
   @BeforeAll
   static void start() throws IOException {
-    bed = GatewayTestbed.start(dir, null, "--vms", "2");
+    bed = GatewayTestbed.start(dir, null, "--vms", "3");
   }
 
   @AfterAll
@@ -118,6 +121,42 @@ class GatewayFaultsTest {
     assertTrue(b.statusMessage().endsWith("; the VM was deleted during the backup, with its snapshots"), b.statusMessage());
     assertTrue(!b.statusMessage().contains("\n"), "one line");
     assertEquals(pointsBefore, vaultPoints().size(), "no point of the failed backup is kept");
+  }
+
+  @Test
+  void aGatewayRunsAtMostMaxJobsAtOnceAndTheRestWait() throws Exception {
+    AccessKey account = bed.newAccount();
+    BackupClient api = bed.backupApi(account);
+    GatewayConfig config = bed.config(account, 2, true);
+    GatewayAgent two = await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, config));
+    try {
+      two.setBandwidthLimit(SLOW);
+      api.createBackupVault(r -> r.backupVaultName("two-at-once"));
+      List<String> ids = new ArrayList<>();
+      for (String name : List.of("DC0_H0_VM2", "DC0_C0_RP0_VM1", "DC0_C0_RP0_VM2")) {
+        TestDisks.writeRandomBlocks(bed.flatFile(name), 63, blocks(0, 16));
+        String arn = two.vmArn(bed.vm(name));
+        ids.add(api.startBackupJob(r -> r.backupVaultName("two-at-once").iamRoleArn("arn:aws:iam::" + account.accountId() + ":role/b")
+            .resourceArn(arn)).backupJobId());
+      }
+      int most = 0;
+      long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (System.nanoTime() < end) {
+        List<BackupJobState> states = ids.stream().map(id -> api.describeBackupJob(r -> r.backupJobId(id)).state()).toList();
+        most = Math.max(most, (int) states.stream().filter(st -> st == BackupJobState.RUNNING).count());
+        if (states.stream().allMatch(st -> st == BackupJobState.COMPLETED)) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+      for (String id : ids) {
+        assertEquals(BackupJobState.COMPLETED, api.describeBackupJob(r -> r.backupJobId(id)).state());
+      }
+      assertEquals(2, most, "two at once, never three");
+    } finally {
+      await(bed.vc.vertx, two::close);
+      api.close();
+    }
   }
 
   @Test
