@@ -8,14 +8,17 @@ import dev.vaultgate.agent.vsphere.VcenterCertificateException;
 import dev.vaultgate.agent.vsphere.VcenterEndpoint;
 import dev.vaultgate.agent.vsphere.VsphereClient;
 import dev.vaultgate.agent.vsphere.VsphereException;
+import dev.vaultgate.agent.vsphere.VmNotFoundException;
 import dev.vaultgate.agent.vsphere.VsphereTags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -96,15 +99,15 @@ public final class GatewayAgent {
   public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config) {
     GatewayAgent agent = new GatewayAgent(vertx, config);
     Context context = vertx.getOrCreateContext();
-    io.vertx.core.Promise<GatewayAgent> started = io.vertx.core.Promise.promise(); // bridges onto the agent's context
+    Promise<GatewayAgent> started = Promise.promise(); // bridges onto the agent's context
     context.runOnContext(v -> agent.startOnContext().onComplete(started));
     return started.future();
   }
 
   private Future<GatewayAgent> startOnContext() {
     Future<Void> dirs = vertx.executeBlocking(() -> {
-      java.nio.file.Files.createDirectories(config.stagingDir());
-      java.nio.file.Files.createDirectories(config.stateDir());
+      Files.createDirectories(config.stagingDir());
+      Files.createDirectories(config.stateDir());
       return null;
     }, false);
     Future<Void> configured = dirs.compose(d -> config.vcenter() == null ? Future.succeededFuture()
@@ -293,6 +296,19 @@ public final class GatewayAgent {
             ? new VsphereException("vCenter certificate changed: " + e.getMessage(), false, e) : e));
   }
 
+  /**
+   * vCenter stopped answering (down, unreachable, or the session dropped): the hypervisor is reported ERROR and
+   * the next heartbeat connects again, which reports it ONLINE once it answers.
+   */
+  private void lostVcenter(VsphereClient client, Throwable e) {
+    String hypervisor = hypervisorArn;
+    if (hypervisor == null || client != vsphere || closed || !(e instanceof VsphereException)) {
+      return;
+    }
+    hypervisorKey = null;
+    reportStatus(hypervisor, "ERROR", e.getMessage()).onFailure(x -> LOG.debug("status not reported: {}", x.getMessage()));
+  }
+
   /** Runs the configuration tests the coordinator handed over, and answers each. */
   private Future<Void> testHypervisors(JsonArray tests) {
     List<Future<Void>> answered = new ArrayList<>();
@@ -340,7 +356,7 @@ public final class GatewayAgent {
    * the backups their trigger attribute asks for. Syncs run one at a time; calls while one waits share it.
    */
   public Future<Void> syncInventory() {
-    io.vertx.core.Promise<Void> sync = io.vertx.core.Promise.promise();
+    Promise<Void> sync = Promise.promise();
     Future<Void> before;
     synchronized (this) {
       if (queuedSync != null) {
@@ -368,7 +384,8 @@ public final class GatewayAgent {
     }
     String hypervisor = hypervisorArn;
     String syncedAt = Instant.now().toString();
-    return client.listVms().compose(vms -> vsphereTags(vms).compose(vmTags -> {
+    Future<List<VmInfo>> listed = client.listVms().onFailure(e -> lostVcenter(client, e));
+    return listed.compose(vms -> vsphereTags(vms).compose(vmTags -> {
       JsonArray resources = new JsonArray();
       Map<String, VmInfo> seen = new ConcurrentHashMap<>();
       for (VmInfo vm : vms) {
@@ -435,6 +452,7 @@ public final class GatewayAgent {
           if (broken != null) {
             broken.close();
           }
+          lostVcenter(client, e);
         });
   }
 
@@ -497,7 +515,7 @@ public final class GatewayAgent {
           return vm;
         }
       }
-      throw new dev.vaultgate.agent.vsphere.VmNotFoundException("vCenter " + vsphere.endpoint().hostPort() + " has no VM "
+      throw new VmNotFoundException("vCenter " + vsphere.endpoint().hostPort() + " has no VM "
           + resourceArn + " (instance UUID " + uuid + "): deleted, or not reached by this gateway");
     });
   }

@@ -1,7 +1,10 @@
 package dev.vaultgate.agent.gateway;
 
 import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.agent.vsphere.VsphereTags;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -63,8 +66,8 @@ public final class VmResources {
 
   /** What ListVirtualMachines shows of a VMware VM: its hypervisor, host, path, VMware tags and sync time. */
   public static void addVmwareDetails(JsonObject resource, String hypervisorArn, VmInfo vm,
-                                      java.util.List<dev.vaultgate.agent.vsphere.VsphereTags.Tag> vmwareTags, String syncedAt) {
-    io.vertx.core.json.JsonArray tags = new io.vertx.core.json.JsonArray();
+                                      List<VsphereTags.Tag> vmwareTags, String syncedAt) {
+    JsonArray tags = new JsonArray();
     for (var t : vmwareTags) {
       JsonObject tag = new JsonObject().put("category", clip(t.category(), 80)).put("name", clip(t.name(), 80));
       if (t.description() != null && !t.description().isEmpty()) {

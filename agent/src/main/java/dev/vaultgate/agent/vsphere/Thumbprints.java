@@ -1,11 +1,20 @@
 package dev.vaultgate.agent.vsphere;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /** SHA-256 certificate thumbprints in vSphere's notation, AB:CD:... */
 public final class Thumbprints {
@@ -40,9 +49,9 @@ public final class Thumbprints {
    * The SHA-256 thumbprint of the certificate a TLS server presents, read without trusting it: how a gateway
    * learns a vCenter's certificate on its first connection (it then pins it, and trusts nothing else). Blocks.
    */
-  public static String presentedBy(String host, int port, java.time.Duration timeout) throws java.io.IOException {
+  public static String presentedBy(String host, int port, Duration timeout) throws IOException {
     X509Certificate[] seen = new X509Certificate[1];
-    javax.net.ssl.X509TrustManager capture = new javax.net.ssl.X509TrustManager() {
+    X509TrustManager capture = new X509TrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) {
         throw new UnsupportedOperationException("client certificates are not checked here");
@@ -59,20 +68,20 @@ public final class Thumbprints {
       }
     };
     try {
-      javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
-      tls.init(null, new javax.net.ssl.TrustManager[] {capture}, null);
-      try (java.net.Socket raw = new java.net.Socket()) {
-        raw.connect(new java.net.InetSocketAddress(host, port), (int) timeout.toMillis());
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(null, new TrustManager[] {capture}, null);
+      try (Socket raw = new Socket()) {
+        raw.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
         raw.setSoTimeout((int) timeout.toMillis());
-        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(raw, host, port, false)) {
+        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(raw, host, port, false)) {
           socket.startHandshake();
         }
       }
-    } catch (java.security.GeneralSecurityException e) {
-      throw new java.io.IOException("cannot read the certificate of " + host + ":" + port + ": " + e.getMessage(), e);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot read the certificate of " + host + ":" + port + ": " + e.getMessage(), e);
     }
     if (seen[0] == null) {
-      throw new java.io.IOException(host + ":" + port + " presented no certificate");
+      throw new IOException(host + ":" + port + " presented no certificate");
     }
     return of(seen[0]);
   }

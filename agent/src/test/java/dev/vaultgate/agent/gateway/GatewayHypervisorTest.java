@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vaultgate.agent.testing.GatewayTestbed;
+import dev.vaultgate.agent.testing.SwitchableProxy;
 import dev.vaultgate.agent.vsphere.Thumbprints;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import java.io.IOException;
@@ -142,6 +143,23 @@ class GatewayHypervisorTest {
       HypervisorDetails h = s.awaitState(arn, HypervisorState.ERROR);
       assertTrue(h.latestMetadataSyncStatusMessage().startsWith("cannot connect to vCenter 127.0.0.1:1: unreachable ("),
           h.latestMetadataSyncStatusMessage());
+    }
+  }
+
+  @Test
+  void aVcenterThatStopsAnsweringIsAnErrorUntilItAnswersAgain() throws IOException {
+    int vcsimPort = Integer.parseInt(host().substring(host().lastIndexOf(':') + 1));
+    try (SwitchableProxy link = SwitchableProxy.start(bed.coordinatorVertx, "127.0.0.1", vcsimPort);
+         Site s = site(Map.of())) {
+      String arn = s.importAndAssociate("127.0.0.1:" + link.port(), bed.vc.vcsim.password());
+      s.awaitState(arn, HypervisorState.ONLINE);
+
+      link.cut();
+      HypervisorDetails down = s.awaitState(arn, HypervisorState.ERROR);
+      assertTrue(down.latestMetadataSyncStatusMessage().contains("127.0.0.1:" + link.port()), down.latestMetadataSyncStatusMessage());
+
+      link.restore();
+      s.awaitState(arn, HypervisorState.ONLINE);
     }
   }
 
