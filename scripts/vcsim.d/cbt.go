@@ -160,6 +160,11 @@ func (c *cbt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeResult(w, &types.QueryChangedDiskAreasResponse{Returnval: *info})
 	case *types.CreateSnapshot_Task:
+		if n := snapshotCount(req.This); n >= maxSnapshots {
+			// vSphere refuses a 33rd level of snapshots; the simulator had no limit.
+			writeFault(w, fmt.Sprintf("The VM already has %d snapshots, the most it can have.", n), &types.TooManySnapshotLevels{})
+			return
+		}
 		rec := httptest.NewRecorder()
 		c.next.ServeHTTP(rec, r)
 		if task := taskRef(rec.Body.Bytes()); task != nil {
@@ -680,4 +685,29 @@ func writeFault(w http.ResponseWriter, msg string, fault types.BaseMethodFault) 
 	f := &soapFault{Code: "ServerFaultCode", String: msg}
 	f.Detail.Fault = &faultDetail{fault}
 	writeEnvelope(w, http.StatusInternalServerError, struct{ Fault *soapFault }{f})
+}
+
+// maxSnapshots is vSphere's limit of snapshot levels per VM.
+const maxSnapshots = 32
+
+// snapshotCount counts the snapshots in a VM's tree.
+func snapshotCount(ref types.ManagedObjectReference) int {
+	vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+	if !ok {
+		return 0
+	}
+	n := 0
+	var walk func([]types.VirtualMachineSnapshotTree)
+	walk = func(trees []types.VirtualMachineSnapshotTree) {
+		for _, t := range trees {
+			n++
+			walk(t.ChildSnapshotList)
+		}
+	}
+	simulator.Map.WithLock(vm, func() {
+		if vm.Snapshot != nil {
+			walk(vm.Snapshot.RootSnapshotList)
+		}
+	})
+	return n
 }

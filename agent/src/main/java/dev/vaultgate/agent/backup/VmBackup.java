@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,27 +49,32 @@ public final class VmBackup {
    * @param previous the backup to continue from; null: the newest complete backup of the VM in the vault
    * @param readers  wraps each disk's datastore reader (retries by default; throttling or fault injection)
    * @param progress per disk, bytes scanned of bytes to scan
+   * @param labels   kept in every disk point's metadata ({@link VmPointMetadata#labels})
    */
   public record Options(String vmName, boolean quiesce, VmRecoveryPoint previous, UnaryOperator<DiskReader> readers,
-                        Progress progress) {
+                        Progress progress, Map<String, String> labels) {
     public static Options defaults(String vmName) {
-      return new Options(vmName, true, null, r -> new RetryingDiskReader(r, 3, Duration.ofMillis(500)), Progress.NONE);
+      return new Options(vmName, true, null, r -> new RetryingDiskReader(r, 3, Duration.ofMillis(500)), Progress.NONE, Map.of());
     }
 
     public Options withQuiesce(boolean q) {
-      return new Options(vmName, q, previous, readers, progress);
+      return new Options(vmName, q, previous, readers, progress, labels);
     }
 
     public Options withPrevious(VmRecoveryPoint p) {
-      return new Options(vmName, quiesce, p, readers, progress);
+      return new Options(vmName, quiesce, p, readers, progress, labels);
     }
 
     public Options withReaders(UnaryOperator<DiskReader> r) {
-      return new Options(vmName, quiesce, previous, r, progress);
+      return new Options(vmName, quiesce, previous, r, progress, labels);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(vmName, quiesce, previous, readers, p);
+      return new Options(vmName, quiesce, previous, readers, p, labels);
+    }
+
+    public Options withLabels(Map<String, String> l) {
+      return new Options(vmName, quiesce, previous, readers, progress, Map.copyOf(l));
     }
   }
 
@@ -84,6 +90,7 @@ public final class VmBackup {
   private boolean trackingEnabledNow;
   private SnapshotInfo snapshot;
   private boolean snapshotRemoved;
+  private boolean vmDeleted;
 
   private VmBackup(VsphereClient client, Repository repo, Options options) {
     this.client = client;
@@ -142,11 +149,19 @@ public final class VmBackup {
     return client.removeSnapshot(snapshot).transform(ar -> {
       if (ar.succeeded()) {
         snapshotRemoved = true;
-      } else {
+        return Future.succeededFuture();
+      }
+      // A VM deleted during the backup took its snapshots with it: nothing is left to remove by hand.
+      return client.findVm(vm.name()).transform(found -> {
+        if (found.succeeded() && (found.result() == null || !found.result().moref().equals(vm.moref()))) {
+          vmDeleted = true;
+          snapshotRemoved = true;
+          return Future.succeededFuture();
+        }
         LOG.warn("could not remove snapshot {} of VM {}: {}", snapshot.moref(), vm.describe(), ar.cause().getMessage());
         warnings.add("snapshot '" + snapshot.name() + "' (" + snapshot.moref() + ") could not be removed: " + ar.cause().getMessage());
-      }
-      return Future.succeededFuture();
+        return Future.succeededFuture();
+      });
     });
   }
 
@@ -215,7 +230,7 @@ public final class VmBackup {
         vm.datacenter(), vm.computeResource(), vm.datastores(), vm.customAttributes(), hw,
         new VmPointMetadata.DiskState(hw.diskName(disk), disk.key(), disk.label(), disk.capacityBytes(), disk.changeId(), plan.since(),
             plan.reason()),
-        snapshot.name(), snapshot.quiesced());
+        snapshot.name(), snapshot.quiesced(), options.labels());
   }
 
   /** Which disk failed, carried to the error message. */
@@ -244,7 +259,8 @@ public final class VmBackup {
       String vmText = vm == null ? "'" + options.vmName() + "'" : vm.describe();
       StringBuilder msg = new StringBuilder("cannot back up VM ").append(vmText).append(where).append(": ").append(cause.getMessage());
       if (snapshot != null) {
-        msg.append(snapshotRemoved ? "; snapshot '" + snapshot.name() + "' was removed"
+        msg.append(vmDeleted ? "; the VM was deleted during the backup, with its snapshots"
+            : snapshotRemoved ? "; snapshot '" + snapshot.name() + "' was removed"
             : "; snapshot '" + snapshot.name() + "' (" + snapshot.moref() + ") could NOT be removed, remove it by hand");
       }
       if (!stored.isEmpty()) {

@@ -19,11 +19,14 @@ import java.util.Map;
  * @param vcenter      host:port of the vCenter it came from
  * @param disk         this point's disk
  * @param snapshotName the snapshot it was read from
+ * @param labels       what the caller wants kept with the backup (the gateway: the coordinator's job id and
+ *                     recovery point ARN, the VM's vSphere tags), so a restore can find the backup by them
  */
 public record VmPointMetadata(String backupId, long createdAtMillis, List<String> diskNames, String vcenter,
                               String vmName, String vmMoref, String instanceUuid, String datacenter, String computeResource,
                               List<String> datastores, Map<String, String> customAttributes, VmHardware hardware,
-                              DiskState disk, String snapshotName, boolean quiesced) {
+                              DiskState disk, String snapshotName, boolean quiesced,
+                              Map<String, String> labels) {
   /** Marks the metadata of a VMware disk point, and its version. */
   public static final String KIND = "vaultgate.vmware-vm-disk";
   public static final int VERSION = 1;
@@ -44,11 +47,19 @@ public record VmPointMetadata(String backupId, long createdAtMillis, List<String
     diskNames = List.copyOf(diskNames);
     datastores = List.copyOf(datastores);
     customAttributes = Map.copyOf(customAttributes);
+    labels = labels == null ? Map.of() : Map.copyOf(labels);
+  }
+
+  /** The label's value, or null. */
+  public String label(String name) {
+    return labels.get(name);
   }
 
   public String toJson() {
     JsonObject attrs = new JsonObject();
     customAttributes.forEach(attrs::put);
+    JsonObject labelJson = new JsonObject();
+    labels.forEach(labelJson::put);
     return new JsonObject()
         .put("kind", KIND)
         .put("version", VERSION)
@@ -74,6 +85,7 @@ public record VmPointMetadata(String backupId, long createdAtMillis, List<String
             .put("changedSince", disk.changedSince())
             .put("fullReason", disk.fullReason()))
         .put("snapshot", new JsonObject().put("name", snapshotName).put("quiesced", quiesced))
+        .put("labels", labelJson)
         .encode();
   }
 
@@ -93,6 +105,8 @@ public record VmPointMetadata(String backupId, long createdAtMillis, List<String
     JsonObject s = j.getJsonObject("snapshot", new JsonObject());
     Map<String, String> attrs = new LinkedHashMap<>();
     vm.getJsonObject("customAttributes", new JsonObject()).forEach(e -> attrs.put(e.getKey(), String.valueOf(e.getValue())));
+    Map<String, String> labels = new LinkedHashMap<>();
+    j.getJsonObject("labels", new JsonObject()).forEach(e -> labels.put(e.getKey(), String.valueOf(e.getValue())));
     return new VmPointMetadata(
         j.getString("backupId"),
         j.getLong("createdAt", 0L),
@@ -109,7 +123,8 @@ public record VmPointMetadata(String backupId, long createdAtMillis, List<String
         new DiskState(d.getString("name"), d.getInteger("key", 0), d.getString("label"), d.getLong("capacityBytes", 0L),
             d.getString("changeId"), d.getString("changedSince"), d.getString("fullReason")),
         s.getString("name"),
-        s.getBoolean("quiesced", false));
+        s.getBoolean("quiesced", false),
+        labels);
   }
 
   private static List<String> strings(JsonArray a) {

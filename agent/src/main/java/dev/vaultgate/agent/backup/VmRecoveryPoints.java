@@ -49,6 +49,17 @@ public final class VmRecoveryPoints {
     });
   }
 
+  /** The VM backup whose points carry this label value (the gateway labels them with the coordinator's ARN); fails when none does. */
+  public static Future<VmRecoveryPoint> withLabel(Repository repo, String label, String value) {
+    return repo.loadAllPoints().map(manifests -> {
+      List<VmRecoveryPoint> points = group(manifests, m -> value != null && value.equals(m.label(label)));
+      if (points.isEmpty()) {
+        throw new VaultException("vault " + repo.name() + " has no VM backup with " + label + " " + value);
+      }
+      return points.get(points.size() - 1);
+    });
+  }
+
   static List<VmRecoveryPoint> group(List<Manifest> manifests, Predicate<VmPointMetadata> filter) {
     Map<String, Map<String, Manifest>> byBackup = new LinkedHashMap<>();
     Map<String, Map<String, VmPointMetadata>> metadata = new LinkedHashMap<>();

@@ -103,9 +103,11 @@ public final class VsphereClient {
   private final VcenterEndpoint endpoint;
   private final ServiceInstance si;
   private final DatastoreHttps datastore;
+  private final PinnedThumbprintTrustManager trust;
 
   private VsphereClient(WorkerExecutor executor, VcenterEndpoint endpoint, ServiceInstance si, PinnedThumbprintTrustManager trust) {
     this.executor = executor;
+    this.trust = trust;
     this.endpoint = endpoint;
     this.si = si;
     this.datastore = new DatastoreHttps(endpoint.hostPort(), trust.sslContext(), () -> si.getServerConnection().getSessionStr(),
@@ -121,7 +123,7 @@ public final class VsphereClient {
         .onFailure(e -> executor.close());
   }
 
-  private static ServiceInstance login(VcenterEndpoint endpoint, PinnedThumbprintTrustManager trust) {
+  static ServiceInstance login(VcenterEndpoint endpoint, PinnedThumbprintTrustManager trust) {
     int timeoutMs = (int) Math.min(Integer.MAX_VALUE, endpoint.timeout().toMillis());
     String where = "vCenter " + endpoint.sdkUrl();
     try {
@@ -154,6 +156,11 @@ public final class VsphereClient {
   /** The datastore file service of this session (blocking calls; see {@link DatastoreHttps}). */
   public DatastoreHttps datastore() {
     return datastore;
+  }
+
+  /** vSphere tags through vCenter's REST API, with its own REST session and the same pinned certificate. */
+  public VsphereTags tags(Vertx vertx) {
+    return new VsphereTags(vertx, endpoint, trust.sslContext());
   }
 
   /** The session cookie vCenter gave at login, for its HTTP services. */

@@ -1,0 +1,647 @@
+package dev.vaultgate.agent.gateway;
+
+import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.agent.disk.BandwidthLimiter;
+import dev.vaultgate.agent.vsphere.VmChangeFeed;
+import dev.vaultgate.agent.vsphere.Thumbprints;
+import dev.vaultgate.agent.vsphere.VcenterCertificateException;
+import dev.vaultgate.agent.vsphere.VcenterEndpoint;
+import dev.vaultgate.agent.vsphere.VsphereClient;
+import dev.vaultgate.agent.vsphere.VsphereException;
+import dev.vaultgate.agent.vsphere.VmNotFoundException;
+import dev.vaultgate.agent.vsphere.VsphereTags;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway agent: registers with the coordinator, then runs three loops on one Vert.x
+ * context until closed:
+ * <ul>
+ *   <li>heartbeat, at the interval the coordinator asks for;</li>
+ *   <li>inventory: every VM of the vCenter reported with its ARN and tags, at {@code inventoryInterval} and
+ *       whenever {@link #syncInventory()} is called (the change feed calls it); VMs whose trigger attribute says
+ *       {@code now} get an on-demand backup;</li>
+ *   <li>jobs: leases backup and restore jobs while fewer than {@code maxJobs} run, each through a
+ *       {@link BackupJobRunner} or {@link RestoreJobRunner}.</li>
+ * </ul>
+ * A coordinator that does not answer makes each loop back off (1 s doubling to 60 s) and carry on; nothing is
+ * lost, since a job the gateway holds keeps running and reports its end once the coordinator answers again.
+ */
+public final class GatewayAgent {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayAgent.class);
+  /** Stands in for a thumbprint before the certificate is known; never used to trust anything. */
+  private static final String ZERO_THUMBPRINT = "00".repeat(32);
+  public static final String SOFTWARE_VERSION = "0.1.0";
+  public static final String LAST_BACKUP = "vaultgate.lastBackup";
+  public static final String LAST_BACKUP_STATE = "vaultgate.lastBackupState";
+  public static final String LAST_RECOVERY_POINT = "vaultgate.lastRecoveryPoint";
+  static final int CHANGE_WAIT_SECONDS = 10;
+
+  private final Vertx vertx;
+  private final GatewayConfig config;
+  private final CoordinatorClient coordinator;
+  private final VaultAccess vaults;
+  private final Map<String, VmInfo> vmsByArn = new ConcurrentHashMap<>();
+  private final Map<String, String> runningJobs = new ConcurrentHashMap<>();
+  private final AtomicInteger jobsDone = new AtomicInteger();
+  private final AtomicInteger jobsStarted = new AtomicInteger();
+  private final Map<String, Map<String, String>> tagsByArn = new ConcurrentHashMap<>();
+  private volatile VsphereClient vsphere;
+  private volatile VsphereTags tags;
+  private volatile VmChangeFeed feed;
+  private volatile long bandwidthBytesPerSecond;
+  private volatile long scheduledBandwidth;
+  private final BandwidthLimiter bandwidth = new BandwidthLimiter(
+      () -> bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : scheduledBandwidth);
+  private final ThumbprintPins pins;
+  private volatile String hypervisorArn;
+  private volatile String hypervisorKey;
+  private volatile String lastStatus;
+  private volatile boolean closed;
+  private volatile String accountId;
+  private volatile String gatewayId;
+  private volatile String gatewayArn;
+  private volatile Duration heartbeatInterval = Duration.ofSeconds(30);
+  private volatile Instant lastHeartbeat;
+  private Future<Void> inventoryInFlight = Future.succeededFuture();
+  private Future<Void> queuedSync;
+
+  private GatewayAgent(Vertx vertx, GatewayConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+    this.coordinator = new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30));
+    this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials());
+    this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
+  }
+
+  /** Connects to vCenter, registers, reports the inventory once, and starts the loops on a context of its own. */
+  public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config) {
+    GatewayAgent agent = new GatewayAgent(vertx, config);
+    Context context = vertx.getOrCreateContext();
+    Promise<GatewayAgent> started = Promise.promise(); // bridges onto the agent's context
+    context.runOnContext(v -> agent.startOnContext().onComplete(started));
+    return started.future();
+  }
+
+  private Future<GatewayAgent> startOnContext() {
+    Future<Void> dirs = vertx.executeBlocking(() -> {
+      Files.createDirectories(config.stagingDir());
+      Files.createDirectories(config.stateDir());
+      return null;
+    }, false);
+    Future<Void> configured = dirs.compose(d -> config.vcenter() == null ? Future.succeededFuture()
+        : VsphereClient.connect(vertx, config.vcenter()).map(client -> {
+          use(client, null);
+          return null;
+        }));
+    return configured
+        .compose(v -> register())
+        .compose(v -> vsphere == null ? Future.succeededFuture() : syncInventory())
+        .map(v -> {
+          loop("heartbeat", this::heartbeat, () -> heartbeatInterval);
+          loop("inventory", this::syncInventory, config::inventoryInterval);
+          loop("jobs", this::pollJobs, config::pollInterval);
+          loop("change feed", this::followChanges, () -> Duration.ZERO);
+          LOG.info("gateway {} ({}) started{}", gatewayId, config.gatewayName(),
+              config.vcenter() == null ? "; its vCenter comes from the coordinator" : " against vCenter " + config.vcenter().hostPort());
+          return this;
+        });
+  }
+
+  /** Makes {@code client} the vCenter the gateway works with (closing the one before). */
+  private void use(VsphereClient client, String hypervisor) {
+    VsphereClient before = vsphere;
+    VmChangeFeed oldFeed = feed;
+    vsphere = client;
+    tags = client == null ? null : client.tags(vertx);
+    hypervisorArn = hypervisor;
+    feed = null;
+    vmsByArn.clear();
+    if (oldFeed != null) {
+      oldFeed.close();
+    }
+    if (before != null) {
+      before.close();
+    }
+  }
+
+  private Future<Void> register() {
+    return coordinator.register(config.gatewayName(), SOFTWARE_VERSION, config.accessKeyId(), config.secretAccessKey())
+        .map(reg -> {
+          gatewayId = reg.gatewayId();
+          gatewayArn = reg.gatewayArn();
+          accountId = reg.gatewayArn().split(":")[4];
+          heartbeatInterval = shorter(Duration.ofSeconds(Math.max(1, reg.heartbeatSeconds())), config.heartbeatInterval());
+          return null;
+        });
+  }
+
+  private static Duration shorter(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  /**
+   * Runs {@code step} again and again: after {@code interval} when it succeeded, after a doubling backoff when
+   * the coordinator (or vCenter) did not answer.
+   */
+  private void loop(String name, Supplier<Future<?>> step, Supplier<Duration> interval) {
+    Backoff backoff = new Backoff(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(60));
+    Runnable[] again = new Runnable[1];
+    again[0] = () -> {
+      if (closed) {
+        return;
+      }
+      Future<?> f;
+      try {
+        f = step.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> {
+        if (closed) {
+          return;
+        }
+        Duration wait;
+        if (ar.succeeded()) {
+          backoff.succeeded();
+          wait = ar.result() instanceof Boolean leased && leased ? Duration.ofMillis(1) : interval.get();
+        } else {
+          wait = backoff.failed();
+          LOG.warn("gateway {}: {} failed ({} in a row), again in {} ms: {}", gatewayId, name, backoff.failures(), wait.toMillis(),
+              ar.cause().getMessage());
+        }
+        vertx.setTimer(Math.max(1, wait.toMillis()), id -> again[0].run());
+      });
+    };
+    vertx.setTimer(1, id -> again[0].run());
+  }
+
+  /**
+   * Heartbeats, and does what the answer asks: the bandwidth limit of the moment, the hypervisor to work with,
+   * configuration tests, metadata syncs.
+   */
+  private Future<Void> heartbeat() {
+    return coordinator.post("/heartbeat", new JsonObject().put("softwareVersion", SOFTWARE_VERSION)).compose(answer -> {
+      lastHeartbeat = Instant.now();
+      heartbeatInterval = shorter(Duration.ofSeconds(Math.max(1, answer.getLong("heartbeatSeconds", 30L))), config.heartbeatInterval());
+      scheduledBandwidth = BandwidthSchedule.bytesPerSecondAt(answer.getJsonArray("bandwidthRateLimitIntervals"),
+          ZonedDateTime.now(ZoneOffset.UTC));
+      JsonArray syncs = answer.getJsonArray("syncHypervisors", new JsonArray());
+      return hypervisor(answer.getJsonArray("hypervisors", new JsonArray()))
+          .compose(v -> testHypervisors(answer.getJsonArray("hypervisorTests", new JsonArray())))
+          .compose(v -> vsphere != null && hypervisorArn != null && syncs.contains(hypervisorArn) ? syncInventory()
+              : Future.succeededFuture());
+    });
+  }
+
+  /**
+   * Connects to the hypervisor the coordinator associated with this gateway (one per gateway, as in AWS), when it
+   * is new or its settings changed, or when an earlier attempt failed; reports ONLINE or ERROR with the reason.
+   * A vCenter given in the configuration wins over the coordinator's.
+   */
+  private Future<Void> hypervisor(JsonArray hypervisors) {
+    if (config.vcenter() != null) {
+      return Future.succeededFuture();
+    }
+    if (hypervisors.isEmpty()) {
+      if (hypervisorArn != null) {
+        LOG.info("gateway {}: hypervisor {} is no longer associated; disconnecting", gatewayId, hypervisorArn);
+        use(null, null);
+        hypervisorKey = null;
+      }
+      return Future.succeededFuture();
+    }
+    JsonObject h = hypervisors.getJsonObject(0);
+    String arn = h.getString("hypervisorArn");
+    String key = arn + "\n" + h.getString("host") + "\n" + h.getString("username") + "\n" + AgentSecrets.fingerprint(h.getString("password"));
+    if (key.equals(hypervisorKey) && vsphere != null) {
+      return Future.succeededFuture();
+    }
+    return connect(h.getString("host"), h.getString("username"), h.getString("password"), true)
+        .compose(client -> {
+          use(client, arn);
+          hypervisorKey = key;
+          LOG.info("gateway {}: connected to hypervisor {} ({})", gatewayId, arn, client.endpoint().hostPort());
+          return reportStatus(arn, "ONLINE", null).compose(v -> syncInventory());
+        }, e -> {
+          hypervisorKey = null;
+          LOG.warn("gateway {}: hypervisor {}: {}", gatewayId, arn, e.getMessage());
+          return reportStatus(arn, "ERROR", e.getMessage());
+        });
+  }
+
+  /**
+   * Logs in to a vCenter given by host[:port]: with the pinned thumbprint of that host, or, the first time, with
+   * the one it presents (pinned once the login succeeds, when {@code pin}). A certificate that differs from the
+   * pinned one fails with "vCenter certificate changed".
+   */
+  private Future<VsphereClient> connect(String host, String user, String password, boolean pin) {
+    VcenterEndpoint probe;
+    try {
+      if (host == null || host.isBlank()) {
+        throw new IllegalArgumentException("the hypervisor has no host");
+      }
+      if (user == null || user.isBlank()) {
+        throw new IllegalArgumentException("the hypervisor has no user name: set one with UpdateHypervisor");
+      }
+      URI sdk = URI.create(host.contains("://") ? host : "https://" + host + "/sdk");
+      probe = new VcenterEndpoint(sdk, user, password == null ? "" : password, ZERO_THUMBPRINT, Duration.ofSeconds(30));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(new IllegalArgumentException("cannot connect to vCenter " + host + ": " + e.getMessage(), e));
+    }
+    String hostPort = probe.hostPort();
+    int port = probe.sdkUrl().getPort() < 0 ? 443 : probe.sdkUrl().getPort();
+    boolean[] learned = new boolean[1];
+    return vertx.executeBlocking(() -> {
+          String pinned = pins.pinned(hostPort);
+          if (pinned != null) {
+            return pinned;
+          }
+          learned[0] = true;
+          try {
+            return Thumbprints.presentedBy(probe.sdkUrl().getHost(), port, probe.timeout());
+          } catch (IOException e) {
+            throw new VsphereException("cannot connect to vCenter " + hostPort + ": unreachable (" + e.getMessage() + ")", true, e);
+          }
+        }, false)
+        .compose(thumbprint -> VsphereClient.connect(vertx,
+                new VcenterEndpoint(probe.sdkUrl(), probe.user(), probe.password(), thumbprint, probe.timeout()))
+            .compose(client -> !learned[0] || !pin ? Future.succeededFuture(client)
+                : vertx.executeBlocking(() -> {
+                  pins.pin(hostPort, thumbprint);
+                  return client;
+                }, false)))
+        .recover(e -> Future.failedFuture(e instanceof VcenterCertificateException
+            ? new VsphereException("vCenter certificate changed: " + e.getMessage(), false, e) : e));
+  }
+
+  /**
+   * vCenter stopped answering (down, unreachable, or the session dropped): the hypervisor is reported ERROR and
+   * the next heartbeat connects again, which reports it ONLINE once it answers.
+   */
+  private void lostVcenter(VsphereClient client, Throwable e) {
+    String hypervisor = hypervisorArn;
+    if (hypervisor == null || client != vsphere || closed || !(e instanceof VsphereException)) {
+      return;
+    }
+    hypervisorKey = null;
+    reportStatus(hypervisor, "ERROR", e.getMessage()).onFailure(x -> LOG.debug("status not reported: {}", x.getMessage()));
+  }
+
+  /** Runs the configuration tests the coordinator handed over, and answers each. */
+  private Future<Void> testHypervisors(JsonArray tests) {
+    List<Future<Void>> answered = new ArrayList<>();
+    for (Object o : tests) {
+      JsonObject t = (JsonObject) o;
+      String testId = t.getString("testId");
+      Future<JsonObject> result = connect(t.getString("host"), t.getString("username"), t.getString("password"), false)
+          .compose(client -> client.listVms().eventually(client::close)
+              .map(vms -> new JsonObject().put("ok", true).put("message", "logged in; " + vms.size() + " VMs visible")))
+          .recover(e -> Future.succeededFuture(new JsonObject().put("ok", false).put("message", oneLine(e.getMessage()))));
+      answered.add(result.compose(body -> coordinator.post("/hypervisor-tests/" + testId, body)).<Void>mapEmpty()
+          .recover(e -> {
+            LOG.warn("gateway {}: hypervisor test {} not answered: {}", gatewayId, testId, e.getMessage());
+            return Future.succeededFuture();
+          }));
+    }
+    return Future.join(answered).mapEmpty();
+  }
+
+  /** Reports the hypervisor's state when it differs from the last report. */
+  private Future<Void> reportStatus(String arn, String state, String message) {
+    String report = arn + "|" + state + "|" + message;
+    if (report.equals(lastStatus)) {
+      return Future.succeededFuture();
+    }
+    JsonObject body = new JsonObject().put("hypervisorArn", arn).put("state", state);
+    if (message != null) {
+      body.put("message", oneLine(message));
+    }
+    return coordinator.post("/hypervisors/status", body).map(answer -> {
+      lastStatus = report;
+      return null;
+    });
+  }
+
+  private static String oneLine(String s) {
+    String line = String.valueOf(s).replace('\n', ' ').replace('\r', ' ');
+    return line.length() <= 1024 ? line : line.substring(0, 1021) + "...";
+  }
+
+  // --- inventory ---------------------------------------------------------------------------------
+
+  /**
+   * Reads every VM from vCenter, reports them all (the coordinator drops what is no longer reported), and starts
+   * the backups their trigger attribute asks for. Syncs run one at a time; calls while one waits share it.
+   */
+  public Future<Void> syncInventory() {
+    Promise<Void> sync = Promise.promise();
+    Future<Void> before;
+    synchronized (this) {
+      if (queuedSync != null) {
+        return queuedSync; // one not started yet will see this change too
+      }
+      queuedSync = sync.future();
+      before = inventoryInFlight;
+      inventoryInFlight = sync.future();
+    }
+    before.onComplete(ignored -> {
+      synchronized (this) {
+        if (queuedSync == sync.future()) {
+          queuedSync = null;
+        }
+      }
+      syncNow().onComplete(sync);
+    });
+    return sync.future();
+  }
+
+  private Future<Void> syncNow() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return Future.succeededFuture(); // no vCenter yet: nothing to report
+    }
+    String hypervisor = hypervisorArn;
+    String syncedAt = Instant.now().toString();
+    Future<List<VmInfo>> listed = client.listVms().onFailure(e -> lostVcenter(client, e));
+    return listed.compose(vms -> vsphereTags(vms).compose(vmTags -> {
+      JsonArray resources = new JsonArray();
+      Map<String, VmInfo> seen = new ConcurrentHashMap<>();
+      for (VmInfo vm : vms) {
+        if (vm.instanceUuid() == null) {
+          continue; // a template or a VM being created: nothing to back up yet
+        }
+        String arn = VmResources.arn(config.region(), accountId, vm);
+        seen.put(arn, vm);
+        List<VsphereTags.Tag> vmwareTags = vmTags.getOrDefault(vm.moref(), List.of());
+        Map<String, String> t = VsphereTags.asMap(vmwareTags);
+        tagsByArn.put(arn, t);
+        JsonObject resource = VmResources.resource(config.region(), accountId, vm, t);
+        if (hypervisor != null) {
+          VmResources.addVmwareDetails(resource, hypervisor, vm, vmwareTags, syncedAt);
+        }
+        resources.add(resource);
+      }
+      vmsByArn.putAll(seen);
+      vmsByArn.keySet().retainAll(seen.keySet());
+      tagsByArn.keySet().retainAll(seen.keySet());
+      return coordinator.post("/inventory", new JsonObject().put("resources", resources).put("complete", true))
+          .compose(answer -> startTriggeredBackups(vms));
+    }));
+  }
+
+  /** The VMs' vSphere tags; none (with a warning) when the REST API cannot be reached, so SOAP inventory still goes out. */
+  private Future<Map<String, List<VsphereTags.Tag>>> vsphereTags(List<VmInfo> vms) {
+    VsphereTags tags = this.tags;
+    if (tags == null) {
+      return Future.succeededFuture(Map.of());
+    }
+    tags.forgetNames();
+    return tags.tagsOfVms(vms.stream().map(VmInfo::moref).toList()).recover(e -> {
+      LOG.warn("gateway {}: vSphere tags not read, the inventory goes without them: {}", gatewayId, e.getMessage());
+      return Future.succeededFuture(Map.of());
+    });
+  }
+
+  /** The vSphere tags of a VM at the last inventory (category → name). */
+  Map<String, String> vsphereTagsOf(String arn) {
+    return tagsByArn.getOrDefault(arn, Map.of());
+  }
+
+  /**
+   * Waits (up to 10 s, on the vsphere executor) for vCenter to report a VM created, deleted, renamed or with a
+   * changed custom attribute, and then syncs the inventory: a VM tagged for backup is selected without waiting
+   * for the periodic sync, and a trigger attribute starts its backup within seconds.
+   */
+  private Future<Void> followChanges() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return vertx.timer(1000).mapEmpty(); // no vCenter yet
+    }
+    Future<VmChangeFeed> open = feed != null ? Future.succeededFuture(feed)
+        : VmChangeFeed.open(vertx, client.endpoint()).onSuccess(f -> {
+          feed = f;
+          f.next(0); // the first answer lists every VM: the inventory already has them
+        });
+    return open.compose(f -> f.next(CHANGE_WAIT_SECONDS))
+        .compose(changed -> changed.isEmpty() || closed ? Future.<Void>succeededFuture() : syncInventory())
+        .onFailure(e -> {
+          VmChangeFeed broken = feed;
+          feed = null;
+          if (broken != null) {
+            broken.close();
+          }
+          lostVcenter(client, e);
+        });
+  }
+
+  /** VMs whose trigger attribute says {@code now}: reset it, then ask the coordinator for an on-demand job. */
+  private Future<Void> startTriggeredBackups(List<VmInfo> vms) {
+    List<Future<Void>> started = new ArrayList<>();
+    for (VmInfo vm : vms) {
+      String value = vm.customAttributes().get(config.triggerAttribute());
+      if (value == null || !value.trim().toLowerCase(Locale.ROOT).equals("now") || vm.instanceUuid() == null) {
+        continue;
+      }
+      String arn = VmResources.arn(config.region(), accountId, vm);
+      started.add(vsphere.setCustomAttribute(vm, config.triggerAttribute(), "")
+          .compose(v -> coordinator.post("/backup-jobs/start", new JsonObject().put("resourceArn", arn)))
+          .compose(answer -> {
+            LOG.info("VM {}: backup job {} started from vCenter ({}=now)", vm.describe(), answer.getString("backupJobId"),
+                config.triggerAttribute());
+            return writeOutcome(vm, "STARTED " + answer.getString("backupJobId"), null);
+          })
+          .recover(e -> {
+            LOG.warn("VM {}: the backup {} asked for could not start: {}", vm.describe(), config.triggerAttribute(), e.getMessage());
+            return writeOutcome(vm, "FAILED: " + e.getMessage(), null);
+          }));
+    }
+    return Future.join(started).mapEmpty();
+  }
+
+  /** Writes a backup's outcome to the VM's custom attributes; a failure to write is only logged. */
+  Future<Void> writeOutcome(VmInfo vm, String state, String recoveryPointArn) {
+    VsphereClient vsphere = this.vsphere;
+    if (vsphere == null) {
+      return Future.succeededFuture();
+    }
+    Future<Void> f = vsphere.setCustomAttribute(vm, LAST_BACKUP, Instant.now().toString())
+        .compose(v -> vsphere.setCustomAttribute(vm, LAST_BACKUP_STATE, state.length() > 512 ? state.substring(0, 512) : state));
+    if (recoveryPointArn != null) {
+      f = f.compose(v -> vsphere.setCustomAttribute(vm, LAST_RECOVERY_POINT, recoveryPointArn));
+    }
+    return f.recover(e -> {
+      LOG.warn("VM {}: could not write the backup outcome to its custom attributes: {}", vm.describe(), e.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** The VM of a resource ARN: from the last inventory, else vCenter is read again. */
+  Future<VmInfo> vmOf(String resourceArn) {
+    VmInfo known = vmsByArn.get(resourceArn);
+    if (known != null) {
+      return vsphere.refresh(known).recover(e -> lookUp(resourceArn));
+    }
+    return lookUp(resourceArn);
+  }
+
+  private Future<VmInfo> lookUp(String resourceArn) {
+    String uuid = VmResources.idOf(resourceArn);
+    return vsphere.listVms().map(vms -> {
+      for (VmInfo vm : vms) {
+        if (uuid != null && uuid.equals(vm.instanceUuid())) {
+          vmsByArn.put(resourceArn, vm);
+          return vm;
+        }
+      }
+      throw new VmNotFoundException("vCenter " + vsphere.endpoint().hostPort() + " has no VM "
+          + resourceArn + " (instance UUID " + uuid + "): deleted, or not reached by this gateway");
+    });
+  }
+
+  // --- jobs -----------------------------------------------------------------------------------------
+
+  /** Leases one backup or restore job when a slot is free; true when it started one (the loop asks again at once). */
+  public Future<Boolean> pollJobs() {
+    if (runningJobs.size() >= config.maxJobs() || vsphere == null) {
+      return Future.succeededFuture(false);
+    }
+    JsonObject lease = new JsonObject().put("leaseSeconds", config.leaseSeconds());
+    return coordinator.post("/backup-jobs/lease", lease).compose(backup -> {
+      if (backup.containsKey("job")) {
+        startJob(backup.getJsonObject("job"));
+        return Future.succeededFuture(true);
+      }
+      return coordinator.post("/restore-jobs/lease", lease).map(restore -> {
+        if (restore.containsKey("job")) {
+          startJob(restore.getJsonObject("job"));
+          return true;
+        }
+        return false;
+      });
+    });
+  }
+
+  private void startJob(JsonObject job) {
+    String jobId = job.getString("jobId");
+    String kind = job.getString("kind", "BACKUP");
+    runningJobs.put(jobId, kind);
+    jobsStarted.incrementAndGet();
+    LOG.info("gateway {}: {} job {} leased ({} running)", gatewayId, kind, jobId, runningJobs.size());
+    Future<?> run = switch (kind) {
+      case "RESTORE" -> new RestoreJobRunner(this, job).run();
+      case "BACKUP" -> new BackupJobRunner(this, job).run();
+      default -> Future.failedFuture("unknown job kind " + kind);
+    };
+    run.onComplete(ar -> {
+      runningJobs.remove(jobId);
+      jobsDone.incrementAndGet();
+      if (ar.failed()) {
+        LOG.warn("gateway {}: {} job {} ended without its outcome reported: {}", gatewayId, kind, jobId, ar.cause().getMessage());
+      }
+    });
+  }
+
+  /** The vault a job writes to or reads from: the job's {@code vaultLocation}, else the configured one. */
+  String vaultLocation(JsonObject job, String field) {
+    String location = job.getString(field);
+    return location != null ? location : config.vaultLocation();
+  }
+
+  /**
+   * Limits the bytes per second all jobs read together from vCenter's datastores, over the coordinator's
+   * bandwidth schedule; 0: the schedule's limit again.
+   */
+  public void setBandwidthLimit(long bytesPerSecond) {
+    bandwidthBytesPerSecond = Math.max(0, bytesPerSecond);
+  }
+
+  BandwidthLimiter bandwidth() {
+    return bandwidth;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  GatewayConfig config() {
+    return config;
+  }
+
+  CoordinatorClient coordinator() {
+    return coordinator;
+  }
+
+  VaultAccess vaults() {
+    return vaults;
+  }
+
+  VsphereClient vsphere() {
+    return vsphere;
+  }
+
+  String accountId() {
+    return accountId;
+  }
+
+  public String gatewayId() {
+    return gatewayId;
+  }
+
+  /** The ARN this gateway reports a VM under. */
+  public String vmArn(VmInfo vm) {
+    return VmResources.arn(config.region(), accountId, vm);
+  }
+
+  public String gatewayArn() {
+    return gatewayArn;
+  }
+
+  /** The hypervisor the gateway works with now, or null (none yet, or a vCenter from the configuration). */
+  public String hypervisorArn() {
+    return hypervisorArn;
+  }
+
+  /** Ids of the jobs running now. */
+  public Set<String> runningJobs() {
+    return Set.copyOf(runningJobs.keySet());
+  }
+
+  /** Jobs that ended (reported or not) since start. */
+  public int jobsDone() {
+    return jobsDone.get();
+  }
+
+  public Instant lastHeartbeat() {
+    return lastHeartbeat;
+  }
+
+  /** Stops the loops (running jobs finish and report), then closes the vCenter session and the HTTP client. */
+  public Future<Void> close() {
+    closed = true;
+    Future<Void> watching = feed == null ? Future.succeededFuture() : feed.close();
+    Future<Void> vc = vsphere == null ? Future.succeededFuture() : vsphere.close().recover(e -> Future.succeededFuture());
+    return Future.join(watching, vc).<Void>mapEmpty().eventually(coordinator::close);
+  }
+}

@@ -1,0 +1,130 @@
+package dev.vaultgate.agent.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One leased job's conversation with the coordinator: progress at a fixed interval that also renews the lease,
+ * the coordinator's {@code stop} (StopBackupJob) and a lost lease turned into {@link #shouldStop()}, and the final
+ * complete or fail, retried while the coordinator is unreachable (a finished job is not lost because the
+ * coordinator was away for a minute).
+ */
+final class JobLease {
+  private static final Logger LOG = LoggerFactory.getLogger(JobLease.class);
+
+  private final Vertx vertx;
+  private final CoordinatorClient coordinator;
+  private final String kind;
+  private final String jobId;
+  private final long leaseSeconds;
+  private final long timerId;
+  private volatile Double percentDone;
+  private volatile Long bytesTransferred;
+  private volatile boolean stopRequested;
+  private volatile String lostBecause;
+
+  /** @param kind the API's path segment: backup-jobs, restore-jobs, copy-jobs */
+  JobLease(Vertx vertx, CoordinatorClient coordinator, String kind, String jobId, long leaseSeconds, Duration renewEvery) {
+    this.vertx = vertx;
+    this.coordinator = coordinator;
+    this.kind = kind;
+    this.jobId = jobId;
+    this.leaseSeconds = leaseSeconds;
+    this.timerId = vertx.setPeriodic(Math.max(100, renewEvery.toMillis()), id -> renew());
+  }
+
+  String jobId() {
+    return jobId;
+  }
+
+  void progress(double percent, long bytes) {
+    percentDone = Math.max(0, Math.min(100, percent));
+    bytesTransferred = bytes;
+  }
+
+  /** Whether the job should stop: the coordinator asked (StopBackupJob) or the lease is no longer this gateway's. */
+  boolean shouldStop() {
+    return stopRequested || lostBecause != null;
+  }
+
+  String stopReason() {
+    return lostBecause != null ? "the lease of job " + jobId + " was lost (" + lostBecause + ")"
+        : "job " + jobId + " was stopped (StopBackupJob)";
+  }
+
+  /** The coordinator refused to complete the job because it is being stopped. */
+  void stopped() {
+    stopRequested = true;
+  }
+
+  boolean stopRequested() {
+    return stopRequested;
+  }
+
+  /** Renews the lease and reports progress; an unreachable coordinator is tried again at the next tick. */
+  Future<Void> renew() {
+    JsonObject body = new JsonObject().put("leaseSeconds", leaseSeconds);
+    Double p = percentDone;
+    if (p != null) {
+      body.put("percentDone", p);
+    }
+    Long b = bytesTransferred;
+    if (b != null && kind.equals("backup-jobs")) {
+      body.put("bytesTransferred", b);
+    }
+    return coordinator.post("/" + kind + "/" + jobId + "/progress", body).<Void>map(answer -> {
+      if (answer.getBoolean("stop", false)) {
+        stopRequested = true;
+      }
+      return null;
+    }).recover(e -> {
+      if (e instanceof CoordinatorException c && !c.isRetryable()) {
+        lostBecause = c.getMessage();
+      } else {
+        LOG.warn("job {}: progress not reported, the lease is renewed at the next tick: {}", jobId, e.getMessage());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  Future<JsonObject> complete(JsonObject body) {
+    vertx.cancelTimer(timerId);
+    return retried("complete", () -> coordinator.post("/" + kind + "/" + jobId + "/complete", body));
+  }
+
+  /** Reports the failure in one line; nothing to report when the lease is lost (the coordinator refuses it). */
+  Future<JsonObject> fail(String message) {
+    vertx.cancelTimer(timerId);
+    if (lostBecause != null) {
+      return Future.succeededFuture(new JsonObject().put("state", "LOST"));
+    }
+    String line = message == null ? "failed" : message.replace('\n', ' ').replace('\r', ' ');
+    if (line.length() > 2048) {
+      line = line.substring(0, 2045) + "...";
+    }
+    JsonObject body = new JsonObject().put("message", line);
+    return retried("fail", () -> coordinator.post("/" + kind + "/" + jobId + "/fail", body));
+  }
+
+  /** Retries while the coordinator does not answer, for about one lease; an error answer is final. */
+  private Future<JsonObject> retried(String what, java.util.function.Supplier<Future<JsonObject>> call) {
+    Backoff backoff = new Backoff(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(30));
+    long deadline = System.nanoTime() + Duration.ofSeconds(leaseSeconds).toNanos();
+    return attempt(what, call, backoff, deadline);
+  }
+
+  private Future<JsonObject> attempt(String what, java.util.function.Supplier<Future<JsonObject>> call, Backoff backoff, long deadline) {
+    return call.get().recover(e -> {
+      if (!(e instanceof CoordinatorException c) || !c.isRetryable() || System.nanoTime() > deadline) {
+        return Future.failedFuture(e);
+      }
+      Duration wait = backoff.failed();
+      LOG.warn("job {}: cannot {} yet, again in {} ms: {}", jobId, what, wait.toMillis(), e.getMessage());
+      return vertx.timer(wait.toMillis()).compose(x -> attempt(what, call, backoff, deadline));
+    });
+  }
+}
