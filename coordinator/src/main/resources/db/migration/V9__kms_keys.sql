@@ -3,6 +3,8 @@
 -- (SecretSealer: nonce || ciphertext+tag, bound to 'kms key <uuid> material <version>'), never stored
 -- in the clear. A key's state is derived: deletion_date set = PendingDeletion, else enabled or Disabled.
 -- RotateKeyOnDemand adds a version and moves current_version; older versions stay to decrypt.
+-- Automatic rotation: due rotation_period_days after the later of rotation_since (when it was enabled)
+-- and last_rotated_at; done by the first Encrypt/GenerateDataKey after that (PgKmsKeyStore.rotateIfDue).
 CREATE TABLE kms_keys (
   key_id                 uuid PRIMARY KEY,
   account_id             text NOT NULL REFERENCES accounts,
@@ -13,6 +15,7 @@ CREATE TABLE kms_keys (
   pending_window_days    integer,
   rotation_enabled       boolean NOT NULL DEFAULT false,
   rotation_period_days   integer,
+  rotation_since         timestamptz,
   current_version        integer NOT NULL DEFAULT 1,
   last_rotated_at        timestamptz
 );

@@ -127,13 +127,14 @@ public final class KmsOperations {
     Long period = in.getLong("RotationPeriodInDays");
     return usable(call, in.getString("KeyId"))
         .compose(key -> store.setRotation(call.accountId(), key.keyId(), true,
-            period == null ? (key.rotationPeriodDays() == null ? 365 : null) : Integer.valueOf(period.intValue())))
+            period == null ? (key.rotationPeriodDays() == null ? 365 : null) : Integer.valueOf(period.intValue()),
+            call.receivedAt()))
         .map(k -> new JsonObject());
   }
 
   public Future<JsonObject> disableKeyRotation(CallContext call, JsonObject in) {
     return usable(call, in.getString("KeyId"))
-        .compose(key -> store.setRotation(call.accountId(), key.keyId(), false, null))
+        .compose(key -> store.setRotation(call.accountId(), key.keyId(), false, null, call.receivedAt()))
         .map(k -> new JsonObject());
   }
 
@@ -141,9 +142,8 @@ public final class KmsOperations {
     return resolve(call, in.getString("KeyId")).map(key -> {
       JsonObject out = new JsonObject().put("KeyId", arn(key)).put("KeyRotationEnabled", key.rotationEnabled());
       if (key.rotationEnabled()) {
-        Instant since = key.lastRotatedAt() != null ? key.lastRotatedAt() : key.createdAt();
         out.put("RotationPeriodInDays", key.rotationPeriodDays())
-            .put("NextRotationDate", since.plus(Duration.ofDays(key.rotationPeriodDays())).getEpochSecond());
+            .put("NextRotationDate", key.nextRotation().getEpochSecond());
       }
       if (key.lastRotatedAt() != null) out.put("OnDemandRotationStartDate", key.lastRotatedAt().getEpochSecond());
       return out;
@@ -207,7 +207,7 @@ public final class KmsOperations {
     checkAlgorithm(in);
     byte[] plaintext = blob(in, "Plaintext");
     Map<String, String> context = context(in);
-    return usable(call, in.getString("KeyId")).compose(key -> seal(key, plaintext, context)
+    return current(call, in.getString("KeyId")).compose(key -> seal(key, plaintext, context)
         .map(blob -> new JsonObject().put("CiphertextBlob", base64(blob)).put("KeyId", arn(key))
             .put("EncryptionAlgorithm", ALGORITHM)));
   }
@@ -270,7 +270,7 @@ public final class KmsOperations {
     byte[] plaintext = new byte[bytes];
     RANDOM.nextBytes(plaintext);
     Map<String, String> context = context(in);
-    return usable(call, in.getString("KeyId")).compose(key -> seal(key, plaintext, context).map(blob -> {
+    return current(call, in.getString("KeyId")).compose(key -> seal(key, plaintext, context).map(blob -> {
       JsonObject out = new JsonObject().put("CiphertextBlob", base64(blob)).put("KeyId", arn(key));
       if (withPlaintext) out.put("Plaintext", base64(plaintext));
       return out;
@@ -308,6 +308,16 @@ public final class KmsOperations {
       }
       return key;
     });
+  }
+
+  /**
+   * The key to encrypt with, rotated first when its automatic rotation is due: the rotation happens with the first
+   * encryption after the due date, which is when new material first matters.
+   */
+  private Future<KmsKey> current(CallContext call, String keyIdText) {
+    return usable(call, keyIdText).compose(key -> key.rotationDue(call.receivedAt())
+        ? store.rotateIfDue(call.accountId(), key.keyId(), call.receivedAt())
+        : Future.succeededFuture(key));
   }
 
   /** The key, when it may be used: not disabled, not pending deletion. */

@@ -27,7 +27,7 @@ public final class PgKmsKeyStore {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   static final String COLUMNS = "key_id, account_id, description, created_at, enabled, deletion_date,"
-      + " pending_window_days, rotation_enabled, rotation_period_days, current_version, last_rotated_at";
+      + " pending_window_days, rotation_enabled, rotation_period_days, current_version, last_rotated_at, rotation_since";
   static final String INSERT_ACCOUNT = "INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING";
   static final String INSERT_KEY = "INSERT INTO kms_keys (key_id, account_id, description, created_at)"
       + " VALUES ($1, $2, $3, $4) RETURNING " + COLUMNS;
@@ -45,8 +45,10 @@ public final class PgKmsKeyStore {
   // as in AWS KMS, a key whose deletion is cancelled comes back Disabled
   static final String CANCEL_DELETION = "UPDATE kms_keys SET deletion_date = NULL, pending_window_days = NULL,"
       + " enabled = false WHERE account_id = $1 AND key_id = $2 RETURNING " + COLUMNS;
-  static final String SET_ROTATION = "UPDATE kms_keys SET rotation_enabled = $3,"
-      + " rotation_period_days = COALESCE($4, rotation_period_days) WHERE account_id = $1 AND key_id = $2 RETURNING " + COLUMNS;
+  // enabling starts the period anew (only when it was off); disabling keeps the period for a later enable
+  static final String SET_ROTATION = "UPDATE kms_keys SET rotation_since = CASE WHEN $3 AND NOT rotation_enabled"
+      + " THEN $5 ELSE rotation_since END, rotation_enabled = $3, rotation_period_days = COALESCE($4, rotation_period_days)"
+      + " WHERE account_id = $1 AND key_id = $2 RETURNING " + COLUMNS;
   static final String ROTATED = "UPDATE kms_keys SET current_version = $3, last_rotated_at = $4"
       + " WHERE account_id = $1 AND key_id = $2 RETURNING " + COLUMNS;
   static final String LIST = "SELECT " + COLUMNS + " FROM kms_keys WHERE account_id = $1"
@@ -117,17 +119,29 @@ public final class PgKmsKeyStore {
     return pool.preparedQuery(CANCEL_DELETION).execute(Tuple.of(accountId, keyId)).map(PgKmsKeyStore::first);
   }
 
-  public Future<KmsKey> setRotation(String accountId, UUID keyId, boolean enabled, Integer periodDays) {
-    return pool.preparedQuery(SET_ROTATION).execute(Tuple.of(accountId, keyId, enabled, periodDays))
+  public Future<KmsKey> setRotation(String accountId, UUID keyId, boolean enabled, Integer periodDays, Instant now) {
+    return pool.preparedQuery(SET_ROTATION).execute(Tuple.of(accountId, keyId, enabled, periodDays, utc(now)))
         .map(PgKmsKeyStore::first);
   }
 
   /** New material as the next version, current from now on; the row lock serializes rotations of one key. */
   public Future<KmsKey> rotate(String accountId, UUID keyId, Instant now) {
+    return rotate(accountId, keyId, now, false);
+  }
+
+  /**
+   * Rotates when automatic rotation is due at {@code now}, else answers the key as it is. Checked under the row lock,
+   * so callers racing past the due date make one new version, not one each.
+   */
+  public Future<KmsKey> rotateIfDue(String accountId, UUID keyId, Instant now) {
+    return rotate(accountId, keyId, now, true);
+  }
+
+  private Future<KmsKey> rotate(String accountId, UUID keyId, Instant now, boolean onlyWhenDue) {
     return pool.withTransaction(conn -> conn.preparedQuery(FIND_FOR_UPDATE).execute(Tuple.of(accountId, keyId))
         .compose(rows -> {
           KmsKey key = first(rows);
-          if (key == null) return Future.succeededFuture(null);
+          if (key == null || (onlyWhenDue && !key.rotationDue(now))) return Future.succeededFuture(key);
           int next = key.currentVersion() + 1;
           return conn.preparedQuery(INSERT_MATERIAL)
               .execute(Tuple.of(keyId, next, Buffer.buffer(newSealedMaterial(keyId, next)), utc(now)))
@@ -181,7 +195,8 @@ public final class PgKmsKeyStore {
     return new KmsKey(r.getUUID("key_id"), r.getString("account_id"), r.getString("description"),
         instant(r.getOffsetDateTime("created_at")), r.getBoolean("enabled"), instant(r.getOffsetDateTime("deletion_date")),
         r.getInteger("pending_window_days"), r.getBoolean("rotation_enabled"), r.getInteger("rotation_period_days"),
-        r.getInteger("current_version"), instant(r.getOffsetDateTime("last_rotated_at")));
+        r.getInteger("current_version"), instant(r.getOffsetDateTime("last_rotated_at")),
+        instant(r.getOffsetDateTime("rotation_since")));
   }
 
   private static OffsetDateTime utc(Instant t) {
