@@ -193,9 +193,12 @@ class KmsVaultTest {
     }
   }
 
-  /** The command line, in-process; credentials from the SDK's default chain (its system properties). */
+  /**
+   * The command line, in-process; credentials from the SDK's default chain (its system properties): init with a KMS
+   * key, back up and restore a disk through it, and one-line refusals for a KMS that is down and a disabled key.
+   */
   @Test
-  void cliInitsAndOpensWithKmsKeyAndRefusesADisabledOne() throws IOException {
+  void cliBacksUpAndRestoresWithKmsKeyAndRefusesADisabledOne() throws IOException {
     String alias = newKeyWithAlias();
     System.setProperty("aws.accessKeyId", account.accessKeyId());
     System.setProperty("aws.secretAccessKey", account.secretAccessKey());
@@ -205,8 +208,23 @@ class KmsVaultTest {
       Run made = cli("vault", "init", "--vault", vault, "--kms-key", alias, "--kms-endpoint", endpoint, "--json");
       assertEquals(0, made.code, made.err);
       assertTrue(made.out.contains("\"kmsKey\":\"arn:aws:kms:us-east-1:" + account.accountId()), made.out);
+      byte[] disk = new byte[3 << 20];
+      new java.util.Random(7).nextBytes(disk);
+      java.util.Arrays.fill(disk, 1 << 20, 2 << 20, (byte) 0);
+      Path source = Files.write(dir.resolve("disk.img"), disk);
+      Run backup = cli("backup", "--vault", vault, "--source", source.toString(), "--kms-endpoint", endpoint);
+      assertEquals(0, backup.code, backup.err);
+      Path restored = dir.resolve("restored.img");
+      Run restore = cli("restore", "--vault", vault, "--recovery-point", "latest", "--target", restored.toString(),
+          "--kms-endpoint", endpoint);
+      assertEquals(0, restore.code, restore.err);
+      assertEquals(-1L, Files.mismatch(source, restored));
       Run points = cli("points", "--vault", vault, "--kms-endpoint", endpoint);
       assertEquals(0, points.code, points.err);
+      Run unreachable = cli("points", "--vault", vault, "--kms-endpoint", "http://127.0.0.1:1");
+      assertEquals(1, unreachable.code);
+      assertEquals(1, unreachable.err.strip().lines().count(), unreachable.err);
+      assertTrue(unreachable.err.contains("cannot unwrap the vault's keys with KMS key"), unreachable.err);
       kms.disableKey(b -> b.keyId(alias));
       Path second = Files.createDirectories(dir.resolve("w"));
       Run refused = cli("vault", "init", "--vault", "file://" + second, "--kms-key", alias, "--kms-endpoint", endpoint);
