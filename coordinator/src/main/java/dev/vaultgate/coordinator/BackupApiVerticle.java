@@ -18,11 +18,11 @@ import dev.vaultgate.coordinator.gateway.BackupGatewayRoutes;
 import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.gateway.SecretSealer;
+import dev.vaultgate.coordinator.kms.KmsRoutes;
 import dev.vaultgate.coordinator.notify.NotifyConfig;
 import dev.vaultgate.coordinator.notify.PgTopicStore;
 import dev.vaultgate.coordinator.notify.SnsQueryFront;
 import dev.vaultgate.coordinator.wire.AwsJsonFront;
-import dev.vaultgate.coordinator.wire.CallObserver;
 import dev.vaultgate.coordinator.wire.RestJsonFront;
 import dev.vaultgate.coordinator.wire.ServiceModel;
 import io.vertx.core.Future;
@@ -35,7 +35,7 @@ import java.time.Clock;
 
 /**
  * One HTTP server (one event loop) serving, on one port, the agent API gateways call (under
- * {@code /agent/v1/}), the JSON-protocol services (backup-gateway, by X-Amz-Target), the SNS topics
+ * {@code /agent/v1/}), the JSON-protocol services (backup-gateway and kms, by X-Amz-Target), the SNS topics
  * vault notifications go to (query protocol, form-encoded POST /) and the AWS Backup API (REST-JSON,
  * every other path), in that order; several share the port.
  */
@@ -86,6 +86,9 @@ final class BackupApiVerticle extends VerticleBase {
     new AwsJsonFront(gatewayModel, new SigV4Verifier(gatewayModel.signingName(), config.region()), keys,
         BackupGatewayRoutes.handlers(vertx, gatewayModel, pool, sealer, config.region(), AgentApi.HEARTBEAT_SECONDS,
             config.hypervisorTestTimeout(), clock), clock, config.bodyLimit(), activity)
+        .mount(router);
+    new AwsJsonFront(KmsRoutes.MODEL, new SigV4Verifier(KmsRoutes.MODEL.signingName(), config.region()), keys,
+        KmsRoutes.handlers(KmsRoutes.MODEL, pool, sealer, config.region()), clock, config.bodyLimit(), activity)
         .mount(router);
     // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
     new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);

@@ -106,6 +106,7 @@ public final class Coordinator {
         if (embedded != null) embedded.close();
         throw e;
       }
+      dev.vaultgate.coordinator.kms.KmsRoutes.MODEL.serviceId(); // loads the KMS model here, off the event loop
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
           ServiceModel.backupGateway(), sealer, notify, auditKey);
     }).compose(prepared -> {

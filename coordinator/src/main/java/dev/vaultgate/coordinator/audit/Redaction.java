@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * What never reaches the activity log: the value of any member whose name says it holds a secret
- * (passwords, secret keys, tokens, activation keys, private keys, credentials), at any depth, is
+ * (passwords, secret keys, tokens, activation keys, private keys, credentials, KMS plaintexts), at any depth, is
  * replaced by CloudTrail's own marker. Pagination tokens are not secrets and stay.
  */
 public final class Redaction {
@@ -17,7 +17,7 @@ public final class Redaction {
 
   private static final String[] SECRET_WORDS = {
     "password", "passphrase", "secret", "token", "activationkey", "privatekey", "credential", "authorization",
-    "sessionkey", "apikey"
+    "sessionkey", "apikey", "plaintext"
   };
   private static final Set<String> NOT_SECRET = Set.of("nexttoken", "paginationtoken", "creatorrequestid",
       "idempotencytoken");

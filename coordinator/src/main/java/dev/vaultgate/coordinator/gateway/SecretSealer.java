@@ -20,6 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Seals small secrets (hypervisor passwords) for storage: AES-256-GCM under the coordinator's
  * master key, a fresh 12-byte nonce each time, and associated data naming what the secret belongs
  * to, so a sealed value copied to another row does not open there. Sealed = nonce || ciphertext+tag.
+ * The KMS API ({@code kms}) seals its key material with the same master key ({@link #sealBytes}).
  */
 public final class SecretSealer {
 
@@ -65,13 +66,18 @@ public final class SecretSealer {
   }
 
   public byte[] seal(String secret, String boundTo) {
+    return sealBytes(secret.getBytes(StandardCharsets.UTF_8), boundTo);
+  }
+
+  /** Seals raw bytes (key material) bound to {@code boundTo}. */
+  public byte[] sealBytes(byte[] secret, String boundTo) {
     byte[] nonce = new byte[NONCE_BYTES];
     RANDOM.nextBytes(nonce);
     try {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
       c.updateAAD(boundTo.getBytes(StandardCharsets.UTF_8));
-      byte[] sealed = c.doFinal(secret.getBytes(StandardCharsets.UTF_8));
+      byte[] sealed = c.doFinal(secret);
       return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot seal the secret of " + boundTo, e);
@@ -80,6 +86,11 @@ public final class SecretSealer {
 
   /** The secret; fails when the key is another or the sealed bytes or their owner changed. */
   public String open(byte[] sealed, String boundTo) {
+    return new String(openBytes(sealed, boundTo), StandardCharsets.UTF_8);
+  }
+
+  /** The raw bytes {@link #sealBytes} sealed; fails like {@link #open}. */
+  public byte[] openBytes(byte[] sealed, String boundTo) {
     if (sealed.length < NONCE_BYTES + TAG_BITS / 8) {
       throw new IllegalStateException("cannot open the secret of " + boundTo + ": it is truncated");
     }
@@ -87,8 +98,7 @@ public final class SecretSealer {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, Arrays.copyOf(sealed, NONCE_BYTES)));
       c.updateAAD(boundTo.getBytes(StandardCharsets.UTF_8));
-      byte[] plain = c.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
-      return new String(plain, StandardCharsets.UTF_8);
+      return c.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot open the secret of " + boundTo
           + ": another master key sealed it, or it was altered");

@@ -121,6 +121,10 @@ public final class ServiceModel {
     return fromResource("/models/backup-gateway-2021-01-01.json.gz");
   }
 
+  public static ServiceModel kms() {
+    return fromResource("/models/kms-2014-11-01.json.gz");
+  }
+
   public String serviceId() {
     return serviceId;
   }

@@ -113,6 +113,11 @@ public final class TestCoordinator {
     return syncClient(BackupGatewayClient.builder(), endpoint(), key);
   }
 
+  /** The real SDK's KMS client (the BOM's version) for the key's account: the coordinator's KMS API. */
+  public software.amazon.awssdk.services.kms.KmsClient kmsClient(AccessKey key) {
+    return syncClient(software.amazon.awssdk.services.kms.KmsClient.builder(), endpoint(), key);
+  }
+
   /** The real SDK's SNS client against a coordinator: the topics vault notifications go to. */
   public static SnsClient sns(URI endpoint, AccessKey key) {
     return syncClient(SnsClient.builder(), endpoint, key);

@@ -1,5 +1,7 @@
 package dev.vaultgate.vault.cli;
 
+import dev.vaultgate.vault.crypto.KeyWrapper;
+import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
@@ -47,6 +49,11 @@ final class VaultCommands {
         description = "With --lock-mode: the longest retention a recovery point may ask for (e.g. 3650d; default ${DEFAULT-VALUE}).")
     String maxRetention = "36500d";
 
+    @Option(names = "--kms-key", paramLabel = "ARN|ALIAS",
+        description = "Wrap the vault's keys with this KMS key (key id, key ARN, alias/name) instead of the master key"
+            + " file; the KMS is --kms-endpoint (default: AWS KMS of --kms-region).")
+    String kmsKey;
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
@@ -59,18 +66,27 @@ final class VaultCommands {
       }
       VaultSettings chosen = settings;
       vault.location();
-      LocalKeyWrapper key = LocalKeyWrapper.loadOrCreate(vault.masterKeyPath());
-      String id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, chosen).map(repo -> {
-        repo.close();
-        return repo.config().vaultId();
-      }));
+      // a KMS key is checked (exists, enabled) here, before the storage is touched
+      KeyWrapper key = kmsKey == null ? LocalKeyWrapper.loadOrCreate(vault.masterKeyPath())
+          : KmsKeyWrapper.forKey(vault.kmsClient(vault.kmsEndpoint()), true, kmsKey,
+              vault.kmsEndpoint() == null ? "AWS KMS" : vault.kmsEndpoint());
+      String id;
+      try {
+        id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, chosen).map(repo -> {
+          repo.close();
+          return repo.config().vaultId();
+        }));
+      } finally {
+        if (key instanceof KmsKeyWrapper kms) kms.close();
+      }
+      String wrappedBy = kmsKey == null ? "master key " + vault.masterKeyPath() : "KMS key " + key.keyId();
       if (json) {
         System.out.println(new JsonObject().put("vaultId", id).put("vault", vault.vault).put("blockSize", blockSize)
-            .put("masterKey", vault.masterKeyPath().toString())
+            .put(kmsKey == null ? "masterKey" : "kmsKey", kmsKey == null ? vault.masterKeyPath().toString() : key.keyId())
             .put("lockMode", chosen.locked() ? chosen.lock().mode().name() : null).encode());
       } else {
-        System.out.println("created vault " + id + " at " + vault.vault + " (block size " + blockSize + ", master key "
-            + vault.masterKeyPath() + (chosen.locked() ? ", " + chosen.lock() : "") + ")");
+        System.out.println("created vault " + id + " at " + vault.vault + " (block size " + blockSize + ", " + wrappedBy
+            + (chosen.locked() ? ", " + chosen.lock() : "") + ")");
       }
       return 0;
     }

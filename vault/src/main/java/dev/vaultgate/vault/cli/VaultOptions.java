@@ -1,6 +1,8 @@
 package dev.vaultgate.vault.cli;
 
 import dev.vaultgate.vault.Await;
+import dev.vaultgate.vault.crypto.KeyWrapper;
+import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.storage.VaultLocation;
@@ -11,11 +13,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import picocli.CommandLine.Option;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 
-/** The options every command shares (--vault, --master-key), and running work against the open vault. */
+/** The options every command shares (--vault, --master-key, --kms-endpoint), and running work against the open vault. */
 final class VaultOptions {
   @Option(names = "--vault", required = true, paramLabel = "URL",
       description = "The vault: file:///abs/dir or s3://bucket[/prefix]?endpoint=URL&region=REGION.")
@@ -24,6 +27,46 @@ final class VaultOptions {
   @Option(names = "--master-key", paramLabel = "FILE",
       description = "The master key file (default: $VAULTGATE_MASTER_KEY, else ~/.config/vaultgate/master.key).")
   Path masterKey;
+
+  @Option(names = "--kms-endpoint", paramLabel = "URL",
+      description = "The vault's keys are wrapped by a KMS key: the KMS API at URL (a Vaultgate coordinator, or"
+          + " https://kms.REGION.amazonaws.com). Default: $VAULTGATE_KMS_ENDPOINT. Credentials: the AWS SDK's default chain.")
+  String kmsEndpoint;
+
+  @Option(names = "--kms-region", paramLabel = "REGION",
+      description = "The KMS's region (default: $AWS_REGION, else us-east-1).")
+  String kmsRegion;
+
+  /** The KMS endpoint, or null when the vault's keys are wrapped by the local master key. */
+  String kmsEndpoint() {
+    if (kmsEndpoint != null) return kmsEndpoint;
+    String env = System.getenv("VAULTGATE_KMS_ENDPOINT");
+    return env == null || env.isBlank() ? null : env;
+  }
+
+  /** A KMS client; {@code endpoint} null means AWS KMS of the region. A bad URL fails with the option's name. */
+  software.amazon.awssdk.services.kms.KmsAsyncClient kmsClient(String endpoint) {
+    URI uri = null;
+    if (endpoint != null) {
+      try {
+        uri = URI.create(endpoint);
+      } catch (IllegalArgumentException e) {
+        uri = null;
+      }
+      if (uri == null || uri.getScheme() == null || uri.getHost() == null) {
+        throw new IllegalArgumentException("--kms-endpoint '" + endpoint + "' is not an http(s) URL");
+      }
+    }
+    String region = kmsRegion != null ? kmsRegion : System.getenv().getOrDefault("AWS_REGION", "us-east-1");
+    return KmsKeyWrapper.client(uri, region, null);
+  }
+
+  /** What unwraps the vault's keys: a KMS when an endpoint is given, else the local master key file. */
+  KeyWrapper openingKey() {
+    String endpoint = kmsEndpoint();
+    if (endpoint != null) return KmsKeyWrapper.forOpening(kmsClient(endpoint), true, endpoint);
+    return loadKey();
+  }
 
   Path masterKeyPath() {
     if (masterKey != null) {
@@ -72,12 +115,16 @@ final class VaultOptions {
   /** Opens the vault with the master key, runs {@code work}, and closes everything. */
   <T> T withRepository(Function<Repository, Future<T>> work) {
     location();
-    LocalKeyWrapper key = loadKey();
-    return withStorage(ctx -> Repository.open(ctx.vertx(), ctx.storage(), key)
-        .compose(repo -> work.apply(repo).eventually(() -> {
-          repo.close();
-          return Future.succeededFuture();
-        })));
+    KeyWrapper key = openingKey();
+    try {
+      return withStorage(ctx -> Repository.open(ctx.vertx(), ctx.storage(), key)
+          .compose(repo -> work.apply(repo).eventually(() -> {
+            repo.close();
+            return Future.succeededFuture();
+          })));
+    } finally {
+      if (key instanceof KmsKeyWrapper kms) kms.close();
+    }
   }
 
   record VaultStorageContext(Vertx vertx, VaultStorage storage) {
