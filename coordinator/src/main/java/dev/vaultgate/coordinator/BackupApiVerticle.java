@@ -91,7 +91,8 @@ final class BackupApiVerticle extends VerticleBase {
         KmsRoutes.handlers(KmsRoutes.MODEL, pool, sealer, config.region()), clock, config.bodyLimit(), activity)
         .mount(router);
     // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
-    new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);
+    new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit(), activity)
+        .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit(), activity)
         .mount(router);

@@ -4,7 +4,11 @@ import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.auth.SigV4Verifier.SignedRequest;
 import dev.vaultgate.coordinator.wire.ApiException;
+import dev.vaultgate.coordinator.wire.ApiCall;
+import dev.vaultgate.coordinator.wire.CallContext;
+import dev.vaultgate.coordinator.wire.CallObserver;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -38,15 +42,21 @@ public final class SnsQueryFront {
   /** Operations whose model has no output: the response has no Result element. */
   private static final Set<String> NO_RESULT = Set.of("DeleteTopic", "Unsubscribe");
 
+  /** A map entry's key parameter of the query protocol, {@code Attributes.entry.1.key}. */
+  private static final java.util.regex.Pattern MAP_ENTRY_KEY =
+      java.util.regex.Pattern.compile("[A-Za-z]+\\.entry\\.\\d+\\.key");
+
   private final SigV4Verifier verifier;
   private final AccessKeyStore keys;
   private final Map<String, SnsOperations.Operation> operations;
   private final Clock clock;
   private final long bodyLimit;
   private final String publicUrl;
+  private final CallObserver observer;
 
   public SnsQueryFront(TopicStore topics, AccessKeyStore keys, String region, NotifyConfig config, Clock clock,
-      long bodyLimit) {
+      long bodyLimit, CallObserver observer) {
+    this.observer = observer;
     this.verifier = new SigV4Verifier("sns", region);
     this.keys = keys;
     this.operations = new SnsOperations(topics, region, config).operations();
@@ -82,7 +92,7 @@ public final class SnsQueryFront {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    answer(ctx.response(), "ConfirmSubscription", result, requestId);
+    answer(ctx, "ConfirmSubscription", params, null, result, requestId);
   }
 
   private void handle(RoutingContext ctx) {
@@ -101,6 +111,7 @@ public final class SnsQueryFront {
       return;
     }
     String requestId = UUID.randomUUID().toString();
+    CallContext[] caller = new CallContext[1];
     Future<String> result;
     try {
       Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -111,7 +122,7 @@ public final class SnsQueryFront {
       if ("ConfirmSubscription".equals(action) && !headers.containsKey("authorization")) {
         // SNS lets an endpoint confirm without AWS credentials: the token it was sent is the proof
         result = operations.get(action).handle(new SnsOperations.SnsCall(null, clock.instant(), baseUrl(req)), params);
-        answer(ctx.response(), action, result, requestId);
+        answer(ctx, action, params, null, result, requestId);
         return;
       }
       SignedRequest signed = new SignedRequest(req.method().name(), req.path(), req.query(), headers, bytes);
@@ -120,6 +131,7 @@ public final class SnsQueryFront {
         if (key == null) throw ApiException.withStatus("InvalidClientTokenId", 403,
             "The security token included in the request is invalid.");
         verifier.verify(signed, auth, key.secretAccessKey());
+        caller[0] = new CallContext(key.accountId(), key.accessKeyId(), requestId, clock.instant());
         String version = params.get("Version");
         if (version != null && !VERSION.equals(version)) {
           throw ApiException.withStatus("InvalidParameter", 400, "Invalid parameter: Version " + version
@@ -135,7 +147,7 @@ public final class SnsQueryFront {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    answer(ctx.response(), action, result, requestId);
+    answer(ctx, action, params, caller, result, requestId);
   }
 
   private String baseUrl(HttpServerRequest req) {
@@ -144,9 +156,55 @@ public final class SnsQueryFront {
     return (req.isSSL() ? "https://" : "http://") + host;
   }
 
-  private void answer(HttpServerResponse response, String action, Future<String> result, String requestId) {
+  /** Writes the answer, then tells the observer (the activity log) of the call. */
+  private void answer(RoutingContext ctx, String action, Map<String, String> params, CallContext[] caller,
+      Future<String> result, String requestId) {
+    HttpServerResponse response = ctx.response();
     result.onComplete(ar -> {
       if (response.ended()) return;
+      respond(response, action, ar, requestId);
+      JsonObject input = observedInput(params);
+      String errorCode = ar.succeeded() ? null : ar.cause() instanceof ApiException e ? e.type() : "InternalError";
+      try {
+        observer.observed(new ApiCall("sns", action, caller == null ? null : caller[0],
+            ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress(),
+            ctx.request().getHeader("User-Agent"), input, response.getStatusCode(), errorCode,
+            ar.succeeded() ? null : ar.cause().getMessage(), clock.instant()));
+      } catch (RuntimeException e) {
+        LOG.warn("the call observer failed on sns {} (request {}): {}", action, requestId, e.toString());
+      }
+    });
+  }
+
+  /**
+   * The parameters as the activity log keeps them: maps sent as {@code X.entry.N.key} /
+   * {@code X.entry.N.value} are folded into {@code X: {key: value}}, so that a secret attribute such
+   * as {@code SigningSecret} is a member by its own name, which the log redacts.
+   */
+  static JsonObject observedInput(Map<String, String> params) {
+    JsonObject input = new JsonObject();
+    Map<String, String> entryKeys = new LinkedHashMap<>();
+    params.forEach((k, v) -> {
+      if (MAP_ENTRY_KEY.matcher(k).matches()) entryKeys.put(k.substring(0, k.length() - ".key".length()), v);
+    });
+    params.forEach((k, v) -> {
+      if ("Action".equals(k) || "Version".equals(k) || MAP_ENTRY_KEY.matcher(k).matches()) return;
+      if (k.endsWith(".value") && entryKeys.containsKey(k.substring(0, k.length() - ".value".length()))) {
+        String entry = k.substring(0, k.length() - ".value".length());
+        String map = entry.substring(0, entry.indexOf(".entry."));
+        JsonObject members = input.getJsonObject(map);
+        if (members == null) input.put(map, members = new JsonObject());
+        members.put(entryKeys.get(entry), v);
+      } else {
+        input.put(k, v);
+      }
+    });
+    return input;
+  }
+
+  private static void respond(HttpServerResponse response, String action, io.vertx.core.AsyncResult<String> ar,
+      String requestId) {
+    {
       response.putHeader("x-amzn-RequestId", requestId).putHeader("Content-Type", "text/xml");
       if (ar.succeeded()) {
         response.setStatusCode(200).end(SnsXml.response(action, NO_RESULT.contains(action) ? null : ar.result(),
@@ -166,7 +224,7 @@ public final class SnsQueryFront {
         };
         response.setStatusCode(status).end(SnsXml.error(api.type(), api.getMessage(), status, requestId));
       }
-    });
+    }
   }
 
   /** Decodes {@code a=1&b=2} (application/x-www-form-urlencoded); the first of repeated names wins. */

@@ -285,4 +285,39 @@ class SnsApiTest {
   private static String encode(String s) {
     return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
   }
+
+  @Test
+  void snsCallsReachTheActivityLogWithTheSigningSecretHidden() throws Exception {
+    AccessKey key = env.newAccount();
+    String secret = "0123456789abcdef-" + unique("secret");
+    try (SnsClient sns = sns(key)) {
+      String topic = sns.createTopic(r -> r.name(unique("audited"))).topicArn();
+      sns.subscribe(r -> r.topicArn(topic).protocol("https").endpoint("https://127.0.0.1:9/hook")
+          .attributes(Map.of("SigningSecret", secret)));
+    }
+    env.coordinator.activityLog().flush().toCompletionStage().toCompletableFuture().get();
+    try (var trail = software.amazon.awssdk.services.cloudtrail.CloudTrailClient.builder()
+        .endpointOverride(env.endpoint())
+        .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+        .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
+        .build()) {
+      var events = trail.lookupEvents(r -> r.lookupAttributes(a -> a.attributeKey("EventName").attributeValue("Subscribe")))
+          .events();
+      assertEquals(1, events.size(), events.toString());
+      String record = events.get(0).cloudTrailEvent();
+      assertTrue(record.contains("\"eventSource\":\"sns.amazonaws.com\""), record);
+      assertFalse(record.contains(secret), "the signing secret never reaches the log: " + record);
+      assertTrue(record.contains("HIDDEN_DUE_TO_SECURITY_REASONS"), record);
+    }
+  }
+
+  @Test
+  void mapParametersAreFoldedSoTheirSecretMembersCanBeRedacted() {
+    JsonObject in = SnsQueryFront.observedInput(new java.util.LinkedHashMap<>(Map.of(
+        "Action", "Subscribe", "Version", "2010-03-31", "TopicArn", "arn:t",
+        "Attributes.entry.1.key", "SigningSecret", "Attributes.entry.1.value", "s3cr3t")));
+    assertEquals(new JsonObject().put("TopicArn", "arn:t").put("Attributes", new JsonObject().put("SigningSecret", "s3cr3t")),
+        in);
+  }
 }
