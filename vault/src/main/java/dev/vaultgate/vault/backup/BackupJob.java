@@ -121,8 +121,10 @@ public final class BackupJob {
     }
   }
 
-  private static final ThreadLocal<byte[]> READ_BUFFER = new ThreadLocal<>();
-  private static final byte[] ZEROS = new byte[4 << 20];
+  /** Per CPU worker: the unit being read (direct: filled by the kernel without a heap copy) and one block to name. */
+  private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
+  private static final ThreadLocal<byte[]> BLOCK_BUFFER = new ThreadLocal<>();
+  private static final ByteBuffer ZEROS = ByteBuffer.wrap(new byte[4 << 20]).asReadOnlyBuffer();
 
   private final Repository repo;
   private final BlockSource source;
@@ -339,15 +341,18 @@ public final class BackupJob {
     UnitResult r = new UnitResult(unit);
     long start = unit.firstBlock * blockSize;
     int len = (int) Math.min((long) unit.blocks * blockSize, size - start);
-    byte[] buf = readBuffer(len);
+    // The unit lands in a direct buffer in one kernel copy; zero test and fingerprint read it where it lies,
+    // and only a block that must be named (changed or new) is copied to the heap for HMAC, zstd and AES.
+    ByteBuffer buf = readBuffer(len);
     readFully(start, buf, len);
     r.bytesRead = len;
+    byte[] block = null;
     for (int i = 0; i < unit.blocks; i++) {
-      long block = unit.firstBlock + i;
+      long blockNo = unit.firstBlock + i;
       int off = i * blockSize;
       int blen = Math.min(blockSize, len - off);
-      int prevEntry = previous == null ? -1 : previous.find(block);
-      if (Arrays.equals(buf, off, off + blen, ZEROS, 0, blen)) {
+      int prevEntry = previous == null ? -1 : previous.find(blockNo);
+      if (buf.slice(off, blen).mismatch(ZEROS.slice(0, blen)) < 0) {
         r.sparse[i] = true;
         r.sparseCount++;
         if (prevEntry >= 0) {
@@ -358,19 +363,23 @@ public final class BackupJob {
       int idOff = i * DiskBlocks.ID;
       int fpOff = i * DiskBlocks.FP;
       fingerprint.fingerprint(buf, off, blen, r.fps, fpOff);
-      if (prevEntry >= 0 && previous.lengthOf(block) == blen && previous.fingerprintEquals(prevEntry, r.fps, fpOff)) {
+      if (prevEntry >= 0 && previous.lengthOf(blockNo) == blen && previous.fingerprintEquals(prevEntry, r.fps, fpOff)) {
         previous.chunkIdAt(prevEntry, r.ids, idOff);
         if (index.contains(r.ids, idOff)) {
           continue; // unchanged since the previous point: no hashing, no upload
         }
       }
-      byte[] id = keys.chunkId(buf, off, blen);
+      if (block == null) {
+        block = blockBuffer(blockSize);
+      }
+      buf.get(off, block, 0, blen);
+      byte[] id = keys.chunkId(block, 0, blen);
       System.arraycopy(id, 0, r.ids, idOff, DiskBlocks.ID);
       r.changed++;
       if (index.contains(id, 0) || pending.putIfAbsent(new ChunkKey(id), Boolean.TRUE) != null) {
         continue; // deduplicated
       }
-      ChunkEncoding.Encoded encoded = ChunkEncoding.encode(buf, off, blen);
+      ChunkEncoding.Encoded encoded = ChunkEncoding.encode(block, 0, blen);
       byte[] blob = ChunkBlob.seal(keys, id, encoded);
       r.chunksNew++;
       SealedPack full = assembler.add(id, encoded.encoding(), blen, blob);
@@ -381,29 +390,38 @@ public final class BackupJob {
     return r;
   }
 
-  private static byte[] readBuffer(int len) {
-    byte[] buf = READ_BUFFER.get();
-    if (buf == null || buf.length < len) {
-      buf = new byte[Math.max(len, UNIT_BYTES)];
+  private static ByteBuffer readBuffer(int len) {
+    ByteBuffer buf = READ_BUFFER.get();
+    if (buf == null || buf.capacity() < len) {
+      buf = ByteBuffer.allocateDirect(Math.max(len, UNIT_BYTES));
       READ_BUFFER.set(buf);
     }
     return buf;
   }
 
-  private void readFully(long position, byte[] buf, int len) throws IOException {
-    int at = 0;
-    while (at < len) {
+  private static byte[] blockBuffer(int len) {
+    byte[] block = BLOCK_BUFFER.get();
+    if (block == null || block.length < len) {
+      block = new byte[len];
+      BLOCK_BUFFER.set(block);
+    }
+    return block;
+  }
+
+  private void readFully(long position, ByteBuffer buf, int len) throws IOException {
+    buf.clear().limit(len);
+    while (buf.hasRemaining()) {
+      long at = position + buf.position();
       int n;
       try {
-        n = source.read(position + at, buf, at, len - at);
+        n = source.read(at, buf);
       } catch (IOException e) {
-        throw new SourceException("cannot read source " + source.describe() + " at offset " + (position + at) + ": " + e.getMessage());
+        throw new SourceException("cannot read source " + source.describe() + " at offset " + at + ": " + e.getMessage());
       }
       if (n < 0) {
         throw new SourceException("source " + source.describe() + " shrank during backup: it was " + size
-            + " bytes, but reading ended at " + (position + at) + "; no recovery point was made");
+            + " bytes, but reading ended at " + at + "; no recovery point was made");
       }
-      at += n;
     }
   }
 

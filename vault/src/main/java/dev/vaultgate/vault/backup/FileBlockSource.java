@@ -63,6 +63,15 @@ public final class FileBlockSource implements BlockSource {
   }
 
   @Override
+  public int read(long position, ByteBuffer dst) throws IOException {
+    // A direct buffer is filled by the kernel in one copy; a heap one would go through NIO's temporary buffer.
+    if (dst.isDirect()) {
+      return channel.read(dst, position);
+    }
+    return BlockSource.super.read(position, dst);
+  }
+
+  @Override
   public String describe() {
     return path.toString();
   }

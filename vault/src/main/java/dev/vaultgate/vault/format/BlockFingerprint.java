@@ -2,6 +2,7 @@ package dev.vaultgate.vault.format;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -56,6 +57,34 @@ public final class BlockFingerprint {
     long last = 0;
     for (int shift = 0; i < end; i++, shift += 8) {
       last |= (data[i] & 0xffL) << shift;
+    }
+    b = (b ^ mum(last ^ s0, len ^ s1)) * P3;
+    long h0 = mum(a ^ P0, b ^ s2);
+    long h1 = mum(b ^ P1, a ^ s3);
+    LONGS.set(out, outOff, h0 ^ Long.rotateLeft(h1, 32) ^ a);
+    LONGS.set(out, outOff + 8, h1 ^ Long.rotateLeft(h0, 32) ^ b);
+  }
+
+  /**
+   * The same fingerprint of {@code data[off, off+len)} (absolute indexes; the buffer's position, limit and
+   * order are left alone), so a block read into a direct buffer is fingerprinted where it lies, without a copy.
+   */
+  public void fingerprint(ByteBuffer data, int off, int len, byte[] out, int outOff) {
+    ByteBuffer le = data.order() == ByteOrder.LITTLE_ENDIAN ? data : data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long a = s0 ^ P0;
+    long b = s1 ^ P1;
+    int i = off;
+    int end = off + len;
+    for (; i + 32 <= end; i += 32) {
+      a = (a ^ mum(le.getLong(i) ^ s0, le.getLong(i + 8) ^ s1)) * P2;
+      b = (b ^ mum(le.getLong(i + 16) ^ s2, le.getLong(i + 24) ^ s3)) * P3;
+    }
+    for (; i + 8 <= end; i += 8) {
+      a = (a ^ mum(le.getLong(i) ^ s2, b ^ s3)) * P2;
+    }
+    long last = 0;
+    for (int shift = 0; i < end; i++, shift += 8) {
+      last |= (le.get(i) & 0xffL) << shift;
     }
     b = (b ^ mum(last ^ s0, len ^ s1)) * P3;
     long h0 = mum(a ^ P0, b ^ s2);

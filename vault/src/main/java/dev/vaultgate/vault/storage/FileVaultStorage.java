@@ -3,6 +3,7 @@ package dev.vaultgate.vault.storage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import com.sun.nio.file.ExtendedOpenOption;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -40,6 +42,8 @@ public final class FileVaultStorage implements VaultStorage {
   private final Path root;
   private final String where;
   private final WorkerExecutor io;
+  /** Cleared when this directory's file system refuses O_DIRECT (tmpfs, some network mounts): then buffered writes only. */
+  private volatile boolean directWrites = true;
 
   public FileVaultStorage(Vertx vertx, Path root) {
     this.root = root.toAbsolutePath().normalize();
@@ -282,15 +286,24 @@ public final class FileVaultStorage implements VaultStorage {
    */
   static final int IO_SLICE = 1 << 20;
 
-  private static void writeAtomically(Path target, byte[] data) throws IOException {
+  /** Objects this large (packs) are written with O_DIRECT where the file system allows it; smaller ones buffered. */
+  static final int DIRECT_MIN_BYTES = 1 << 20;
+  /** O_DIRECT wants the buffer address, the file position and the length aligned; 4 KiB covers 512-byte devices too. */
+  private static final int DIRECT_ALIGN = 4096;
+  private static final ThreadLocal<ByteBuffer> ALIGNED = ThreadLocal.withInitial(
+      () -> ByteBuffer.allocateDirect(IO_SLICE + DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN));
+
+  private void writeAtomically(Path target, byte[] data) throws IOException {
     Path dir = target.getParent();
     Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", TEMP_SUFFIX);
     try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        for (int at = 0; at < data.length; ) {
-          at += channel.write(ByteBuffer.wrap(data, at, Math.min(IO_SLICE, data.length - at)));
+      if (!(data.length >= DIRECT_MIN_BYTES && directWrites && writeDirect(temp, data))) {
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          for (int at = 0; at < data.length; ) {
+            at += channel.write(ByteBuffer.wrap(data, at, Math.min(IO_SLICE, data.length - at)));
+          }
+          channel.force(true);
         }
-        channel.force(true);
       }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -300,6 +313,52 @@ public final class FileVaultStorage implements VaultStorage {
       fsyncDirectory(dir);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Writes {@code data} to {@code temp} with O_DIRECT, from an aligned direct buffer in 1 MiB pieces: the page
+   * cache is bypassed, so the kernel neither copies the pack into fresh cache pages nor writes them back later
+   * (measured: 1.76 GB of 16 MiB packs, 2.8-3.7 s of system time buffered, 0.1 s direct). The last piece is
+   * padded with zeros to the alignment and the file truncated to its length. Returns false, having written
+   * nothing that counts, when the file system refuses O_DIRECT; the caller then writes buffered.
+   */
+  private boolean writeDirect(Path temp, byte[] data) throws IOException {
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(temp, Set.of(StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT));
+    } catch (IOException | UnsupportedOperationException e) {
+      directWrites = false;
+      return false;
+    }
+    try (channel) {
+      ByteBuffer buf = ALIGNED.get();
+      long position = 0;
+      for (int at = 0; at < data.length; ) {
+        int n = Math.min(IO_SLICE, data.length - at);
+        int padded = (n + DIRECT_ALIGN - 1) & -DIRECT_ALIGN;
+        buf.clear();
+        buf.put(data, at, n);
+        while (buf.position() < padded) {
+          buf.put((byte) 0);
+        }
+        buf.flip();
+        while (buf.hasRemaining()) {
+          try {
+            position += channel.write(buf, position);
+          } catch (IOException e) {
+            if (position == 0 && at == 0) { // refused on the first write (alignment): this file system cannot
+              directWrites = false;
+              return false;
+            }
+            throw e;
+          }
+        }
+        at += n;
+      }
+      channel.truncate(data.length);
+      channel.force(true);
+      return true;
     }
   }
 

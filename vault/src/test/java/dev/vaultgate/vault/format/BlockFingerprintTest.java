@@ -52,6 +52,24 @@ class BlockFingerprintTest {
   }
 
   @Test
+  void fingerprintOfADirectBufferEqualsThatOfTheSameBytesInAnArrayWhateverTheBufferOrder() {
+    byte[] data = random(3, 70_000);
+    ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 7);
+    direct.position(7);
+    direct.put(data);
+    direct.position(3); // absolute reads: position, limit and order do not matter
+    for (ByteOrder order : new ByteOrder[] {ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN}) {
+      direct.order(order);
+      for (int len : new int[] {0, 1, 7, 8, 31, 32, 33, 4099, 65536, 70_000}) {
+        byte[] out = new byte[16];
+        fp.fingerprint(direct, 7, len, out, 0);
+        assertArrayEquals(fp.fingerprint(data, 0, len), out, "length " + len + ", " + order);
+      }
+      assertEquals(3, direct.position());
+    }
+  }
+
+  @Test
   void everySingleFlippedBitOfASmallBlockChangesTheFingerprint() {
     for (int len = 1; len <= 130; len++) {
       byte[] data = random(len, len);

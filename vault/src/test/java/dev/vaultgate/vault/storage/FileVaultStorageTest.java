@@ -25,6 +25,46 @@ class FileVaultStorageTest extends VaultStorageContractTest {
     return new FileVaultStorage(vertx, dir);
   }
 
+  /**
+   * Packs (1 MiB and more) are written with O_DIRECT in aligned, zero-padded pieces and truncated to their length;
+   * a file system that refuses O_DIRECT (tmpfs) gets buffered writes. Either way the object reads back exactly,
+   * whatever its length, and no temp file stays behind.
+   */
+  @Test
+  void largeObjectsOfUnalignedLengthReadBackExactlyWithAndWithoutDirectWrites(Vertx vertx) throws Exception {
+    List<Path> roots = new java.util.ArrayList<>(List.of(dir));
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      roots.add(Files.createTempDirectory(shm, "vaultgate-test-"));
+    }
+    for (Path root : roots) {
+      VaultStorage files = new FileVaultStorage(vertx, root);
+      try {
+        for (int length : new int[] {FileVaultStorage.DIRECT_MIN_BYTES, (3 << 20) + 123, (16 << 20) + 4097}) {
+          byte[] data = new byte[length];
+          new java.util.Random(length).nextBytes(data);
+          String key = "packs/3f/3f9c2a1be4d5f60718293a4b5c6d7e" + Integer.toHexString(length & 0xff | 0x10);
+          dev.vaultgate.vault.Await.await(vertx, () -> files.put(key, data));
+          byte[] back = dev.vaultgate.vault.Await.await(vertx, () -> files.get(key));
+          org.junit.jupiter.api.Assertions.assertArrayEquals(data, back, length + " bytes in " + root);
+          assertEquals(length, Files.size(root.resolve(key)));
+          byte[] range = dev.vaultgate.vault.Await.await(vertx, () -> files.getRange(key, length - 5000, 5000));
+          org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOfRange(data, length - 5000, length), range);
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+          assertEquals(List.of(), all.filter(p -> p.toString().endsWith(".vgtmp")).toList(), "temp files left in " + root);
+        }
+      } finally {
+        files.close();
+        if (!root.equals(dir)) {
+          try (Stream<Path> all = Files.walk(root)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void describeIsAFileUrl() {
     assertEquals("file://" + dir.toAbsolutePath(), storage.describe());
