@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * Copies one recovery point from a source vault to a destination vault.
@@ -54,26 +55,32 @@ public final class CopyJob {
   /**
    * @param destinationPointId the id of the copy in the destination (null: the source point's id)
    * @param retainUntil        in a locked destination, how long the copy is retained (null: its lock's minimum)
+   * @param metadata           the copy's metadata from the source point's (the gateway relabels it with the copy's ARN)
    */
-  public record Options(String destinationPointId, Instant retainUntil, Progress progress, int windowBlocks) {
+  public record Options(String destinationPointId, Instant retainUntil, Progress progress, int windowBlocks,
+                        UnaryOperator<String> metadata) {
     public static Options defaults() {
-      return new Options(null, null, Progress.NONE, WINDOW_BLOCKS);
+      return new Options(null, null, Progress.NONE, WINDOW_BLOCKS, UnaryOperator.identity());
     }
 
     public Options withDestinationPointId(String id) {
-      return new Options(id, retainUntil, progress, windowBlocks);
+      return new Options(id, retainUntil, progress, windowBlocks, metadata);
     }
 
     public Options withRetainUntil(Instant until) {
-      return new Options(destinationPointId, until, progress, windowBlocks);
+      return new Options(destinationPointId, until, progress, windowBlocks, metadata);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(destinationPointId, retainUntil, p, windowBlocks);
+      return new Options(destinationPointId, retainUntil, p, windowBlocks, metadata);
     }
 
     public Options withWindowBlocks(int n) {
-      return new Options(destinationPointId, retainUntil, progress, n);
+      return new Options(destinationPointId, retainUntil, progress, n, metadata);
+    }
+
+    public Options withMetadata(UnaryOperator<String> rewrite) {
+      return new Options(destinationPointId, retainUntil, progress, windowBlocks, rewrite);
     }
   }
 
@@ -160,7 +167,8 @@ public final class CopyJob {
       return chain
           .compose(v -> destination.onCpu(assembler::flush))
           .compose(last -> last == null ? Future.succeededFuture() : store(last))
-          .map(v -> new Manifest(destinationId, manifest.createdAtMillis(), null, manifest.metadataJson(), List.copyOf(disks)))
+          .map(v -> new Manifest(destinationId, manifest.createdAtMillis(), null,
+              options.metadata().apply(manifest.metadataJson()), List.copyOf(disks)))
           .compose(copy -> destination.retainReferenced(copy, retention) // reused packs retained before the manifest exists
               .compose(extended -> destination.storePoint(copy, retention)))
           .map(v -> {
