@@ -154,6 +154,9 @@ import org.slf4j.LoggerFactory;
  *       vaultLocation} is its vault's; a copy job has {@code sourceVaultLocation} and {@code
  *       destinationVaultLocation} (and {@code vaultLocation}, the destination's); a restore job's
  *       {@code vaultLocation} is the vault holding its recovery point.
+ *   <li>A backup job into a locked vault carries {@code "vaultLock": {"mode": COMPLIANCE|GOVERNANCE,
+ *       "retainUntil"?, "minRetentionDays"?, "maxRetentionDays"?}} ({@link #storageRetention}): the
+ *       gateway keeps the vault in a bucket with Object Lock and writes the point under that retention.
  * </ul>
  *
  * <p>Times are ISO-8601 UTC strings. Errors answer a status and {@code {"error": <type>, "message":
@@ -532,11 +535,35 @@ public final class AgentApi {
 
   private Future<JsonObject> lease(Gateway g, AgentRequest in, RoutingContext ctx) {
     Duration leaseFor = leaseFor(in);
-    return leases.lease(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease -> lease == null
-        ? new JsonObject()
-        : new JsonObject().put("job", job(lease.job())
-            .put("vaultLocation", VaultLocations.of(vaultStorageRoot, lease.job().accountId(), lease.job().vaultName()))
-            .put("leaseExpiresAt", lease.expiresAt().toString())));
+    Instant now = clock.instant();
+    return leases.lease(g.accountId(), g.gatewayId(), now, leaseFor).compose(lease -> lease == null
+        ? Future.succeededFuture(new JsonObject())
+        : vaults.find(lease.job().accountId(), lease.job().vaultName()).map(vault -> {
+          JsonObject job = job(lease.job())
+              .put("vaultLocation", VaultLocations.of(vaultStorageRoot, lease.job().accountId(), lease.job().vaultName()))
+              .put("leaseExpiresAt", lease.expiresAt().toString());
+          JsonObject retention = vault == null ? null : storageRetention(vault.lock(), lease.job().lifecycle(), now);
+          if (retention != null) job.put("vaultLock", retention);
+          return new JsonObject().put("job", job);
+        }));
+  }
+
+  /**
+   * What a locked vault's storage must hold a new point for: Object Lock mode, retain-until (the
+   * rule's DeleteAfterDays, else the lock's MinRetentionDays, from now) and the lock's bounds, so the
+   * gateway creates the vault locked and writes every object with that retention. A compliance
+   * lock still in its grace time can be removed, so its objects are written GOVERNANCE until then.
+   * Null for a vault without a lock.
+   */
+  static JsonObject storageRetention(VaultLock lock, JsonObject lifecycle, Instant now) {
+    if (lock == null) return null;
+    Long deleteAfter = lifecycle == null ? null : lifecycle.getLong("DeleteAfterDays");
+    Long days = deleteAfter != null ? deleteAfter : lock.minRetentionDays();
+    JsonObject out = new JsonObject().put("mode", lock.isImmutable(now) ? "COMPLIANCE" : "GOVERNANCE");
+    if (days != null) out.put("retainUntil", now.plus(Duration.ofDays(days)).toString());
+    if (lock.minRetentionDays() != null) out.put("minRetentionDays", lock.minRetentionDays());
+    if (lock.maxRetentionDays() != null) out.put("maxRetentionDays", lock.maxRetentionDays());
+    return out;
   }
 
   private Future<JsonObject> progress(Gateway g, AgentRequest in, RoutingContext ctx) {
