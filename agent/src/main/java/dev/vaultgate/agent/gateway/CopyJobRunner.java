@@ -126,7 +126,8 @@ final class CopyJobRunner {
         .put("ComputeResourceName", point.metadata().computeResource() == null ? "" : point.metadata().computeResource())
         .put("VMDatastore", point.metadata().datastores().isEmpty() ? "" : point.metadata().datastores().get(0))
         .put("vaultgate:backupId", point.backupId())
-        .put("vaultgate:disks", String.join(",", point.diskNames()));
+        .put("vaultgate:disks", String.join(",", point.diskNames()))
+        .put("vaultgate:pointIds", String.join(",", copies.stream().map(Manifest::id).toList()));
     return lease.complete(new JsonObject().put("backupSizeInBytes", size).put("restoreMetadata", metadata))
         .compose(answer -> retain(destination, copies, answer).map(answer));
   }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vaultgate.agent.testing.GatewayTestbed;
 import dev.vaultgate.agent.testing.TestDisks;
 import dev.vaultgate.coordinator.auth.AccessKey;
+import dev.vaultgate.coordinator.lockcheck.LockReconciler;
+import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectLockState;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,6 +103,23 @@ class GatewayVaultLockTest {
         assertTrue(objects.stream().anyMatch(o -> o.key().startsWith("points/")), objects.toString());
         assertTrue(checked >= 4, "config, a pack, an index segment and a manifest at least: " + objects);
       }
+
+      // The scheduled lock check: storage and database agree, until the database keeps the point longer.
+      LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
+          bed.coordinator.config().vaultStorageRoot(), Map.of(), url -> {
+            VaultLocation.S3Location at = (VaultLocation.S3Location) VaultLocation.parse(url);
+            return new S3VaultStorage(bed.vc.vertx, TestRgw.client(), at.bucket(), at.prefix());
+          });
+      assertEquals(0, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "a consistent point has no finding");
+      backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn())
+          .lifecycle(l -> l.deleteAfterDays(20L)));
+      assertEquals(1, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "one manifest, retained 13 days too short");
+      List<String> findings = await(bed.coordinatorVertx, () -> check.findings(account.accountId(), done.recoveryPointArn()));
+      assertEquals(1, findings.size(), findings.toString());
+      assertTrue(findings.get(0).matches("points/[0-9a-f]{32} is retained in storage \\(GOVERNANCE\\) only until .*"), findings.get(0));
+      String shown = backup.describeRecoveryPoint(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn()))
+          .statusMessage();
+      assertTrue(shown.startsWith("Vault lock check: points/"), "visible through DescribeRecoveryPoint: " + shown);
     } finally {
       await(bed.vc.vertx, agent::close);
     }

@@ -717,10 +717,7 @@ public final class AgentApi {
    * root, or the root {@code --region-storage} gives the ARN's region; null for a region with none.
    */
   private String location(String vaultArn) {
-    String[] p = vaultArn.split(":", 7);
-    if (p.length != 7) return null;
-    String root = p[3].equals(region) ? vaultStorageRoot : regionStorage.get(p[3]);
-    return root == null ? null : VaultLocations.of(root, p[4], p[6]);
+    return VaultLocations.ofArn(region, vaultStorageRoot, regionStorage, vaultArn);
   }
 
   /** What a gateway needs to run a copy job. */
