@@ -1,8 +1,6 @@
 package dev.vaultgate.coordinator.backup;
 
 import dev.vaultgate.coordinator.rules.BackupArns;
-import dev.vaultgate.coordinator.rules.RuleViolation;
-import dev.vaultgate.coordinator.rules.VaultLock;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
