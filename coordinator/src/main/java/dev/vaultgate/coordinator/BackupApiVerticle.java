@@ -78,6 +78,7 @@ final class BackupApiVerticle extends VerticleBase {
         new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
         keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
         activity)
+        .withRegionStorage(config.regionStorage())
         .mount(router);
     // JSON fronts first: they take only requests whose X-Amz-Target names their service
     new AwsJsonFront(cloudTrail, new SigV4Verifier("cloudtrail", config.region()), keys,

@@ -23,6 +23,7 @@ import dev.vaultgate.coordinator.notify.DeliveryVerticle;
 import dev.vaultgate.coordinator.notify.NotificationOutbox;
 import dev.vaultgate.coordinator.notify.NotifyConfig;
 import dev.vaultgate.coordinator.notify.PgNotificationOutbox;
+import dev.vaultgate.coordinator.lockcheck.LockReconciler;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -130,7 +131,7 @@ public final class Coordinator {
                         return d;
                       }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  prepared.sealer(), activity, digests)))
+                  prepared.sealer(), activity, digests).checkingLocks(env, clock)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -302,8 +303,47 @@ public final class Coordinator {
         : Optional.of("postgresql://postgres:postgres@localhost:" + embedded.port() + "/postgres");
   }
 
+  /** How often a coordinator with a scheduler checks locked vaults' storage against the database. */
+  public static final java.time.Duration LOCK_CHECK_INTERVAL = java.time.Duration.ofHours(1);
+  private LockReconciler lockReconciler;
+  private long lockCheckTimer = -1;
+
+  /**
+   * The lock reconciliation ({@link LockReconciler}), reading vault storage with AWS_ACCESS_KEY_ID and
+   * AWS_SECRET_ACCESS_KEY from the coordinator's environment (else the SDK's default chain); it runs every
+   * {@link #LOCK_CHECK_INTERVAL} when the scheduler runs (each replica checks; a finding may be recorded twice).
+   */
+  private Coordinator checkingLocks(Map<String, String> env, Clock clock) {
+    software.amazon.awssdk.auth.credentials.AwsCredentialsProvider credentials =
+        env.containsKey("AWS_ACCESS_KEY_ID") && env.containsKey("AWS_SECRET_ACCESS_KEY")
+            ? software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.get("AWS_ACCESS_KEY_ID"),
+                    env.get("AWS_SECRET_ACCESS_KEY")))
+            : null;
+    lockReconciler = new LockReconciler(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), url -> {
+      dev.vaultgate.vault.storage.VaultLocation location = dev.vaultgate.vault.storage.VaultLocation.parse(url);
+      if (credentials != null && location instanceof dev.vaultgate.vault.storage.VaultLocation.S3Location s3) {
+        return new dev.vaultgate.vault.storage.S3VaultStorage(vertx, dev.vaultgate.vault.storage.S3VaultStorage.newClient(
+            s3.endpoint().orElse(null), software.amazon.awssdk.regions.Region.of(s3.region().orElse("us-east-1")), credentials),
+            s3.bucket(), s3.prefix());
+      }
+      return dev.vaultgate.vault.storage.VaultStorages.open(vertx, location);
+    });
+    if (!config.schedulerInterval().isZero()) {
+      lockCheckTimer = vertx.setPeriodic(LOCK_CHECK_INTERVAL.toMillis(), id -> lockReconciler.run(clock.instant())
+          .onFailure(e -> LOG.warn("lock check failed: {}", e.getMessage())));
+    }
+    return this;
+  }
+
+  /** The lock reconciliation, for tests and operators to run now. */
+  public LockReconciler lockReconciler() {
+    return lockReconciler;
+  }
+
   /** Stops serving, closes the pool and stops the embedded database. */
   public Future<Void> close() {
+    if (lockCheckTimer >= 0) vertx.cancelTimer(lockCheckTimer);
     List<Future<Void>> undeploys = new ArrayList<>();
     // the writer (first deployed) goes last: it flushes what the others recorded while stopping
     for (String id : deployments.subList(1, deployments.size())) undeploys.add(vertx.undeploy(id));

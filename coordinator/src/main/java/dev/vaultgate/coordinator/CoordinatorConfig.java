@@ -3,6 +3,7 @@ package dev.vaultgate.coordinator;
 import dev.vaultgate.coordinator.audit.AuditConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -26,11 +27,21 @@ import java.util.regex.Pattern;
  *     {@code <dataDir>/master.key}
  * @param hypervisorTestTimeout how long TestHypervisorConfiguration waits for the gateway's answer
  * @param audit where and how often the activity log's signed digests are written
+ * @param regionStorage the vault storage root of each other region (its name to a URL of the same
+ *     form as {@code vaultStorageRoot}): where copies into that region's vaults are written
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
     long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
-    Duration hypervisorTestTimeout, AuditConfig audit) {
+    Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage) {
+
+  /** Without other regions' storage. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
+      Duration hypervisorTestTimeout, AuditConfig audit) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, schedulerInterval,
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, Map.of());
+  }
 
   /** Without audit digests. */
   public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
@@ -58,6 +69,8 @@ public record CoordinatorConfig(
 
   private static final Pattern ACCOUNT = Pattern.compile("[0-9]{12}");
   private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]+");
+  private static final Pattern STORAGE_ROOT =
+      Pattern.compile("file:///.*|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*|\\?.*)?");
 
   public CoordinatorConfig {
     if (port < 0 || port > 65535) throw new IllegalArgumentException("--port " + port + ": expected 0..65535");
@@ -80,9 +93,20 @@ public record CoordinatorConfig(
       vaultStorageRoot = dataDir.toAbsolutePath().toUri().toString().replaceFirst("^file:/+", "file:///")
           .replaceFirst("/$", "") + "/vaults";
     }
-    if (!vaultStorageRoot.matches("file:///.*|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*|\\?.*)?")) {
+    if (!STORAGE_ROOT.matcher(vaultStorageRoot).matches()) {
       throw new IllegalArgumentException("--vault-storage-root " + vaultStorageRoot
           + ": expected file:///DIR or s3://BUCKET[/PREFIX][?endpoint=URL&region=REGION]");
+    }
+    regionStorage = regionStorage == null ? Map.of() : Map.copyOf(regionStorage);
+    for (Map.Entry<String, String> e : regionStorage.entrySet()) {
+      if (!REGION.matcher(e.getKey()).matches() || !STORAGE_ROOT.matcher(e.getValue()).matches()) {
+        throw new IllegalArgumentException("--region-storage " + e.getKey() + "=" + e.getValue()
+            + ": expected REGION=file:///DIR or REGION=s3://BUCKET[/PREFIX][?endpoint=URL&region=REGION]");
+      }
+      if (e.getKey().equals(region)) {
+        throw new IllegalArgumentException("--region-storage " + e.getKey() + "=" + e.getValue()
+            + ": that is this coordinator's own region, whose storage is --vault-storage-root");
+      }
     }
     if (masterKeyFile == null) masterKeyFile = dataDir.resolve("master.key");
     if (hypervisorTestTimeout == null || hypervisorTestTimeout.isNegative() || hypervisorTestTimeout.isZero()) {
@@ -105,31 +129,37 @@ public record CoordinatorConfig(
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval,
-        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
   }
 
   /** The same settings with these audit digest settings. */
   public CoordinatorConfig withAudit(AuditConfig audit) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
   }
 
   /** The same settings on another database ({@code postgresql://} URL; null: the embedded one). */
   public CoordinatorConfig withDatabase(String url) {
     return new CoordinatorConfig(host, port, dataDir, url, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
   }
 
   /** The same settings with another vault storage root and master key file (null: the defaults). */
   public CoordinatorConfig withStorage(String vaultStorageRoot, Path masterKeyFile) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
   }
 
   /** The same settings with another TestHypervisorConfiguration wait. */
   public CoordinatorConfig withHypervisorTestTimeout(Duration timeout) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit, regionStorage);
+  }
+
+  /** The same settings with these other regions' vault storage roots (region name to URL). */
+  public CoordinatorConfig withRegionStorage(Map<String, String> regions) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regions);
   }
 
   public Path adminCredentialsFile() {

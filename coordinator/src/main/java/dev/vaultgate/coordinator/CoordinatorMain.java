@@ -61,6 +61,11 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
           + " each vault under <URL>/<account>/<vault>. Default: file://DIR/vaults.")
   String vaultStorageRoot;
 
+  @Option(names = "--region-storage", paramLabel = "REGION=URL",
+      description = "Where another region's vaults live (same form as --vault-storage-root), so copies into that"
+          + " region's vaults can be written; repeat for each region.")
+  java.util.Map<String, String> regionStorage = new java.util.LinkedHashMap<>();
+
   @Option(names = "--audit-digests", paramLabel = "S3_URL",
       description = "auditDigestLocation: where signed digests of the activity log go,"
           + " s3://bucket[/prefix][?endpoint=http://host:port&region=r] (Object Lock retention when the bucket has it;"
@@ -86,6 +91,7 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
     try {
       config = new CoordinatorConfig(host, port, data.toAbsolutePath(), database, region, account, instances, 1024 * 1024)
           .withStorage(vaultStorageRoot, masterKey == null ? null : masterKey.toAbsolutePath())
+          .withRegionStorage(regionStorage)
           .withAudit(new dev.vaultgate.coordinator.audit.AuditConfig(auditDigests,
               java.time.Duration.ofMinutes(auditDigestMinutes), java.time.Duration.ofDays(auditDigestRetentionDays)));
     } catch (IllegalArgumentException e) {

@@ -18,6 +18,7 @@ import dev.vaultgate.vault.storage.VaultStorageException;
 import io.vertx.core.Future;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -52,31 +53,38 @@ public final class VmBackup {
    * @param labels   kept in every disk point's metadata ({@link VmPointMetadata#labels})
    */
   public record Options(String vmName, boolean quiesce, VmRecoveryPoint previous, UnaryOperator<DiskReader> readers,
-                        Progress progress, Map<String, String> labels) {
+                        Progress progress, Map<String, String> labels, Instant retainUntil) {
     public static Options defaults(String vmName) {
-      return new Options(vmName, true, null, r -> new RetryingDiskReader(r, 3, Duration.ofMillis(500)), Progress.NONE, Map.of());
+      return new Options(vmName, true, null, r -> new RetryingDiskReader(r, 3, Duration.ofMillis(500)), Progress.NONE, Map.of(),
+          null);
     }
 
     public Options withQuiesce(boolean q) {
-      return new Options(vmName, q, previous, readers, progress, labels);
+      return new Options(vmName, q, previous, readers, progress, labels, retainUntil);
     }
 
     public Options withPrevious(VmRecoveryPoint p) {
-      return new Options(vmName, quiesce, p, readers, progress, labels);
+      return new Options(vmName, quiesce, p, readers, progress, labels, retainUntil);
     }
 
     public Options withReaders(UnaryOperator<DiskReader> r) {
-      return new Options(vmName, quiesce, previous, r, progress, labels);
+      return new Options(vmName, quiesce, previous, r, progress, labels, retainUntil);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(vmName, quiesce, previous, readers, p, labels);
+      return new Options(vmName, quiesce, previous, readers, p, labels, retainUntil);
     }
 
     public Options withLabels(Map<String, String> l) {
-      return new Options(vmName, quiesce, previous, readers, progress, Map.copyOf(l));
+      return new Options(vmName, quiesce, previous, readers, progress, Map.copyOf(l), retainUntil);
+    }
+
+    /** In a locked vault, how long every disk's point is retained (null: the vault lock's minimum). */
+    public Options withRetainUntil(Instant until) {
+      return new Options(vmName, quiesce, previous, readers, progress, labels, until);
     }
   }
+
 
   private final VsphereClient client;
   private final Repository repo;
@@ -207,7 +215,8 @@ public final class VmBackup {
           .withPrevious(p.baseline())
           .withChangedExtents(p.extents())
           .withMetadata(meta.toJson())
-          .withProgress(options.progress());
+          .withProgress(options.progress())
+          .withRetainUntil(options.retainUntil());
       return BackupJob.run(repo, source, job)
           .map(r -> {
             disks.add(new VmBackupResult.DiskResult(name, disk.label(), p.since(), disk.changeId(), p.reason(), r));

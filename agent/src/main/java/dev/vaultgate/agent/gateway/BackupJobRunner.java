@@ -6,9 +6,12 @@ import dev.vaultgate.agent.disk.RetryingDiskReader;
 import dev.vaultgate.agent.disk.StoppableDiskReader;
 import dev.vaultgate.agent.disk.ThrottledDiskReader;
 import dev.vaultgate.agent.vsphere.VmInfo;
+import dev.vaultgate.vault.repo.RetentionLock;
+import dev.vaultgate.vault.storage.RetentionMode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -47,10 +50,16 @@ final class BackupJobRunner {
     if (location == null) {
       return lease.fail("backup job " + jobId + ": no vault location (the job names none and the gateway has no default)");
     }
+    RetentionLock lock;
+    try {
+      lock = storageLock(job.getJsonObject("vaultLock"));
+    } catch (RuntimeException e) {
+      return lease.fail("backup job " + jobId + ": the job's vault lock cannot be read: " + e.getMessage());
+    }
     return agent.vmOf(resourceArn)
         .compose(found -> {
           vm = found;
-          return agent.vaults().open(location);
+          return agent.vaults().open(location, lock);
         })
         .compose(opened -> VmBackup.run(agent.vsphere(), opened.repo(), options())
             .compose(result -> finish(opened, result))
@@ -88,6 +97,31 @@ final class BackupJobRunner {
         : "its recovery points could not all be deleted: " + ar.cause().getMessage()))));
   }
 
+  /** The storage lock a locked vault is created with, from the job's {@code vaultLock}; null for a vault without one. */
+  static RetentionLock storageLock(JsonObject vaultLock) {
+    if (vaultLock == null) {
+      return null;
+    }
+    Long min = vaultLock.getLong("minRetentionDays");
+    Long max = vaultLock.getLong("maxRetentionDays");
+    return new RetentionLock(RetentionMode.parse(vaultLock.getString("mode")),
+        min == null || min == 0 ? Duration.ofSeconds(1) : Duration.ofDays(min), Duration.ofDays(max == null ? 36_500 : max));
+  }
+
+  /**
+   * The retain-until the coordinator asked for, moved to at least the lock's minimum from now (the lease was
+   * granted a moment ago, and a retention that falls short of the minimum is refused); null without one.
+   */
+  private Instant retainUntil(RetentionLock lock) {
+    JsonObject vaultLock = job.getJsonObject("vaultLock");
+    if (lock == null || vaultLock == null || vaultLock.getString("retainUntil") == null) {
+      return null;
+    }
+    Instant asked = Instant.parse(vaultLock.getString("retainUntil"));
+    Instant floor = Instant.now().plus(lock.minRetention());
+    return asked.isBefore(floor) ? floor : asked;
+  }
+
   private VmBackup.Options options() {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(LABEL_RECOVERY_POINT, job.getString("recoveryPointArn"));
@@ -96,6 +130,7 @@ final class BackupJobRunner {
     agent.vsphereTagsOf(resourceArn).forEach((category, name) -> labels.put("tag:" + category, name));
     return VmBackup.Options.defaults(vm.name())
         .withLabels(labels)
+        .withRetainUntil(retainUntil(storageLock(job.getJsonObject("vaultLock"))))
         .withReaders(r -> new ThrottledDiskReader(
             new StoppableDiskReader(new RetryingDiskReader(r, 3, Duration.ofMillis(500)), lease::shouldStop,
                 "backup job " + jobId + " stopped"),
@@ -113,7 +148,8 @@ final class BackupJobRunner {
         .put("vaultgate:backupId", result.backupId())
         .put("vaultgate:disks", String.join(",", result.disks().stream().map(VmBackupResult.DiskResult::diskName).toList()))
         .put("vaultgate:bytesRead", String.valueOf(result.bytesRead()))
-        .put("vaultgate:bytesNew", String.valueOf(result.bytesNew()));
+        .put("vaultgate:bytesNew", String.valueOf(result.bytesNew()))
+        .put("vaultgate:pointIds", String.join(",", result.pointIds())); // the coordinator's lock check reads their retention
     LOG.info("backup job {}: VM {} backed up as {} (read {} B, new {} B)", jobId, vm.describe(), result.backupId(),
         result.bytesRead(), result.bytesNew());
     return lease.complete(new JsonObject().put("backupSizeInBytes", size).put("restoreMetadata", metadata))

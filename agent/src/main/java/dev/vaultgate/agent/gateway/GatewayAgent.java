@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>inventory: every VM of the vCenter reported with its ARN and tags, at {@code inventoryInterval} and
  *       whenever {@link #syncInventory()} is called (the change feed calls it); VMs whose trigger attribute says
  *       {@code now} get an on-demand backup;</li>
- *   <li>jobs: leases backup and restore jobs while fewer than {@code maxJobs} run, each through a
- *       {@link BackupJobRunner} or {@link RestoreJobRunner}.</li>
+ *   <li>jobs: leases backup, restore and copy jobs while fewer than {@code maxJobs} run, each through a
+ *       {@link BackupJobRunner}, {@link RestoreJobRunner} or {@link CopyJobRunner}.</li>
  * </ul>
  * A coordinator that does not answer makes each loop back off (1 s doubling to 60 s) and carry on; nothing is
  * lost, since a job the gateway holds keeps running and reports its end once the coordinator answers again.
@@ -522,7 +522,7 @@ public final class GatewayAgent {
 
   // --- jobs -----------------------------------------------------------------------------------------
 
-  /** Leases one backup or restore job when a slot is free; true when it started one (the loop asks again at once). */
+  /** Leases one backup, restore or copy job when a slot is free; true when it started one (the loop asks again at once). */
   public Future<Boolean> pollJobs() {
     if (runningJobs.size() >= config.maxJobs() || vsphere == null) {
       return Future.succeededFuture(false);
@@ -533,12 +533,18 @@ public final class GatewayAgent {
         startJob(backup.getJsonObject("job"));
         return Future.succeededFuture(true);
       }
-      return coordinator.post("/restore-jobs/lease", lease).map(restore -> {
+      return coordinator.post("/restore-jobs/lease", lease).compose(restore -> {
         if (restore.containsKey("job")) {
           startJob(restore.getJsonObject("job"));
-          return true;
+          return Future.succeededFuture(true);
         }
-        return false;
+        return coordinator.post("/copy-jobs/lease", lease).map(copy -> {
+          if (copy.containsKey("job")) {
+            startJob(copy.getJsonObject("job"));
+            return true;
+          }
+          return false;
+        });
       });
     });
   }
@@ -551,6 +557,7 @@ public final class GatewayAgent {
     LOG.info("gateway {}: {} job {} leased ({} running)", gatewayId, kind, jobId, runningJobs.size());
     Future<?> run = switch (kind) {
       case "RESTORE" -> new RestoreJobRunner(this, job).run();
+      case "COPY" -> new CopyJobRunner(this, job).run();
       case "BACKUP" -> new BackupJobRunner(this, job).run();
       default -> Future.failedFuture("unknown job kind " + kind);
     };

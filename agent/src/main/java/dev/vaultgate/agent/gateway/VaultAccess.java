@@ -2,6 +2,7 @@ package dev.vaultgate.agent.gateway;
 
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.RetryingVaultStorage;
@@ -54,16 +55,25 @@ public final class VaultAccess {
 
   /** Opens the vault at {@code location}, creating it (and the master key file) when the storage holds none yet. */
   public Future<Opened> open(String location) {
+    return open(location, null);
+  }
+
+  /**
+   * {@link #open(String)} for a vault the coordinator has locked: a new vault is created with {@code lock} (which
+   * fails, with the reason, unless the storage is a bucket with Object Lock), and an existing vault must be locked
+   * in its storage too. Null: no lock required.
+   */
+  public Future<Opened> open(String location, RetentionLock lock) {
     Future<Opened> opened;
     synchronized (lastOpen) {
       Future<?> before = lastOpen.getOrDefault(location, Future.succeededFuture());
-      opened = before.transform(ignored -> openNow(location));
+      opened = before.transform(ignored -> openNow(location, lock));
       lastOpen.put(location, opened);
     }
     return opened;
   }
 
-  private Future<Opened> openNow(String location) {
+  private Future<Opened> openNow(String location, RetentionLock lock) {
     VaultLocation parsed;
     VaultStorage storage;
     try {
@@ -86,10 +96,19 @@ public final class VaultAccess {
             return Repository.open(vertx, storage, key);
           }
           if (ar.cause() instanceof ObjectNotFoundException) {
-            return Repository.init(vertx, storage, key, VaultSettings.defaults());
+            return Repository.init(vertx, storage, key, lock == null ? VaultSettings.defaults() : VaultSettings.defaults().withLock(lock));
           }
           return Future.failedFuture(ar.cause());
         }))
+        .compose(repo -> {
+          if (lock != null && !repo.config().settings().locked()) {
+            repo.close();
+            return Future.failedFuture(new IllegalStateException("cannot write to vault " + location + " under its vault lock: the"
+                + " vault in storage was created without Object Lock retention (it predates the lock); copy its points into a"
+                + " vault created after the lock"));
+          }
+          return Future.succeededFuture(repo);
+        })
         .map(repo -> new Opened(repo, storage))
         .onFailure(e -> storage.close());
   }

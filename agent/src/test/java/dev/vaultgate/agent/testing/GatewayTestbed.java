@@ -66,6 +66,12 @@ public final class GatewayTestbed implements AutoCloseable {
    * (null: {@code file://<dir>/vaults}), an account with a vault, and the agent.
    */
   public static GatewayTestbed start(Path dir, String vaultStorageRoot, String... vcsimArgs) throws IOException {
+    return start(dir, vaultStorageRoot, Map.of(), vcsimArgs);
+  }
+
+  /** {@link #start(Path, String, String...)} with other regions' vault storage roots ({@code --region-storage}). */
+  public static GatewayTestbed start(Path dir, String vaultStorageRoot, Map<String, String> regionStorage, String... vcsimArgs)
+      throws IOException {
     ConnectedVcsim vc = ConnectedVcsim.start(16, vcsimArgs);
     Vertx cv = Vertx.vertx();
     try {
@@ -74,7 +80,8 @@ public final class GatewayTestbed implements AutoCloseable {
       }
       Path data = dir.resolve("coordinator-" + UUID.randomUUID());
       String root = vaultStorageRoot != null ? vaultStorageRoot : "file://" + Files.createDirectories(dir.resolve("vaults"));
-      Coordinator c = await(cv, () -> Coordinator.start(cv, CoordinatorConfig.forTests(data).withStorage(root, null), Map.of(),
+      Coordinator c = await(cv, () -> Coordinator.start(cv, CoordinatorConfig.forTests(data).withStorage(root, null)
+          .withRegionStorage(regionStorage), Map.of(),
           Clock.systemUTC()));
       SwitchableProxy proxy = SwitchableProxy.start(cv, "127.0.0.1", c.port());
       String account = String.format("%012d", Math.abs(UUID.randomUUID().getMostSignificantBits()) % 1_000_000_000_000L);

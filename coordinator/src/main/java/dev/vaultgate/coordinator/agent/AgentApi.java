@@ -133,7 +133,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /agent/v1/backup-jobs/{jobId}/fail} {@code {"message"}} -> {@code {"state"}}.
  *   <li>Copy jobs (a plan rule's CopyActions, made when its backup completes, or StartCopyJob) are
  *       leased the same way: {@code POST /agent/v1/copy-jobs/lease} -> {@code {"job": {"kind":
- *       "COPY", ...}}} or {@code {}} (only copies into a vault of the same account and region);
+ *       "COPY", ...}}} or {@code {}} (copies into any account's or region's vault; a copy into a
+ *       region without {@code --region-storage} FAILS at its lease);
  *       {@code /copy-jobs/{jobId}/progress} {@code {"percentDone"?, "leaseSeconds"?}} -> {@code
  *       {"state", "leaseExpiresAt"}}; {@code /copy-jobs/{jobId}/complete} {@code
  *       {"backupSizeInBytes", "restoreMetadata"?}} registers the destination recovery point with
@@ -153,6 +154,9 @@ import org.slf4j.LoggerFactory;
  *       vaultLocation} is its vault's; a copy job has {@code sourceVaultLocation} and {@code
  *       destinationVaultLocation} (and {@code vaultLocation}, the destination's); a restore job's
  *       {@code vaultLocation} is the vault holding its recovery point.
+ *   <li>A backup job into a locked vault carries {@code "vaultLock": {"mode": COMPLIANCE|GOVERNANCE,
+ *       "retainUntil"?, "minRetentionDays"?, "maxRetentionDays"?}} ({@link #storageRetention}): the
+ *       gateway keeps the vault in a bucket with Object Lock and writes the point under that retention.
  * </ul>
  *
  * <p>Times are ISO-8601 UTC strings. Errors answer a status and {@code {"error": <type>, "message":
@@ -198,6 +202,8 @@ public final class AgentApi {
   private final Clock clock;
   private final long bodyLimit;
   private final ActivityRecorder activity;
+  /** Other regions' vault storage roots, by region name. */
+  private Map<String, String> regionStorage = Map.of();
 
   /** Where the activity log finds who called: the gateway, or the key that registered one. */
   private static final String CALLER_GATEWAY = "vaultgate.agent.gateway";
@@ -235,6 +241,12 @@ public final class AgentApi {
     this.region = region;
     this.clock = clock;
     this.bodyLimit = bodyLimit;
+  }
+
+  /** Where copies into other regions' vaults go: each region's vault storage root, by region name. */
+  public AgentApi withRegionStorage(Map<String, String> regions) {
+    this.regionStorage = Map.copyOf(regions);
+    return this;
   }
 
   /** Mounts the API under {@link #PREFIX}, ahead of whatever the router serves after. */
@@ -523,11 +535,35 @@ public final class AgentApi {
 
   private Future<JsonObject> lease(Gateway g, AgentRequest in, RoutingContext ctx) {
     Duration leaseFor = leaseFor(in);
-    return leases.lease(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease -> lease == null
-        ? new JsonObject()
-        : new JsonObject().put("job", job(lease.job())
-            .put("vaultLocation", VaultLocations.of(vaultStorageRoot, lease.job().accountId(), lease.job().vaultName()))
-            .put("leaseExpiresAt", lease.expiresAt().toString())));
+    Instant now = clock.instant();
+    return leases.lease(g.accountId(), g.gatewayId(), now, leaseFor).compose(lease -> lease == null
+        ? Future.succeededFuture(new JsonObject())
+        : vaults.find(lease.job().accountId(), lease.job().vaultName()).map(vault -> {
+          JsonObject job = job(lease.job())
+              .put("vaultLocation", VaultLocations.of(vaultStorageRoot, lease.job().accountId(), lease.job().vaultName()))
+              .put("leaseExpiresAt", lease.expiresAt().toString());
+          JsonObject retention = vault == null ? null : storageRetention(vault.lock(), lease.job().lifecycle(), now);
+          if (retention != null) job.put("vaultLock", retention);
+          return new JsonObject().put("job", job);
+        }));
+  }
+
+  /**
+   * What a locked vault's storage must hold a new point for: Object Lock mode, retain-until (the
+   * rule's DeleteAfterDays, else the lock's MinRetentionDays, from now) and the lock's bounds, so the
+   * gateway creates the vault locked and writes every object with that retention. A compliance
+   * lock still in its grace time can be removed, so its objects are written GOVERNANCE until then.
+   * Null for a vault without a lock.
+   */
+  static JsonObject storageRetention(VaultLock lock, JsonObject lifecycle, Instant now) {
+    if (lock == null) return null;
+    Long deleteAfter = lifecycle == null ? null : lifecycle.getLong("DeleteAfterDays");
+    Long days = deleteAfter != null ? deleteAfter : lock.minRetentionDays();
+    JsonObject out = new JsonObject().put("mode", lock.isImmutable(now) ? "COMPLIANCE" : "GOVERNANCE");
+    if (days != null) out.put("retainUntil", now.plus(Duration.ofDays(days)).toString());
+    if (lock.minRetentionDays() != null) out.put("minRetentionDays", lock.minRetentionDays());
+    if (lock.maxRetentionDays() != null) out.put("maxRetentionDays", lock.maxRetentionDays());
+    return out;
   }
 
   private Future<JsonObject> progress(Gateway g, AgentRequest in, RoutingContext ctx) {
@@ -582,10 +618,20 @@ public final class AgentApi {
 
   private Future<JsonObject> leaseCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
     Duration leaseFor = leaseFor(in);
-    return copiesAndRestores.leaseCopy(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease ->
-        lease == null ? new JsonObject()
-            : new JsonObject().put("job", withLocations(copyJob(lease.job()), lease.job())
-                .put("leaseExpiresAt", lease.expiresAt().toString())));
+    return copiesAndRestores.leaseCopy(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).compose(lease -> {
+      if (lease == null) return Future.succeededFuture(new JsonObject());
+      String destination = lease.job().destinationVaultArn();
+      if (location(destination) == null) {
+        // A region whose storage this coordinator does not know: no gateway could ever write the copy.
+        String r = destination.split(":", 7)[3];
+        return copiesAndRestores.failCopy(g.accountId(), g.gatewayId(), lease.job().jobId(), "Copies into region " + r
+                + " cannot be written: the coordinator has no vault storage for it (start it with --region-storage " + r
+                + "=URL)", clock.instant())
+            .map(failed -> new JsonObject());
+      }
+      return Future.succeededFuture(new JsonObject().put("job", withLocations(copyJob(lease.job()), lease.job())
+          .put("leaseExpiresAt", lease.expiresAt().toString())));
+    });
   }
 
   private Future<JsonObject> progressCopy(Gateway g, AgentRequest in, RoutingContext ctx) {
@@ -666,10 +712,12 @@ public final class AgentApi {
     return out;
   }
 
-  /** The location of a vault by its ARN (the account is the ARN's). */
+  /**
+   * The location of a vault by its ARN (the account is the ARN's): under this region's storage
+   * root, or the root {@code --region-storage} gives the ARN's region; null for a region with none.
+   */
   private String location(String vaultArn) {
-    String[] p = vaultArn.split(":", 7);
-    return p.length == 7 ? VaultLocations.of(vaultStorageRoot, p[4], p[6]) : null;
+    return VaultLocations.ofArn(region, vaultStorageRoot, regionStorage, vaultArn);
   }
 
   /** What a gateway needs to run a copy job. */

@@ -20,6 +20,17 @@ public final class VaultLocations {
     return base + separator + accountId + "/" + vaultName + query;
   }
 
+  /**
+   * The location of a vault by its ARN (the account is the ARN's): under {@code root} when the ARN is of
+   * {@code region}, else under the root {@code regionStorage} gives its region; null for a region with none.
+   */
+  public static String ofArn(String region, String root, java.util.Map<String, String> regionStorage, String vaultArn) {
+    String[] p = vaultArn.split(":", 7);
+    if (p.length != 7) return null;
+    String r = p[3].equals(region) ? root : regionStorage.get(p[3]);
+    return r == null ? null : of(r, p[4], p[6]);
+  }
+
   /** The vault name at the end of a backup vault ARN ({@code arn:aws:backup:r:a:backup-vault:name}). */
   static String vaultName(String vaultArn) {
     String[] p = vaultArn.split(":", 7);

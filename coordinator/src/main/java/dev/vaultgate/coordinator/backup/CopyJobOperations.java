@@ -13,8 +13,10 @@ import java.util.UUID;
 
 /**
  * StartCopyJob, DescribeCopyJob, ListCopyJobs. A copy into a vault of the caller's own account
- * and region must name a vault that exists and whose lock accepts the copy's retention; other
- * destinations are taken as given (cross-account copy builds on accounts later).
+ * and region must name a vault that exists and whose lock accepts the copy's retention (else the
+ * call fails). A copy into another account's or region's vault is checked by {@link
+ * CopyDestinations} (the vault exists with that ARN, its access policy allows the caller's account,
+ * its lock accepts the retention); when refused the job is created FAILED with the reason.
  */
 final class CopyJobOperations {
 
@@ -49,17 +51,22 @@ final class CopyJobOperations {
       if (!List.of("COMPLETED", "PARTIAL").contains(p.status())) {
         throw ApiException.invalidRequest("Recovery point " + arn + " is " + p.status() + " and cannot be copied");
       }
-      Future<Void> destinationOk = !local ? Future.succeededFuture() : vaults.find(call.accountId(), d[6]).map(v -> {
+      Future<String> refusal = local ? vaults.find(call.accountId(), d[6]).map(v -> {
         if (v == null) throw VaultOperations.notFound(d[6]);
         if (v.name().equals(sourceVault)) throw ApiException.invalidParameter("A recovery point cannot be copied into its own vault");
         if (v.lock() != null) Violations.check(() -> v.lock().checkRetention(deleteAfter));
         return null;
-      });
-      return destinationOk.compose(x -> jobs.create(new CopyJob(UUID.randomUUID().toString().toUpperCase(Locale.ROOT),
+      }) : vaults.find(d[4], d[6]).compose(v -> v == null
+          ? Future.succeededFuture(CopyDestinations.refusal(call.accountId(), p.vaultArn(), destination, null, null, null, deleteAfter))
+          : vaults.settings(d[4], d[6]).map(settings -> CopyDestinations.refusal(call.accountId(), p.vaultArn(), destination,
+              v.arn(), v.lock(), settings == null ? null : settings.accessPolicy(), deleteAfter)));
+      // Another account's or region's vault that refuses the copy: the call succeeds and the job FAILS, as on AWS.
+      return refusal.compose(message -> jobs.create(new CopyJob(UUID.randomUUID().toString().toUpperCase(Locale.ROOT),
           call.accountId(), p.vaultArn(), arn, destination,
           BackupArns.recoveryPoint(d[3], d[4], UUID.randomUUID().toString()), p.resourceArn(), p.resourceType(),
-          in.getString("IamRoleArn"), "CREATED", null, p.sizeBytes(), lifecycle, null,
-          Times.micros(call.receivedAt()), null, in.getString("IdempotencyToken"))));
+          in.getString("IamRoleArn"), message == null ? "CREATED" : "FAILED", message, p.sizeBytes(), lifecycle, null,
+          Times.micros(call.receivedAt()), message == null ? null : Times.micros(call.receivedAt()),
+          in.getString("IdempotencyToken"))));
     }).map(job -> new JsonObject()
         .put("CopyJobId", job.jobId())
         .put("CreationDate", Times.epoch(job.createdAt()))

@@ -23,11 +23,11 @@ import java.util.function.Function;
  * or fail it. Neither has a start or completion window: the sweep puts a job whose lease expired
  * back to waiting, up to {@link #MAX_ATTEMPTS} leases, and FAILS it after that.
  *
- * <p>Only copies into a vault of the job's own account and region are leased (the destination
- * point is registered here); a gateway leases only jobs whose resource it reported or no gateway
- * reported. Completing a copy registers the destination recovery point with the copy's
- * lifecycle, checked against the destination vault's lock (the copy FAILS when the lock refuses
- * it, as a backup does).
+ * <p>Copies into a vault of any account or region are leased to the source account's gateways
+ * (the destination point is registered here, in the destination vault's account); a gateway
+ * leases only jobs whose resource it reported or no gateway reported. Completing a copy registers
+ * the destination recovery point with the copy's lifecycle, checked against the destination
+ * vault's lock (the copy FAILS when the lock refuses it, as a backup does).
  */
 public final class PgCopyAndRestoreLeases {
 
@@ -94,10 +94,11 @@ public final class PgCopyAndRestoreLeases {
   private static final Kind<RestoreJob> RESTORE =
       new Kind<>("Restore job", "restore_jobs", "status", "PENDING", "source_resource_arn", PgRestoreJobStore::job);
 
-  /** Copies into a vault of the job's own account, in the source vault's region. */
-  static final String LEASE_COPY = COPY.lease(
-      " AND split_part(j.destination_vault_arn, ':', 5) = j.account_id"
-          + " AND split_part(j.destination_vault_arn, ':', 4) = split_part(j.source_vault_arn, ':', 4)");
+  /**
+   * Copies into any account's and region's vault: the source account's gateway does the copy, and
+   * the destination was checked when the job was made ({@link CopyDestinations}).
+   */
+  static final String LEASE_COPY = COPY.lease("");
   static final String LEASE_RESTORE = RESTORE.lease("");
   static final String SOURCE_METADATA =
       "SELECT restore_metadata FROM recovery_points WHERE account_id = $1 AND recovery_point_arn = $2";
@@ -141,9 +142,10 @@ public final class PgCopyAndRestoreLeases {
     return held(COPY, accountId, gatewayId, jobId, (conn, job) -> {
       String[] d = job.destinationVaultArn().split(":", 7);
       String vaultName = d[6];
-      return conn.preparedQuery(PgRecoveryPointStore.VAULT_LOCK).execute(Tuple.of(accountId, vaultName))
+      String destinationAccount = d[4];
+      return conn.preparedQuery(PgRecoveryPointStore.VAULT_LOCK).execute(Tuple.of(destinationAccount, vaultName))
           .compose(vaults -> {
-            if (vaults.size() == 0) {
+            if (vaults.size() == 0 || !job.destinationVaultArn().equals(vaults.iterator().next().getString("arn"))) {
               return end(conn, COPY, job, "FAILED", "Destination backup vault " + vaultName + " no longer exists", at)
                   .map(j -> new CopyCompletion(j, null, null));
             }
@@ -163,7 +165,7 @@ public final class PgCopyAndRestoreLeases {
                   if (metadata.isEmpty() && source.size() > 0 && source.iterator().next().getValue(0) != null) {
                     metadata = (JsonObject) source.iterator().next().getValue(0);
                   }
-                  RecoveryPoint point = new RecoveryPoint(job.destinationRecoveryPointArn(), accountId, vaultName,
+                  RecoveryPoint point = new RecoveryPoint(job.destinationRecoveryPointArn(), destinationAccount, vaultName,
                       job.destinationVaultArn(), job.resourceArn(), job.resourceType(), null, job.iamRoleArn(),
                       "COMPLETED", null, "WARM", sizeBytes, at, at, lifecycle, LifecycleRules.coldAt(at, coldDays),
                       LifecycleRules.deleteAt(at, deleteDays), job.createdBy(), metadata);

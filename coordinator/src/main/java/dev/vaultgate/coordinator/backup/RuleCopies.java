@@ -1,12 +1,11 @@
 package dev.vaultgate.coordinator.backup;
 
 import dev.vaultgate.coordinator.rules.BackupArns;
-import dev.vaultgate.coordinator.rules.RuleViolation;
-import dev.vaultgate.coordinator.rules.VaultLock;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -19,9 +18,9 @@ import java.util.UUID;
  * the transaction that completes the backup job, under the job's row lock, so a completion
  * reported twice (or by two replicas) makes them once; a unique index on (source point,
  * destination) holds that too. The rule is read from the plan version the job was created by.
- * A copy that cannot run is created FAILED with the reason: a destination in another account or
- * region (not supported yet), a vault that does not exist, the source vault itself, or a vault
- * lock that refuses the copy's retention.
+ * A copy that cannot run is created FAILED with the reason ({@link CopyDestinations}): a vault
+ * that does not exist, the source vault itself, another account's vault whose access policy does
+ * not allow the source account, or a vault lock that refuses the copy's retention.
  */
 final class RuleCopies {
 
@@ -71,26 +70,15 @@ final class RuleCopies {
     JsonObject lifecycle = action.getJsonObject("Lifecycle");
     Long deleteAfter = lifecycle == null ? null : lifecycle.getLong("DeleteAfterDays");
     String[] d = destination.split(":", 7);
-    String[] s = job.vaultArn().split(":", 7);
-    Future<String> refusal;
-    if (!d[3].equals(s[3]) || !d[4].equals(job.accountId())) {
-      refusal = Future.succeededFuture("Copies to another account or region are not supported yet: "
-          + destination + " is not a vault of account " + job.accountId() + " in " + s[3]);
-    } else if (d[6].equals(job.vaultName())) {
-      refusal = Future.succeededFuture("A recovery point cannot be copied into its own vault (" + destination + ")");
-    } else {
-      refusal = conn.preparedQuery(PgRecoveryPointStore.VAULT_LOCK).execute(Tuple.of(job.accountId(), d[6]))
-          .map(vaults -> {
-            if (vaults.size() == 0) return "Destination backup vault " + d[6] + " does not exist";
-            VaultLock lock = PgVaultStore.lock(vaults.iterator().next());
-            try {
-              if (lock != null) lock.checkRetention(deleteAfter);
-              return null;
-            } catch (RuleViolation v) {
-              return "Destination backup vault " + d[6] + ": " + v.getMessage();
-            }
-          });
-    }
+    Future<String> refusal = conn.preparedQuery(PgRecoveryPointStore.VAULT_LOCK).execute(Tuple.of(d[4], d[6]))
+        .map(vaults -> {
+          if (vaults.size() == 0) {
+            return CopyDestinations.refusal(job.accountId(), job.vaultArn(), destination, null, null, null, deleteAfter);
+          }
+          Row v = vaults.iterator().next();
+          return CopyDestinations.refusal(job.accountId(), job.vaultArn(), destination, v.getString("arn"),
+              PgVaultStore.lock(v), v.getString("access_policy"), deleteAfter);
+        });
     return refusal.compose(message -> {
       Tuple args = Tuple.tuple().addValue(UUID.randomUUID().toString().toUpperCase(Locale.ROOT))
           .addValue(job.accountId()).addValue(job.vaultArn()).addValue(job.recoveryPointArn()).addValue(destination)

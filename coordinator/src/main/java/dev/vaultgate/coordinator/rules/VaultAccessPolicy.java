@@ -10,16 +10,31 @@ import java.util.regex.Pattern;
  * A Deny applies when its Action (with {@code *} and {@code ?} wildcards) names the action, its
  * Principal names the caller's account or everyone, and its Resource names the resource (or
  * {@code *}). Conditions are not evaluated: a conditional Deny applies always, the safe side
- * for a backup. Allow statements grant nothing beyond what the access key already has.
+ * for a backup. Within its own account, Allow statements grant nothing beyond what the access key
+ * already has; across accounts they are what lets another account in: a copy into this vault from
+ * another account needs an Allow of {@code backup:CopyIntoBackupVault} naming that account (or
+ * everyone), as on AWS ({@link #allows}). A conditional Allow grants nothing (the safe side).
  */
 public final class VaultAccessPolicy {
 
-  private record Deny(List<Pattern> actions, List<String> principals, List<Pattern> resources) {}
+  private record Statement(List<Pattern> actions, List<String> principals, List<Pattern> resources) {
+    boolean matches(String action, String accountId, String resourceArn) {
+      boolean actionMatches = actions.stream().anyMatch(p -> p.matcher(action).matches());
+      boolean principalMatches = principals.contains("*") || principals.stream()
+          .anyMatch(p -> p.equals(accountId) || p.equals("arn:aws:iam::" + accountId + ":root")
+              || p.startsWith("arn:aws:iam::" + accountId + ":"));
+      boolean resourceMatches = resources.stream().anyMatch(p -> p.matcher(resourceArn).matches());
+      return actionMatches && principalMatches && resourceMatches;
+    }
+  }
 
-  private final List<Deny> denies;
+  private final List<Statement> denies;
+  /** Allow statements without a Condition, in the same shape as a Deny. */
+  private final List<Statement> allows;
 
-  private VaultAccessPolicy(List<Deny> denies) {
+  private VaultAccessPolicy(List<Statement> denies, List<Statement> allows) {
     this.denies = denies;
+    this.allows = allows;
   }
 
   /** Reads a parsed policy document (a JSON object as maps and lists). */
@@ -27,7 +42,8 @@ public final class VaultAccessPolicy {
     Object statements = document.get("Statement");
     if (statements == null) throw new RuleViolation("Policy: a policy has a Statement");
     List<Object> list = statements instanceof List<?> l ? new ArrayList<>(l) : List.of(statements);
-    List<Deny> denies = new ArrayList<>();
+    List<Statement> denies = new ArrayList<>();
+    List<Statement> allows = new ArrayList<>();
     for (Object s : list) {
       if (!(s instanceof Map<?, ?> statement)) throw new RuleViolation("Policy: each Statement is an object");
       Object effect = statement.get("Effect");
@@ -36,24 +52,27 @@ public final class VaultAccessPolicy {
       }
       if (statement.get("Action") == null) throw new RuleViolation("Policy: each Statement has an Action");
       if ("Deny".equals(effect)) {
-        denies.add(new Deny(patterns(statement.get("Action"), true), principals(statement.get("Principal")),
+        denies.add(new Statement(patterns(statement.get("Action"), true), principals(statement.get("Principal")),
+            statement.get("Resource") == null ? List.of(glob("*", false)) : patterns(statement.get("Resource"), false)));
+      } else if (statement.get("Condition") == null) {
+        allows.add(new Statement(patterns(statement.get("Action"), true), principals(statement.get("Principal")),
             statement.get("Resource") == null ? List.of(glob("*", false)) : patterns(statement.get("Resource"), false)));
       }
     }
-    return new VaultAccessPolicy(denies);
+    return new VaultAccessPolicy(denies, allows);
   }
 
   /** True when an explicit Deny stops {@code action} by {@code accountId} on {@code resourceArn}. */
   public boolean denies(String action, String accountId, String resourceArn) {
-    for (Deny d : denies) {
-      boolean actionMatches = d.actions().stream().anyMatch(p -> p.matcher(action).matches());
-      boolean principalMatches = d.principals().contains("*") || d.principals().stream()
-          .anyMatch(p -> p.equals(accountId) || p.equals("arn:aws:iam::" + accountId + ":root")
-              || p.startsWith("arn:aws:iam::" + accountId + ":"));
-      boolean resourceMatches = d.resources().stream().anyMatch(p -> p.matcher(resourceArn).matches());
-      if (actionMatches && principalMatches && resourceMatches) return true;
-    }
-    return false;
+    return denies.stream().anyMatch(d -> d.matches(action, accountId, resourceArn));
+  }
+
+  /**
+   * True when an Allow statement grants {@code action} to {@code accountId} (another account) on
+   * {@code resourceArn} and no Deny stops it.
+   */
+  public boolean allows(String action, String accountId, String resourceArn) {
+    return !denies(action, accountId, resourceArn) && allows.stream().anyMatch(a -> a.matches(action, accountId, resourceArn));
   }
 
   private static List<String> principals(Object principal) {
@@ -98,6 +117,6 @@ public final class VaultAccessPolicy {
 
   @Override
   public String toString() {
-    return "VaultAccessPolicy[" + denies.size() + " deny statements]";
+    return "VaultAccessPolicy[" + denies.size() + " deny, " + allows.size() + " allow statements]";
   }
 }

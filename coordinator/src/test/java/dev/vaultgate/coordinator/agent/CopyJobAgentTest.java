@@ -231,7 +231,7 @@ class CopyJobAgentTest {
     assertEquals(CopyJobState.CREATED, byDestination.get(good).state());
     assertFailed(byDestination.get(locked), "MinRetentionDays of 60");
     assertFailed(byDestination.get(missing), "nowhere does not exist");
-    assertFailed(byDestination.get(otherRegion), "not supported yet");
+    assertFailed(byDestination.get(otherRegion), "dr does not exist");
 
     JsonObject leased = s.gw().post("/copy-jobs/lease", new JsonObject()).body().getJsonObject("job");
     assertEquals(good, leased.getString("destinationBackupVaultArn"));

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vaultgate", mixinStandardHelpOptions = true, versionProvider = VaultgateCli.Version.class,
     description = "Back up disk images and block devices to an encrypted, deduplicated vault (a directory or S3) and restore them.",
     subcommands = {VaultCommands.class, BackupCommand.class, RestoreCommand.class, PointsCommand.class, ForgetCommand.class,
-        LegalHoldCommand.class},
+        LegalHoldCommand.class, CopyCommand.class},
     footer = {"", "Vault URLs: file:///abs/dir or s3://bucket[/prefix]?endpoint=http://127.0.0.1:PORT&region=REGION",
         "S3 credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE).",
         "The master key is ~/.config/vaultgate/master.key unless VAULTGATE_MASTER_KEY or --master-key names another file."})

@@ -1,0 +1,150 @@
+package dev.vaultgate.coordinator.lockcheck;
+
+import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.storage.ObjectLockState;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.VaultLocation;
+import dev.vaultgate.vault.storage.VaultStorage;
+import dev.vaultgate.vault.storage.VaultStorages;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks, for every completed recovery point of a locked vault, that its storage holds it as long as the
+ * database says: GetObjectRetention of each of its manifests (the gateway reports their ids as the restore
+ * metadata {@code vaultgate:pointIds}) against the point's delete date ({@link LockDrift}). Packs and index
+ * segments are not checked (a point's manifest is written last, under the same retention, after its packs were
+ * extended: a manifest that holds is the strongest single sign), nor legal holds yet. A difference is logged at
+ * WARN, kept in {@code lock_findings}, and shown as the point's StatusMessage (DescribeRecoveryPoint); a point
+ * found consistent again loses that message. Points without {@code vaultgate:pointIds} (made before it was
+ * reported) are skipped.
+ */
+public final class LockReconciler {
+  private static final Logger LOG = LoggerFactory.getLogger(LockReconciler.class);
+  /** Marks the StatusMessage this reconciler sets, so it clears only its own. */
+  static final String PREFIX = "Vault lock check: ";
+
+  static final String POINTS = "SELECT rp.recovery_point_arn, rp.account_id, rp.vault_name, rp.delete_at, rp.restore_metadata,"
+      + " rp.status_message, v.arn AS vault_arn FROM recovery_points rp JOIN backup_vaults v"
+      + " ON v.account_id = rp.account_id AND v.name = rp.vault_name WHERE v.locked AND rp.status = 'COMPLETED'"
+      + " ORDER BY rp.recovery_point_arn";
+  static final String INSERT = "INSERT INTO lock_findings (found_at, account_id, vault_name, recovery_point_arn, object_key,"
+      + " message) VALUES ($1, $2, $3, $4, $5, $6)";
+  static final String SET_MESSAGE = "UPDATE recovery_points SET status_message = $2 WHERE recovery_point_arn = $1";
+  static final String FINDINGS = "SELECT message FROM lock_findings WHERE account_id = $1 AND recovery_point_arn = $2"
+      + " ORDER BY finding_id";
+
+  private final Pool pool;
+  private final String region;
+  private final String root;
+  private final Map<String, String> regionStorage;
+  private final Function<String, VaultStorage> open;
+
+  /** @param open opens a vault's storage from its location URL (the coordinator: the AWS SDK's default credentials) */
+  public LockReconciler(Pool pool, String region, String root, Map<String, String> regionStorage,
+      Function<String, VaultStorage> open) {
+    this.pool = pool;
+    this.region = region;
+    this.root = root;
+    this.regionStorage = Map.copyOf(regionStorage);
+    this.open = open;
+  }
+
+  /** With storage opened as the vault module opens a location URL. */
+  public static LockReconciler of(Vertx vertx, Pool pool, String region, String root, Map<String, String> regionStorage) {
+    return new LockReconciler(pool, region, root, regionStorage, url -> VaultStorages.open(vertx, VaultLocation.parse(url)));
+  }
+
+  /** One pass over every locked vault's points; the number of findings. */
+  public Future<Integer> run(Instant now) {
+    AtomicInteger found = new AtomicInteger();
+    return pool.preparedQuery(POINTS).execute().compose(rows -> {
+      List<Row> points = new ArrayList<>();
+      rows.forEach(points::add);
+      Future<Void> chain = Future.succeededFuture();
+      for (Row row : points) {
+        chain = chain.compose(v -> check(row, now).map(n -> {
+          found.addAndGet(n);
+          return null;
+        }));
+      }
+      return chain;
+    }).map(v -> found.get());
+  }
+
+  private Future<Integer> check(Row row, Instant now) {
+    String arn = row.getString("recovery_point_arn");
+    JsonObject metadata = (JsonObject) row.getValue("restore_metadata");
+    String ids = metadata == null ? null : metadata.getString("vaultgate:pointIds");
+    String location = VaultLocations.ofArn(region, root, regionStorage, row.getString("vault_arn"));
+    if (ids == null || ids.isBlank() || location == null) {
+      return Future.succeededFuture(0);
+    }
+    Instant deleteAt = row.getOffsetDateTime("delete_at") == null ? null : row.getOffsetDateTime("delete_at").toInstant();
+    VaultStorage storage;
+    try {
+      storage = open.apply(location);
+    } catch (RuntimeException e) {
+      LOG.warn("lock check of {}: cannot open {}: {}", arn, location, e.getMessage());
+      return Future.succeededFuture(0);
+    }
+    List<String> messages = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : ids.split(",")) {
+      String key = ObjectKeys.point(id.trim());
+      chain = chain.compose(v -> storage.lockState(key)
+          .<ObjectLockState>recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
+          .map(state -> {
+            String message = LockDrift.compare(key, deleteAt, state);
+            if (message != null) messages.add(message);
+            return null;
+          }));
+    }
+    return chain.eventually(() -> {
+      storage.close();
+      return Future.succeededFuture();
+    }).compose(v -> record(row, arn, messages, now));
+  }
+
+  private Future<Integer> record(Row row, String arn, List<String> messages, Instant now) {
+    String current = row.getString("status_message");
+    if (messages.isEmpty()) {
+      return current != null && current.startsWith(PREFIX)
+          ? pool.preparedQuery(SET_MESSAGE).execute(Tuple.of(arn, null)).map(0) : Future.succeededFuture(0);
+    }
+    String account = row.getString("account_id");
+    String vault = row.getString("vault_name");
+    Future<Void> chain = Future.succeededFuture();
+    for (String message : messages) {
+      LOG.warn("lock check: recovery point {} of vault {} (account {}): {}", arn, vault, account, message);
+      String key = message.substring(0, message.indexOf(' '));
+      chain = chain.compose(v -> pool.preparedQuery(INSERT)
+          .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), account, vault, arn, key, message)).mapEmpty());
+    }
+    return chain.compose(v -> pool.preparedQuery(SET_MESSAGE).execute(Tuple.of(arn, PREFIX + String.join("; ", messages))))
+        .map(messages.size());
+  }
+
+  /** The findings recorded for a point, oldest first. */
+  public Future<List<String>> findings(String accountId, String recoveryPointArn) {
+    return pool.preparedQuery(FINDINGS).execute(Tuple.of(accountId, recoveryPointArn)).map(rows -> {
+      List<String> out = new ArrayList<>();
+      rows.forEach(r -> out.add(r.getString(0)));
+      return out;
+    });
+  }
+}
