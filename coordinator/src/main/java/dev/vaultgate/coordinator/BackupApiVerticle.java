@@ -97,7 +97,12 @@ final class BackupApiVerticle extends VerticleBase {
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
         BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit(), activity)
         .mount(router);
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(port));
+    HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(port);
+    if (config.tls() != null) {
+      options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+          .setCertPath(config.tls().certificate().toString()).setKeyPath(config.tls().key().toString()));
+    }
+    server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen();
   }
 

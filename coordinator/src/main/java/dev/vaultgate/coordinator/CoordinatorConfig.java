@@ -29,11 +29,36 @@ import java.util.regex.Pattern;
  * @param audit where and how often the activity log's signed digests are written
  * @param regionStorage the vault storage root of each other region (its name to a URL of the same
  *     form as {@code vaultStorageRoot}): where copies into that region's vaults are written
+ * @param tls the certificate the AWS API is served with over HTTPS; null: plain HTTP (development,
+ *     on loopback)
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
     long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
-    Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage) {
+    Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage, ApiTls tls) {
+
+  /**
+   * The PEM certificate (chain) and private key the AWS API is served with, e.g. the coordinator
+   * certificate {@code certs/make-dev-ca} makes, or one from an organization's CA.
+   */
+  public record ApiTls(Path certificate, Path key) {
+    public ApiTls {
+      for (Path p : new Path[] {certificate, key}) {
+        if (p == null || !java.nio.file.Files.isReadable(p)) {
+          throw new IllegalArgumentException((p == certificate ? "--tls-certificate " : "--tls-key ") + p
+              + ": expected a readable PEM file");
+        }
+      }
+    }
+  }
+
+  /** Over plain HTTP. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
+      Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, schedulerInterval,
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, null);
+  }
 
   /** Without other regions' storage. */
   public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
@@ -129,37 +154,43 @@ public record CoordinatorConfig(
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval,
-        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
   }
 
   /** The same settings with these audit digest settings. */
   public CoordinatorConfig withAudit(AuditConfig audit) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
   }
 
   /** The same settings on another database ({@code postgresql://} URL; null: the embedded one). */
   public CoordinatorConfig withDatabase(String url) {
     return new CoordinatorConfig(host, port, dataDir, url, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
   }
 
   /** The same settings with another vault storage root and master key file (null: the defaults). */
   public CoordinatorConfig withStorage(String vaultStorageRoot, Path masterKeyFile) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
   }
 
   /** The same settings with another TestHypervisorConfiguration wait. */
   public CoordinatorConfig withHypervisorTestTimeout(Duration timeout) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit, regionStorage);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit, regionStorage, tls);
   }
 
   /** The same settings with these other regions' vault storage roots (region name to URL). */
   public CoordinatorConfig withRegionStorage(Map<String, String> regions) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regions);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regions, tls);
+  }
+
+  /** The same settings served over HTTPS with this certificate (null: plain HTTP). */
+  public CoordinatorConfig withTls(ApiTls tls) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
   }
 
   public Path adminCredentialsFile() {

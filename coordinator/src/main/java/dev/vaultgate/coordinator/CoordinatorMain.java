@@ -80,6 +80,14 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
       description = "Object Lock (COMPLIANCE) retention of each digest, in days. Default: ${DEFAULT-VALUE}.")
   long auditDigestRetentionDays = 365;
 
+  @Option(names = "--tls-certificate", paramLabel = "PEM",
+      description = "Serve the AWS API over HTTPS with this certificate (chain), e.g. certs/dev/coordinator.crt"
+          + " from certs/make-dev-ca. Default: plain HTTP (for loopback).")
+  Path tlsCertificate;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The private key of --tls-certificate.")
+  Path tlsKey;
+
   @Option(names = "--master-key", paramLabel = "FILE",
       description = "The master key sealing hypervisor passwords (made when missing; replicas share it)."
           + " Default: DIR/master.key.")
@@ -92,6 +100,9 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
       config = new CoordinatorConfig(host, port, data.toAbsolutePath(), database, region, account, instances, 1024 * 1024)
           .withStorage(vaultStorageRoot, masterKey == null ? null : masterKey.toAbsolutePath())
           .withRegionStorage(regionStorage)
+          .withTls(tlsCertificate == null && tlsKey == null ? null
+              : new CoordinatorConfig.ApiTls(tlsCertificate == null ? null : tlsCertificate.toAbsolutePath(),
+                  tlsKey == null ? null : tlsKey.toAbsolutePath()))
           .withAudit(new dev.vaultgate.coordinator.audit.AuditConfig(auditDigests,
               java.time.Duration.ofMinutes(auditDigestMinutes), java.time.Duration.ofDays(auditDigestRetentionDays)));
     } catch (IllegalArgumentException e) {
@@ -118,7 +129,7 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
       }
       stopped.countDown();
     }, "coordinator-stop"));
-    System.out.println("Vaultgate coordinator listening on http://" + host + ":" + coordinator.port()
+    System.out.println("Vaultgate coordinator listening on " + (config.tls() == null ? "http" : "https") + "://" + host + ":" + coordinator.port()
         + " (account " + account + ", region " + region + ")");
     if (System.getenv(dev.vaultgate.coordinator.auth.AdminCredentials.ENV_KEY_ID) == null) {
       System.out.println("Admin credentials: " + config.adminCredentialsFile() + " (profile vaultgate)");
