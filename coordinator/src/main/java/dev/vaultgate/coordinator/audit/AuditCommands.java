@@ -61,7 +61,7 @@ public final class AuditCommands implements Callable<Integer> {
     String database;
 
     /** Runs {@code work} with a pool on the database, then closes everything. */
-    <T> T withPool(Function<Pool, Future<T>> work) throws Exception {
+    public <T> T withPool(Function<Pool, Future<T>> work) throws Exception {
       Vertx vertx = Vertx.vertx();
       EmbeddedDatabase embedded = null;
       Pool pool = null;
