@@ -104,10 +104,15 @@ final class BackupJobRunner {
   }
 
   private Future<JsonObject> complete(VmBackupResult result) {
+    // VMPath is the VM's folder (AWS's meaning, and what a restore takes back); unknown is left blank.
+    return agent.vsphere().vmFolderPath(vm).recover(e -> Future.succeededFuture("")).compose(folder -> complete(result, folder));
+  }
+
+  private Future<JsonObject> complete(VmBackupResult result, String folder) {
     long size = result.disks().stream().mapToLong(d -> d.backup().sourceBytes()).sum();
     JsonObject metadata = new JsonObject()
         .put("VMName", vm.name())
-        .put("VMPath", vm.vmPathName() == null ? "" : vm.vmPathName())
+        .put("VMPath", folder)
         .put("ComputeResourceName", vm.computeResource() == null ? "" : vm.computeResource())
         .put("VMDatastore", vm.datastores().isEmpty() ? "" : vm.datastores().get(0))
         .put("vaultgate:backupId", result.backupId())
