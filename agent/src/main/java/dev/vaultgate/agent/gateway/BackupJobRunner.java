@@ -94,7 +94,11 @@ final class BackupJobRunner {
     labels.put("backupJobId", jobId);
     labels.put("resourceArn", resourceArn);
     agent.vsphereTagsOf(resourceArn).forEach((category, name) -> labels.put("tag:" + category, name));
+    // AWS's only backup option, WindowsVSS, asks for an application-consistent backup: here a quiesced snapshot,
+    // which is also the default; "disabled" turns it off.
+    JsonObject backupOptions = job.getJsonObject("backupOptions", new JsonObject());
     return VmBackup.Options.defaults(vm.name())
+        .withQuiesce(!"disabled".equalsIgnoreCase(backupOptions.getString("WindowsVSS", "enabled")))
         .withLabels(labels)
         .withReaders(r -> new ThrottledDiskReader(
             new StoppableDiskReader(new RetryingDiskReader(r, 3, Duration.ofMillis(500)), lease::shouldStop,

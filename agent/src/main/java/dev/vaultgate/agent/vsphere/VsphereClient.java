@@ -465,6 +465,12 @@ public final class VsphereClient {
     });
   }
 
+  /** Whether VMware Tools runs in the guest ({@code guest.toolsRunningStatus} is guestToolsRunning): quiescing needs it. */
+  public Future<Boolean> toolsRunning(VmInfo vm) {
+    return call("read the VMware Tools status of VM " + vm.describe(),
+        () -> "guestToolsRunning".equals(vmObject(vm.moref()).getPropertyByPath("guest.toolsRunningStatus")));
+  }
+
   /** Creates a snapshot without memory; {@code quiesce} asks VMware Tools to quiesce the guest's file systems. */
   public Future<SnapshotInfo> createSnapshot(VmInfo vm, String name, String description, boolean quiesce) {
     return call("create snapshot '" + name + "' of VM " + vm.describe(), () -> {

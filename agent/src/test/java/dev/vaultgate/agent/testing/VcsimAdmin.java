@@ -73,17 +73,26 @@ public final class VcsimAdmin {
 
   /** Makes the datastore report this capacity and free space (the launcher's /vaultgate/datastore-space). */
   public static void setDatastoreSpace(VcsimServer vcsim, String datastore, long capacity, long free) throws Exception {
+    put(vcsim, "/vaultgate/datastore-space?dsName=" + datastore, "{\"capacity\":" + capacity + ",\"freeSpace\":" + free + "}");
+  }
+
+  /** Makes VMware Tools run (or not) in the VM's guest, as far as vCenter tells (the launcher's /vaultgate/vm-tools). */
+  public static void setToolsRunning(VcsimServer vcsim, String vmName, boolean running) throws Exception {
+    put(vcsim, "/vaultgate/vm-tools?vm=" + vmName,
+        "{\"toolsRunningStatus\":\"" + (running ? "guestToolsRunning" : "guestToolsNotRunning") + "\"}");
+  }
+
+  private static void put(VcsimServer vcsim, String pathAndQuery, String json) throws Exception {
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, new TrustManager[] {new PinnedThumbprintTrustManager(vcsim.hostPort(), vcsim.thumbprintSha256())}, null);
     HttpClient http = HttpClient.newBuilder().sslContext(tls).build();
     String auth = Base64.getEncoder().encodeToString((vcsim.user() + ":" + vcsim.password()).getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://" + vcsim.hostPort() + "/vaultgate/datastore-space?dsName="
-            + datastore))
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://" + vcsim.hostPort() + pathAndQuery))
         .header("Authorization", "Basic " + auth)
-        .PUT(HttpRequest.BodyPublishers.ofString("{\"capacity\":" + capacity + ",\"freeSpace\":" + free + "}"))
+        .PUT(HttpRequest.BodyPublishers.ofString(json))
         .build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 204) {
-      throw new IllegalStateException("setting the space of datastore " + datastore + ": HTTP " + r.statusCode() + " " + r.body());
+      throw new IllegalStateException("PUT " + pathAndQuery + " " + json + ": HTTP " + r.statusCode() + " " + r.body());
     }
   }
 
