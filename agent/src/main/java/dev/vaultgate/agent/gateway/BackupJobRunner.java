@@ -122,7 +122,8 @@ final class BackupJobRunner {
         .put("vaultgate:backupId", result.backupId())
         .put("vaultgate:disks", String.join(",", result.disks().stream().map(VmBackupResult.DiskResult::diskName).toList()))
         .put("vaultgate:bytesRead", String.valueOf(result.bytesRead()))
-        .put("vaultgate:bytesNew", String.valueOf(result.bytesNew()));
+        .put("vaultgate:bytesNew", String.valueOf(result.bytesNew()))
+        .put("vaultgate:quiesced", String.valueOf(result.quiesced()));
     LOG.info("backup job {}: VM {} backed up as {} (read {} B, new {} B)", jobId, vm.describe(), result.backupId(),
         result.bytesRead(), result.bytesNew());
     return lease.complete(new JsonObject().put("backupSizeInBytes", size).put("restoreMetadata", metadata))

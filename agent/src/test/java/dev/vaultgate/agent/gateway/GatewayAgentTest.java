@@ -166,6 +166,23 @@ class GatewayAgentTest {
   }
 
   @Test
+  void backupOptionsWindowsVssDisabledTurnsQuiescingOffWhichIsOtherwiseOnWhenToolsRun() throws Exception {
+    String source = "DC0_C0_RP0_VM3";
+    VcsimAdmin.setToolsRunning(bed.vc.vcsim, source, true);
+    TestDisks.writeRandomBlocks(bed.flatFile(source), 51, 2);
+
+    String off = bed.backup.startBackupJob(r -> r.backupVaultName(bed.vaultName).iamRoleArn(bed.role).resourceArn(bed.arn(source))
+        .backupOptions(Map.of("WindowsVSS", "disabled"))).backupJobId();
+    DescribeBackupJobResponse unquiesced = awaitBackup(off);
+    assertEquals(BackupJobState.COMPLETED, unquiesced.state(), unquiesced.statusMessage());
+    assertEquals("false", restoreMetadata(unquiesced.recoveryPointArn()).get("vaultgate:quiesced"));
+
+    DescribeBackupJobResponse quiesced = awaitBackup(bed.startBackup(source));
+    assertEquals(BackupJobState.COMPLETED, quiesced.state(), quiesced.statusMessage());
+    assertEquals("true", restoreMetadata(quiesced.recoveryPointArn()).get("vaultgate:quiesced"), "asked by default, and Tools runs");
+  }
+
+  @Test
   void aBackupOfAVmDeletedAfterItWasInventoriedFailsWithAClearMessage() throws Exception {
     String source = "DC0_C0_RP0_VM1";
     String arn = bed.arn(source);
