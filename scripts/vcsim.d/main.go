@@ -125,7 +125,7 @@ func main() {
 
 	// Put the CBT layer in front of the simulator's mux. http.Server reads Handler per request;
 	// nothing has connected yet, since the address is printed only below.
-	server.Server.Config.Handler = restLogin(newFieldNotifier(newCBT(server.Server.Config.Handler, *user, *pass)), *user, *pass)
+	server.Server.Config.Handler = restLogin(newSpaceSetter(newFieldNotifier(newCBT(server.Server.Config.Handler, *user, *pass)), *user, *pass), *user, *pass)
 
 	addr := server.Server.Listener.Addr().(*net.TCPAddr)
 	host := net.JoinHostPort(addr.IP.String(), fmt.Sprint(addr.Port))

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>find the VM and its newest complete backup in the vault (or the one given);</li>
  *   <li>turn Changed Block Tracking on when it is off (that run reads in full);</li>
- *   <li>take a snapshot, quiesced when asked and the VM runs (unquiesced, with a warning, when vCenter refuses);</li>
+ *   <li>take a snapshot, quiesced when asked and possible (the VM runs, VMware Tools runs in it); when asked and not
+ *       possible, or refused by vCenter, unquiesced, with the reason in the result's warnings and each point's
+ *       metadata ({@link VmPointMetadata#quiesceNote});</li>
  *   <li>for each disk, one after the other: ask CBT for the areas changed since the changeId the previous point
  *       saved ("*" on a first backup; "*" again, with the reason kept, when vCenter rejects the changeId), read
  *       those through the datastore, and run the vault engine's {@link BackupJob} against the previous point;</li>
@@ -97,6 +99,7 @@ public final class VmBackup {
   private VmRecoveryPoint previous;
   private boolean trackingEnabledNow;
   private SnapshotInfo snapshot;
+  private String quiesceNote;
   private boolean snapshotRemoved;
   private boolean vmDeleted;
 
@@ -142,14 +145,26 @@ public final class VmBackup {
   private Future<SnapshotInfo> takeSnapshot() {
     String name = "vaultgate-" + backupId;
     String description = "Vaultgate backup " + backupId + "; removed when the backup ends";
-    boolean quiesce = options.quiesce() && vm.poweredOn();
-    return client.createSnapshot(vm, name, description, quiesce).recover(e -> {
-      if (!quiesce) {
-        return Future.failedFuture(e);
-      }
-      warnings.add("a quiesced snapshot was refused (" + e.getMessage() + "); the backup is crash-consistent");
+    if (!options.quiesce()) {
       return client.createSnapshot(vm, name, description, false);
+    }
+    if (!vm.poweredOn()) {
+      // A VM that is off has nothing in flight: its snapshot is consistent without quiescing, so no note.
+      return client.createSnapshot(vm, name, description, false);
+    }
+    return client.toolsRunning(vm).recover(e -> Future.succeededFuture(false)).compose(tools -> {
+      if (!tools) {
+        return unquiesced(name, description, "a quiesced snapshot was asked for, but VMware Tools is not running in the guest");
+      }
+      return client.createSnapshot(vm, name, description, true)
+          .recover(e -> unquiesced(name, description, "a quiesced snapshot was refused (" + e.getMessage() + ")"));
     });
+  }
+
+  private Future<SnapshotInfo> unquiesced(String name, String description, String why) {
+    quiesceNote = why + "; the backup is crash-consistent";
+    warnings.add(quiesceNote);
+    return client.createSnapshot(vm, name, description, false);
   }
 
   /** Removes the snapshot; never fails (a failure to remove it is a warning, or part of the backup's error). */
@@ -239,7 +254,7 @@ public final class VmBackup {
         vm.datacenter(), vm.computeResource(), vm.datastores(), vm.customAttributes(), hw,
         new VmPointMetadata.DiskState(hw.diskName(disk), disk.key(), disk.label(), disk.capacityBytes(), disk.changeId(), plan.since(),
             plan.reason()),
-        snapshot.name(), snapshot.quiesced(), options.labels());
+        snapshot.name(), snapshot.quiesced(), quiesceNote, options.labels());
   }
 
   /** Which disk failed, carried to the error message. */

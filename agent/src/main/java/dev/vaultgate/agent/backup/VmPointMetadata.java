@@ -19,13 +19,15 @@ import java.util.Map;
  * @param vcenter      host:port of the vCenter it came from
  * @param disk         this point's disk
  * @param snapshotName the snapshot it was read from
+ * @param quiesced     whether the guest was quiesced (application-consistent) or not (crash-consistent)
+ * @param quiesceNote  why a quiesced snapshot was asked for and not taken, or null
  * @param labels       what the caller wants kept with the backup (the gateway: the coordinator's job id and
  *                     recovery point ARN, the VM's vSphere tags), so a restore can find the backup by them
  */
 public record VmPointMetadata(String backupId, long createdAtMillis, List<String> diskNames, String vcenter,
                               String vmName, String vmMoref, String instanceUuid, String datacenter, String computeResource,
                               List<String> datastores, Map<String, String> customAttributes, VmHardware hardware,
-                              DiskState disk, String snapshotName, boolean quiesced,
+                              DiskState disk, String snapshotName, boolean quiesced, String quiesceNote,
                               Map<String, String> labels) {
   /** Marks the metadata of a VMware disk point, and its version. */
   public static final String KIND = "vaultgate.vmware-vm-disk";
@@ -84,7 +86,7 @@ public record VmPointMetadata(String backupId, long createdAtMillis, List<String
             .put("changeId", disk.changeId())
             .put("changedSince", disk.changedSince())
             .put("fullReason", disk.fullReason()))
-        .put("snapshot", new JsonObject().put("name", snapshotName).put("quiesced", quiesced))
+        .put("snapshot", new JsonObject().put("name", snapshotName).put("quiesced", quiesced).put("quiesceNote", quiesceNote))
         .put("labels", labelJson)
         .encode();
   }
@@ -124,6 +126,7 @@ public record VmPointMetadata(String backupId, long createdAtMillis, List<String
             d.getString("changeId"), d.getString("changedSince"), d.getString("fullReason")),
         s.getString("name"),
         s.getBoolean("quiesced", false),
+        s.getString("quiesceNote"),
         labels);
   }
 

@@ -128,7 +128,11 @@ final class BackupJobRunner {
     labels.put("backupJobId", jobId);
     labels.put("resourceArn", resourceArn);
     agent.vsphereTagsOf(resourceArn).forEach((category, name) -> labels.put("tag:" + category, name));
+    // AWS's only backup option, WindowsVSS, asks for an application-consistent backup: here a quiesced snapshot,
+    // which is also the default; "disabled" turns it off.
+    JsonObject backupOptions = job.getJsonObject("backupOptions", new JsonObject());
     return VmBackup.Options.defaults(vm.name())
+        .withQuiesce(!"disabled".equalsIgnoreCase(backupOptions.getString("WindowsVSS", "enabled")))
         .withLabels(labels)
         .withRetainUntil(retainUntil(storageLock(job.getJsonObject("vaultLock"))))
         .withReaders(r -> new ThrottledDiskReader(
@@ -139,17 +143,23 @@ final class BackupJobRunner {
   }
 
   private Future<JsonObject> complete(VmBackupResult result) {
+    // VMPath is the VM's folder (AWS's meaning, and what a restore takes back); unknown is left blank.
+    return agent.vsphere().vmFolderPath(vm).recover(e -> Future.succeededFuture("")).compose(folder -> complete(result, folder));
+  }
+
+  private Future<JsonObject> complete(VmBackupResult result, String folder) {
     long size = result.disks().stream().mapToLong(d -> d.backup().sourceBytes()).sum();
     JsonObject metadata = new JsonObject()
         .put("VMName", vm.name())
-        .put("VMPath", vm.vmPathName() == null ? "" : vm.vmPathName())
+        .put("VMPath", folder)
         .put("ComputeResourceName", vm.computeResource() == null ? "" : vm.computeResource())
         .put("VMDatastore", vm.datastores().isEmpty() ? "" : vm.datastores().get(0))
         .put("vaultgate:backupId", result.backupId())
         .put("vaultgate:disks", String.join(",", result.disks().stream().map(VmBackupResult.DiskResult::diskName).toList()))
         .put("vaultgate:bytesRead", String.valueOf(result.bytesRead()))
         .put("vaultgate:bytesNew", String.valueOf(result.bytesNew()))
-        .put("vaultgate:pointIds", String.join(",", result.pointIds())); // the coordinator's lock check reads their retention
+        .put("vaultgate:pointIds", String.join(",", result.pointIds())) // the coordinator's lock check reads their retention
+        .put("vaultgate:quiesced", String.valueOf(result.quiesced()));
     LOG.info("backup job {}: VM {} backed up as {} (read {} B, new {} B)", jobId, vm.describe(), result.backupId(),
         result.bytesRead(), result.bytesNew());
     return lease.complete(new JsonObject().put("backupSizeInBytes", size).put("restoreMetadata", metadata))

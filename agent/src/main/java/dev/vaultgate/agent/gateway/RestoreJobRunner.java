@@ -2,14 +2,13 @@ package dev.vaultgate.agent.gateway;
 
 import dev.vaultgate.agent.backup.VmRecoveryPoint;
 import dev.vaultgate.agent.backup.VmRecoveryPoints;
+import dev.vaultgate.agent.restore.DiskSelection;
 import dev.vaultgate.agent.restore.VmRestore;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -20,10 +19,11 @@ import org.slf4j.LoggerFactory;
  * goes is AWS's VMware restore metadata:
  * <ul>
  *   <li>{@code RestoreTo=VMware} (the default): a new VM named {@code VMName}, on {@code VMDatastore} and
- *       {@code ComputeResourceName} (the source VM's when absent), powered on when {@code PowerOn} is true;
- *       {@code DisksToRestore}, when given, must name every disk of the backup (a VM is restored whole);</li>
+ *       {@code ComputeResourceName} (the source VM's when absent), in the VM folder {@code VMPath} (the
+ *       datacenter's when absent), powered on when {@code PowerOn} is true;</li>
  *   <li>{@code RestoreTo=LocalFile}: each disk to {@code <TargetDirectory>/<VMName or source name>-<disk>.img}
  *       on the gateway.</li>
+ *   <li>either way, only the disks {@code DisksToRestore} names when it is given ({@link DiskSelection}).</li>
  * </ul>
  * The created resource is the new VM's ARN, or a {@code file/} ARN naming the first file written.
  */
@@ -71,8 +71,14 @@ final class RestoreJobRunner {
   private Future<String> restore(VaultAccess.Opened opened, VmRecoveryPoint point) {
     String to = metadata.getString("RestoreTo", "VMware");
     String name = blankToNull(metadata.getString("VMName"));
+    List<String> disks;
+    try {
+      disks = DiskSelection.parse(metadata.getString("DisksToRestore"), point.metadata().hardware(), point.diskNames());
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     if (to.equalsIgnoreCase("LocalFile")) {
-      return toFiles(opened, point, name == null ? point.metadata().vmName() : name);
+      return toFiles(opened, point, name == null ? point.metadata().vmName() : name, disks == null ? point.diskNames() : disks);
     }
     if (!to.equalsIgnoreCase("VMware")) {
       return Future.failedFuture(new IllegalArgumentException("restore metadata RestoreTo must be VMware or LocalFile, got " + to));
@@ -80,40 +86,18 @@ final class RestoreJobRunner {
     if (name == null) {
       return Future.failedFuture(new IllegalArgumentException("restore metadata VMName is missing: name the new VM"));
     }
-    String disksError = checkDisksToRestore(point);
-    if (disksError != null) {
-      return Future.failedFuture(new IllegalArgumentException(disksError));
-    }
     VmRestore.Options options = VmRestore.Options.named(name, agent.config().stagingDir())
         .withPowerOn(Boolean.parseBoolean(metadata.getString("PowerOn", "false").toLowerCase(Locale.ROOT)))
         .withDatastore(blankToNull(metadata.getString("VMDatastore")))
-        .withComputeResource(blankToNull(metadata.getString("ComputeResourceName")));
+        .withComputeResource(blankToNull(metadata.getString("ComputeResourceName")))
+        .withFolder(folderOf(metadata.getString("VMPath")))
+        .withDisks(disks);
     lease.progress(1, 0);
     return VmRestore.toVsphere(agent.vsphere(), opened.repo(), point, options)
         .map(result -> VmResources.arn(agent.config().region(), agent.accountId(), result.vm().instanceUuid()));
   }
 
-  /** Null when every disk is restored; otherwise why the job cannot run. */
-  private String checkDisksToRestore(VmRecoveryPoint point) {
-    String raw = blankToNull(metadata.getString("DisksToRestore"));
-    if (raw == null) {
-      return null;
-    }
-    List<String> asked = new ArrayList<>();
-    try {
-      for (Object o : new JsonArray(raw)) {
-        asked.add(o instanceof JsonObject d ? d.getString("DiskName", d.getString("Name", String.valueOf(d))) : String.valueOf(o));
-      }
-    } catch (RuntimeException e) {
-      return "restore metadata DisksToRestore must be a JSON array of disk names, got " + raw;
-    }
-    if (!new HashSet<>(asked).containsAll(point.diskNames())) {
-      return "restore metadata DisksToRestore names " + asked + ", but a VM is restored with all its disks " + point.diskNames();
-    }
-    return null;
-  }
-
-  private Future<String> toFiles(VaultAccess.Opened opened, VmRecoveryPoint point, String name) {
+  private Future<String> toFiles(VaultAccess.Opened opened, VmRecoveryPoint point, String name, List<String> disks) {
     String dir = blankToNull(metadata.getString("TargetDirectory"));
     if (dir == null || !Path.of(dir).isAbsolute()) {
       return Future.failedFuture(new IllegalArgumentException("restore metadata TargetDirectory must be an absolute directory on the"
@@ -121,13 +105,19 @@ final class RestoreJobRunner {
     }
     List<Path> files = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
-    for (String disk : point.diskNames()) {
+    for (String disk : disks) {
       Path target = Path.of(dir).resolve(name + "-" + disk.replace(':', '_') + ".img");
       files.add(target);
       chain = chain.compose(v -> VmRestore.diskToFile(opened.repo(), point, disk, target).mapEmpty());
     }
     return chain.map(v -> "arn:aws:backup-gateway:" + agent.config().region() + ":" + agent.accountId() + ":file/"
         + files.get(0).toString().replaceFirst("^/", ""));
+  }
+
+  /** Points written before VMPath was the folder held the .vmx path ({@code [ds] vm/vm.vmx}): not a folder, so ignored. */
+  private static String folderOf(String vmPath) {
+    String path = blankToNull(vmPath);
+    return path == null || path.startsWith("[") ? null : path;
   }
 
   private static String blankToNull(String s) {

@@ -25,7 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Restores a VM backup as a new VM: refuses a name that a VM or a datastore folder already has; for each disk,
+ * Restores a VM backup as a new VM: refuses a name that a VM or a datastore folder already has, a VM folder that
+ * does not exist, and a datastore whose free space cannot hold the disks, all before uploading anything; for each
+ * disk (or each one of {@link Options#disks}),
  * restores it from the vault to a sparse staging file and uploads it to {@code [datastore] <vm>/<vm>[_n]-flat.vmdk}
  * with a descriptor next to it; creates the VM with the saved hardware (CPU, memory, guest OS, controllers, the
  * disks, network cards with new MAC addresses) and powers it on when asked. A failure after the upload began
@@ -43,27 +45,41 @@ public final class VmRestore {
    * @param datastore       null: the datastore of the source VM's first disk
    * @param computeResource host or cluster; null: the source VM's
    * @param stagingDir      local directory for one disk at a time
+   * @param disks           the disks to restore (names as {@link VmHardware#diskName}); null: all of them
+   * @param folder          VM folder, an inventory path ({@link VsphereClient#vmFolder}); null: the datacenter's
    */
   public record Options(String vmName, String datacenter, String datastore, String computeResource, boolean powerOn,
-                        Path stagingDir) {
+                        Path stagingDir, List<String> disks, String folder) {
+    public Options {
+      disks = disks == null ? null : List.copyOf(disks);
+    }
+
     public static Options named(String vmName, Path stagingDir) {
-      return new Options(vmName, null, null, null, false, stagingDir);
+      return new Options(vmName, null, null, null, false, stagingDir, null, null);
     }
 
     public Options withPowerOn(boolean on) {
-      return new Options(vmName, datacenter, datastore, computeResource, on, stagingDir);
+      return new Options(vmName, datacenter, datastore, computeResource, on, stagingDir, disks, folder);
     }
 
     public Options withDatastore(String ds) {
-      return new Options(vmName, datacenter, ds, computeResource, powerOn, stagingDir);
+      return new Options(vmName, datacenter, ds, computeResource, powerOn, stagingDir, disks, folder);
     }
 
     public Options withComputeResource(String cr) {
-      return new Options(vmName, datacenter, datastore, cr, powerOn, stagingDir);
+      return new Options(vmName, datacenter, datastore, cr, powerOn, stagingDir, disks, folder);
     }
 
     public Options withDatacenter(String dc) {
-      return new Options(vmName, dc, datastore, computeResource, powerOn, stagingDir);
+      return new Options(vmName, dc, datastore, computeResource, powerOn, stagingDir, disks, folder);
+    }
+
+    public Options withDisks(List<String> only) {
+      return new Options(vmName, datacenter, datastore, computeResource, powerOn, stagingDir, only, folder);
+    }
+
+    public Options withFolder(String path) {
+      return new Options(vmName, datacenter, datastore, computeResource, powerOn, stagingDir, disks, path);
     }
   }
 
@@ -86,7 +102,18 @@ public final class VmRestore {
     VmPointMetadata meta = point.metadata();
     String name = options.vmName();
     String what = "cannot restore VM backup " + point.backupId() + " of '" + meta.vmName() + "' as VM '" + name + "'";
-    if (!point.complete()) {
+    List<String> diskNames = options.disks() == null ? point.diskNames()
+        : point.diskNames().stream().filter(options.disks()::contains).toList();
+    List<String> unknown = options.disks() == null ? List.of()
+        : options.disks().stream().filter(d -> !point.diskNames().contains(d)).toList();
+    if (!unknown.isEmpty()) {
+      return Future.failedFuture(new VmRestoreException(what + ": the backup has no disk " + String.join(", ", unknown)
+          + " (it has " + point.diskNames() + ")", null));
+    }
+    if (diskNames.isEmpty()) {
+      return Future.failedFuture(new VmRestoreException(what + ": no disk to restore was named", null));
+    }
+    if (!point.manifests().keySet().containsAll(diskNames)) {
       return Future.failedFuture(new VmRestoreException(what + ": the backup is incomplete (disks " + point.manifests().keySet()
           + " of " + point.diskNames() + ")", null));
     }
@@ -101,7 +128,11 @@ public final class VmRestore {
     DatastorePath folder = new DatastorePath(ds, name);
 
     Map<String, DatastorePath> files = new LinkedHashMap<>();
-    List<String> diskNames = point.diskNames();
+    long needed = 0;
+    for (String disk : diskNames) {
+      needed += hw.disk(disk) == null ? point.manifest(disk).disk(disk).size() : hw.disk(disk).capacityBytes();
+    }
+    long neededBytes = needed;
     for (int i = 0; i < diskNames.size(); i++) {
       files.put(diskNames.get(i), folder.resolve((i == 0 ? name : name + "_" + i) + ".vmdk"));
     }
@@ -117,6 +148,15 @@ public final class VmRestore {
           if (folderExists) {
             return Future.failedFuture(new VmExistsException(what + ": datastore folder " + folder + " already exists"));
           }
+          return options.folder() == null ? Future.succeededFuture() : client.vmFolder(dc, options.folder()).mapEmpty();
+        })
+        .compose(v -> client.datastoreSpace(dc, ds))
+        .compose(space -> {
+          // Refused before anything is uploaded: a half-written disk on a full datastore helps no one.
+          if (space.freeBytes() < neededBytes) {
+            return Future.failedFuture(new VmRestoreException(what + ": datastore " + ds + " has " + mib(space.freeBytes())
+                + " free, the " + diskNames.size() + " disk(s) to restore need " + mib(neededBytes), null));
+          }
           folderMade.set(true);
           Future<Void> chain = Future.succeededFuture();
           for (String disk : diskNames) {
@@ -124,7 +164,7 @@ public final class VmRestore {
           }
           return chain;
         })
-        .compose(v -> client.createVm(new VsphereClient.NewVm(name, dc, ds, compute, hw, files)));
+        .compose(v -> client.createVm(new VsphereClient.NewVm(name, dc, ds, compute, hw, files, options.folder())));
 
     return created
         .compose(vm -> options.powerOn() ? client.powerOn(vm).compose(v -> client.refresh(vm)) : Future.succeededFuture(vm))
@@ -139,6 +179,10 @@ public final class VmRestore {
           return cleanup.transform(ignored -> Future.failedFuture(
               e instanceof VmExistsException || e instanceof VmRestoreException ? e : new VmRestoreException(what + ": " + e.getMessage(), e)));
         });
+  }
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
   }
 
   private static Future<Void> uploadDisk(VsphereClient client, Repository repo, VmRecoveryPoint point, String diskName, VmHardware hw,

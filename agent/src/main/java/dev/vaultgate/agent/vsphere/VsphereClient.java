@@ -465,6 +465,12 @@ public final class VsphereClient {
     });
   }
 
+  /** Whether VMware Tools runs in the guest ({@code guest.toolsRunningStatus} is guestToolsRunning): quiescing needs it. */
+  public Future<Boolean> toolsRunning(VmInfo vm) {
+    return call("read the VMware Tools status of VM " + vm.describe(),
+        () -> "guestToolsRunning".equals(vmObject(vm.moref()).getPropertyByPath("guest.toolsRunningStatus")));
+  }
+
   /** Creates a snapshot without memory; {@code quiesce} asks VMware Tools to quiesce the guest's file systems. */
   public Future<SnapshotInfo> createSnapshot(VmInfo vm, String name, String description, boolean quiesce) {
     return call("create snapshot '" + name + "' of VM " + vm.describe(), () -> {
@@ -526,10 +532,65 @@ public final class VsphereClient {
    * Where a new VM goes and what it is made of.
    *
    * @param computeResource cluster or standalone host name; null: the first one in the datacenter
-   * @param diskFiles       disk name ({@link VmHardware#diskName}) → its descriptor, already on the datastore
+   * @param diskFiles       disk name ({@link VmHardware#diskName}) → its descriptor, already on the datastore; the
+   *                        hardware's other disks are left out
+   * @param folder          VM folder as an inventory path ({@link #vmFolder}); null: the datacenter's VM folder
    */
   public record NewVm(String name, String datacenter, String datastore, String computeResource, VmHardware hardware,
-                      Map<String, DatastorePath> diskFiles) {
+                      Map<String, DatastorePath> diskFiles, String folder) {
+  }
+
+  /** A datastore's size as vCenter last saw it ({@code summary.capacity}, {@code summary.freeSpace}). */
+  public record DatastoreSpace(String datastore, long capacityBytes, long freeBytes) {
+  }
+
+  /** The datastore's capacity and free space from its summary (not refreshed: vCenter updates it on its own). */
+  public Future<DatastoreSpace> datastoreSpace(String datacenter, String datastore) {
+    return call("read the free space of datastore " + datastore, () -> {
+      Datacenter dc = datacenter(datacenter);
+      for (com.vmware.vim25.mo.Datastore ds : dc.getDatastores()) {
+        if (ds.getName().equals(datastore)) {
+          var summary = ds.getSummary();
+          return new DatastoreSpace(datastore, summary.getCapacity(), summary.getFreeSpace());
+        }
+      }
+      throw new VsphereException("datacenter " + datacenter + " of vCenter " + endpoint.hostPort() + " has no datastore '" + datastore + "'",
+          false);
+    });
+  }
+
+  /**
+   * The inventory path of a VM folder: {@code /DC0/vm/restored} (absolute, from the root folder) or
+   * {@code restored} (relative to the datacenter's VM folder). Fails when there is no such folder.
+   */
+  public Future<String> vmFolder(String datacenter, String path) {
+    return call("find VM folder '" + path + "'", () -> folder(datacenter, path).getMOR().getVal());
+  }
+
+  /** The inventory path of the folder that holds the VM, {@code /DC0/vm/team-a}: what {@link #vmFolder} takes back. */
+  public Future<String> vmFolderPath(VmInfo vm) {
+    return call("find the folder of VM " + vm.describe(), () -> {
+      List<String> names = new ArrayList<>();
+      for (ManagedEntity e = vmObject(vm.moref()).getParent(); e != null && e.getParent() != null; e = e.getParent()) {
+        names.add(0, e.getName()); // up to, not including, the root folder
+      }
+      return "/" + String.join("/", names);
+    });
+  }
+
+  private com.vmware.vim25.mo.Folder folder(String datacenter, String path) throws RemoteException {
+    Datacenter dc = datacenter(datacenter);
+    if (path == null || path.isBlank()) {
+      return dc.getVmFolder();
+    }
+    String absolute = path.startsWith("/") ? path.substring(1) : dc.getName() + "/vm/" + path;
+    ManagedEntity found = si.getSearchIndex().findByInventoryPath(absolute.replaceAll("/+$", ""));
+    if (!(found instanceof com.vmware.vim25.mo.Folder f) || !List.of(f.getChildType() == null ? new String[0] : f.getChildType())
+        .contains("VirtualMachine")) {
+      throw new VsphereException("vCenter " + endpoint.hostPort() + " has no VM folder '" + path + "'"
+          + (path.startsWith("/") ? "" : " in datacenter " + dc.getName()), false);
+    }
+    return f;
   }
 
   /**
@@ -544,7 +605,7 @@ public final class VsphereClient {
       }
       ResourcePool pool = resourcePool(dc, spec.computeResource());
       VirtualMachineConfigSpec config = configSpec(spec);
-      TaskInfo info = waitFor(dc.getVmFolder().createVM_Task(config, pool, null));
+      TaskInfo info = waitFor(folder(spec.datacenter(), spec.folder()).createVM_Task(config, pool, null));
       ManagedObjectReference ref = (ManagedObjectReference) info.getResult();
       return describe(dc.getName(), new ManagedEntity[] {MorUtil.createExactManagedEntity(si.getServerConnection(), ref)}).get(0);
     });

@@ -16,19 +16,9 @@ import dev.vaultgate.agent.restore.VmRestore;
 import dev.vaultgate.agent.restore.VmRestoreResult;
 import dev.vaultgate.agent.testing.TestDisks;
 import dev.vaultgate.agent.testing.ConnectedVcsim;
+import dev.vaultgate.agent.testing.VcsimAdmin;
 import dev.vaultgate.agent.testing.VcsimServer;
-import com.vmware.vim25.ManagedObjectReference;
-import com.vmware.vim25.VirtualDeviceConfigSpec;
-import com.vmware.vim25.VirtualDeviceConfigSpecFileOperation;
-import com.vmware.vim25.VirtualDeviceConfigSpecOperation;
-import com.vmware.vim25.VirtualDisk;
-import com.vmware.vim25.VirtualDiskFlatVer2BackingInfo;
-import com.vmware.vim25.VirtualMachineConfigSpec;
-import com.vmware.vim25.mo.ServiceInstance;
-import com.vmware.vim25.mo.VirtualMachine;
-import com.vmware.vim25.ws.CustomSSLTrustContextCreator;
 import dev.vaultgate.agent.vsphere.DatastorePath;
-import dev.vaultgate.agent.vsphere.PinnedThumbprintTrustManager;
 import dev.vaultgate.agent.vsphere.VmExistsException;
 import dev.vaultgate.agent.vsphere.VmHardware;
 import dev.vaultgate.agent.vsphere.VmInfo;
@@ -43,7 +33,6 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -300,7 +289,7 @@ class VmBackupRestoreTest {
   void aVmWithTwoDisksIsBackedUpAsOneBackupAndRestoredWithBothDisksIdentical() throws Exception {
     String source = "DC0_H0_VM3";
     VmInfo vm = vm(source);
-    addDisk(vm, "[LocalDS_0] DC0_H0_VM3/disk2.vmdk", 4L << 20);
+    VcsimAdmin.addDisk(vcsim, vm, "[LocalDS_0] DC0_H0_VM3/disk2.vmdk", 4L << 20);
     Path flat1 = flatFile(source);
     Path flat2 = vcsim.datastoreFile("DC0_H0_VM3/disk2-flat.vmdk");
     TestDisks.writeRandomBlocks(flat1, 10, 0, 7);
@@ -341,45 +330,5 @@ class VmBackupRestoreTest {
         + " has no host or cluster named 'no-such-cluster'", e.getMessage());
     assertFalse(Files.exists(vcsim.datastoreDir().resolve("half-restored")), "the uploaded disks are deleted");
     assertNull(await(vertx, () -> client.findVm("half-restored")));
-  }
-
-  /** Adds a disk on the VM's first controller (vcsim creates empty files; the extent is then sized like a thick disk). */
-  private static void addDisk(VmInfo vm, String fileName, long capacity) throws Exception {
-    ServiceInstance si;
-    synchronized (VsphereClient.class) {
-      CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
-      si = new ServiceInstance(new URL(vcsim.url()), vcsim.user(), vcsim.password(),
-          new PinnedThumbprintTrustManager(vcsim.hostPort(), vcsim.thumbprintSha256()));
-      CustomSSLTrustContextCreator.setContextAlreadyCreated(false);
-    }
-    try {
-      VmHardware.Disk first = vm.hardware().disks().get(0);
-      VirtualDisk disk = new VirtualDisk();
-      disk.setKey(-1);
-      disk.setControllerKey(first.controllerKey());
-      disk.setUnitNumber(first.unitNumber() + 1);
-      disk.setCapacityInKB(capacity / 1024);
-      VirtualDiskFlatVer2BackingInfo backing = new VirtualDiskFlatVer2BackingInfo();
-      backing.setFileName(fileName);
-      backing.setDiskMode("persistent");
-      disk.setBacking(backing);
-      VirtualDeviceConfigSpec add = new VirtualDeviceConfigSpec();
-      add.setOperation(VirtualDeviceConfigSpecOperation.add);
-      add.setFileOperation(VirtualDeviceConfigSpecFileOperation.create);
-      add.setDevice(disk);
-      VirtualMachineConfigSpec spec = new VirtualMachineConfigSpec();
-      spec.setDeviceChange(new VirtualDeviceConfigSpec[] {add});
-      ManagedObjectReference ref = new ManagedObjectReference();
-      ref.setType("VirtualMachine");
-      ref.setVal(vm.moref());
-      assertEquals("success", new VirtualMachine(si.getServerConnection(), ref).reconfigVM_Task(spec).waitForTask(20, 20));
-    } finally {
-      si.getServerConnection().logout();
-    }
-    try (var ch = java.nio.channels.FileChannel.open(vcsim.datastoreFile(DatastorePath.parse(fileName).flatExtent().path()),
-        java.nio.file.StandardOpenOption.WRITE)) {
-      ch.truncate(capacity);
-      ch.write(java.nio.ByteBuffer.allocate(1), capacity - 1);
-    }
   }
 }

@@ -22,7 +22,7 @@ class VmPointMetadataTest {
   private static VmPointMetadata meta(String backupId, long at, String disk, String changeId) {
     return new VmPointMetadata(backupId, at, List.of("scsi0:0", "scsi0:1"), "vc:443", "vm", "vm-1", "uuid-1", "DC0", "cluster",
         List.of("ds"), Map.of("owner", "ops"), HW, new VmPointMetadata.DiskState(disk, 2000, "Hard disk 1", 1 << 20, changeId, "*", "first"),
-        "vaultgate-" + backupId, false, Map.of("recoveryPointArn", "arn:aws:backup:us-east-1:000000000000:recovery-point:" + backupId));
+        "vaultgate-" + backupId, false, "VMware Tools is not running", Map.of("recoveryPointArn", "arn:aws:backup:us-east-1:000000000000:recovery-point:" + backupId));
   }
 
   private static Manifest manifest(String id, VmPointMetadata m) {

@@ -5,6 +5,7 @@ import static dev.vaultgate.agent.testing.GatewayTestbed.waitFor;
 import static dev.vaultgate.agent.testing.TestDisks.BLOCK;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,7 +90,11 @@ class GatewayAgentTest {
     assertEquals(16L << 20, first.backupSizeInBytes(), "the size of the VM's disks");
     Map<String, String> firstMeta = restoreMetadata(first.recoveryPointArn());
     assertEquals(source, firstMeta.get("VMName"));
+    assertEquals("/DC0/vm", firstMeta.get("VMPath"), "the VM's folder, which a restore takes back");
     assertEquals(String.valueOf(6L * BLOCK), firstMeta.get("vaultgate:bytesRead"), "a first backup reads the areas in use");
+    // The outcome is written to vCenter after the coordinator took the job's completion: wait for its last write.
+    GatewayTestbed.waitFor("the backup outcome on the VM", java.time.Duration.ofSeconds(10),
+        () -> bed.vm(source).customAttributes().containsKey(GatewayAgent.LAST_RECOVERY_POINT));
     VmInfo vm = bed.vm(source);
     assertEquals("COMPLETED", vm.customAttributes().get(GatewayAgent.LAST_BACKUP_STATE));
     assertEquals(first.recoveryPointArn(), vm.customAttributes().get(GatewayAgent.LAST_RECOVERY_POINT));
@@ -106,7 +111,8 @@ class GatewayAgentTest {
     TestDisks.writeRandomBlocks(flat, 13, 3); // after the backup: the restore must not see it
 
     String restoreId = bed.backup.startRestoreJob(r -> r.recoveryPointArn(second.recoveryPointArn()).iamRoleArn(bed.role)
-        .metadata(Map.of("RestoreTo", "VMware", "VMName", "restored-vm0", "PowerOn", "true"))).restoreJobId();
+        .metadata(Map.of("RestoreTo", "VMware", "VMName", "restored-vm0", "PowerOn", "true", "VMPath", secondMeta.get("VMPath"))))
+        .restoreJobId();
     DescribeRestoreJobResponse restore = awaitRestore(restoreId);
     assertEquals(RestoreJobStatus.COMPLETED, restore.status(), restore.statusMessage());
     VmInfo copy = bed.vm("restored-vm0");
@@ -131,6 +137,15 @@ class GatewayAgentTest {
     DescribeRestoreJobResponse restore = awaitRestore(id);
     assertEquals(RestoreJobStatus.COMPLETED, restore.status(), restore.statusMessage());
     assertArrayEquals(content, TestDisks.read(target.resolve(source + "-scsi0_0.img")));
+
+    String other = bed.backup.startRestoreJob(r -> r.recoveryPointArn(b.recoveryPointArn()).iamRoleArn(bed.role)
+        .metadata(Map.of("RestoreTo", "LocalFile", "TargetDirectory", target.toString(), "VMName", "second",
+            "DisksToRestore", "[{\"DiskId\":\"9999\",\"Label\":\"Hard disk 9\"}]"))).restoreJobId();
+    DescribeRestoreJobResponse refused = awaitRestore(other);
+    assertEquals(RestoreJobStatus.FAILED, refused.status());
+    assertTrue(refused.statusMessage().contains(": restore metadata DisksToRestore names {\"DiskId\":\"9999\",\"Label\":\"Hard disk 9\"},"
+        + " which the backup does not have (it has scsi0:0 (DiskId "), refused.statusMessage());
+    assertFalse(Files.exists(target.resolve("second-scsi0_0.img")), "nothing written");
   }
 
   @Test
@@ -148,6 +163,23 @@ class GatewayAgentTest {
     assertTrue(restore.statusMessage().startsWith("cannot restore VM backup "), restore.statusMessage());
     assertTrue(restore.statusMessage().endsWith("already has a VM named 'DC0_H0_VM2' (" + bed.vm("DC0_H0_VM2").moref() + ")"),
         restore.statusMessage());
+  }
+
+  @Test
+  void backupOptionsWindowsVssDisabledTurnsQuiescingOffWhichIsOtherwiseOnWhenToolsRun() throws Exception {
+    String source = "DC0_C0_RP0_VM3";
+    VcsimAdmin.setToolsRunning(bed.vc.vcsim, source, true);
+    TestDisks.writeRandomBlocks(bed.flatFile(source), 51, 2);
+
+    String off = bed.backup.startBackupJob(r -> r.backupVaultName(bed.vaultName).iamRoleArn(bed.role).resourceArn(bed.arn(source))
+        .backupOptions(Map.of("WindowsVSS", "disabled"))).backupJobId();
+    DescribeBackupJobResponse unquiesced = awaitBackup(off);
+    assertEquals(BackupJobState.COMPLETED, unquiesced.state(), unquiesced.statusMessage());
+    assertEquals("false", restoreMetadata(unquiesced.recoveryPointArn()).get("vaultgate:quiesced"));
+
+    DescribeBackupJobResponse quiesced = awaitBackup(bed.startBackup(source));
+    assertEquals(BackupJobState.COMPLETED, quiesced.state(), quiesced.statusMessage());
+    assertEquals("true", restoreMetadata(quiesced.recoveryPointArn()).get("vaultgate:quiesced"), "asked by default, and Tools runs");
   }
 
   @Test
