@@ -8,6 +8,10 @@ import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.backup.BackupApiRoutes;
+import dev.vaultgate.coordinator.compliance.AuditManagerOperations;
+import dev.vaultgate.coordinator.compliance.PgAuditStore;
+import dev.vaultgate.coordinator.compliance.ReportRunner;
+import dev.vaultgate.coordinator.compliance.ReportTarget;
 import dev.vaultgate.coordinator.backup.OnDemandBackups;
 import dev.vaultgate.coordinator.backup.PgBackupJobStore;
 import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
@@ -52,11 +56,13 @@ final class BackupApiVerticle extends VerticleBase {
   private final SecretSealer sealer;
   private final ActivityLog activity;
   private final ServiceModel gatewayModel;
+  private final ReportTarget reports;
   private HttpServer server;
 
   BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model,
       ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
-      ActivityLog activity) {
+      ActivityLog activity, ReportTarget reports) {
+    this.reports = reports;
     this.gatewayModel = gatewayModel;
     this.sealer = sealer;
     this.activity = activity;
@@ -90,7 +96,8 @@ final class BackupApiVerticle extends VerticleBase {
     // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
     new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
-        BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit(), activity)
+        BackupApiRoutes.handlers(model, pool, config.region(), new AuditManagerOperations(new PgAuditStore(pool),
+            new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region()), config.region()).handlers()), clock, config.bodyLimit(), activity)
         .mount(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(port));
     return server.requestHandler(router).listen();

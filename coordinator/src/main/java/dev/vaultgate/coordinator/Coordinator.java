@@ -23,6 +23,10 @@ import dev.vaultgate.coordinator.notify.DeliveryVerticle;
 import dev.vaultgate.coordinator.notify.NotificationOutbox;
 import dev.vaultgate.coordinator.notify.NotifyConfig;
 import dev.vaultgate.coordinator.notify.PgNotificationOutbox;
+import dev.vaultgate.coordinator.compliance.PgAuditStore;
+import dev.vaultgate.coordinator.compliance.ReportRunner;
+import dev.vaultgate.coordinator.compliance.ReportScheduleVerticle;
+import dev.vaultgate.coordinator.compliance.ReportTarget;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -64,10 +68,12 @@ public final class Coordinator {
   private final SecretSealer sealer;
   private final ActivityLog activity;
   private final AuditDigestWriter digests;
+  private final ReportTarget reports;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
       AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer,
-      ActivityLog activity, AuditDigestWriter digests) {
+      ActivityLog activity, AuditDigestWriter digests, ReportTarget reports) {
+    this.reports = reports;
     this.sealer = sealer;
     this.activity = activity;
     this.digests = digests;
@@ -83,11 +89,13 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey) {}
+      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey,
+      ReportTarget reports) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
       NotifyConfig notify = NotifyConfig.fromEnvironment(env); // a bad value fails the start before anything runs
+      ReportTarget reports = ReportTarget.fromEnvironment(env);
       EmbeddedDatabase embedded = null;
       PgConnectOptions connect;
       if (config.databaseUrl() == null) {
@@ -107,7 +115,7 @@ public final class Coordinator {
         throw e;
       }
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
-          ServiceModel.backupGateway(), sealer, notify, auditKey);
+          ServiceModel.backupGateway(), sealer, notify, auditKey, reports);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -129,7 +137,7 @@ public final class Coordinator {
                         return d;
                       }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  prepared.sealer(), activity, digests)))
+                  prepared.sealer(), activity, digests, prepared.reports())))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -166,7 +174,7 @@ public final class Coordinator {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
       verticles.add(new BackupApiVerticle(config, notify, listenPort, prepared.model(), prepared.gatewayModel(), pool,
-          keys, clock, prepared.sealer(), activity));
+          keys, clock, prepared.sealer(), activity, prepared.reports()));
     }
     // the activity log's writer first and (undeployed in reverse) last, so it sees every call
     Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
@@ -180,6 +188,15 @@ public final class Coordinator {
       SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool, activity, config.region()), clock,
           config.schedulerInterval());
       chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
+    if (!config.schedulerInterval().isZero()) {
+      ReportScheduleVerticle reportSchedule = new ReportScheduleVerticle(
+          new ReportRunner(vertx, new PgAuditStore(pool), prepared.reports(), config.region()), clock,
+          config.schedulerInterval());
+      chain = chain.compose(ids -> vertx.deployVerticle(reportSchedule).map(id -> {
         ids.add(id);
         return ids;
       }));
@@ -285,6 +302,11 @@ public final class Coordinator {
         new PgCopyAndRestoreLeases(pool), activity, region);
   }
 
+  /** Report plans' runner (daily runs and report jobs), for tests to run with the times they choose. */
+  public ReportRunner reports() {
+    return new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region());
+  }
+
   /** The activity log: what fronts, the agent API and the scheduler record into. */
   public ActivityLog activityLog() {
     return activity;
@@ -311,6 +333,7 @@ public final class Coordinator {
         .eventually(() -> pool.close())
         .eventually(() -> {
           if (digests != null) digests.store().close();
+          reports.close();
           return Future.succeededFuture();
         })
         .eventually(() -> embedded == null ? Future.succeededFuture()
