@@ -12,6 +12,10 @@ import dev.vaultgate.coordinator.compliance.AuditManagerOperations;
 import dev.vaultgate.coordinator.compliance.PgAuditStore;
 import dev.vaultgate.coordinator.compliance.ReportRunner;
 import dev.vaultgate.coordinator.compliance.ReportTarget;
+import dev.vaultgate.coordinator.restoretest.RestoreTestingOperations;
+import dev.vaultgate.coordinator.wire.OperationHandler;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.vaultgate.coordinator.backup.OnDemandBackups;
 import dev.vaultgate.coordinator.backup.PgBackupJobStore;
 import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
@@ -96,11 +100,21 @@ final class BackupApiVerticle extends VerticleBase {
     // SNS (query protocol, form-encoded POST /) before the REST-JSON front, which takes every path
     new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit()).mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
-        BackupApiRoutes.handlers(model, pool, config.region(), new AuditManagerOperations(new PgAuditStore(pool),
-            new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region()), config.region()).handlers()), clock, config.bodyLimit(), activity)
+        backupHandlers(), clock, config.bodyLimit(), activity)
         .mount(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(port));
     return server.requestHandler(router).listen();
+  }
+
+  /** The AWS Backup operations, Audit Manager's and restore testing's (which adds to DescribeRestoreJob). */
+  private Map<String, OperationHandler> backupHandlers() {
+    RestoreTestingOperations restoreTests = new RestoreTestingOperations(pool, config.region());
+    Map<String, OperationHandler> more = new LinkedHashMap<>(new AuditManagerOperations(new PgAuditStore(pool),
+        new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region()), config.region()).handlers());
+    more.putAll(restoreTests.handlers());
+    Map<String, OperationHandler> h = BackupApiRoutes.handlers(model, pool, config.region(), more);
+    h.put("DescribeRestoreJob", restoreTests.describeRestoreJob(h.get("DescribeRestoreJob")));
+    return h;
   }
 
   int actualPort() {

@@ -27,6 +27,8 @@ import dev.vaultgate.coordinator.compliance.PgAuditStore;
 import dev.vaultgate.coordinator.compliance.ReportRunner;
 import dev.vaultgate.coordinator.compliance.ReportScheduleVerticle;
 import dev.vaultgate.coordinator.compliance.ReportTarget;
+import dev.vaultgate.coordinator.restoretest.RestoreTestScheduleVerticle;
+import dev.vaultgate.coordinator.restoretest.RestoreTestScheduler;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -201,6 +203,14 @@ public final class Coordinator {
         return ids;
       }));
     }
+    if (!config.schedulerInterval().isZero()) {
+      RestoreTestScheduleVerticle restoreTests = new RestoreTestScheduleVerticle(
+          new RestoreTestScheduler(pool, new java.security.SecureRandom()), clock, config.schedulerInterval());
+      chain = chain.compose(ids -> vertx.deployVerticle(restoreTests).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
     if (!notify.pollInterval().isZero()) {
       DeliveryVerticle delivery = new DeliveryVerticle(new PgNotificationOutbox(pool), notify, clock);
       chain = chain.compose(ids -> vertx.deployVerticle(delivery).map(id -> {
@@ -305,6 +315,11 @@ public final class Coordinator {
   /** Report plans' runner (daily runs and report jobs), for tests to run with the times they choose. */
   public ReportRunner reports() {
     return new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region());
+  }
+
+  /** Restore testing's scheduler, for tests to tick with the times (and the randomness) they choose. */
+  public RestoreTestScheduler restoreTests(java.util.Random random) {
+    return new RestoreTestScheduler(pool, random);
   }
 
   /** The activity log: what fronts, the agent API and the scheduler record into. */
