@@ -197,7 +197,7 @@ public final class Coordinator {
     if (!config.schedulerInterval().isZero()) {
       ReportScheduleVerticle reportSchedule = new ReportScheduleVerticle(
           new ReportRunner(vertx, new PgAuditStore(pool), prepared.reports(), config.region()), clock,
-          config.schedulerInterval());
+          config.schedulerInterval(), activity, config.region());
       chain = chain.compose(ids -> vertx.deployVerticle(reportSchedule).map(id -> {
         ids.add(id);
         return ids;
@@ -205,7 +205,8 @@ public final class Coordinator {
     }
     if (!config.schedulerInterval().isZero()) {
       RestoreTestScheduleVerticle restoreTests = new RestoreTestScheduleVerticle(
-          new RestoreTestScheduler(pool, new java.security.SecureRandom()), clock, config.schedulerInterval());
+          new RestoreTestScheduler(pool, new java.security.SecureRandom()), clock, config.schedulerInterval(), activity,
+          config.region());
       chain = chain.compose(ids -> vertx.deployVerticle(restoreTests).map(id -> {
         ids.add(id);
         return ids;

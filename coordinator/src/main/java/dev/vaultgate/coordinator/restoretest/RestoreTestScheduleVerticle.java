@@ -1,6 +1,10 @@
 package dev.vaultgate.coordinator.restoretest;
 
+import dev.vaultgate.coordinator.audit.ActivityEvents;
+import dev.vaultgate.coordinator.audit.ActivityLog;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.VerticleBase;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,9 +19,14 @@ public final class RestoreTestScheduleVerticle extends VerticleBase {
   private final RestoreTestScheduler scheduler;
   private final Clock clock;
   private final Duration interval;
+  private final ActivityLog activity;
+  private final String region;
   private volatile boolean stopped;
 
-  public RestoreTestScheduleVerticle(RestoreTestScheduler scheduler, Clock clock, Duration interval) {
+  public RestoreTestScheduleVerticle(RestoreTestScheduler scheduler, Clock clock, Duration interval,
+      ActivityLog activity, String region) {
+    this.activity = activity;
+    this.region = region;
     this.scheduler = scheduler;
     this.clock = clock;
     this.interval = interval;
@@ -31,9 +40,14 @@ public final class RestoreTestScheduleVerticle extends VerticleBase {
 
   private void pass() {
     if (stopped) return;
-    scheduler.tick(clock.instant())
+    java.time.Instant now = clock.instant();
+    scheduler.tick(now)
         .onSuccess(r -> {
           if (r.plansRun() + r.validationsClosed() > 0) {
+            activity.record(ActivityEvents.serviceAction("RunRestoreTestingPlans", null, new JsonObject()
+                .put("plansRun", r.plansRun()).put("restoreJobsStarted", new JsonArray(r.jobsStarted()))
+                .put("resourcesWithoutRecoveryPoint", r.resourcesWithoutPoint())
+                .put("validationWindowsClosed", r.validationsClosed()), now, region));
             LOG.info("restore testing: {} plans run, {} restore tests started, {} resources without a point to test,"
                 + " {} validation windows closed", r.plansRun(), r.jobsStarted().size(), r.resourcesWithoutPoint(),
                 r.validationsClosed());
