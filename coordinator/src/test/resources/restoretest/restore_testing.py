@@ -96,6 +96,12 @@ def describe(b, job_id):
             "deletionStatusMessage": job.get("DeletionStatusMessage")}
 
 
+def listed(b, plan_arn):
+    jobs = b.list_restore_jobs(ByRestoreTestingPlanArn=plan_arn)["RestoreJobs"]
+    return {"jobIds": [j["RestoreJobId"] for j in jobs],
+            "planArns": sorted({j.get("CreatedBy", {}).get("RestoreTestingPlanArn") for j in jobs})}
+
+
 def validate(b, job_id):
     b.put_restore_validation_result(RestoreJobId=job_id, ValidationStatus="SUCCESSFUL",
                                     ValidationStatusMessage="every chunk and the disk checksum verified")
@@ -121,7 +127,7 @@ def cleanup(b, plan):
 def main():
     step, endpoint, key, secret, *args = sys.argv[1:]
     b = client(endpoint, key, secret)
-    out = {"setup": setup, "describe": describe, "validate": validate, "inferred": inferred,
+    out = {"setup": setup, "describe": describe, "validate": validate, "inferred": inferred, "listed": listed,
            "cleanup": cleanup}[step](b, *args)
     print(json.dumps(out))
 

@@ -114,6 +114,7 @@ final class BackupApiVerticle extends VerticleBase {
     more.putAll(restoreTests.handlers());
     Map<String, OperationHandler> h = BackupApiRoutes.handlers(model, pool, config.region(), more);
     h.put("DescribeRestoreJob", restoreTests.describeRestoreJob(h.get("DescribeRestoreJob")));
+    h.put("ListRestoreJobs", restoreTests.listRestoreJobs(h.get("ListRestoreJobs"), h.get("DescribeRestoreJob")));
     return h;
   }
 

@@ -53,6 +53,8 @@ public final class RestoreTestingOperations {
       + " validation_status_message, deletion_status_message FROM restore_jobs WHERE account_id = $1 AND job_id = $2";
   static final String PUT_VALIDATION = "UPDATE restore_jobs SET validation_status = $3, validation_status_message = $4"
       + " WHERE account_id = $1 AND job_id = $2";
+  static final String JOBS_OF_PLAN = "SELECT job_id FROM restore_jobs WHERE account_id = $1"
+      + " AND restore_testing_plan_arn = $2 ORDER BY created_at DESC, job_id DESC LIMIT $3";
   static final String INFERRED = "SELECT restore_metadata FROM recovery_points WHERE account_id = $1"
       + " AND vault_name = $2 AND recovery_point_arn = $3";
 
@@ -95,6 +97,27 @@ public final class RestoreTestingOperations {
               .put("DeletionStatus", r.getString("deletion_status"))
               .put("DeletionStatusMessage", r.getString("deletion_status_message"));
         }));
+  }
+
+  /**
+   * ListRestoreJobs; with ByRestoreTestingPlanArn, the plan's restore tests, newest first (up to
+   * MaxResults, one page), each as DescribeRestoreJob answers it.
+   */
+  public OperationHandler listRestoreJobs(OperationHandler plain, OperationHandler describe) {
+    return (call, in) -> {
+      String planArn = in.getString("ByRestoreTestingPlanArn");
+      if (planArn == null) return plain.handle(call, in);
+      return pool.preparedQuery(JOBS_OF_PLAN).execute(Tuple.of(call.accountId(), planArn, in.getInteger("MaxResults", 1000)))
+          .compose(rows -> {
+            List<Future<JsonObject>> jobs = new java.util.ArrayList<>();
+            for (Row r : rows) jobs.add(describe.handle(call, new JsonObject().put("RestoreJobId", r.getString(0))));
+            return Future.all(jobs).map(all -> {
+              JsonArray list = new JsonArray();
+              jobs.forEach(j -> list.add(j.result()));
+              return new JsonObject().put("RestoreJobs", list);
+            });
+          });
+    };
   }
 
   Future<JsonObject> createPlan(CallContext call, JsonObject in) {

@@ -98,6 +98,9 @@ class RestoreTestingApiTest {
     var job = backup.describeRestoreJob(r -> r.restoreJobId(jobId));
     assertEquals(pointArns.get(1), job.recoveryPointArn(), "LATEST_WITHIN_WINDOW took the newer point");
     assertEquals(planArn, boto3("describe", jobId).getString("planArn"));
+    JsonObject listed = boto3("listed", planArn);
+    assertEquals(List.of(jobId), listed.getJsonArray("jobIds").getList());
+    assertEquals(List.of(planArn), listed.getJsonArray("planArns").getList());
 
     // a gateway restores it like any restore, with the selection's overrides over the point's metadata
     AgentClient gw = AgentClient.register(env.endpoint(), key, "site-rt");
