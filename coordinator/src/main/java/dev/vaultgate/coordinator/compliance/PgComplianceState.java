@@ -51,7 +51,9 @@ public final class PgComplianceState {
 
   private PgComplianceState() {}
 
-  public static Future<ComplianceState> load(Pool pool, String accountId, String region, Instant now) {
+  /** Reads the rows, then builds the state (selections matched against every resource) on a worker. */
+  public static Future<ComplianceState> load(io.vertx.core.Vertx vertx, Pool pool, String accountId, String region,
+      Instant now) {
     Tuple account = Tuple.of(accountId);
     var resources = pool.preparedQuery(RESOURCES).execute(account);
     var plans = pool.preparedQuery(PLANS).execute(account);
@@ -59,7 +61,7 @@ public final class PgComplianceState {
     var vaults = pool.preparedQuery(VAULTS).execute(account);
     var points = pool.preparedQuery(POINTS).execute(account);
     var restores = pool.preparedQuery(RESTORES).execute(account);
-    return Future.all(List.of(resources, plans, selections, vaults, points, restores)).map(all -> {
+    return Future.all(List.of(resources, plans, selections, vaults, points, restores)).compose(all -> vertx.executeBlocking(() -> {
       List<Resource> rs = new ArrayList<>();
       for (Row r : resources.result()) {
         Map<String, String> tags = new LinkedHashMap<>();
@@ -104,7 +106,7 @@ public final class PgComplianceState {
             r.getOffsetDateTime("completed_at") == null ? null : r.getOffsetDateTime("completed_at").toInstant()));
       }
       return new ComplianceState(now, region, accountId, rs, ps, coveredBy, vs, pts, rjs);
-    });
+    }, false));
   }
 
   /** Each rule with the longest gap between its next runs (a cron's spacing may vary). */

@@ -238,7 +238,7 @@ public final class ReportRunner {
       }));
     }
     return Future.all(frameworks)
-        .compose(all -> PgComplianceState.load(store.pool(), plan.accountId(), region, at))
+        .compose(all -> PgComplianceState.load(vertx, store.pool(), plan.accountId(), region, at))
         .compose(state -> vertx.executeBlocking(() -> {
           boolean perResource = "RESOURCE_COMPLIANCE_REPORT".equals(plan.template());
           List<Map<String, Object>> out = new ArrayList<>();

@@ -287,6 +287,25 @@ class AuditManagerApiTest {
   }
 
   @Test
+  void anotherAccountSeesNoneOfThisAccountsFrameworksPlansOrJobs() throws Exception {
+    framework("private_fw");
+    backup.createReportPlan(r -> r.reportPlanName("private_plan").reportSetting(s -> s.reportTemplate("BACKUP_JOB_REPORT"))
+        .reportDeliveryChannel(c -> c.s3BucketName(bucket)));
+    String job = backup.startReportJob(r -> r.reportPlanName("private_plan")).reportJobId();
+    var key = await(coordinator.accessKeys().issue("222233334444"));
+    try (BackupClient stranger = TestCoordinator.client(URI.create("http://127.0.0.1:" + coordinator.port()), key)) {
+      assertThrows(ResourceNotFoundException.class, () -> stranger.describeFramework(r -> r.frameworkName("private_fw")));
+      assertThrows(ResourceNotFoundException.class, () -> stranger.describeReportPlan(r -> r.reportPlanName("private_plan")));
+      assertThrows(ResourceNotFoundException.class, () -> stranger.describeReportJob(r -> r.reportJobId(job)));
+      assertThrows(ResourceNotFoundException.class, () -> stranger.startReportJob(r -> r.reportPlanName("private_plan")));
+      assertEquals(0, stranger.listFrameworks(r -> { }).frameworks().size());
+      assertEquals(0, stranger.listReportPlans(r -> { }).reportPlans().size());
+      assertEquals(0, stranger.listReportJobs(r -> { }).reportJobs().size());
+    }
+    awaitJob(job);
+  }
+
+  @Test
   void reportPlanIsUpdatedAndDeleted() {
     backup.createReportPlan(r -> r.reportPlanName("changing").reportSetting(s -> s.reportTemplate("BACKUP_JOB_REPORT"))
         .reportDeliveryChannel(c -> c.s3BucketName(bucket)));
