@@ -8,6 +8,14 @@ import dev.vaultgate.coordinator.agent.PgGatewayStore;
 import dev.vaultgate.coordinator.auth.AccessKeyStore;
 import dev.vaultgate.coordinator.auth.SigV4Verifier;
 import dev.vaultgate.coordinator.backup.BackupApiRoutes;
+import dev.vaultgate.coordinator.compliance.AuditManagerOperations;
+import dev.vaultgate.coordinator.compliance.PgAuditStore;
+import dev.vaultgate.coordinator.compliance.ReportRunner;
+import dev.vaultgate.coordinator.compliance.ReportTarget;
+import dev.vaultgate.coordinator.restoretest.RestoreTestingOperations;
+import dev.vaultgate.coordinator.wire.OperationHandler;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.vaultgate.coordinator.backup.OnDemandBackups;
 import dev.vaultgate.coordinator.backup.PgBackupJobStore;
 import dev.vaultgate.coordinator.backup.PgCopyAndRestoreLeases;
@@ -52,11 +60,13 @@ final class BackupApiVerticle extends VerticleBase {
   private final SecretSealer sealer;
   private final ActivityLog activity;
   private final ServiceModel gatewayModel;
+  private final ReportTarget reports;
   private HttpServer server;
 
   BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model,
       ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
-      ActivityLog activity) {
+      ActivityLog activity, ReportTarget reports) {
+    this.reports = reports;
     this.gatewayModel = gatewayModel;
     this.sealer = sealer;
     this.activity = activity;
@@ -95,7 +105,7 @@ final class BackupApiVerticle extends VerticleBase {
     new SnsQueryFront(new PgTopicStore(pool), keys, config.region(), notify, clock, config.bodyLimit(), activity)
         .mount(router);
     new RestJsonFront(model, new SigV4Verifier("backup", config.region()), keys,
-        BackupApiRoutes.handlers(model, pool, config.region()), clock, config.bodyLimit(), activity)
+        backupHandlers(), clock, config.bodyLimit(), activity)
         .mount(router);
     HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(port);
     if (config.tls() != null) {
@@ -104,6 +114,18 @@ final class BackupApiVerticle extends VerticleBase {
     }
     server = vertx.createHttpServer(options);
     return server.requestHandler(router).listen();
+  }
+
+  /** The AWS Backup operations, Audit Manager's and restore testing's (which adds to DescribeRestoreJob). */
+  private Map<String, OperationHandler> backupHandlers() {
+    RestoreTestingOperations restoreTests = new RestoreTestingOperations(pool, config.region());
+    Map<String, OperationHandler> more = new LinkedHashMap<>(new AuditManagerOperations(new PgAuditStore(pool),
+        new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region()), config.region()).handlers());
+    more.putAll(restoreTests.handlers());
+    Map<String, OperationHandler> h = BackupApiRoutes.handlers(model, pool, config.region(), more);
+    h.put("DescribeRestoreJob", restoreTests.describeRestoreJob(h.get("DescribeRestoreJob")));
+    h.put("ListRestoreJobs", restoreTests.listRestoreJobs(h.get("ListRestoreJobs"), h.get("DescribeRestoreJob")));
+    return h;
   }
 
   int actualPort() {

@@ -23,6 +23,12 @@ import dev.vaultgate.coordinator.notify.DeliveryVerticle;
 import dev.vaultgate.coordinator.notify.NotificationOutbox;
 import dev.vaultgate.coordinator.notify.NotifyConfig;
 import dev.vaultgate.coordinator.notify.PgNotificationOutbox;
+import dev.vaultgate.coordinator.compliance.PgAuditStore;
+import dev.vaultgate.coordinator.compliance.ReportRunner;
+import dev.vaultgate.coordinator.compliance.ReportScheduleVerticle;
+import dev.vaultgate.coordinator.compliance.ReportTarget;
+import dev.vaultgate.coordinator.restoretest.RestoreTestScheduleVerticle;
+import dev.vaultgate.coordinator.restoretest.RestoreTestScheduler;
 import dev.vaultgate.coordinator.lockcheck.LockReconciler;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
@@ -65,10 +71,12 @@ public final class Coordinator {
   private final SecretSealer sealer;
   private final ActivityLog activity;
   private final AuditDigestWriter digests;
+  private final ReportTarget reports;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
       AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer,
-      ActivityLog activity, AuditDigestWriter digests) {
+      ActivityLog activity, AuditDigestWriter digests, ReportTarget reports) {
+    this.reports = reports;
     this.sealer = sealer;
     this.activity = activity;
     this.digests = digests;
@@ -84,11 +92,13 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey) {}
+      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey,
+      ReportTarget reports) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
       NotifyConfig notify = NotifyConfig.fromEnvironment(env); // a bad value fails the start before anything runs
+      ReportTarget reports = ReportTarget.fromEnvironment(env);
       EmbeddedDatabase embedded = null;
       PgConnectOptions connect;
       if (config.databaseUrl() == null) {
@@ -109,7 +119,7 @@ public final class Coordinator {
       }
       dev.vaultgate.coordinator.kms.KmsRoutes.MODEL.serviceId(); // loads the KMS model here, off the event loop
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
-          ServiceModel.backupGateway(), sealer, notify, auditKey);
+          ServiceModel.backupGateway(), sealer, notify, auditKey, reports);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -131,7 +141,7 @@ public final class Coordinator {
                         return d;
                       }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  prepared.sealer(), activity, digests).checkingLocks(env, clock)))
+                  prepared.sealer(), activity, digests, prepared.reports()).checkingLocks(env, clock)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -168,7 +178,7 @@ public final class Coordinator {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
       verticles.add(new BackupApiVerticle(config, notify, listenPort, prepared.model(), prepared.gatewayModel(), pool,
-          keys, clock, prepared.sealer(), activity));
+          keys, clock, prepared.sealer(), activity, prepared.reports()));
     }
     // the activity log's writer first and (undeployed in reverse) last, so it sees every call
     Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
@@ -182,6 +192,24 @@ public final class Coordinator {
       SchedulerVerticle scheduler = new SchedulerVerticle(scheduler(pool, activity, config.region()), clock,
           config.schedulerInterval());
       chain = chain.compose(ids -> vertx.deployVerticle(scheduler).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
+    if (!config.schedulerInterval().isZero()) {
+      ReportScheduleVerticle reportSchedule = new ReportScheduleVerticle(
+          new ReportRunner(vertx, new PgAuditStore(pool), prepared.reports(), config.region()), clock,
+          config.schedulerInterval(), activity, config.region());
+      chain = chain.compose(ids -> vertx.deployVerticle(reportSchedule).map(id -> {
+        ids.add(id);
+        return ids;
+      }));
+    }
+    if (!config.schedulerInterval().isZero()) {
+      RestoreTestScheduleVerticle restoreTests = new RestoreTestScheduleVerticle(
+          new RestoreTestScheduler(pool, new java.security.SecureRandom()), clock, config.schedulerInterval(), activity,
+          config.region());
+      chain = chain.compose(ids -> vertx.deployVerticle(restoreTests).map(id -> {
         ids.add(id);
         return ids;
       }));
@@ -287,6 +315,16 @@ public final class Coordinator {
         new PgCopyAndRestoreLeases(pool), activity, region);
   }
 
+  /** Report plans' runner (daily runs and report jobs), for tests to run with the times they choose. */
+  public ReportRunner reports() {
+    return new ReportRunner(vertx, new PgAuditStore(pool), reports, config.region());
+  }
+
+  /** Restore testing's scheduler, for tests to tick with the times (and the randomness) they choose. */
+  public RestoreTestScheduler restoreTests(java.util.Random random) {
+    return new RestoreTestScheduler(pool, random);
+  }
+
   /** The activity log: what fronts, the agent API and the scheduler record into. */
   public ActivityLog activityLog() {
     return activity;
@@ -352,6 +390,7 @@ public final class Coordinator {
         .eventually(() -> pool.close())
         .eventually(() -> {
           if (digests != null) digests.store().close();
+          reports.close();
           return Future.succeededFuture();
         })
         .eventually(() -> embedded == null ? Future.succeededFuture()

@@ -17,6 +17,12 @@ public final class BackupApiRoutes {
   private BackupApiRoutes() {}
 
   public static Map<String, OperationHandler> handlers(ServiceModel model, Pool pool, String region) {
+    return handlers(model, pool, region, Map.of());
+  }
+
+  /** The table plus handlers of other packages (Audit Manager's, keyed by operation name). */
+  public static Map<String, OperationHandler> handlers(ServiceModel model, Pool pool, String region,
+      Map<String, OperationHandler> more) {
     VaultStore vaultStore = new PgVaultStore(pool);
     PlanStore planStore = new PgPlanStore(pool);
     TagStore tagStore = new PgTagStore(pool);
@@ -90,6 +96,7 @@ public final class BackupApiRoutes {
     h.put("ListLegalHolds", holds::list);
     h.put("CancelLegalHold", holds::cancel);
     h.put("ListRecoveryPointsByLegalHold", holds::recoveryPoints);
+    h.putAll(more);
     return h;
   }
 }

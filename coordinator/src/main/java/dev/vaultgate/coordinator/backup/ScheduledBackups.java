@@ -262,7 +262,7 @@ public final class ScheduledBackups {
   }
 
   /** A selection document (the BackupSelection shape) as a predicate. */
-  static ResourceSelection selection(JsonObject doc) {
+  public static ResourceSelection selection(JsonObject doc) {
     List<TagCondition> listOfTags = new ArrayList<>();
     for (Object o : doc.getJsonArray("ListOfTags", new JsonArray())) {
       JsonObject c = (JsonObject) o;
