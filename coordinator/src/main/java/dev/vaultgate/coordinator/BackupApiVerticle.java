@@ -52,11 +52,13 @@ final class BackupApiVerticle extends VerticleBase {
   private final SecretSealer sealer;
   private final ActivityLog activity;
   private final ServiceModel gatewayModel;
+  private final dev.vaultgate.coordinator.pki.GatewayPki pki;
   private HttpServer server;
 
   BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model,
       ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
-      ActivityLog activity) {
+      ActivityLog activity, dev.vaultgate.coordinator.pki.GatewayPki pki) {
+    this.pki = pki;
     this.gatewayModel = gatewayModel;
     this.sealer = sealer;
     this.activity = activity;
@@ -73,12 +75,7 @@ final class BackupApiVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     SecretSealer sealer = this.sealer;
-    new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
-        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
-        new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
-        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
-        activity)
-        .mount(router);
+    agentApi(vertx, config, pool, keys, clock, sealer, activity).withPki(pki).mount(router);
     // JSON fronts first: they take only requests whose X-Amz-Target names their service
     new AwsJsonFront(cloudTrail, new SigV4Verifier("cloudtrail", config.region()), keys,
         CloudTrailOperations.handlers(cloudTrail, pool), clock, config.bodyLimit(), activity)
@@ -94,6 +91,16 @@ final class BackupApiVerticle extends VerticleBase {
         .mount(router);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(port));
     return server.requestHandler(router).listen();
+  }
+
+  /** The agent API on this coordinator's stores: what this verticle and the gateway listener mount. */
+  static AgentApi agentApi(io.vertx.core.Vertx vertx, CoordinatorConfig config, Pool pool, AccessKeyStore keys,
+      Clock clock, SecretSealer sealer, ActivityLog activity) {
+    return new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
+        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
+        new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
+        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
+        activity);
   }
 
   int actualPort() {

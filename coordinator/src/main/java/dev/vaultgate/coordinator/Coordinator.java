@@ -23,6 +23,7 @@ import dev.vaultgate.coordinator.notify.DeliveryVerticle;
 import dev.vaultgate.coordinator.notify.NotificationOutbox;
 import dev.vaultgate.coordinator.notify.NotifyConfig;
 import dev.vaultgate.coordinator.notify.PgNotificationOutbox;
+import dev.vaultgate.coordinator.pki.GatewayPki;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -64,10 +65,14 @@ public final class Coordinator {
   private final SecretSealer sealer;
   private final ActivityLog activity;
   private final AuditDigestWriter digests;
+  private final GatewayPki pki;
+  private final Clock clock;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
       AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer,
-      ActivityLog activity, AuditDigestWriter digests) {
+      ActivityLog activity, AuditDigestWriter digests, GatewayPki pki, Clock clock) {
+    this.pki = pki;
+    this.clock = clock;
     this.sealer = sealer;
     this.activity = activity;
     this.digests = digests;
@@ -83,7 +88,8 @@ public final class Coordinator {
 
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
-      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey) {}
+      ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey,
+      GatewayPki pki) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -99,15 +105,17 @@ public final class Coordinator {
       dev.vaultgate.coordinator.audit.CloudTrailOperations.MODEL.serviceId(); // reads the model here, off the event loop
       SecretSealer sealer;
       AuditSigningKey auditKey;
+      GatewayPki pki;
       try {
         sealer = SecretSealer.fromKeyFile(config.masterKeyFile());
+        pki = GatewayPki.loadOrCreate(config.dataDir().resolve("pki"), GatewayPki.defaultServerNames(config.host()), clock);
         auditKey = config.audit().digestLocation() == null ? null : AuditSigningKey.loadOrCreate(config.dataDir());
       } catch (RuntimeException e) {
         if (embedded != null) embedded.close();
         throw e;
       }
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
-          ServiceModel.backupGateway(), sealer, notify, auditKey);
+          ServiceModel.backupGateway(), sealer, notify, auditKey, pki);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -129,7 +137,7 @@ public final class Coordinator {
                         return d;
                       }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  prepared.sealer(), activity, digests)))
+                  prepared.sealer(), activity, digests, prepared.pki(), clock)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -166,7 +174,7 @@ public final class Coordinator {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
       verticles.add(new BackupApiVerticle(config, notify, listenPort, prepared.model(), prepared.gatewayModel(), pool,
-          keys, clock, prepared.sealer(), activity));
+          keys, clock, prepared.sealer(), activity, prepared.pki()));
     }
     // the activity log's writer first and (undeployed in reverse) last, so it sees every call
     Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
@@ -251,6 +259,25 @@ public final class Coordinator {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * Starts the gateway listener (mutual TLS, the agent API by client certificate) on {@code port} (0: any
+   * free one); its port. Gateways that join after this are told where it is.
+   */
+  public Future<Integer> startGatewayListener(int port) {
+    GatewayListenerVerticle listener = new GatewayListenerVerticle(config.host(), port, pki,
+        new dev.vaultgate.coordinator.agent.PgGatewayStore(pool),
+        () -> BackupApiVerticle.agentApi(vertx, config, pool, keys, clock, sealer, activity));
+    return vertx.deployVerticle(listener).map(id -> {
+      deployments.add(id);
+      return listener.actualPort();
+    });
+  }
+
+  /** The gateway CA and the gateway listener's certificates (under {@code <dataDir>/pki}). */
+  public GatewayPki gatewayPki() {
+    return pki;
   }
 
   public CoordinatorConfig config() {
