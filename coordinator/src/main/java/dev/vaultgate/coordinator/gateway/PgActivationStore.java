@@ -25,8 +25,13 @@ public final class PgActivationStore {
   static final String INSERT_GATEWAY = "INSERT INTO gateways (gateway_id, account_id, arn, name, software_version,"
       + " registered_at, last_seen_at, token_sha256) VALUES ($1, $2, $3, $4, NULL, $5, $5, $6)";
   static final String USE = "UPDATE gateway_activations SET used_at = $2, gateway_id = $3 WHERE activation_key = $1";
-  static final String LOCK_POLL = "SELECT a.*, g.account_id, g.arn FROM gateway_activations a"
-      + " LEFT JOIN gateways g ON g.gateway_id = a.gateway_id WHERE a.poll_token_sha256 = $1 FOR UPDATE OF a";
+  static final String LOCK_POLL = "SELECT * FROM gateway_activations WHERE poll_token_sha256 = $1 FOR UPDATE";
+  /**
+   * Read after the lock, as a statement of its own: a join in the locking statement would, when it waited
+   * for CreateGateway's transaction, see the activation's new gateway_id but not the gateway row (PostgreSQL
+   * re-checks only the locked row), and answer a gateway without its ARN.
+   */
+  static final String GATEWAY = "SELECT account_id, arn FROM gateways WHERE gateway_id = $1";
   static final String CLAIM = "UPDATE gateway_activations SET claimed_at = $2 WHERE activation_key = $1";
   static final String SET_TOKEN = "UPDATE gateways SET token_sha256 = $2, last_seen_at = $3 WHERE gateway_id = $1";
   static final String SET_CERTIFICATE =
@@ -130,21 +135,28 @@ public final class PgActivationStore {
         }
         return Future.succeededFuture(new Claim(null, null, null, null));
       }
-      String request = a.getString("certificate_request");
-      if (request != null) {
-        if (signer == null) {
-          throw ApiException.withStatus("CertificateAuthorityUnavailable", 503, "Activation key " + key
-              + " carries a certificate request, but this coordinator has no gateway CA");
+      return conn.preparedQuery(GATEWAY).execute(Tuple.of(gatewayId)).compose(found -> {
+        if (found.size() == 0) {
+          throw ApiException.withStatus("UnknownActivation", 404, "The gateway of activation key " + key
+              + " was deleted: ask for a new activation key");
         }
-        return signer.sign(request, a.getString("name"))
-            .compose(signed -> conn.preparedQuery(SET_CERTIFICATE)
-                .execute(Tuple.of(gatewayId, signed.serialHex(), PgHypervisorStore.db(now)))
-                .compose(r -> conn.preparedQuery(CLAIM).execute(Tuple.of(key, PgHypervisorStore.db(now))))
-                .map(r -> new Claim(gatewayId, a.getString("arn"), a.getString("account_id"), signed.certificatePem())));
-      }
-      return conn.preparedQuery(SET_TOKEN).execute(Tuple.of(gatewayId, tokenSha256, PgHypervisorStore.db(now)))
-          .compose(r -> conn.preparedQuery(CLAIM).execute(Tuple.of(key, PgHypervisorStore.db(now))))
-          .map(r -> new Claim(gatewayId, a.getString("arn"), a.getString("account_id"), null));
+        Row g = found.iterator().next();
+        String request = a.getString("certificate_request");
+        if (request != null) {
+          if (signer == null) {
+            throw ApiException.withStatus("CertificateAuthorityUnavailable", 503, "Activation key " + key
+                + " carries a certificate request, but this coordinator has no gateway CA");
+          }
+          return signer.sign(request, a.getString("name"))
+              .compose(signed -> conn.preparedQuery(SET_CERTIFICATE)
+                  .execute(Tuple.of(gatewayId, signed.serialHex(), PgHypervisorStore.db(now)))
+                  .compose(r -> conn.preparedQuery(CLAIM).execute(Tuple.of(key, PgHypervisorStore.db(now))))
+                  .map(r -> new Claim(gatewayId, g.getString("arn"), g.getString("account_id"), signed.certificatePem())));
+        }
+        return conn.preparedQuery(SET_TOKEN).execute(Tuple.of(gatewayId, tokenSha256, PgHypervisorStore.db(now)))
+            .compose(r -> conn.preparedQuery(CLAIM).execute(Tuple.of(key, PgHypervisorStore.db(now))))
+            .map(r -> new Claim(gatewayId, g.getString("arn"), g.getString("account_id"), null));
+      });
     }));
   }
 }
