@@ -87,17 +87,44 @@ public final class GatewayAgent {
   private Future<Void> inventoryInFlight = Future.succeededFuture();
   private Future<Void> queuedSync;
 
+  /** A gateway that joined already (the appliance's certificate): who it is, so it never registers again. */
+  public record Joined(String gatewayId, String gatewayArn) {}
+
+  private final Joined joined;
+
   private GatewayAgent(Vertx vertx, GatewayConfig config) {
+    this(vertx, config, new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30)), null);
+  }
+
+  private GatewayAgent(Vertx vertx, GatewayConfig config, CoordinatorClient coordinator, Joined joined) {
     this.vertx = vertx;
     this.config = config;
-    this.coordinator = new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30));
+    this.joined = joined;
+    this.coordinator = coordinator;
     this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials());
     this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
   }
 
   /** Connects to vCenter, registers, reports the inventory once, and starts the loops on a context of its own. */
   public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config) {
-    GatewayAgent agent = new GatewayAgent(vertx, config);
+    if (config.accessKeyId() == null || config.secretAccessKey() == null) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "gateway config needs an account key (accessKeyId and secretAccessKey) to register"));
+    }
+    return start(new GatewayAgent(vertx, config));
+  }
+
+  /**
+   * Starts a gateway that joined already: {@code client} identifies it (mutual TLS, {@link
+   * CoordinatorClient#mutualTls}), so it does not register; a coordinator unreachable at start only delays the
+   * first heartbeat.
+   */
+  public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config, CoordinatorClient client, Joined joined) {
+    return start(new GatewayAgent(vertx, config, client, joined));
+  }
+
+  private static Future<GatewayAgent> start(GatewayAgent agent) {
+    Vertx vertx = agent.vertx;
     Context context = vertx.getOrCreateContext();
     Promise<GatewayAgent> started = Promise.promise(); // bridges onto the agent's context
     context.runOnContext(v -> agent.startOnContext().onComplete(started));
@@ -147,6 +174,13 @@ public final class GatewayAgent {
   }
 
   private Future<Void> register() {
+    if (joined != null) {
+      gatewayId = joined.gatewayId();
+      gatewayArn = joined.gatewayArn();
+      accountId = joined.gatewayArn().split(":")[4];
+      heartbeatInterval = shorter(Duration.ofSeconds(30), config.heartbeatInterval());
+      return Future.succeededFuture();
+    }
     return coordinator.register(config.gatewayName(), SOFTWARE_VERSION, config.accessKeyId(), config.secretAccessKey())
         .map(reg -> {
           gatewayId = reg.gatewayId();
