@@ -3,6 +3,8 @@ package dev.vaultgate.appliance;
 import dev.vaultgate.agent.gateway.CoordinatorClient;
 import dev.vaultgate.agent.gateway.GatewayAgent;
 import dev.vaultgate.agent.gateway.GatewayConfig;
+import dev.vaultgate.agent.gateway.VaultAccess;
+import dev.vaultgate.appliance.volumes.LocalVolumeResources;
 import dev.vaultgate.appliance.bandwidth.BandwidthLimitedStorage;
 import dev.vaultgate.appliance.bandwidth.BandwidthSchedule;
 import dev.vaultgate.appliance.config.ApplianceConfig;
@@ -188,7 +190,11 @@ public final class Appliance implements GatewayRuntime {
           CoordinatorClient client = CoordinatorClient.mutualTls(vertx, config.coordinatorUrl(), id.region(), Duration.ofSeconds(30),
               new PemKeyCertOptions().setCertPath(tls.certificateFile().toString()).setKeyPath(tls.privateKeyFile().toString()),
               new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
-          return GatewayAgent.start(vertx, agentConfig(id), client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()))
+          GatewayConfig agentConfig = agentConfig(id);
+          LocalVolumeResources volumes = new LocalVolumeResources(
+              new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials()), jobs, blocking, new Lvm(),
+              options.opener(), config.gatewayName(), config.localVolumes());
+          return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes)
               .onSuccess(a -> {
                 agent = a;
                 log.info("gateway {} ({}) runs its agent against {}", config.gatewayName(), id.gatewayArn(), config.coordinatorUrl());

@@ -40,8 +40,8 @@ class ApplianceAgentTest {
   Vertx vertx;
 
   @BeforeEach
-  void setUp() {
-    coordinator = new RealCoordinator(dir, null);
+  void setUp() throws Exception {
+    coordinator = new RealCoordinator(dir, "file://" + Files.createDirectories(dir.resolve("vaults")));
     vertx = Vertx.vertx();
   }
 
@@ -64,6 +64,10 @@ class ApplianceAgentTest {
   }
 
   ApplianceConfig config() throws Exception {
+    return config(List.of());
+  }
+
+  ApplianceConfig config(List<ApplianceConfig.LocalVolume> volumes) throws Exception {
     Path data = dir.resolve("data");
     Path tls = data.resolve("tls");
     int webPort;
@@ -75,7 +79,8 @@ class ApplianceAgentTest {
         new ApplianceConfig.Vault("file://" + dir.resolve("vault"), dir.resolve("master.key")), Optional.empty(),
         new ApplianceConfig.Tls(tls.resolve("gateway.crt"), tls.resolve("gateway.key"), tls.resolve("coordinator-ca.crt")),
         new ApplianceConfig.WebUi("127.0.0.1", webPort,
-            dev.vaultgate.appliance.config.PasswordHash.create("not used here".toCharArray(), 10_000).encode()), 2, List.of(), ApplianceConfig.Bandwidth.UNLIMITED);
+            dev.vaultgate.appliance.config.PasswordHash.create("not used here".toCharArray(), 10_000).encode()), 2, volumes,
+        ApplianceConfig.Bandwidth.UNLIMITED);
   }
 
   String coordinatorCheck(Appliance a) {
@@ -121,6 +126,51 @@ class ApplianceAgentTest {
       waitFor("the deleted gateway to be refused", () -> "DOWN".equals(coordinatorCheck(restarted)));
     } finally {
       await(restarted::close);
+    }
+  }
+
+  Registration.Registered join(ApplianceConfig c) {
+    BackupGatewayClient admin = coordinator.gatewayApi();
+    return await(() -> Registration.register(vertx, c, coordinator.endpoint(), a ->
+        CompletableFuture.runAsync(() -> admin.createGateway(r -> r.activationKey(a.activationKey())
+            .gatewayDisplayName("dc2").gatewayType(GatewayType.BACKUP_VM))), Duration.ofMillis(200)));
+  }
+
+  @Test
+  void aLocalVolumeIsBackedUpByStartBackupJobAndTheSecondBackupUploadsNothingNew() throws Exception {
+    byte[] data = new byte[8 << 20];
+    new java.util.Random(7).nextBytes(data);
+    Path image = Files.write(dir.resolve("db.img"), data);
+    ApplianceConfig c = config(List.of(new ApplianceConfig.LocalVolume("db", image, java.util.Map.of("backup", "daily"))));
+    Registration.Registered joined = join(c);
+    Appliance running = await(() -> Appliance.start(vertx, c, Appliance.Options.defaults().withHealthInterval(Duration.ofSeconds(1))));
+    try {
+      var backup = coordinator.backupApi();
+      backup.createBackupVault(r -> r.backupVaultName("local"));
+      String arn = dev.vaultgate.appliance.volumes.LocalVolumeResources.arn("us-east-1", coordinator.key.accountId(),
+          joined.gatewayId(), "db");
+      String role = "arn:aws:iam::" + coordinator.key.accountId() + ":role/backup";
+      String[] points = new String[2];
+      for (int i = 0; i < 2; i++) {
+        String jobId = backup.startBackupJob(r -> r.backupVaultName("local").resourceArn(arn).iamRoleArn(role)).backupJobId();
+        waitFor("backup job " + jobId + " to end", () -> {
+          var state = backup.describeBackupJob(r -> r.backupJobId(jobId)).state().toString();
+          return !state.equals("CREATED") && !state.equals("RUNNING");
+        });
+        var job = backup.describeBackupJob(r -> r.backupJobId(jobId));
+        assertEquals("COMPLETED", job.state().toString(), job.statusMessage());
+        assertEquals("LocalVolume", job.resourceType());
+        points[i] = job.recoveryPointArn();
+      }
+      java.util.Map<String, String> first = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName("local")
+          .recoveryPointArn(points[0])).restoreMetadata();
+      java.util.Map<String, String> second = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName("local")
+          .recoveryPointArn(points[1])).restoreMetadata();
+      assertEquals("db", second.get("vaultgate:localVolume"));
+      assertTrue(Long.parseLong(first.get("vaultgate:bytesNew")) > 0, first.toString());
+      assertEquals("0", second.get("vaultgate:bytesNew"), "the vault holds every block already: nothing uploaded again");
+    } finally {
+      await(running::close);
     }
   }
 }

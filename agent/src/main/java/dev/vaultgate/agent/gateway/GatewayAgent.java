@@ -91,15 +91,17 @@ public final class GatewayAgent {
   public record Joined(String gatewayId, String gatewayArn) {}
 
   private final Joined joined;
+  private final LocalResources local;
 
   private GatewayAgent(Vertx vertx, GatewayConfig config) {
-    this(vertx, config, new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30)), null);
+    this(vertx, config, new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30)), null, null);
   }
 
-  private GatewayAgent(Vertx vertx, GatewayConfig config, CoordinatorClient coordinator, Joined joined) {
+  private GatewayAgent(Vertx vertx, GatewayConfig config, CoordinatorClient coordinator, Joined joined, LocalResources local) {
     this.vertx = vertx;
     this.config = config;
     this.joined = joined;
+    this.local = local;
     this.coordinator = coordinator;
     this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials());
     this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
@@ -117,10 +119,12 @@ public final class GatewayAgent {
   /**
    * Starts a gateway that joined already: {@code client} identifies it (mutual TLS, {@link
    * CoordinatorClient#mutualTls}), so it does not register; a coordinator unreachable at start only delays the
-   * first heartbeat.
+   * first heartbeat. {@code local} (or null) adds the appliance's own resources to the inventory and runs
+   * their backup jobs.
    */
-  public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config, CoordinatorClient client, Joined joined) {
-    return start(new GatewayAgent(vertx, config, client, joined));
+  public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config, CoordinatorClient client, Joined joined,
+      LocalResources local) {
+    return start(new GatewayAgent(vertx, config, client, joined, local));
   }
 
   private static Future<GatewayAgent> start(GatewayAgent agent) {
@@ -144,7 +148,11 @@ public final class GatewayAgent {
         }));
     return configured
         .compose(v -> register())
-        .compose(v -> vsphere == null ? Future.succeededFuture() : syncInventory())
+        .compose(v -> vsphere == null && local == null ? Future.succeededFuture()
+            : joined == null ? syncInventory() : syncInventory().recover(e -> {
+              LOG.warn("gateway {}: first inventory not reported (retried by the inventory loop): {}", gatewayId, e.getMessage());
+              return Future.succeededFuture();
+            }))
         .map(v -> {
           loop("heartbeat", this::heartbeat, () -> heartbeatInterval);
           loop("inventory", this::syncInventory, config::inventoryInterval);
@@ -414,7 +422,10 @@ public final class GatewayAgent {
   private Future<Void> syncNow() {
     VsphereClient client = vsphere;
     if (client == null) {
-      return Future.succeededFuture(); // no vCenter yet: nothing to report
+      // no vCenter yet: only the appliance's own resources, if any
+      return local == null ? Future.succeededFuture()
+          : coordinator.post("/inventory", new JsonObject().put("resources", local.inventory(config.region(), accountId, gatewayId))
+              .put("complete", true)).mapEmpty();
     }
     String hypervisor = hypervisorArn;
     String syncedAt = Instant.now().toString();
@@ -436,6 +447,9 @@ public final class GatewayAgent {
           VmResources.addVmwareDetails(resource, hypervisor, vm, vmwareTags, syncedAt);
         }
         resources.add(resource);
+      }
+      if (local != null) {
+        resources.addAll(local.inventory(config.region(), accountId, gatewayId));
       }
       vmsByArn.putAll(seen);
       vmsByArn.keySet().retainAll(seen.keySet());
@@ -558,7 +572,7 @@ public final class GatewayAgent {
 
   /** Leases one backup or restore job when a slot is free; true when it started one (the loop asks again at once). */
   public Future<Boolean> pollJobs() {
-    if (runningJobs.size() >= config.maxJobs() || vsphere == null) {
+    if (runningJobs.size() >= config.maxJobs() || (vsphere == null && local == null)) {
       return Future.succeededFuture(false);
     }
     JsonObject lease = new JsonObject().put("leaseSeconds", config.leaseSeconds());
@@ -566,6 +580,9 @@ public final class GatewayAgent {
       if (backup.containsKey("job")) {
         startJob(backup.getJsonObject("job"));
         return Future.succeededFuture(true);
+      }
+      if (vsphere == null) {
+        return Future.succeededFuture(false); // restores go to vCenter
       }
       return coordinator.post("/restore-jobs/lease", lease).map(restore -> {
         if (restore.containsKey("job")) {
@@ -585,7 +602,8 @@ public final class GatewayAgent {
     LOG.info("gateway {}: {} job {} leased ({} running)", gatewayId, kind, jobId, runningJobs.size());
     Future<?> run = switch (kind) {
       case "RESTORE" -> new RestoreJobRunner(this, job).run();
-      case "BACKUP" -> new BackupJobRunner(this, job).run();
+      case "BACKUP" -> local != null && local.runs(job.getString("resourceType", ""))
+          ? new LocalBackupJobRunner(this, job, local).run() : new BackupJobRunner(this, job).run();
       default -> Future.failedFuture("unknown job kind " + kind);
     };
     run.onComplete(ar -> {

@@ -54,9 +54,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent API: what gateways call, as JSON over HTTP(S) under {@code /agent/v1/} on the
- * coordinator's port. Mutual TLS arrives with the appliance; until then a gateway
- * authenticates with a bearer token:
+ * The agent API: what gateways call, as JSON over HTTP(S) under {@code /agent/v1/}. Two ways in:
+ *
+ * <ul>
+ *   <li>the gateway listener ({@link #mountForCertificates}, its own port, mutual TLS with the gateway CA
+ *       and its CRL): a gateway that joined with a certificate request is the gateway its client
+ *       certificate names; no token, and no registration or activation calls there;
+ *   <li>the coordinator's API port ({@link #mount}): activations, registration, and the gateway calls
+ *       below with a bearer token (gateways registered with an account key, and tests).
+ * </ul>
+ *
+ * <p>An activation may carry {@code "certificateRequest"} (PEM PKCS#10, checked at once: 400
+ * InvalidParameterValueException when it could never be signed); its claim then answers, instead of a
+ * token, {@code "certificate"} (signed by the gateway CA, CN = the activation's name), {@code
+ * "caCertificate"} (the gateway CA), {@code "coordinatorCaCertificate"} (what to trust for the listener)
+ * and {@code "gatewayEndpoint"} ({@code https://host:port} of the listener). DeleteGateway revokes the
+ * certificate.
+ *
+ * <p>The calls:
  *
  * <ul>
  *   <li>{@code POST /agent/v1/gateways} registers a gateway. It is signed with AWS Signature V4
@@ -99,7 +114,9 @@ import org.slf4j.LoggerFactory;
  *       </ul>
  *       VMware-to-AWS tag mappings are not sent: the coordinator applies them.
  *   <li>{@code POST /agent/v1/inventory} {@code {"resources": [{"resourceArn", "resourceType":
- *       "VirtualMachine", "name", "tags": {..}}], "complete"?: true}} -> {@code {"resources": n}}:
+ *       "VirtualMachine" | "LocalVolume", "name", "tags": {..}}], "complete"?: true}} -> {@code {"resources": n}}
+ *       (a local volume of the appliance is {@code arn:aws:backup-gateway:<region>:<account>:local-volume/
+ *       <gatewayId>/<name>}):
  *       the protected resources this gateway reaches (selections are evaluated against them, and
  *       only this gateway leases their jobs). With {@code complete}, resources it no longer
  *       reports are dropped. A VMware VM may carry {@code "hypervisorArn"}, {@code "hostName"},
@@ -178,7 +195,13 @@ public final class AgentApi {
   private static final Pattern GATEWAY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}");
   private static final Pattern VM_ARN =
       Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):vm/[A-Za-z0-9._-]{1,200}");
-  private static final Set<String> RESOURCE_TYPES = Set.of("VirtualMachine");
+  /**
+   * A gateway's local volume (an image file or block device of the appliance), an ARN of Vaultgate's own in
+   * backup-gateway's shape: {@code arn:aws:backup-gateway:<region>:<account>:local-volume/<gatewayId>/<name>}.
+   */
+  private static final Pattern LOCAL_VOLUME_ARN = Pattern.compile(
+      "arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):local-volume/[A-Za-z0-9-]{1,100}/[A-Za-z0-9._-]{1,200}");
+  private static final Set<String> RESOURCE_TYPES = Set.of("VirtualMachine", "LocalVolume");
   private static final Pattern HYPERVISOR_ARN =
       Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):hypervisor/[A-Za-z0-9-]{1,100}");
   private static final Set<String> HYPERVISOR_STATES = Set.of("ONLINE", "OFFLINE", "ERROR");
@@ -546,9 +569,10 @@ public final class AgentApi {
           "hostName", "path", "vmwareTags", "metadataSyncedAt"), at);
       String arn = r.string("resourceArn", 1011, true);
       var m = VM_ARN.matcher(arn);
+      if (!m.matches()) m = LOCAL_VOLUME_ARN.matcher(arn);
       if (!m.matches()) {
-        throw AgentRequest.invalid("Field '" + at + "resourceArn' is not a virtual machine ARN"
-            + " (arn:aws:backup-gateway:<region>:<account>:vm/<id>): " + arn);
+        throw AgentRequest.invalid("Field '" + at + "resourceArn' is not a virtual machine or local volume ARN"
+            + " (arn:aws:backup-gateway:<region>:<account>:vm/<id> or ...:local-volume/<gatewayId>/<name>): " + arn);
       }
       if (!m.group(1).equals(region) || !m.group(2).equals(g.accountId())) {
         throw AgentRequest.invalid("Field '" + at + "resourceArn' names region " + m.group(1) + " and account "
@@ -558,6 +582,9 @@ public final class AgentApi {
       String type = r.string("resourceType", 64, true);
       if (!RESOURCE_TYPES.contains(type)) {
         throw AgentRequest.invalid("Field '" + at + "resourceType' must be one of " + RESOURCE_TYPES + ", got " + type);
+      }
+      if (type.equals("LocalVolume") != arn.contains(":local-volume/")) {
+        throw AgentRequest.invalid("Field '" + at + "resourceType' " + type + " does not match resourceArn " + arn);
       }
       String hypervisorArn = r.string("hypervisorArn", 500, false);
       if (hypervisorArn != null) {
