@@ -1,5 +1,10 @@
 package dev.vaultgate.appliance;
 
+import dev.vaultgate.agent.gateway.CoordinatorClient;
+import dev.vaultgate.agent.gateway.GatewayAgent;
+import dev.vaultgate.agent.gateway.GatewayConfig;
+import dev.vaultgate.agent.gateway.VaultAccess;
+import dev.vaultgate.appliance.volumes.LocalVolumeResources;
 import dev.vaultgate.appliance.bandwidth.BandwidthLimitedStorage;
 import dev.vaultgate.appliance.bandwidth.BandwidthSchedule;
 import dev.vaultgate.appliance.config.ApplianceConfig;
@@ -29,6 +34,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +89,7 @@ public final class Appliance implements GatewayRuntime {
   private Repository repository;
   private HttpServer webServer;
   private HttpClient coordinatorClient;
+  private volatile GatewayAgent agent;
 
   private Appliance(Vertx vertx, ApplianceConfig config, Options options) {
     this.vertx = vertx;
@@ -158,7 +169,53 @@ public final class Appliance implements GatewayRuntime {
           webServer = s;
           log.info("gateway {} web UI on https://{}:{}/", config.gatewayName(), config.webUi().host(), s.actualPort());
         })
-        .mapEmpty();
+        .compose(s -> startAgent());
+  }
+
+  /**
+   * Starts the gateway agent (heartbeats, inventory, VMware backup and restore jobs) when the gateway has
+   * joined: it is then known by its certificate on the coordinator's gateway listener and never registers
+   * again. Before that, only the web UI and local volumes run; 'vaultgate register' then a restart joins it.
+   */
+  private Future<Void> startAgent() {
+    return blocking.executeBlocking(() -> Files.isReadable(config.tls().certificateFile())
+            ? RegisteredGateway.load(config.dataDir()) : java.util.Optional.<RegisteredGateway>empty(), false)
+        .compose(joined -> {
+          if (joined.isEmpty()) {
+            log.info("gateway {} has not joined a coordinator yet: run 'vaultgate register', then restart", config.gatewayName());
+            return Future.succeededFuture();
+          }
+          RegisteredGateway id = joined.get();
+          ApplianceConfig.Tls tls = config.tls();
+          CoordinatorClient client = CoordinatorClient.mutualTls(vertx, config.coordinatorUrl(), id.region(), Duration.ofSeconds(30),
+              new PemKeyCertOptions().setCertPath(tls.certificateFile().toString()).setKeyPath(tls.privateKeyFile().toString()),
+              new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
+          GatewayConfig agentConfig = agentConfig(id);
+          LocalVolumeResources volumes = new LocalVolumeResources(
+              new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials()), jobs, blocking, new Lvm(),
+              options.opener(), config.gatewayName(), config.localVolumes());
+          return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes)
+              .onSuccess(a -> {
+                agent = a;
+                log.info("gateway {} ({}) runs its agent against {}", config.gatewayName(), id.gatewayArn(), config.coordinatorUrl());
+              })
+              .mapEmpty();
+        });
+  }
+
+  /** The agent's settings from the appliance's: one vault key, one job limit, state under dataDir. */
+  GatewayConfig agentConfig(RegisteredGateway id) {
+    AwsCredentialsProvider s3 = config.s3().<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey()))).orElse(null);
+    return new GatewayConfig(config.coordinatorUrl(), id.region(), config.gatewayName(), null, null, null, config.vault().url(),
+        config.vault().masterKeyFile(), config.dataDir().resolve("staging"), config.dataDir().resolve("agent"), Map.of(),
+        config.maxConcurrentJobs(), Duration.ofSeconds(5), Duration.ofSeconds(30), 300, Duration.ofMinutes(5),
+        GatewayConfig.DEFAULT_TRIGGER, s3);
+  }
+
+  /** The running agent, or null before the gateway joined. */
+  public GatewayAgent agent() {
+    return agent;
   }
 
   /** The port the web UI listens on. */
@@ -183,8 +240,18 @@ public final class Appliance implements GatewayRuntime {
     var u = config.coordinatorUrl();
     RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(u.getHost()).setPort(u.getPort() < 0 ? 443 : u.getPort())
         .setURI("/agent/v1/heartbeat").setSsl(true).setTimeout(5000);
-    // Any HTTP answer means the coordinator is reachable and accepted this gateway's certificate.
-    return coordinatorClient.request(ro).compose(req -> req.send()).mapEmpty();
+    ro.putHeader("Content-Type", "application/json");
+    // the handshake proves the coordinator's CA and this certificate; a 401 there is a gateway it no longer knows
+    return coordinatorClient.request(ro).compose(req -> req.send("{}")).compose(res -> res.body().compose(body -> {
+      if (res.statusCode() / 100 == 2) return Future.<Void>succeededFuture();
+      String message;
+      try {
+        message = body.toJsonObject().getString("message", "");
+      } catch (RuntimeException notJson) {
+        message = "";
+      }
+      return Future.<Void>failedFuture("the coordinator refuses this gateway (HTTP " + res.statusCode() + "): " + message);
+    }));
   }
 
   /** Starts a backup of a configured local volume; the future ends with the job. */
@@ -277,7 +344,8 @@ public final class Appliance implements GatewayRuntime {
   /** Stops the health checks and the web UI, and closes the vault and storage. */
   public Future<Void> close() {
     health.stop();
-    Future<Void> web = webServer == null ? Future.succeededFuture() : webServer.close();
+    Future<Void> stopAgent = agent == null ? Future.succeededFuture() : agent.close();
+    Future<Void> web = stopAgent.eventually(() -> webServer == null ? Future.succeededFuture() : webServer.close());
     return web.eventually(() -> {
       synchronized (this) {
         if (repository != null) {

@@ -85,28 +85,28 @@ public final class ApplianceMain {
   }
 
   @Command(name = "register", mixinStandardHelpOptions = true,
-      description = {"Join a coordinator: make this gateway's key pair, send a certificate request with the activation key,",
-          "and store the certificate the coordinator's gateway CA signs. Run it once, before 'run'."})
+      description = {"Join a coordinator: make this gateway's key pair, ask the coordinator for an activation with a",
+          "certificate request, show the activation key (an administrator runs the printed",
+          "'aws backup-gateway create-gateway' with it), wait for the claim, and store the certificate the",
+          "coordinator's gateway CA signed. Run it once, before 'run'."})
   static final class Register implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The config file (default: " + DEFAULT_CONFIG + ").")
     Path config = Path.of(DEFAULT_CONFIG);
 
-    @Option(names = "--coordinator", paramLabel = "URL", description = "The coordinator (default: the config's coordinatorUrl).")
+    @Option(names = "--coordinator", required = true, paramLabel = "URL",
+        description = "The coordinator's API (where activations are made), e.g. https://coordinator:8080.")
     URI coordinator;
 
-    @Option(names = "--activation-key", required = true, paramLabel = "KEY", description = "The single-use key the coordinator's admin created.")
-    String activationKey;
-
-    @Option(names = "--coordinator-ca", paramLabel = "FILE", description = "Copy this CA certificate to the config's tls.coordinatorCaFile first.")
+    @Option(names = "--coordinator-ca", paramLabel = "FILE",
+        description = "Copy this CA certificate to the config's tls.coordinatorCaFile first (else the claim's is kept).")
     Path coordinatorCa;
+
+    @Option(names = "--poll-seconds", paramLabel = "N", description = "Seconds between claim polls (default: ${DEFAULT-VALUE}).")
+    int pollSeconds = 3;
 
     @Override
     public Integer call() throws Exception {
       ApplianceConfig c = ApplianceConfigParser.load(config);
-      URI target = coordinator == null ? c.coordinatorUrl() : coordinator;
-      if (!"https".equals(target.getScheme()) || target.getHost() == null) {
-        throw new IllegalArgumentException("--coordinator " + target + ": expected an https:// URL with a host");
-      }
       if (coordinatorCa != null) {
         if (!Files.isReadable(coordinatorCa)) {
           throw new IllegalArgumentException("--coordinator-ca " + coordinatorCa + ": no such readable file");
@@ -114,10 +114,24 @@ public final class ApplianceMain {
         Files.createDirectories(c.tls().coordinatorCaFile().toAbsolutePath().getParent());
         Files.copy(coordinatorCa, c.tls().coordinatorCaFile(), StandardCopyOption.REPLACE_EXISTING);
       }
+      if (pollSeconds < 1 || pollSeconds > 300) {
+        throw new IllegalArgumentException("--poll-seconds " + pollSeconds + ": expected 1-300");
+      }
       Vertx vertx = Vertx.vertx();
       try {
-        Registration.Registered r = Await.await(vertx, () -> Registration.register(vertx, c, target, activationKey));
-        System.out.println("vaultgate: gateway " + c.gatewayName() + " registered as " + r.gatewayId() + "; certificate in " + r.certificateFile());
+        Registration.Registered r = Await.await(vertx, () -> Registration.register(vertx, c, coordinator, a -> {
+          System.out.println("vaultgate: activation key " + a.activationKey() + " (valid until " + a.expiresAt() + ")");
+          System.out.println("vaultgate: an administrator of the account now runs:");
+          System.out.println("  " + a.createGatewayCommand(coordinator, c.gatewayName()));
+          System.out.println("vaultgate: waiting for it...");
+          System.out.flush();
+        }, java.time.Duration.ofSeconds(pollSeconds)), java.time.Duration.ofMinutes(31));
+        System.out.println("vaultgate: gateway " + c.gatewayName() + " joined as " + r.gatewayArn() + "; certificate in "
+            + r.certificateFile() + (r.gatewayEndpoint() == null ? "" : "; gateway listener " + r.gatewayEndpoint()));
+        if (r.gatewayEndpoint() != null && !r.gatewayEndpoint().equals(c.coordinatorUrl().toString())) {
+          System.out.println("vaultgate: note: the config's coordinatorUrl is " + c.coordinatorUrl()
+              + "; the coordinator's gateway listener is " + r.gatewayEndpoint());
+        }
       } finally {
         vertx.close().toCompletionStage().toCompletableFuture().join();
       }

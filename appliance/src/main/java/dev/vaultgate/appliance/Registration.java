@@ -3,6 +3,7 @@ package dev.vaultgate.appliance;
 import dev.vaultgate.appliance.config.ApplianceConfig;
 import dev.vaultgate.appliance.tls.GatewayIdentity;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -18,65 +19,109 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
- * Joining a coordinator: the gateway makes its key pair, sends a certificate request with the single-use
- * activation key to {@code POST /agent/v1/activations/claim} (server-authenticated TLS, trusting only the
- * coordinator's CA), and stores the certificate that comes back, checked to be for its own key. From then on
- * it talks to the coordinator only over mutual TLS with that certificate.
- *
- * <p>The claim: {@code {"activationKey", "gatewayName", "certificateRequest": PEM}} -> {@code {"gatewayId",
- * "certificate": PEM, "caCertificate": PEM}}; errors are {@code {"error", "message"}} with 4xx.
+ * Joining a coordinator, as AWS's gateway appliances join: the gateway makes its key pair and asks the
+ * coordinator for an activation with its name and a PKCS#10 certificate request ({@code POST
+ * /agent/v1/activations}, no credentials); it shows the activation key, an administrator calls the
+ * backup-gateway API's CreateGateway with it, and the gateway, polling {@code /agent/v1/activations/claim}
+ * with the poll token only it holds, receives its certificate signed by the coordinator's gateway CA (checked
+ * to be for its own key), the gateway CA, the CA of the coordinator's gateway listener and its identity. It
+ * stores them under {@code dataDir} (keys and identity 0600) and from then on talks to the coordinator only
+ * over mutual TLS on the gateway listener. The key is single-use and expires (30 minutes): an expired
+ * activation ends the registration with the coordinator's message.
  */
 public final class Registration {
+  public static final String ACTIVATIONS_PATH = "/agent/v1/activations";
   public static final String CLAIM_PATH = "/agent/v1/activations/claim";
 
   private Registration() {
   }
 
-  /** What the claim gave: the gateway's id at the coordinator and where its certificate now is. */
-  public record Registered(String gatewayId, Path certificateFile) {
+  /** What an administrator needs: the key for CreateGateway, and until when it works. */
+  public record Activation(String activationKey, Instant expiresAt) {
+    /** The AWS CLI command that uses the key ({@code endpoint}: the coordinator's API). */
+    public String createGatewayCommand(URI endpoint, String gatewayName) {
+      return "aws backup-gateway create-gateway --endpoint-url " + endpoint + " --activation-key " + activationKey
+          + " --gateway-display-name " + gatewayName + " --gateway-type BACKUP_VM";
+    }
+  }
+
+  /** What the claim gave, as stored. */
+  public record Registered(String gatewayId, String gatewayArn, Path certificateFile, String gatewayEndpoint) {
   }
 
   /**
-   * Registers the gateway of {@code config} with {@code coordinator}. An existing certificate is not replaced
-   * (the operator removes it to re-register); the private key is written only once the certificate is accepted.
+   * Registers the gateway of {@code config} at {@code coordinator} (its API URL, http or https; https trusts
+   * the config's coordinator CA file when there is one, else the system's CAs). {@code show} is called once
+   * with the activation key; the claim is polled every {@code pollEvery}. An existing certificate is not
+   * replaced (the operator removes it to register again); nothing is written until the certificate came back.
    */
-  public static Future<Registered> register(Vertx vertx, ApplianceConfig config, URI coordinator, String activationKey) {
+  public static Future<Registered> register(Vertx vertx, ApplianceConfig config, URI coordinator,
+      Consumer<Activation> show, Duration pollEvery) {
     ApplianceConfig.Tls tls = config.tls();
     if (Files.exists(tls.certificateFile())) {
       return Future.failedFuture(new IllegalStateException("gateway " + config.gatewayName() + " is registered already: "
           + tls.certificateFile() + " exists (remove it and " + tls.privateKeyFile() + " to register again)"));
     }
-    if (!Files.isReadable(tls.coordinatorCaFile())) {
-      return Future.failedFuture(new IllegalArgumentException("cannot read the coordinator CA certificate " + tls.coordinatorCaFile()
-          + ": put the CA that signed the coordinator's certificate there (--coordinator-ca FILE copies it)"));
+    if (coordinator.getHost() == null || !("http".equals(coordinator.getScheme()) || "https".equals(coordinator.getScheme()))) {
+      return Future.failedFuture(new IllegalArgumentException("--coordinator " + coordinator
+          + ": expected the coordinator's API URL, http(s)://host:port"));
     }
-    GatewayIdentity id = GatewayIdentity.generate(config.gatewayName());
-    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true).setConnectTimeout(10_000)
-        .setTrustOptions(new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString())));
-    JsonObject body = new JsonObject().put("activationKey", activationKey).put("gatewayName", config.gatewayName())
-        .put("certificateRequest", id.certificateRequestPem());
-    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(coordinator.getHost())
-        .setPort(coordinator.getPort() < 0 ? 443 : coordinator.getPort()).setURI(CLAIM_PATH).setSsl(true).setTimeout(30_000)
-        .putHeader("Content-Type", "application/json");
-    return client.request(ro)
-        .compose(req -> req.send(body.toBuffer()).compose(res -> res.body().map(b -> answer(coordinator, res.statusCode(), b))))
-        .recover(e -> Future.failedFuture(e instanceof IllegalStateException ? e
-            : new IllegalStateException("cannot reach coordinator " + coordinator + " to register: " + e.getMessage(), e)))
-        .compose(answer -> vertx.executeBlocking(() -> store(config, id, answer), false))
+    boolean https = "https".equals(coordinator.getScheme());
+    HttpClientOptions options = new HttpClientOptions().setSsl(https).setVerifyHost(true).setConnectTimeout(10_000);
+    if (https && Files.isReadable(tls.coordinatorCaFile())) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
+    }
+    HttpClient client = vertx.createHttpClient(options);
+    return vertx.executeBlocking(() -> GatewayIdentity.generate(config.gatewayName()), false)
+        .compose(id -> post(client, coordinator, ACTIVATIONS_PATH, new JsonObject().put("name", config.gatewayName())
+                .put("certificateRequest", id.certificateRequestPem()), 201, "ask for an activation")
+            .compose(activation -> {
+              show.accept(new Activation(activation.getString("activationKey"),
+                  Instant.parse(activation.getString("expiresAt"))));
+              return pollClaim(vertx, client, coordinator, activation.getString("pollToken"), pollEvery);
+            })
+            .compose(claimed -> vertx.executeBlocking(() -> store(config, id, claimed), false)))
         .eventually(client::close);
   }
 
-  private static JsonObject answer(URI coordinator, int status, Buffer body) {
+  private static Future<JsonObject> pollClaim(Vertx vertx, HttpClient client, URI coordinator, String pollToken,
+      Duration every) {
+    return post(client, coordinator, CLAIM_PATH, new JsonObject().put("pollToken", pollToken), 200, "claim the gateway")
+        .compose(answer -> {
+          if (answer.containsKey("gatewayId")) return Future.succeededFuture(answer);
+          Promise<Void> later = Promise.promise();
+          vertx.setTimer(every.toMillis(), t -> later.complete());
+          return later.future().compose(v -> pollClaim(vertx, client, coordinator, pollToken, every));
+        });
+  }
+
+  private static Future<JsonObject> post(HttpClient client, URI coordinator, String path, JsonObject body, int expected,
+      String what) {
+    int port = coordinator.getPort() > 0 ? coordinator.getPort() : "https".equals(coordinator.getScheme()) ? 443 : 80;
+    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost(coordinator.getHost()).setPort(port)
+        .setURI(path).setTimeout(30_000).putHeader("Content-Type", "application/json");
+    return client.request(ro)
+        .compose(req -> req.send(body.toBuffer()).compose(res -> res.body()
+            .map(b -> answer(coordinator, what, res.statusCode(), expected, b))))
+        .recover(e -> Future.failedFuture(e instanceof IllegalStateException ? e
+            : new IllegalStateException("cannot reach coordinator " + coordinator + " to " + what + ": " + e.getMessage(), e)));
+  }
+
+  private static JsonObject answer(URI coordinator, String what, int status, int expected, Buffer body) {
     JsonObject json;
     try {
       json = new JsonObject(body);
     } catch (DecodeException e) {
-      throw new IllegalStateException("coordinator " + coordinator + " answered the claim with HTTP " + status + " and no JSON");
+      throw new IllegalStateException("coordinator " + coordinator + " answered '" + what + "' with HTTP " + status + " and no JSON");
     }
-    if (status != 200) {
-      throw new IllegalStateException("coordinator " + coordinator + " refused the activation (" + status + " "
+    if (status != expected) {
+      throw new IllegalStateException("coordinator " + coordinator + " refused to " + what + " (" + status + " "
           + json.getString("error", "") + "): " + json.getString("message", ""));
     }
     return json;
@@ -85,18 +130,45 @@ public final class Registration {
   private static Registered store(ApplianceConfig config, GatewayIdentity id, JsonObject answer) throws IOException {
     String certPem = answer.getString("certificate");
     if (certPem == null) {
-      throw new IllegalStateException("the coordinator's claim answer has no certificate");
+      throw new IllegalStateException("the coordinator's claim answer has no certificate (does it have a gateway CA?)");
     }
     id.acceptCertificate(certPem); // refuses a certificate for any other key before anything is written
     ApplianceConfig.Tls tls = config.tls();
-    Files.createDirectories(tls.certificateFile().toAbsolutePath().getParent());
+    Path tlsDir = tls.certificateFile().toAbsolutePath().getParent();
+    Files.createDirectories(tlsDir);
     Path tmpKey = tls.privateKeyFile().resolveSibling(tls.privateKeyFile().getFileName() + ".new");
     Files.deleteIfExists(tmpKey);
     id.writePrivateKey(tmpKey);
     Files.move(tmpKey, tls.privateKeyFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Path tmpCert = tls.certificateFile().resolveSibling(tls.certificateFile().getFileName() + ".new");
-    Files.writeString(tmpCert, certPem);
-    Files.move(tmpCert, tls.certificateFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    return new Registered(answer.getString("gatewayId", config.gatewayName()), tls.certificateFile());
+    String gatewayCa = answer.getString("caCertificate");
+    if (gatewayCa != null && !gatewayCa.isBlank()) {
+      replace(tlsDir.resolve("gateway-ca.crt"), gatewayCa, false);
+    }
+    // an operator's own coordinator CA (put there before) wins over what the claim says
+    String coordinatorCa = answer.getString("coordinatorCaCertificate");
+    if (coordinatorCa != null && !Files.exists(tls.coordinatorCaFile())) {
+      Files.createDirectories(tls.coordinatorCaFile().toAbsolutePath().getParent());
+      replace(tls.coordinatorCaFile(), coordinatorCa, false);
+    }
+    RegisteredGateway identity = new RegisteredGateway(answer.getString("gatewayId"), answer.getString("gatewayArn"),
+        answer.getString("gatewayEndpoint"));
+    replace(RegisteredGateway.file(config.dataDir()), identity.toJson().encodePrettily(), true);
+    replace(tls.certificateFile(), certPem, false); // last: its presence means "registered"
+    return new Registered(identity.gatewayId(), identity.gatewayArn(), tls.certificateFile(), identity.gatewayEndpoint());
+  }
+
+  /** Writes {@code file} whole (a new file moved over the old one); {@code secret}: mode 0600. */
+  static void replace(Path file, String content, boolean secret) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".new");
+    Files.deleteIfExists(tmp);
+    if (secret) {
+      try {
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException notPosix) {
+        Files.createFile(tmp);
+      }
+    }
+    Files.writeString(tmp, content);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

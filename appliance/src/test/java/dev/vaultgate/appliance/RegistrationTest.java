@@ -6,28 +6,29 @@ import dev.vaultgate.appliance.tls.Pki;
 import dev.vaultgate.vault.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.backupgateway.model.GatewayType;
+import software.amazon.awssdk.services.backupgateway.model.ValidationException;
 
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,44 +36,33 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code vaultgate register} against a loopback claim endpoint. The coordinator's real claim endpoint is being
- * written on another branch, so a small stand-in plays it here: HTTPS with the dev CA's coordinator certificate,
- * single-use activation keys, and the CSR signed by certs/sign-gateway (openssl). The certificate the gateway
- * stores is then used for mutual TLS with a listener that trusts only the gateway CA.
+ * {@code vaultgate register} against a real coordinator: the appliance asks for an activation with its
+ * certificate request, an administrator calls CreateGateway with the key through the real backup-gateway SDK
+ * client, the claim brings the certificate, and the stored identity talks mutual TLS with the coordinator's
+ * gateway listener. A reused key, an expired activation, a coordinator CA the listener does not match and an
+ * already registered gateway are refused, and nothing is written then.
  */
 class RegistrationTest {
   @TempDir
+  static Path shared;
+  @TempDir
   Path dir;
+  static RealCoordinator coordinator;
   Vertx vertx;
-  Pki pki;
-  HttpServer claim;
-  final Set<String> unusedKeys = new HashSet<>(Set.of("KEY-1", "KEY-2"));
-  volatile boolean answerWithAStrangersCertificate;
+
+  @BeforeAll
+  static void startCoordinator() {
+    coordinator = new RealCoordinator(shared, null);
+  }
+
+  @AfterAll
+  static void stopCoordinator() {
+    coordinator.close();
+  }
 
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
-    pki = Pki.makeDevCa(dir.resolve("pki"));
-    claim = await(() -> vertx.createHttpServer(coordinatorTls()).requestHandler(req -> req.body().onSuccess(b -> {
-      JsonObject body = b.toJsonObject();
-      boolean fresh;
-      synchronized (unusedKeys) {
-        fresh = unusedKeys.remove(body.getString("activationKey"));
-      }
-      if (!req.path().equals(Registration.CLAIM_PATH) || !fresh) {
-        req.response().setStatusCode(400).end(new JsonObject().put("error", "InvalidActivationKey")
-            .put("message", "activation key is unknown, expired or used").encode());
-        return;
-      }
-      vertx.executeBlocking(() -> {
-        Path csr = Files.writeString(dir.resolve("claim.csr"), answerWithAStrangersCertificate
-            ? dev.vaultgate.appliance.tls.GatewayIdentity.generate("stranger").certificateRequestPem() : body.getString("certificateRequest"));
-        Path crt = dir.resolve("claim-" + System.nanoTime() + ".crt");
-        Pki.run("sign-gateway", "--dir", pki.dir.toString(), csr.toString(), crt.toString());
-        return Files.readString(crt);
-      }).onSuccess(cert -> req.response().end(new JsonObject().put("gatewayId", "gw-0001").put("certificate", cert)
-          .put("caCertificate", "").encode()));
-    })).listen(0, "127.0.0.1"));
   }
 
   @AfterEach
@@ -81,86 +71,120 @@ class RegistrationTest {
   }
 
   <T> T await(java.util.function.Supplier<Future<T>> work) {
-    return Await.await(vertx, work, Duration.ofSeconds(60));
+    return Await.await(vertx, work, Duration.ofSeconds(90));
   }
 
-  private HttpServerOptions coordinatorTls() {
-    return new HttpServerOptions().setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
-        .setCertPath(pki.dir.resolve("coordinator.crt").toString()).setKeyPath(pki.dir.resolve("coordinator.key").toString()));
-  }
-
-  private ApplianceConfig config(Path coordinatorCa) {
-    Path tls = dir.resolve("data/tls");
-    return new ApplianceConfig("dc1-gw1", URI.create("https://localhost:" + claim.actualPort()), dir.resolve("data"),
-        new ApplianceConfig.Vault("file:///tmp/none", dir.resolve("master.key")), Optional.empty(),
-        new ApplianceConfig.Tls(tls.resolve("gateway.crt"), tls.resolve("gateway.key"), coordinatorCa),
+  private ApplianceConfig config(String name, Path data) {
+    Path tls = data.resolve("tls");
+    return new ApplianceConfig(name, coordinator.gatewayEndpoint(), data,
+        new ApplianceConfig.Vault("file:///tmp/none", data.resolve("master.key")), Optional.empty(),
+        new ApplianceConfig.Tls(tls.resolve("gateway.crt"), tls.resolve("gateway.key"), tls.resolve("coordinator-ca.crt")),
         new ApplianceConfig.WebUi("127.0.0.1", 9443, "unused"), 1, List.of(), ApplianceConfig.Bandwidth.UNLIMITED);
   }
 
-  private URI coordinator() {
-    return URI.create("https://localhost:" + claim.actualPort());
+  /** The administrator, off the event loop: CreateGateway with the key the appliance shows. */
+  static Consumer<Registration.Activation> administratorCreatesGateway(String displayName) {
+    return a -> CompletableFuture.runAsync(() -> coordinator.gatewayApi().createGateway(r -> r
+        .activationKey(a.activationKey()).gatewayDisplayName(displayName).gatewayType(GatewayType.BACKUP_VM)));
   }
 
-  @Test
-  void registeredGatewayTalksMutualTlsWithItsNewCertificate() throws Exception {
-    ApplianceConfig c = config(pki.dir.resolve("coordinator-ca.crt"));
-    Registration.Registered r = await(() -> Registration.register(vertx, c, coordinator(), "KEY-1"));
-    assertEquals("gw-0001", r.gatewayId());
-    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(c.tls().privateKeyFile())));
-
-    HttpServer listener = await(() -> vertx.createHttpServer(coordinatorTls().setClientAuth(ClientAuth.REQUIRED)
-        .setTrustOptions(new PemTrustOptions().addCertPath(pki.dir.resolve("gateway-ca.crt").toString())))
-        .requestHandler(req -> {
-          try {
-            req.response().end(((java.security.cert.X509Certificate) req.connection().sslSession().getPeerCertificates()[0])
-                .getSubjectX500Principal().getName());
-          } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
-            req.response().setStatusCode(401).end();
-          }
-        }).listen(0, "127.0.0.1"));
+  static Future<JsonObject> heartbeat(Vertx vertx, ApplianceConfig c) {
     HttpClient client = vertx.createHttpClient(MutualTls.coordinatorClient(c.tls()));
-    String who = await(() -> client.request(HttpMethod.GET, listener.actualPort(), "localhost", "/agent/v1/heartbeat")
-        .compose(req -> req.send().compose(HttpClientResponse::body)).map(Object::toString));
-    assertTrue(who.contains("CN=dc1-gw1"), who);
+    RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost")
+        .setPort(coordinator.listenerPort).setURI("/agent/v1/heartbeat").putHeader("Content-Type", "application/json");
+    return client.request(ro).compose(req -> req.send("{}")).compose(res -> res.body().map(b -> {
+      if (res.statusCode() != 200) throw new IllegalStateException(res.statusCode() + " " + b);
+      return b.toJsonObject();
+    })).eventually(client::close);
   }
 
   @Test
-  void reusedActivationKeyIsRefusedAndNothingIsWritten() {
-    ApplianceConfig first = config(pki.dir.resolve("coordinator-ca.crt"));
-    await(() -> Registration.register(vertx, first, coordinator(), "KEY-2"));
-    Path otherData = dir.resolve("other");
-    ApplianceConfig second = new ApplianceConfig("dc1-gw2", first.coordinatorUrl(), otherData, first.vault(), Optional.empty(),
-        new ApplianceConfig.Tls(otherData.resolve("gw.crt"), otherData.resolve("gw.key"), first.tls().coordinatorCaFile()),
-        first.webUi(), 1, List.of(), first.bandwidth());
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> await(() -> Registration.register(vertx, second, coordinator(), "KEY-2")));
-    assertEquals("coordinator " + coordinator() + " refused the activation (400 InvalidActivationKey): activation key is unknown, expired or used",
-        e.getMessage());
-    assertFalse(Files.exists(otherData.resolve("gw.crt")) || Files.exists(otherData.resolve("gw.key")));
+  void aGatewayJoinsThroughCreateGatewayAndThenTalksMutualTls() throws Exception {
+    ApplianceConfig c = config("dc1-gw1", dir.resolve("data"));
+    AtomicReference<Registration.Activation> shown = new AtomicReference<>();
+    Registration.Registered r = await(() -> Registration.register(vertx, c, coordinator.endpoint(),
+        a -> {
+          shown.set(a);
+          administratorCreatesGateway("dc1 gateway 1").accept(a);
+        }, Duration.ofMillis(200)));
+    assertTrue(shown.get().activationKey().matches("[0-9A-Z]{5}(-[0-9A-Z]{5}){4}"), shown.get().toString());
+    assertTrue(shown.get().createGatewayCommand(coordinator.endpoint(), "dc1-gw1")
+        .startsWith("aws backup-gateway create-gateway --endpoint-url " + coordinator.endpoint() + " --activation-key "));
+    assertTrue(r.gatewayArn().matches("arn:aws:backup-gateway:us-east-1:" + coordinator.key.accountId() + ":gateway/sgw-[0-9A-F]{8}"),
+        r.gatewayArn());
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(c.tls().privateKeyFile())));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(RegisteredGateway.file(c.dataDir()))));
+    RegisteredGateway stored = RegisteredGateway.load(c.dataDir()).orElseThrow();
+    assertEquals(r.gatewayId(), stored.gatewayId());
+    assertEquals(coordinator.key.accountId(), stored.accountId());
+    assertEquals("us-east-1", stored.region());
+    assertTrue(Files.exists(c.tls().coordinatorCaFile()), "the claim's coordinator CA is kept");
+
+    JsonObject beat = await(() -> heartbeat(vertx, c));
+    assertEquals(r.gatewayId(), beat.getString("gatewayId"), "the coordinator knows the gateway by its certificate");
   }
 
   @Test
-  void coordinatorWithACertificateFromAnotherCaIsNotTrusted() {
+  void aReusedKeyMakesNoGatewayAndAnExpiredActivationEndsTheRegistration() throws Exception {
+    AtomicReference<String> firstKey = new AtomicReference<>();
+    ApplianceConfig first = config("dc1-gw2", dir.resolve("first"));
+    await(() -> Registration.register(vertx, first, coordinator.endpoint(), a -> {
+      firstKey.set(a.activationKey());
+      administratorCreatesGateway("first").accept(a);
+    }, Duration.ofMillis(200)));
+
+    ApplianceConfig second = config("dc1-gw3", dir.resolve("second"));
+    AtomicReference<Throwable> reuse = new AtomicReference<>();
+    Future<Registration.Registered> registering = Registration.register(vertx, second, coordinator.endpoint(), a ->
+        CompletableFuture.runAsync(() -> {
+          try {
+            coordinator.gatewayApi().createGateway(r -> r.activationKey(firstKey.get()).gatewayDisplayName("again")
+                .gatewayType(GatewayType.BACKUP_VM));
+          } catch (RuntimeException e) {
+            reuse.set(e);
+          }
+          coordinator.clock.advance(Duration.ofMinutes(31)); // nobody used the second key in time
+        }), Duration.ofMillis(200));
+    IllegalStateException e;
+    try {
+      e = assertThrows(IllegalStateException.class, () -> await(() -> registering));
+    } finally {
+      coordinator.clock.advance(Duration.ofMinutes(-31)); // certificates signed later are valid now again
+    }
+    assertTrue(reuse.get() instanceof ValidationException && reuse.get().getMessage().contains("used already"),
+        String.valueOf(reuse.get()));
+    assertTrue(e.getMessage().contains("(410 ActivationExpired)"), e.getMessage());
+    assertFalse(Files.exists(second.tls().certificateFile()) || Files.exists(second.tls().privateKeyFile())
+        || Files.exists(RegisteredGateway.file(second.dataDir())), "nothing written");
+  }
+
+  @Test
+  void aGatewayTrustingAnotherCoordinatorCaRefusesTheListener() throws Exception {
+    ApplianceConfig c = config("dc1-gw4", dir.resolve("data"));
+    // the operator put another CA's certificate as the coordinator CA: kept, and the listener fails to verify
     Pki other = Pki.makeDevCa(dir.resolve("other-pki"));
-    ApplianceConfig c = config(other.dir.resolve("coordinator-ca.crt"));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> await(() -> Registration.register(vertx, c, coordinator(), "KEY-1")));
-    assertTrue(e.getMessage().startsWith("cannot reach coordinator " + coordinator() + " to register: "), e.getMessage());
-    assertFalse(Files.exists(c.tls().privateKeyFile()));
-    assertTrue(unusedKeys.contains("KEY-1"), "the key was never sent to an untrusted server");
+    Files.createDirectories(c.tls().coordinatorCaFile().getParent());
+    Files.copy(other.dir.resolve("coordinator-ca.crt"), c.tls().coordinatorCaFile());
+    await(() -> Registration.register(vertx, c, coordinator.endpoint(), administratorCreatesGateway("gw4"), Duration.ofMillis(200)));
+    Throwable e = assertThrows(RuntimeException.class, () -> await(() -> heartbeat(vertx, c)));
+    boolean pkix = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      pkix |= t instanceof javax.net.ssl.SSLHandshakeException && String.valueOf(t.getMessage()).contains("PKIX path building failed");
+    }
+    assertTrue(pkix, "the gateway could not verify the listener's certificate: " + e);
   }
 
   @Test
-  void certificateForAnotherKeyIsRefusedAndAlreadyRegisteredGatewayIsNotReplaced() throws Exception {
-    ApplianceConfig c = config(pki.dir.resolve("coordinator-ca.crt"));
-    answerWithAStrangersCertificate = true;
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> await(() -> Registration.register(vertx, c, coordinator(), "KEY-1")));
-    assertTrue(e.getMessage().startsWith("the certificate issued to gateway dc1-gw1 is for another key"), e.getMessage());
-    assertFalse(Files.exists(c.tls().certificateFile()) || Files.exists(c.tls().privateKeyFile()));
-
-    answerWithAStrangersCertificate = false;
-    await(() -> Registration.register(vertx, c, coordinator(), "KEY-2"));
+  void anAlreadyRegisteredGatewayIsNotReplaced() throws Exception {
+    ApplianceConfig c = config("dc1-gw5", dir.resolve("data"));
+    await(() -> Registration.register(vertx, c, coordinator.endpoint(), administratorCreatesGateway("gw5"), Duration.ofMillis(200)));
     String cert = Files.readString(c.tls().certificateFile());
-    IllegalStateException again = assertThrows(IllegalStateException.class, () -> await(() -> Registration.register(vertx, c, coordinator(), "KEY-1")));
-    assertTrue(again.getMessage().startsWith("gateway dc1-gw1 is registered already"), again.getMessage());
+    IllegalStateException again = assertThrows(IllegalStateException.class, () -> await(() ->
+        Registration.register(vertx, c, coordinator.endpoint(), a -> { }, Duration.ofMillis(200))));
+    assertTrue(again.getMessage().startsWith("gateway dc1-gw5 is registered already"), again.getMessage());
     assertEquals(cert, Files.readString(c.tls().certificateFile()));
+    IllegalArgumentException badUrl = assertThrows(IllegalArgumentException.class, () -> await(() ->
+        Registration.register(vertx, config("x", dir.resolve("x")), URI.create("ftp://h"), a -> { }, Duration.ofMillis(200))));
+    assertTrue(badUrl.getMessage().startsWith("--coordinator ftp://h: expected"), badUrl.getMessage());
   }
 }

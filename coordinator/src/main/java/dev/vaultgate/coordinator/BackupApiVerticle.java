@@ -61,12 +61,14 @@ final class BackupApiVerticle extends VerticleBase {
   private final ActivityLog activity;
   private final ServiceModel gatewayModel;
   private final ReportTarget reports;
+  private final dev.vaultgate.coordinator.pki.GatewayPki pki;
   private HttpServer server;
 
   BackupApiVerticle(CoordinatorConfig config, NotifyConfig notify, int port, ServiceModel model,
       ServiceModel gatewayModel, Pool pool, AccessKeyStore keys, Clock clock, SecretSealer sealer,
-      ActivityLog activity, ReportTarget reports) {
+      ActivityLog activity, ReportTarget reports, dev.vaultgate.coordinator.pki.GatewayPki pki) {
     this.reports = reports;
+    this.pki = pki;
     this.gatewayModel = gatewayModel;
     this.sealer = sealer;
     this.activity = activity;
@@ -83,13 +85,7 @@ final class BackupApiVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     SecretSealer sealer = this.sealer;
-    new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
-        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
-        new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
-        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
-        activity)
-        .withRegionStorage(config.regionStorage())
-        .mount(router);
+    agentApi(vertx, config, pool, keys, clock, sealer, activity).withPki(pki).mount(router);
     // JSON fronts first: they take only requests whose X-Amz-Target names their service
     new AwsJsonFront(cloudTrail, new SigV4Verifier("cloudtrail", config.region()), keys,
         CloudTrailOperations.handlers(cloudTrail, pool), clock, config.bodyLimit(), activity)
@@ -126,6 +122,17 @@ final class BackupApiVerticle extends VerticleBase {
     h.put("DescribeRestoreJob", restoreTests.describeRestoreJob(h.get("DescribeRestoreJob")));
     h.put("ListRestoreJobs", restoreTests.listRestoreJobs(h.get("ListRestoreJobs"), h.get("DescribeRestoreJob")));
     return h;
+  }
+
+  /** The agent API on this coordinator's stores: what this verticle and the gateway listener mount. */
+  static AgentApi agentApi(io.vertx.core.Vertx vertx, CoordinatorConfig config, Pool pool, AccessKeyStore keys,
+      Clock clock, SecretSealer sealer, ActivityLog activity) {
+    return new AgentApi(vertx, new PgGatewayStore(pool), new PgJobLeaseStore(pool), new PgRecoveryPointStore(pool),
+        new PgBackupJobStore(pool), new PgVaultStore(pool), new PgCopyAndRestoreLeases(pool),
+        new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
+        keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
+        activity)
+        .withRegionStorage(config.regionStorage());
   }
 
   int actualPort() {

@@ -30,6 +30,7 @@ import dev.vaultgate.coordinator.compliance.ReportTarget;
 import dev.vaultgate.coordinator.restoretest.RestoreTestScheduleVerticle;
 import dev.vaultgate.coordinator.restoretest.RestoreTestScheduler;
 import dev.vaultgate.coordinator.lockcheck.LockReconciler;
+import dev.vaultgate.coordinator.pki.GatewayPki;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
 import dev.vaultgate.coordinator.scheduler.SchedulerVerticle;
 import dev.vaultgate.coordinator.wire.ServiceModel;
@@ -72,11 +73,15 @@ public final class Coordinator {
   private final ActivityLog activity;
   private final AuditDigestWriter digests;
   private final ReportTarget reports;
+  private final GatewayPki pki;
+  private final Clock clock;
 
   private Coordinator(Vertx vertx, CoordinatorConfig config, EmbeddedDatabase embedded, Pool pool,
       AccessKeyStore keys, AccessKey adminKey, List<String> deployments, int port, SecretSealer sealer,
-      ActivityLog activity, AuditDigestWriter digests, ReportTarget reports) {
+      ActivityLog activity, AuditDigestWriter digests, ReportTarget reports, GatewayPki pki, Clock clock) {
     this.reports = reports;
+    this.pki = pki;
+    this.clock = clock;
     this.sealer = sealer;
     this.activity = activity;
     this.digests = digests;
@@ -93,7 +98,7 @@ public final class Coordinator {
   /** What start reads from disk and the classpath, prepared off the event loop. */
   private record Prepared(EmbeddedDatabase embedded, PgConnectOptions connect, SchemaMigrator migrator, ServiceModel model,
       ServiceModel gatewayModel, SecretSealer sealer, NotifyConfig notifications, AuditSigningKey auditKey,
-      ReportTarget reports) {}
+      ReportTarget reports, GatewayPki pki) {}
 
   public static Future<Coordinator> start(Vertx vertx, CoordinatorConfig config, Map<String, String> env, Clock clock) {
     return vertx.executeBlocking(() -> {
@@ -110,8 +115,10 @@ public final class Coordinator {
       dev.vaultgate.coordinator.audit.CloudTrailOperations.MODEL.serviceId(); // reads the model here, off the event loop
       SecretSealer sealer;
       AuditSigningKey auditKey;
+      GatewayPki pki;
       try {
         sealer = SecretSealer.fromKeyFile(config.masterKeyFile());
+        pki = GatewayPki.loadOrCreate(config.dataDir().resolve("pki"), GatewayPki.defaultServerNames(config.host()), clock);
         auditKey = config.audit().digestLocation() == null ? null : AuditSigningKey.loadOrCreate(config.dataDir());
       } catch (RuntimeException e) {
         if (embedded != null) embedded.close();
@@ -119,7 +126,7 @@ public final class Coordinator {
       }
       dev.vaultgate.coordinator.kms.KmsRoutes.MODEL.serviceId(); // loads the KMS model here, off the event loop
       return new Prepared(embedded, connect, SchemaMigrator.fromClasspath(), ServiceModel.backup(),
-          ServiceModel.backupGateway(), sealer, notify, auditKey, reports);
+          ServiceModel.backupGateway(), sealer, notify, auditKey, reports, pki);
     }).compose(prepared -> {
       Pool pool = PgBuilder.pool()
           .with(new PoolOptions().setMaxSize(16).setShared(false))
@@ -141,7 +148,7 @@ public final class Coordinator {
                         return d;
                       }))
               .map(d -> new Coordinator(vertx, config, prepared.embedded(), pool, keys, admin, d.ids(), d.port(),
-                  prepared.sealer(), activity, digests, prepared.reports()).checkingLocks(env, clock)))
+                  prepared.sealer(), activity, digests, prepared.reports(), prepared.pki(), clock).checkingLocks(env, clock)))
           .recover(e -> {
             pool.close();
             if (prepared.embedded() != null) {
@@ -178,7 +185,7 @@ public final class Coordinator {
     List<BackupApiVerticle> verticles = new ArrayList<>();
     for (int i = 0; i < config.instances(); i++) {
       verticles.add(new BackupApiVerticle(config, notify, listenPort, prepared.model(), prepared.gatewayModel(), pool,
-          keys, clock, prepared.sealer(), activity, prepared.reports()));
+          keys, clock, prepared.sealer(), activity, prepared.reports(), prepared.pki()));
     }
     // the activity log's writer first and (undeployed in reverse) last, so it sees every call
     Future<List<String>> chain = vertx.deployVerticle(activity).map(id -> new ArrayList<>(List.of(id)));
@@ -281,6 +288,25 @@ public final class Coordinator {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * Starts the gateway listener (mutual TLS, the agent API by client certificate) on {@code port} (0: any
+   * free one); its port. Gateways that join after this are told where it is.
+   */
+  public Future<Integer> startGatewayListener(int port) {
+    GatewayListenerVerticle listener = new GatewayListenerVerticle(config.host(), port, pki,
+        new dev.vaultgate.coordinator.agent.PgGatewayStore(pool),
+        () -> BackupApiVerticle.agentApi(vertx, config, pool, keys, clock, sealer, activity));
+    return vertx.deployVerticle(listener).map(id -> {
+      deployments.add(id);
+      return listener.actualPort();
+    });
+  }
+
+  /** The gateway CA and the gateway listener's certificates (under {@code <dataDir>/pki}). */
+  public GatewayPki gatewayPki() {
+    return pki;
   }
 
   public CoordinatorConfig config() {

@@ -35,6 +35,11 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
   @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (0: any free port). Default: ${DEFAULT-VALUE}.")
   int port = 8080;
 
+  @Option(names = "--gateway-port", paramLabel = "PORT",
+      description = "Port of the gateway listener: the agent API over mutual TLS, gateways known by their certificates"
+          + " (0: any free port, -1: none). Default: ${DEFAULT-VALUE}.")
+  int gatewayPort = 8443;
+
   @Option(names = "--host", paramLabel = "ADDRESS", description = "Address to listen on. Default: ${DEFAULT-VALUE} (plain HTTP is for loopback).")
   String host = "127.0.0.1";
 
@@ -120,6 +125,18 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
       vertx.close();
       return 1;
     }
+    int gatewayListenerPort = -1;
+    if (gatewayPort >= 0) {
+      try {
+        gatewayListenerPort = coordinator.startGatewayListener(gatewayPort)
+            .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      } catch (java.util.concurrent.ExecutionException e) {
+        System.err.println("coordinator: cannot start the gateway listener on port " + gatewayPort + ": "
+            + (e.getCause() == null ? e : e.getCause()).getMessage());
+        coordinator.close().eventually(vertx::close);
+        return 1;
+      }
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -131,6 +148,10 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
     }, "coordinator-stop"));
     System.out.println("Vaultgate coordinator listening on " + (config.tls() == null ? "http" : "https") + "://" + host + ":" + coordinator.port()
         + " (account " + account + ", region " + region + ")");
+    if (gatewayListenerPort > 0) {
+      System.out.println("Gateway listener (mutual TLS) on https://" + host + ":" + gatewayListenerPort
+          + "; gateway CA and certificates in " + coordinator.gatewayPki().directory());
+    }
     if (System.getenv(dev.vaultgate.coordinator.auth.AdminCredentials.ENV_KEY_ID) == null) {
       System.out.println("Admin credentials: " + config.adminCredentialsFile() + " (profile vaultgate)");
     }

@@ -38,19 +38,44 @@ public final class CoordinatorClient {
   private final String region;
   private final Duration timeout;
   private volatile String token;
+  /** True on the gateway listener: the client certificate says who calls, no token is sent. */
+  private final boolean byCertificate;
 
   public CoordinatorClient(Vertx vertx, URI endpoint, String region, Duration timeout) {
+    this(vertx, endpoint, region, timeout, null, null);
+  }
+
+  /**
+   * A client of the coordinator's gateway listener ({@code https://}): it presents the gateway's certificate
+   * ({@code keyCert}) and trusts only {@code trust} for the coordinator, checking its host name. The gateway
+   * joined already, so it is {@link #registered()} at once and sends no token.
+   */
+  public static CoordinatorClient mutualTls(Vertx vertx, URI endpoint, String region, Duration timeout,
+      io.vertx.core.net.KeyCertOptions keyCert, io.vertx.core.net.TrustOptions trust) {
+    if (!"https".equals(endpoint.getScheme())) {
+      throw new IllegalArgumentException("the coordinator's gateway listener must be https://host:port, got " + endpoint);
+    }
+    return new CoordinatorClient(vertx, endpoint, region, timeout, keyCert, trust);
+  }
+
+  private CoordinatorClient(Vertx vertx, URI endpoint, String region, Duration timeout,
+      io.vertx.core.net.KeyCertOptions keyCert, io.vertx.core.net.TrustOptions trust) {
     if (endpoint.getHost() == null || !(endpoint.getScheme().equals("http") || endpoint.getScheme().equals("https"))) {
       throw new IllegalArgumentException("coordinator URL must be http(s)://host[:port], got " + endpoint);
     }
     this.endpoint = endpoint;
     this.region = region;
     this.timeout = timeout;
+    this.byCertificate = keyCert != null;
     boolean tls = endpoint.getScheme().equals("https");
-    this.http = vertx.createHttpClient(new HttpClientOptions()
+    HttpClientOptions options = new HttpClientOptions()
         .setSsl(tls)
         .setConnectTimeout((int) timeout.toMillis())
-        .setIdleTimeout((int) Math.max(1, timeout.toSeconds() * 2)), new PoolOptions().setHttp1MaxSize(8));
+        .setIdleTimeout((int) Math.max(1, timeout.toSeconds() * 2));
+    if (keyCert != null) {
+      options.setVerifyHost(true).setKeyCertOptions(keyCert).setTrustOptions(trust);
+    }
+    this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(8));
   }
 
   /** What registration answers. */
@@ -93,17 +118,18 @@ public final class CoordinatorClient {
   }
 
   public boolean registered() {
-    return token != null;
+    return token != null || byCertificate;
   }
 
   /** POSTs {@code body} to {@code PREFIX + path} with the bearer token; the answer's JSON. */
   public Future<JsonObject> post(String path, JsonObject body) {
-    if (token == null) {
+    if (!registered()) {
       return Future.failedFuture(new CoordinatorException("cannot call " + path + ": the gateway is not registered", 0, null, null));
     }
-    RequestOptions options = requestOptions(path)
-        .putHeader("Authorization", "Bearer " + token)
-        .putHeader("Content-Type", "application/json");
+    RequestOptions options = requestOptions(path).putHeader("Content-Type", "application/json");
+    if (token != null) {
+      options.putHeader("Authorization", "Bearer " + token);
+    }
     return send("POST " + path, options, body.toBuffer());
   }
 

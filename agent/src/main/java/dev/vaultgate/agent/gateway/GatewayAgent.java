@@ -87,17 +87,48 @@ public final class GatewayAgent {
   private Future<Void> inventoryInFlight = Future.succeededFuture();
   private Future<Void> queuedSync;
 
+  /** A gateway that joined already (the appliance's certificate): who it is, so it never registers again. */
+  public record Joined(String gatewayId, String gatewayArn) {}
+
+  private final Joined joined;
+  private final LocalResources local;
+
   private GatewayAgent(Vertx vertx, GatewayConfig config) {
+    this(vertx, config, new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30)), null, null);
+  }
+
+  private GatewayAgent(Vertx vertx, GatewayConfig config, CoordinatorClient coordinator, Joined joined, LocalResources local) {
     this.vertx = vertx;
     this.config = config;
-    this.coordinator = new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30));
+    this.joined = joined;
+    this.local = local;
+    this.coordinator = coordinator;
     this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials());
     this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
   }
 
   /** Connects to vCenter, registers, reports the inventory once, and starts the loops on a context of its own. */
   public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config) {
-    GatewayAgent agent = new GatewayAgent(vertx, config);
+    if (config.accessKeyId() == null || config.secretAccessKey() == null) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "gateway config needs an account key (accessKeyId and secretAccessKey) to register"));
+    }
+    return start(new GatewayAgent(vertx, config));
+  }
+
+  /**
+   * Starts a gateway that joined already: {@code client} identifies it (mutual TLS, {@link
+   * CoordinatorClient#mutualTls}), so it does not register; a coordinator unreachable at start only delays the
+   * first heartbeat. {@code local} (or null) adds the appliance's own resources to the inventory and runs
+   * their backup jobs.
+   */
+  public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config, CoordinatorClient client, Joined joined,
+      LocalResources local) {
+    return start(new GatewayAgent(vertx, config, client, joined, local));
+  }
+
+  private static Future<GatewayAgent> start(GatewayAgent agent) {
+    Vertx vertx = agent.vertx;
     Context context = vertx.getOrCreateContext();
     Promise<GatewayAgent> started = Promise.promise(); // bridges onto the agent's context
     context.runOnContext(v -> agent.startOnContext().onComplete(started));
@@ -117,7 +148,11 @@ public final class GatewayAgent {
         }));
     return configured
         .compose(v -> register())
-        .compose(v -> vsphere == null ? Future.succeededFuture() : syncInventory())
+        .compose(v -> vsphere == null && local == null ? Future.succeededFuture()
+            : joined == null ? syncInventory() : syncInventory().recover(e -> {
+              LOG.warn("gateway {}: first inventory not reported (retried by the inventory loop): {}", gatewayId, e.getMessage());
+              return Future.succeededFuture();
+            }))
         .map(v -> {
           loop("heartbeat", this::heartbeat, () -> heartbeatInterval);
           loop("inventory", this::syncInventory, config::inventoryInterval);
@@ -147,6 +182,13 @@ public final class GatewayAgent {
   }
 
   private Future<Void> register() {
+    if (joined != null) {
+      gatewayId = joined.gatewayId();
+      gatewayArn = joined.gatewayArn();
+      accountId = joined.gatewayArn().split(":")[4];
+      heartbeatInterval = shorter(Duration.ofSeconds(30), config.heartbeatInterval());
+      return Future.succeededFuture();
+    }
     return coordinator.register(config.gatewayName(), SOFTWARE_VERSION, config.accessKeyId(), config.secretAccessKey())
         .map(reg -> {
           gatewayId = reg.gatewayId();
@@ -380,7 +422,10 @@ public final class GatewayAgent {
   private Future<Void> syncNow() {
     VsphereClient client = vsphere;
     if (client == null) {
-      return Future.succeededFuture(); // no vCenter yet: nothing to report
+      // no vCenter yet: only the appliance's own resources, if any
+      return local == null ? Future.succeededFuture()
+          : coordinator.post("/inventory", new JsonObject().put("resources", local.inventory(config.region(), accountId, gatewayId))
+              .put("complete", true)).mapEmpty();
     }
     String hypervisor = hypervisorArn;
     String syncedAt = Instant.now().toString();
@@ -402,6 +447,9 @@ public final class GatewayAgent {
           VmResources.addVmwareDetails(resource, hypervisor, vm, vmwareTags, syncedAt);
         }
         resources.add(resource);
+      }
+      if (local != null) {
+        resources.addAll(local.inventory(config.region(), accountId, gatewayId));
       }
       vmsByArn.putAll(seen);
       vmsByArn.keySet().retainAll(seen.keySet());
@@ -524,7 +572,7 @@ public final class GatewayAgent {
 
   /** Leases one backup, restore or copy job when a slot is free; true when it started one (the loop asks again at once). */
   public Future<Boolean> pollJobs() {
-    if (runningJobs.size() >= config.maxJobs() || vsphere == null) {
+    if (runningJobs.size() >= config.maxJobs() || (vsphere == null && local == null)) {
       return Future.succeededFuture(false);
     }
     JsonObject lease = new JsonObject().put("leaseSeconds", config.leaseSeconds());
@@ -533,7 +581,10 @@ public final class GatewayAgent {
         startJob(backup.getJsonObject("job"));
         return Future.succeededFuture(true);
       }
-      return coordinator.post("/restore-jobs/lease", lease).compose(restore -> {
+      Future<JsonObject> restores = vsphere == null
+          ? Future.succeededFuture(new JsonObject()) // restores go to vCenter
+          : coordinator.post("/restore-jobs/lease", lease);
+      return restores.compose(restore -> {
         if (restore.containsKey("job")) {
           startJob(restore.getJsonObject("job"));
           return Future.succeededFuture(true);
@@ -558,7 +609,8 @@ public final class GatewayAgent {
     Future<?> run = switch (kind) {
       case "RESTORE" -> new RestoreJobRunner(this, job).run();
       case "COPY" -> new CopyJobRunner(this, job).run();
-      case "BACKUP" -> new BackupJobRunner(this, job).run();
+      case "BACKUP" -> local != null && local.runs(job.getString("resourceType", ""))
+          ? new LocalBackupJobRunner(this, job, local).run() : new BackupJobRunner(this, job).run();
       default -> Future.failedFuture("unknown job kind " + kind);
     };
     run.onComplete(ar -> {

@@ -16,8 +16,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param coordinator       the coordinator's base URL
  * @param region            the coordinator's region (SigV4 of the registration, ARNs)
  * @param gatewayName       the name it registers under
- * @param accessKeyId       an account key that signs the registration (a gateway registers at each start
- *                          until the appliance keeps its token)
+ * @param accessKeyId       an account key that signs the registration (a gateway registers at each start);
+ *                          null for a gateway that joined already (the appliance: mutual TLS, see
+ *                          {@link GatewayAgent#start(io.vertx.core.Vertx, GatewayConfig, CoordinatorClient, GatewayAgent.Joined)})
  * @param vcenter           a vCenter given here rather than through the backup-gateway API (null: the hypervisor
  *                          the coordinator associates with this gateway, handed over by the heartbeat)
  * @param vaultLocation     the vault (a VaultLocation URL) of jobs that name none
@@ -47,9 +48,6 @@ public record GatewayConfig(URI coordinator, String region, String gatewayName, 
     Objects.requireNonNull(stagingDir, "stagingDir");
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(masterKeyFile, "masterKeyFile");
-    if (accessKeyId == null || secretAccessKey == null) {
-      throw new IllegalArgumentException("gateway config needs an account key (accessKeyId and secretAccessKey) to register");
-    }
     if (maxJobs < 1 || maxJobs > 64) {
       throw new IllegalArgumentException("gateway config maxJobs must be 1..64, got " + maxJobs);
     }

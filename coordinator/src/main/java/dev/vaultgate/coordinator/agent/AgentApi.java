@@ -18,6 +18,9 @@ import dev.vaultgate.coordinator.backup.RestoreJob;
 import dev.vaultgate.coordinator.backup.VaultStore;
 import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
+import dev.vaultgate.coordinator.pki.CertificateRequestException;
+import dev.vaultgate.coordinator.pki.GatewayPki;
+import dev.vaultgate.coordinator.pki.IssuedCertificate;
 import dev.vaultgate.coordinator.rules.RuleViolation;
 import dev.vaultgate.coordinator.rules.VaultLock;
 import dev.vaultgate.coordinator.wire.ApiException;
@@ -51,9 +54,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent API: what gateways call, as JSON over HTTP(S) under {@code /agent/v1/} on the
- * coordinator's port. Mutual TLS arrives with the appliance; until then a gateway
- * authenticates with a bearer token:
+ * The agent API: what gateways call, as JSON over HTTP(S) under {@code /agent/v1/}. Two ways in:
+ *
+ * <ul>
+ *   <li>the gateway listener ({@link #mountForCertificates}, its own port, mutual TLS with the gateway CA
+ *       and its CRL): a gateway that joined with a certificate request is the gateway its client
+ *       certificate names; no token, and no registration or activation calls there;
+ *   <li>the coordinator's API port ({@link #mount}): activations, registration, and the gateway calls
+ *       below with a bearer token (gateways registered with an account key, and tests).
+ * </ul>
+ *
+ * <p>An activation may carry {@code "certificateRequest"} (PEM PKCS#10, checked at once: 400
+ * InvalidParameterValueException when it could never be signed); its claim then answers, instead of a
+ * token, {@code "certificate"} (signed by the gateway CA, CN = the activation's name), {@code
+ * "caCertificate"} (the gateway CA), {@code "coordinatorCaCertificate"} (what to trust for the listener)
+ * and {@code "gatewayEndpoint"} ({@code https://host:port} of the listener). DeleteGateway revokes the
+ * certificate.
+ *
+ * <p>The calls:
  *
  * <ul>
  *   <li>{@code POST /agent/v1/gateways} registers a gateway. It is signed with AWS Signature V4
@@ -96,7 +114,9 @@ import org.slf4j.LoggerFactory;
  *       </ul>
  *       VMware-to-AWS tag mappings are not sent: the coordinator applies them.
  *   <li>{@code POST /agent/v1/inventory} {@code {"resources": [{"resourceArn", "resourceType":
- *       "VirtualMachine", "name", "tags": {..}}], "complete"?: true}} -> {@code {"resources": n}}:
+ *       "VirtualMachine" | "LocalVolume", "name", "tags": {..}}], "complete"?: true}} -> {@code {"resources": n}}
+ *       (a local volume of the appliance is {@code arn:aws:backup-gateway:<region>:<account>:local-volume/
+ *       <gatewayId>/<name>}):
  *       the protected resources this gateway reaches (selections are evaluated against them, and
  *       only this gateway leases their jobs). With {@code complete}, resources it no longer
  *       reports are dropped. A VMware VM may carry {@code "hypervisorArn"}, {@code "hostName"},
@@ -179,7 +199,13 @@ public final class AgentApi {
   private static final Pattern GATEWAY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}");
   private static final Pattern VM_ARN =
       Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):vm/[A-Za-z0-9._-]{1,200}");
-  private static final Set<String> RESOURCE_TYPES = Set.of("VirtualMachine");
+  /**
+   * A gateway's local volume (an image file or block device of the appliance), an ARN of Vaultgate's own in
+   * backup-gateway's shape: {@code arn:aws:backup-gateway:<region>:<account>:local-volume/<gatewayId>/<name>}.
+   */
+  private static final Pattern LOCAL_VOLUME_ARN = Pattern.compile(
+      "arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):local-volume/[A-Za-z0-9-]{1,100}/[A-Za-z0-9._-]{1,200}");
+  private static final Set<String> RESOURCE_TYPES = Set.of("VirtualMachine", "LocalVolume");
   private static final Pattern HYPERVISOR_ARN =
       Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):hypervisor/[A-Za-z0-9-]{1,100}");
   private static final Set<String> HYPERVISOR_STATES = Set.of("ONLINE", "OFFLINE", "ERROR");
@@ -204,10 +230,14 @@ public final class AgentApi {
   private final ActivityRecorder activity;
   /** Other regions' vault storage roots, by region name. */
   private Map<String, String> regionStorage = Map.of();
+  /** The gateway CA and listener: null on a coordinator without one (activations then hand out tokens only). */
+  private volatile GatewayPki pki;
 
   /** Where the activity log finds who called: the gateway, or the key that registered one. */
   private static final String CALLER_GATEWAY = "vaultgate.agent.gateway";
   private static final String CALLER_KEY = "vaultgate.agent.key";
+  /** Set on the mutual-TLS listener's routes: the gateway is its client certificate's, not a token's. */
+  private static final String BY_CERTIFICATE = "vaultgate.agent.byCertificate";
 
   public AgentApi(Vertx vertx, GatewayStore gateways, JobLeaseStore leases, RecoveryPointStore points,
       BackupJobStore jobs, VaultStore vaults, PgCopyAndRestoreLeases copiesAndRestores, PgHypervisorStore hypervisors,
@@ -249,13 +279,39 @@ public final class AgentApi {
     return this;
   }
 
-  /** Mounts the API under {@link #PREFIX}, ahead of whatever the router serves after. */
+  /** Signs the certificate requests of activations with this PKI's gateway CA, and names its listener in claims. */
+  public AgentApi withPki(GatewayPki pki) {
+    this.pki = pki;
+    return this;
+  }
+
+  /** Mounts the API under {@link #PREFIX}, ahead of whatever the router serves after; gateways show a bearer token. */
   public void mount(Router router) {
+    mount(router, false);
+  }
+
+  /**
+   * Mounts the gateway calls for the mutual-TLS gateway listener: a gateway is the one its client certificate
+   * names (the handshake checked the CA and CRL); no token, no registration or activation there.
+   */
+  public void mountForCertificates(Router router) {
+    mount(router, true);
+  }
+
+  private void mount(Router router, boolean byCertificate) {
     Router api = Router.router(vertx);
     api.route().handler(BodyHandler.create(false).setBodyLimit(bodyLimit).setHandleFileUploads(false));
-    api.post("/gateways").handler(ctx -> answer(ctx, "RegisterGateway", register(ctx), 201));
-    api.post("/activations").handler(ctx -> answer(ctx, "CreateGatewayActivation", activate(ctx), 201));
-    api.post("/activations/claim").handler(ctx -> answer(ctx, "ClaimGatewayActivation", claim(ctx), 200));
+    if (!byCertificate) {
+      api.post("/gateways").handler(ctx -> answer(ctx, "RegisterGateway", register(ctx), 201));
+      api.post("/activations").handler(ctx -> answer(ctx, "CreateGatewayActivation", activate(ctx), 201));
+      api.post("/activations/claim").handler(ctx -> answer(ctx, "ClaimGatewayActivation", claim(ctx), 200));
+    }
+    if (byCertificate) {
+      api.route().handler(ctx -> {
+        ctx.put(BY_CERTIFICATE, Boolean.TRUE);
+        ctx.next();
+      });
+    }
     gatewayCall(api, "/heartbeat", "GatewayHeartbeat", Set.of("softwareVersion"), this::heartbeat);
     gatewayCall(api, "/inventory", "ReportInventory", Set.of("resources", "complete"), this::inventory);
     gatewayCall(api, "/hypervisors/status", "ReportHypervisorStatus", Set.of("hypervisorArn", "state", "message"),
@@ -300,7 +356,8 @@ public final class AgentApi {
       Future<JsonObject> result;
       try {
         AgentRequest request = AgentRequest.parse(ctx.body().buffer(), fields);
-        result = authenticate(ctx).compose(gateway -> {
+        boolean byCertificate = Boolean.TRUE.equals(ctx.get(BY_CERTIFICATE));
+        result = (byCertificate ? authenticateCertificate(ctx) : authenticate(ctx)).compose(gateway -> {
           ctx.put(CALLER_GATEWAY, gateway);
           return op.handle(gateway, request, ctx);
         });
@@ -321,6 +378,38 @@ public final class AgentApi {
       if (g == null) {
         throw ApiException.withStatus("UnrecognizedClientException", 401,
             "The gateway token is not valid: register the gateway again");
+      }
+      return g;
+    });
+  }
+
+  /**
+   * The gateway named by the connection's client certificate. The handshake already refused certificates
+   * of another CA or on the CRL; a certificate of a gateway deleted since (the CRL reloads within seconds)
+   * is refused here.
+   */
+  private Future<Gateway> authenticateCertificate(RoutingContext ctx) {
+    java.security.cert.X509Certificate cert;
+    try {
+      List<java.security.cert.Certificate> chain = ctx.request().connection().peerCertificates();
+      cert = chain == null || chain.isEmpty() ? null : (java.security.cert.X509Certificate) chain.get(0);
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | ClassCastException e) {
+      cert = null;
+    }
+    if (cert == null) {
+      throw ApiException.withStatus("MissingAuthenticationTokenException", 401,
+          "The connection has no gateway client certificate");
+    }
+    String serial = cert.getSerialNumber().toString(16).toUpperCase(Locale.ROOT);
+    GatewayPki current = pki;
+    if (current != null && current.ca().isRevoked(cert.getSerialNumber())) {
+      throw ApiException.withStatus("UnrecognizedClientException", 401,
+          "The gateway certificate " + serial + " is revoked: the gateway was deleted");
+    }
+    return gateways.findByCertificateSerial(serial).map(g -> {
+      if (g == null) {
+        throw ApiException.withStatus("UnrecognizedClientException", 401, "The gateway certificate " + serial
+            + " is not of a registered gateway (deleted?): register the gateway again");
       }
       return g;
     });
@@ -370,16 +459,28 @@ public final class AgentApi {
 
   private Future<JsonObject> activate(RoutingContext ctx) {
     try {
-      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("name"));
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("name", "certificateRequest"));
       String name = in.string("name", 100, true);
       if (!GATEWAY_NAME.matcher(name).matches()) {
         throw AgentRequest.invalid("Field 'name' must be letters, digits, spaces, '.', '_' or '-', starting with a"
             + " letter or digit");
       }
+      String request = in.string("certificateRequest", 16_384, false);
+      GatewayPki current = pki;
+      if (request != null && current == null) {
+        throw ApiException.withStatus("CertificateAuthorityUnavailable", 503,
+            "This coordinator has no gateway CA: it cannot sign the certificate request of gateway " + name);
+      }
       Instant now = clock.instant();
       String key = activationKey();
       String pollToken = "vgp_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
-      return activations.create(key, sha256(pollToken), name, now).map(v -> new JsonObject()
+      // a request that could never be signed is refused now, not after an administrator used the key
+      Future<Void> checked = request == null ? Future.succeededFuture()
+          : vertx.executeBlocking(() -> {
+            current.ca().checkRequest(request, name);
+            return null;
+          }, false);
+      return checked.compose(c -> activations.create(key, sha256(pollToken), name, request, now)).map(v -> new JsonObject()
           .put("activationKey", key)
           .put("pollToken", pollToken)
           .put("expiresAt", now.plus(PgActivationStore.LIFETIME).toString()));
@@ -404,14 +505,30 @@ public final class AgentApi {
       AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("pollToken"));
       String pollToken = in.string("pollToken", 200, true);
       String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
-      return activations.claim(sha256(pollToken), sha256(token), clock.instant()).map(c -> c.waiting()
-          ? new JsonObject()
-          : new JsonObject()
-              .put("gatewayId", c.gatewayId())
-              .put("gatewayArn", c.gatewayArn())
-              .put("token", token)
-              .put("heartbeatSeconds", HEARTBEAT_SECONDS)
-              .put("leaseSeconds", DEFAULT_LEASE.toSeconds()));
+      GatewayPki current = pki;
+      PgActivationStore.CertificateSigner signer = current == null ? null
+          : (request, name) -> vertx.executeBlocking(() -> {
+            IssuedCertificate c = current.ca().sign(request, name, GatewayPki.GATEWAY_CERTIFICATE_VALIDITY);
+            return new PgActivationStore.Signed(c.serialHex(), c.certificatePem());
+          }, false);
+      String host = ctx.request().authority() == null ? "localhost" : ctx.request().authority().host();
+      return activations.claim(sha256(pollToken), sha256(token), clock.instant(), signer).map(c -> {
+        if (c.waiting()) return new JsonObject();
+        JsonObject out = new JsonObject()
+            .put("gatewayId", c.gatewayId())
+            .put("gatewayArn", c.gatewayArn())
+            .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+            .put("leaseSeconds", DEFAULT_LEASE.toSeconds());
+        if (c.certificatePem() == null) return out.put("token", token);
+        // known by its certificate from now on: no token; where and whom to call over mutual TLS
+        out.put("certificate", c.certificatePem())
+            .put("caCertificate", current.ca().certificatePem())
+            .put("coordinatorCaCertificate", current.coordinatorCaPem());
+        if (current.listenerPort() > 0) {
+          out.put("gatewayEndpoint", "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + current.listenerPort());
+        }
+        return out;
+      });
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -464,9 +581,10 @@ public final class AgentApi {
           "hostName", "path", "vmwareTags", "metadataSyncedAt"), at);
       String arn = r.string("resourceArn", 1011, true);
       var m = VM_ARN.matcher(arn);
+      if (!m.matches()) m = LOCAL_VOLUME_ARN.matcher(arn);
       if (!m.matches()) {
-        throw AgentRequest.invalid("Field '" + at + "resourceArn' is not a virtual machine ARN"
-            + " (arn:aws:backup-gateway:<region>:<account>:vm/<id>): " + arn);
+        throw AgentRequest.invalid("Field '" + at + "resourceArn' is not a virtual machine or local volume ARN"
+            + " (arn:aws:backup-gateway:<region>:<account>:vm/<id> or ...:local-volume/<gatewayId>/<name>): " + arn);
       }
       if (!m.group(1).equals(region) || !m.group(2).equals(g.accountId())) {
         throw AgentRequest.invalid("Field '" + at + "resourceArn' names region " + m.group(1) + " and account "
@@ -476,6 +594,9 @@ public final class AgentApi {
       String type = r.string("resourceType", 64, true);
       if (!RESOURCE_TYPES.contains(type)) {
         throw AgentRequest.invalid("Field '" + at + "resourceType' must be one of " + RESOURCE_TYPES + ", got " + type);
+      }
+      if (type.equals("LocalVolume") != arn.contains(":local-volume/")) {
+        throw AgentRequest.invalid("Field '" + at + "resourceType' " + type + " does not match resourceArn " + arn);
       }
       String hypervisorArn = r.string("hypervisorArn", 500, false);
       if (hypervisorArn != null) {
@@ -845,6 +966,9 @@ public final class AgentApi {
         case WINDOW_PASSED -> "CompletionWindowPassed";
         case STOPPING -> "JobStopping";
       };
+    } else if (cause instanceof CertificateRequestException) {
+      status = 400;
+      type = "InvalidParameterValueException";
     } else if (cause instanceof RuleViolation v) {
       status = 400;
       type = "InvalidParameterValueException";

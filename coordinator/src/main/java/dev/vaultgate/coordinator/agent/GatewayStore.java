@@ -15,6 +15,12 @@ public interface GatewayStore {
   /** The gateway whose token has this SHA-256, or a null result. */
   Future<Gateway> findByToken(String tokenSha256);
 
+  /** The gateway whose certificate has this serial (hex, upper case), or a null result (unknown or deleted). */
+  Future<Gateway> findByCertificateSerial(String serialHex);
+
+  /** Serials (hex) of the certificates of deleted gateways: what the gateway listener's CRL lists. */
+  Future<List<String>> revokedCertificateSerials();
+
   /**
    * What the backup-gateway API set for a gateway: the hypervisor it is associated with (or null),
    * its maintenance start time (or null) and bandwidth rate-limit intervals, in AWS member names.

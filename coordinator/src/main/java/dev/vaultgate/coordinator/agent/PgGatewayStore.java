@@ -22,6 +22,8 @@ public final class PgGatewayStore implements GatewayStore {
   static final String INSERT_ACCOUNT = "INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING";
   static final String INSERT = "INSERT INTO gateways (" + COLUMNS + ", token_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
   static final String FIND_BY_TOKEN = "SELECT " + COLUMNS + " FROM gateways WHERE token_sha256 = $1";
+  static final String FIND_BY_SERIAL = "SELECT " + COLUMNS + " FROM gateways WHERE certificate_serial = $1";
+  static final String REVOKED = "SELECT serial FROM revoked_gateway_certificates ORDER BY revoked_at";
   static final String HEARTBEAT =
       "UPDATE gateways SET last_seen_at = $2, software_version = COALESCE($3, software_version) WHERE gateway_id = $1";
   static final String UPSERT =
@@ -67,6 +69,21 @@ public final class PgGatewayStore implements GatewayStore {
   public Future<Gateway> findByToken(String tokenSha256) {
     return pool.preparedQuery(FIND_BY_TOKEN).execute(Tuple.of(tokenSha256))
         .map(rows -> rows.size() == 0 ? null : gateway(rows.iterator().next()));
+  }
+
+  @Override
+  public Future<Gateway> findByCertificateSerial(String serialHex) {
+    return pool.preparedQuery(FIND_BY_SERIAL).execute(Tuple.of(serialHex))
+        .map(rows -> rows.size() == 0 ? null : gateway(rows.iterator().next()));
+  }
+
+  @Override
+  public Future<List<String>> revokedCertificateSerials() {
+    return pool.preparedQuery(REVOKED).execute().map(rows -> {
+      List<String> out = new ArrayList<>();
+      for (Row row : rows) out.add(row.getString(0));
+      return out;
+    });
   }
 
   @Override

@@ -102,7 +102,8 @@ final class JobOperations {
 
   /**
    * The resource type AWS Backup reports for an ARN: VMware VMs behind a gateway are
-   * {@code VirtualMachine}; other services by their usual names.
+   * {@code VirtualMachine}, a gateway appliance's local volumes {@code LocalVolume} (Vaultgate's own); other
+   * services by their usual names.
    */
   static String resourceType(String arn) {
     String[] p = arn.split(":", 6);
@@ -110,7 +111,7 @@ final class JobOperations {
       throw ApiException.invalidParameter("ResourceArn '" + arn + "' is not an ARN");
     }
     return switch (p[2]) {
-      case "backup-gateway" -> "VirtualMachine";
+      case "backup-gateway" -> p[5].startsWith("local-volume/") ? "LocalVolume" : "VirtualMachine";
       case "ec2" -> p[5].startsWith("volume/") ? "EBS" : "EC2";
       case "s3" -> "S3";
       case "rds" -> "RDS";

@@ -29,6 +29,10 @@ public final class PgGatewayAdminStore {
   static final String DROP_INVENTORY = "DELETE FROM inventory WHERE gateway_id = $1";
   static final String DROP_TAGS = "DELETE FROM resource_tags WHERE account_id = $1 AND resource_arn = $2";
   static final String DELETE = "DELETE FROM gateways WHERE gateway_id = $1";
+  /** A deleted gateway's certificate stays revoked: the gateway listener's CRL lists it. */
+  static final String REVOKE = "INSERT INTO revoked_gateway_certificates (serial, revoked_at)"
+      + " SELECT certificate_serial, now() FROM gateways WHERE gateway_id = $1 AND certificate_serial IS NOT NULL"
+      + " ON CONFLICT DO NOTHING";
 
   private final Pool pool;
 
@@ -69,7 +73,8 @@ public final class PgGatewayAdminStore {
   }
 
   /**
-   * Deletes the gateway with the inventory it reported and its tags; its token stops working.
+   * Deletes the gateway with the inventory it reported and its tags; its token stops working and its
+   * certificate is revoked.
    * False when there is no such gateway.
    */
   public Future<Boolean> delete(String accountId, String arn) {
@@ -84,6 +89,7 @@ public final class PgGatewayAdminStore {
   private static Future<Void> drop(SqlConnection conn, String accountId, String arn, String gatewayId) {
     return conn.preparedQuery(DROP_INVENTORY).execute(Tuple.of(gatewayId))
         .compose(r -> conn.preparedQuery(DROP_TAGS).execute(Tuple.of(accountId, arn)))
+        .compose(r -> conn.preparedQuery(REVOKE).execute(Tuple.of(gatewayId)))
         .compose(r -> conn.preparedQuery(DELETE).execute(Tuple.of(gatewayId)))
         .mapEmpty();
   }

@@ -142,18 +142,7 @@ public final class GatewayCertificateAuthority {
     if (!GATEWAY_NAME.matcher(gatewayName).matches()) {
       throw new CertificateRequestException("gateway name '" + gatewayName + "' is not 1-63 letters, digits, '.', '_' or '-'");
     }
-    JcaPKCS10CertificationRequest request = parseRequest(requestPem, gatewayName);
-    PublicKey publicKey;
-    try {
-      publicKey = request.getPublicKey();
-      if (!request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey))) {
-        throw new CertificateRequestException("the certificate request of gateway " + gatewayName
-            + " is not signed by the key it carries: refused");
-      }
-    } catch (GeneralSecurityException | OperatorCreationException | PKCSException e) {
-      throw new CertificateRequestException("cannot verify the certificate request of gateway " + gatewayName + ": " + e.getMessage());
-    }
-    checkKeyStrength(publicKey, gatewayName);
+    PublicKey publicKey = checkRequest(requestPem, gatewayName);
     Instant now = clock.instant();
     Instant notAfter = now.plus(validity);
     BigInteger serial = new BigInteger(127, random).setBit(126); // positive, 16 bytes, never 0
@@ -173,6 +162,29 @@ public final class GatewayCertificateAuthority {
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot sign the certificate of gateway " + gatewayName + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Checks a request as {@link #sign} would, without signing: PEM PKCS#10, signed by the key it carries, a
+   * strong enough key, a valid gateway name. Its public key; a {@link CertificateRequestException} otherwise.
+   */
+  public PublicKey checkRequest(String requestPem, String gatewayName) {
+    if (!GATEWAY_NAME.matcher(gatewayName).matches()) {
+      throw new CertificateRequestException("gateway name '" + gatewayName + "' is not 1-63 letters, digits, '.', '_' or '-'");
+    }
+    JcaPKCS10CertificationRequest request = parseRequest(requestPem, gatewayName);
+    PublicKey publicKey;
+    try {
+      publicKey = request.getPublicKey();
+      if (!request.isSignatureValid(new JcaContentVerifierProviderBuilder().build(publicKey))) {
+        throw new CertificateRequestException("the certificate request of gateway " + gatewayName
+            + " is not signed by the key it carries: refused");
+      }
+    } catch (GeneralSecurityException | OperatorCreationException | PKCSException e) {
+      throw new CertificateRequestException("cannot verify the certificate request of gateway " + gatewayName + ": " + e.getMessage());
+    }
+    checkKeyStrength(publicKey, gatewayName);
+    return publicKey;
   }
 
   /** Revokes {@code serial}: the next {@link #crlPem()} lists it. Revoking twice keeps the first date. */

@@ -45,6 +45,11 @@ public final class AgentClient {
     return new AgentClient(endpoint, body.getString("gatewayId"), body.getString("token"));
   }
 
+  /** No gateway yet: for the calls an appliance makes before it has one (activations). */
+  public static AgentClient anonymous(URI endpoint) {
+    return new AgentClient(endpoint, null, null);
+  }
+
   /** The same gateway talking to another coordinator (a replica). */
   public AgentClient via(URI otherEndpoint) {
     return new AgentClient(otherEndpoint, gatewayId, token);
