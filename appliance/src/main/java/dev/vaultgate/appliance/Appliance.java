@@ -203,13 +203,16 @@ public final class Appliance implements GatewayRuntime {
         });
   }
 
-  /** The agent's settings from the appliance's: one vault key, one job limit, state under dataDir. */
+  /**
+   * The agent's settings from the appliance's: one vault key, one job limit, state under dataDir. Heartbeats
+   * every 10 s: a new hypervisor or a TestHypervisorConfiguration reaches the gateway with the next one.
+   */
   GatewayConfig agentConfig(RegisteredGateway id) {
     AwsCredentialsProvider s3 = config.s3().<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
         AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey()))).orElse(null);
     return new GatewayConfig(config.coordinatorUrl(), id.region(), config.gatewayName(), null, null, null, config.vault().url(),
         config.vault().masterKeyFile(), config.dataDir().resolve("staging"), config.dataDir().resolve("agent"), Map.of(),
-        config.maxConcurrentJobs(), Duration.ofSeconds(5), Duration.ofSeconds(30), 300, Duration.ofMinutes(5),
+        config.maxConcurrentJobs(), Duration.ofSeconds(5), Duration.ofSeconds(10), 300, Duration.ofMinutes(5),
         GatewayConfig.DEFAULT_TRIGGER, s3);
   }
 
