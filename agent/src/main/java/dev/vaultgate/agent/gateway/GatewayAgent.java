@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  *       whenever {@link #syncInventory()} is called (the change feed calls it); VMs whose trigger attribute says
  *       {@code now} get an on-demand backup;</li>
  *   <li>jobs: leases backup, restore and copy jobs while fewer than {@code maxJobs} run, each through a
- *       {@link BackupJobRunner}, {@link RestoreJobRunner} or {@link CopyJobRunner}.</li>
+ *       {@link BackupJobRunner}, {@link RestoreJobRunner} (a restore test: {@link RestoreTestRunner}) or
+ *       {@link CopyJobRunner}.</li>
  * </ul>
  * A coordinator that does not answer makes each loop back off (1 s doubling to 60 s) and carry on; nothing is
  * lost, since a job the gateway holds keeps running and reports its end once the coordinator answers again.
@@ -581,9 +582,10 @@ public final class GatewayAgent {
         startJob(backup.getJsonObject("job"));
         return Future.succeededFuture(true);
       }
-      Future<JsonObject> restores = vsphere == null
-          ? Future.succeededFuture(new JsonObject()) // restores go to vCenter
-          : coordinator.post("/restore-jobs/lease", lease);
+      // VM restores go to vCenter: without one, only the local volumes' restores (restore tests) are leased
+      Future<JsonObject> restores = vsphere != null ? coordinator.post("/restore-jobs/lease", lease)
+          : local != null ? coordinator.post("/restore-jobs/lease", lease.copy().put("resourceTypes", new JsonArray().add("LocalVolume")))
+          : Future.succeededFuture(new JsonObject());
       return restores.compose(restore -> {
         if (restore.containsKey("job")) {
           startJob(restore.getJsonObject("job"));
@@ -607,7 +609,7 @@ public final class GatewayAgent {
     jobsStarted.incrementAndGet();
     LOG.info("gateway {}: {} job {} leased ({} running)", gatewayId, kind, jobId, runningJobs.size());
     Future<?> run = switch (kind) {
-      case "RESTORE" -> new RestoreJobRunner(this, job).run();
+      case "RESTORE" -> job.containsKey("restoreTest") ? new RestoreTestRunner(this, job).run() : new RestoreJobRunner(this, job).run();
       case "COPY" -> new CopyJobRunner(this, job).run();
       case "BACKUP" -> local != null && local.runs(job.getString("resourceType", ""))
           ? new LocalBackupJobRunner(this, job, local).run() : new BackupJobRunner(this, job).run();

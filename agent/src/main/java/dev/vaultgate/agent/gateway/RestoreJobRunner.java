@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *       datacenter's when absent), powered on when {@code PowerOn} is true;</li>
  *   <li>{@code RestoreTo=LocalFile}: each disk to {@code <TargetDirectory>/<VMName or source name>-<disk>.img}
  *       on the gateway.</li>
+ *   <li>a local volume's point ({@code LocalVolume}): to {@code <TargetDirectory>/<volume>.img} on the gateway;</li>
  *   <li>either way, only the disks {@code DisksToRestore} names when it is given ({@link DiskSelection}).</li>
  * </ul>
  * The created resource is the new VM's ARN, or a {@code file/} ARN naming the first file written.
@@ -51,6 +52,16 @@ final class RestoreJobRunner {
     String pointArn = job.getString("recoveryPointArn");
     if (location == null) {
       return lease.fail("restore job " + jobId + ": no vault location (the job names none and the gateway has no default)");
+    }
+    if ("LocalVolume".equals(job.getString("resourceType"))) {
+      return agent.vaults().open(location)
+          .compose(opened -> localVolume(opened).eventually(() -> {
+            opened.close();
+            return Future.succeededFuture();
+          }))
+          .compose(created -> lease.complete(new JsonObject().put("createdResourceArn", created)))
+          .recover(e -> lease.fail(String.valueOf(e.getMessage()).startsWith("cannot ") ? e.getMessage()
+              : "cannot restore " + pointArn + ": " + e.getMessage()));
     }
     return agent.vaults().open(location)
         .compose(opened -> VmRecoveryPoints.withLabel(opened.repo(), BackupJobRunner.LABEL_RECOVERY_POINT, pointArn)
@@ -112,6 +123,30 @@ final class RestoreJobRunner {
     }
     return chain.map(v -> "arn:aws:backup-gateway:" + agent.config().region() + ":" + agent.accountId() + ":file/"
         + files.get(0).toString().replaceFirst("^/", ""));
+  }
+
+  /**
+   * A local volume's point (restore metadata {@code vaultgate:recoveryPointId}) to {@code
+   * <TargetDirectory>/<volume>.img} on the gateway; an existing file is not overwritten.
+   */
+  private Future<String> localVolume(VaultAccess.Opened opened) {
+    String dir = blankToNull(metadata.getString("TargetDirectory"));
+    String pointId = blankToNull(metadata.getString("vaultgate:recoveryPointId"));
+    if (dir == null || !Path.of(dir).isAbsolute()) {
+      return Future.failedFuture(new IllegalArgumentException("restore metadata TargetDirectory must be an absolute directory on the"
+          + " gateway, got " + dir));
+    }
+    if (pointId == null) {
+      return Future.failedFuture(new IllegalArgumentException("restore metadata vaultgate:recoveryPointId is missing"));
+    }
+    String name = metadata.getString("vaultgate:localVolume", "volume");
+    Path target = Path.of(dir).resolve(name + ".img");
+    lease.progress(1, 0);
+    return opened.repo().loadPoint(pointId)
+        .compose(m -> dev.vaultgate.vault.backup.RestoreJob.run(opened.repo(), m, target,
+            dev.vaultgate.vault.backup.RestoreJob.Options.defaults()))
+        .map(r -> "arn:aws:backup-gateway:" + agent.config().region() + ":" + agent.accountId() + ":file/"
+            + target.toString().replaceFirst("^/", ""));
   }
 
   /** Points written before VMPath was the folder held the .vmx path ({@code [ds] vm/vm.vmx}): not a folder, so ignored. */

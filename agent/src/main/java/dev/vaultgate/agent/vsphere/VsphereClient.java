@@ -618,6 +618,30 @@ public final class VsphereClient {
     });
   }
 
+  /** Powers a VM off (hard, as a restore test's scratch VM needs no clean guest shutdown). */
+  public Future<Void> powerOff(VmInfo vm) {
+    return call("power off VM " + vm.describe(), () -> {
+      waitFor(vmObject(vm.moref()).powerOffVM_Task());
+      return null;
+    });
+  }
+
+  /** Deletes a VM from the inventory and its files from the datastore (Destroy_Task); it must be powered off. */
+  public Future<Void> destroy(VmInfo vm) {
+    return call("destroy VM " + vm.describe(), () -> {
+      waitFor(vmObject(vm.moref()).destroy_Task());
+      return null;
+    });
+  }
+
+  /** The guest heartbeat as VMware Tools reports it ({@code summary.quickStats.guestHeartbeatStatus}: green, yellow, red, gray). */
+  public Future<String> guestHeartbeat(VmInfo vm) {
+    return call("read the guest heartbeat of VM " + vm.describe(), () -> {
+      Object status = vmObject(vm.moref()).getPropertyByPath("summary.quickStats.guestHeartbeatStatus");
+      return status == null ? null : status.toString();
+    });
+  }
+
   /** Deletes a datastore file or folder (FileManager.DeleteDatastoreFile_Task). */
   public Future<Void> deleteDatastoreFile(String datacenter, DatastorePath file) {
     return call("delete " + file + " in datacenter " + datacenter, () -> {

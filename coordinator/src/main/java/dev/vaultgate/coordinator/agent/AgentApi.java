@@ -21,6 +21,7 @@ import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.pki.CertificateRequestException;
 import dev.vaultgate.coordinator.pki.GatewayPki;
 import dev.vaultgate.coordinator.pki.IssuedCertificate;
+import dev.vaultgate.coordinator.restoretest.PgRestoreTestResults;
 import dev.vaultgate.coordinator.rules.RuleViolation;
 import dev.vaultgate.coordinator.rules.VaultLock;
 import dev.vaultgate.coordinator.wire.ApiException;
@@ -165,7 +166,17 @@ import org.slf4j.LoggerFactory;
  *       {"kind": "RESTORE", ...}}} or {@code {}}; {@code /restore-jobs/{jobId}/progress} {@code
  *       {"percentDone"?, "leaseSeconds"?}}; {@code /restore-jobs/{jobId}/complete} {@code
  *       {"createdResourceArn"}} -> {@code {"state": "COMPLETED", "createdResourceArn"}}; {@code
- *       /restore-jobs/{jobId}/fail} {@code {"message"}}.
+ *       /restore-jobs/{jobId}/fail} {@code {"message"}}. The lease may carry {@code "resourceTypes":
+ *       ["LocalVolume", ...]} (a gateway without vCenter leases only its local volumes' restores).
+ *   <li>Restore tests (restore jobs a restore testing plan started) are leased the same way; their job carries
+ *       {@code "restoreTest": {"restoreTestingPlanArn", "restoreTestingSelectionName", "validationWindowHours"}},
+ *       and the gateway that leased one then reports, after {@code complete} (or {@code fail}): {@code
+ *       /restore-jobs/{jobId}/validation} {@code {"status": "VALIDATING" | "SUCCESSFUL" | "FAILED", "message"?,
+ *       "restoreSeconds"?}} -> {@code {"validationStatus"}} (what PutRestoreValidationResult sets; a failed
+ *       restore validates FAILED only) and, once what it restored is deleted, {@code
+ *       /restore-jobs/{jobId}/deletion} {@code {"status": "SUCCESSFUL" | "FAILED", "message"?}} -> {@code
+ *       {"deletionStatus"}}. Another gateway's test, a result given already or a closed validation window is
+ *       409 {@code InvalidRequestException}.
  *   <li>A copy or restore job whose lease expires waits again for a gateway, up to {@link
  *       PgCopyAndRestoreLeases#MAX_ATTEMPTS} leases; then it FAILS.
  *   <li>Every leased job says where vault data lives, as the vault module reads a location
@@ -232,6 +243,8 @@ public final class AgentApi {
   private Map<String, String> regionStorage = Map.of();
   /** The gateway CA and listener: null on a coordinator without one (activations then hand out tokens only). */
   private volatile GatewayPki pki;
+  /** Where gateways report the restore tests they ran: null, no restore-test calls. */
+  private volatile PgRestoreTestResults restoreTests;
 
   /** Where the activity log finds who called: the gateway, or the key that registered one. */
   private static final String CALLER_GATEWAY = "vaultgate.agent.gateway";
@@ -285,6 +298,12 @@ public final class AgentApi {
     return this;
   }
 
+  /** Takes the validation and clean-up of the restore tests gateways run. */
+  public AgentApi withRestoreTests(PgRestoreTestResults results) {
+    this.restoreTests = results;
+    return this;
+  }
+
   /** Mounts the API under {@link #PREFIX}, ahead of whatever the router serves after; gateways show a bearer token. */
   public void mount(Router router) {
     mount(router, false);
@@ -329,10 +348,14 @@ public final class AgentApi {
     gatewayCall(api, "/copy-jobs/:jobId/progress", "ReportCopyJobProgress", Set.of("percentDone", "leaseSeconds"), this::progressCopy);
     gatewayCall(api, "/copy-jobs/:jobId/complete", "CompleteCopyJob", Set.of("backupSizeInBytes", "restoreMetadata"), this::completeCopy);
     gatewayCall(api, "/copy-jobs/:jobId/fail", "FailCopyJob", Set.of("message"), this::failCopy);
-    gatewayCall(api, "/restore-jobs/lease", "LeaseRestoreJob", Set.of("leaseSeconds"), this::leaseRestore);
+    gatewayCall(api, "/restore-jobs/lease", "LeaseRestoreJob", Set.of("leaseSeconds", "resourceTypes"), this::leaseRestore);
     gatewayCall(api, "/restore-jobs/:jobId/progress", "ReportRestoreJobProgress", Set.of("percentDone", "leaseSeconds"), this::progressRestore);
     gatewayCall(api, "/restore-jobs/:jobId/complete", "CompleteRestoreJob", Set.of("createdResourceArn"), this::completeRestore);
     gatewayCall(api, "/restore-jobs/:jobId/fail", "FailRestoreJob", Set.of("message"), this::failRestore);
+    gatewayCall(api, "/restore-jobs/:jobId/validation", "PutRestoreValidationResultFromGateway",
+        Set.of("status", "message", "restoreSeconds"), this::restoreValidation);
+    gatewayCall(api, "/restore-jobs/:jobId/deletion", "PutRestoreDeletionStatusFromGateway", Set.of("status", "message"),
+        this::restoreDeletion);
     api.route().handler(ctx -> answer(ctx, "UnknownAgentOperation", Future.failedFuture(ApiException.withStatus("UnknownOperationException", 404,
         "No agent operation at " + ctx.request().method() + " " + ctx.request().path())), 200));
     api.route().failureHandler(ctx -> {
@@ -782,10 +805,39 @@ public final class AgentApi {
 
   private Future<JsonObject> leaseRestore(Gateway g, AgentRequest in, RoutingContext ctx) {
     Duration leaseFor = leaseFor(in);
-    return copiesAndRestores.leaseRestore(g.accountId(), g.gatewayId(), clock.instant(), leaseFor).map(lease ->
-        lease == null ? new JsonObject()
-            : new JsonObject().put("job", withLocation(restoreJob(lease.job()), lease.job())
-                .put("leaseExpiresAt", lease.expiresAt().toString())));
+    JsonArray types = in.array("resourceTypes", 10, false);
+    List<String> only = types.isEmpty() ? null : types.stream().map(String::valueOf).toList();
+    return copiesAndRestores.leaseRestore(g.accountId(), g.gatewayId(), clock.instant(), leaseFor, only).compose(lease -> {
+      if (lease == null) return Future.succeededFuture(new JsonObject());
+      JsonObject job = withLocation(restoreJob(lease.job()), lease.job()).put("leaseExpiresAt", lease.expiresAt().toString());
+      PgRestoreTestResults tests = restoreTests;
+      Future<JsonObject> test = tests == null ? Future.succeededFuture()
+          : tests.leased(g.accountId(), g.gatewayId(), lease.job().jobId());
+      return test.map(t -> new JsonObject().put("job", t == null ? job : job.put("restoreTest", t)));
+    });
+  }
+
+  private Future<JsonObject> restoreValidation(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String status = in.string("status", 32, true);
+    String message = in.string("message", 2048, false);
+    Double seconds = in.number("restoreSeconds", 0, 1e9);
+    return results().putValidation(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), status, message, seconds)
+        .map(v -> new JsonObject().put("validationStatus", status));
+  }
+
+  private Future<JsonObject> restoreDeletion(Gateway g, AgentRequest in, RoutingContext ctx) {
+    String status = in.string("status", 32, true);
+    String message = in.string("message", 2048, false);
+    return results().putDeletion(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), status, message)
+        .map(v -> new JsonObject().put("deletionStatus", status));
+  }
+
+  private PgRestoreTestResults results() {
+    PgRestoreTestResults tests = restoreTests;
+    if (tests == null) {
+      throw ApiException.withStatus("UnknownOperationException", 404, "This coordinator takes no restore test results");
+    }
+    return tests;
   }
 
   private Future<JsonObject> progressRestore(Gateway g, AgentRequest in, RoutingContext ctx) {

@@ -100,6 +100,8 @@ public final class PgCopyAndRestoreLeases {
    */
   static final String LEASE_COPY = COPY.lease("");
   static final String LEASE_RESTORE = RESTORE.lease("");
+  /** A gateway that restores only some kinds of resource (one without vCenter: its local volumes) leases only those. */
+  static final String LEASE_RESTORE_OF_TYPES = RESTORE.lease(" AND j.resource_type = ANY($5)");
   static final String SOURCE_METADATA =
       "SELECT restore_metadata FROM recovery_points WHERE account_id = $1 AND recovery_point_arn = $2";
   static final String FINISH_COPY =
@@ -181,6 +183,18 @@ public final class PgCopyAndRestoreLeases {
 
   public Future<Lease<RestoreJob>> leaseRestore(String accountId, String gatewayId, Instant now, Duration leaseFor) {
     return lease(RESTORE, LEASE_RESTORE, accountId, gatewayId, now, leaseFor);
+  }
+
+  /** {@link #leaseRestore(String, String, Instant, Duration)} of a job whose resource type is one of {@code resourceTypes}. */
+  public Future<Lease<RestoreJob>> leaseRestore(String accountId, String gatewayId, Instant now, Duration leaseFor,
+      java.util.List<String> resourceTypes) {
+    if (resourceTypes == null) return leaseRestore(accountId, gatewayId, now, leaseFor);
+    Instant at = Times.micros(now);
+    Instant expires = at.plus(leaseFor);
+    return pool.preparedQuery(LEASE_RESTORE_OF_TYPES).execute(Tuple.of(accountId, Times.db(at), gatewayId, Times.db(expires),
+            resourceTypes.toArray(new String[0])))
+        .map(rows -> rows.size() == 0 ? null
+            : new Lease<>(RESTORE.mapper().apply(rows.iterator().next()), gatewayId, expires));
   }
 
   public Future<Lease<RestoreJob>> progressRestore(String accountId, String gatewayId, String jobId,

@@ -355,11 +355,14 @@ public final class RestoreTestingOperations {
         strings(stored.getJsonArray("ExcludeVaults")), stored.getInteger("SelectionWindowDays", 30));
   }
 
+  /** What gateways restore: vCenter's VMs and the appliances' local volumes. */
+  static final List<String> RESOURCE_TYPES = List.of("VirtualMachine", "LocalVolume");
+
   /** Checks a selection: type, what it protects (ARNs or conditions), validation window (default 24 h). */
   static JsonObject selection(JsonObject s) {
-    if (!"VirtualMachine".equals(s.getString("ProtectedResourceType"))) {
-      throw ApiException.invalidParameter("ProtectedResourceType must be VirtualMachine (the resources Vaultgate"
-          + " restores), got " + s.getString("ProtectedResourceType"));
+    if (!RESOURCE_TYPES.contains(String.valueOf(s.getString("ProtectedResourceType")))) {
+      throw ApiException.invalidParameter("ProtectedResourceType must be VirtualMachine or LocalVolume (the resources"
+          + " Vaultgate restores), got " + s.getString("ProtectedResourceType"));
     }
     List<String> arns = strings(s.getJsonArray("ProtectedResourceArns"));
     boolean conditions = s.getJsonObject("ProtectedResourceConditions") != null;
