@@ -570,6 +570,89 @@ class NotificationDeliveryTest {
         .forEach(m -> assertEquals(plan, attribute(m, "Id")));
   }
 
+  /**
+   * A restore test whose restore completed but whose validation the gateway found FAILED (a restored block that
+   * differs from the backup's checksum) notifies RESTORE_JOB_FAILED (migration V14's trigger); its SUCCESSFUL clean-up
+   * notifies nothing more. Only the gateway that leased the test may report on it. The plan and selection go over
+   * the wire (SigV4-signed REST as the SDKs send it), the scheduler starts the test, a gateway runs it over the agent
+   * API.
+   */
+  @Test
+  void aRestoreTestWhoseValidationFailsNotifiesRestoreJobFailed() {
+    Account a = account(BackupVaultEvent.RESTORE_JOB_FAILED);
+    Hook hook = new Hook();
+    a.subscribe(hook);
+    String backupJob = a.runBackup(true);
+    var described = a.backup().describeBackupJob(r -> r.backupJobId(backupJob));
+    String point = described.recoveryPointArn();
+    String resource = described.resourceArn();
+    URI endpoint = URI.create("http://127.0.0.1:" + api.port());
+    String plan = "rt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    var created = dev.vaultgate.coordinator.testing.SignedHttp.send(endpoint, a.key(), "PUT", "/restore-testing/plans",
+        new JsonObject().put("RestoreTestingPlan", new JsonObject().put("RestoreTestingPlanName", plan)
+            .put("ScheduleExpression", "cron(0 3 ? * * *)").put("StartWindowHours", 24)
+            .put("RecoveryPointSelection", new JsonObject().put("Algorithm", "LATEST_WITHIN_WINDOW")
+                .put("IncludeVaults", new io.vertx.core.json.JsonArray().add("*")).put("SelectionWindowDays", 7))).encode());
+    assertEquals(201, created.status(), created.body());
+    var selected = dev.vaultgate.coordinator.testing.SignedHttp.send(endpoint, a.key(), "PUT",
+        "/restore-testing/plans/" + plan + "/selections", new JsonObject().put("RestoreTestingSelection", new JsonObject()
+            .put("RestoreTestingSelectionName", "one").put("ProtectedResourceType", "VirtualMachine")
+            .put("IamRoleArn", "arn:aws:iam::" + a.key().accountId() + ":role/restore")
+            .put("ProtectedResourceArns", new io.vertx.core.json.JsonArray().add(resource))
+            .put("ValidationWindowHours", 1)).encode());
+    assertEquals(201, selected.status(), selected.body());
+    java.time.Instant tick = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(Duration.ofHours(3));
+    if (!tick.isAfter(java.time.Instant.now())) tick = tick.plus(Duration.ofDays(1));
+    java.time.Instant at = tick.plusSeconds(5);
+    List<String> started = await(api.restoreTests(new java.util.Random(1)).tick(at)).jobsStarted();
+    String job = started.stream().filter(id -> point.equals(a.backup().describeRestoreJob(r -> r.restoreJobId(id))
+        .recoveryPointArn())).findFirst().orElseThrow(() -> new AssertionError("no restore test of " + point));
+
+    AgentClient.Reply lease = a.gateway().post("/restore-jobs/lease", new JsonObject());
+    JsonObject leased = lease.body().getJsonObject("job");
+    assertEquals(job, leased.getString("jobId"), lease.body().encode());
+    assertTrue(leased.getJsonObject("restoreTest").getString("restoreTestingPlanArn").contains(":restore-testing-plan:" + plan + "-"),
+        leased.encode());
+    assertEquals(1, leased.getJsonObject("restoreTest").getInteger("validationWindowHours"));
+    String vm = "arn:aws:backup-gateway:us-east-1:" + a.key().accountId() + ":vm/restore-test-vm";
+    assertEquals(200, a.gateway().post("/restore-jobs/" + job + "/complete",
+        new JsonObject().put("createdResourceArn", vm)).status());
+
+    AgentClient other = AgentClient.register(endpoint, a.key(), "other-gw");
+    AgentClient.Reply refused = other.post("/restore-jobs/" + job + "/validation",
+        new JsonObject().put("status", "SUCCESSFUL"));
+    assertEquals(409, refused.status(), refused.body().encode());
+    assertTrue(refused.body().getString("message").contains("only that gateway reports its result"), refused.body().encode());
+    AgentClient.Reply bad = a.gateway().post("/restore-jobs/" + job + "/validation", new JsonObject().put("status", "TIMED_OUT"));
+    assertEquals(400, bad.status(), bad.body().encode());
+
+    assertEquals(200, a.gateway().post("/restore-jobs/" + job + "/validation", new JsonObject().put("status", "VALIDATING"))
+        .status());
+    sleep(500);
+    assertTrue(hook.accepted.stream().noneMatch(m -> job.equals(attribute(m, "Id"))), "VALIDATING is no failure");
+    String found = "disk scsi0:0: 1 of 256 blocks differ from the backup's checksums (first: block 17)";
+    assertEquals(200, a.gateway().post("/restore-jobs/" + job + "/validation", new JsonObject().put("status", "FAILED")
+        .put("message", found).put("restoreSeconds", 2.5)).status());
+    waitFor("the RESTORE_JOB_FAILED notification", Duration.ofSeconds(20),
+        () -> hook.accepted.stream().anyMatch(m -> job.equals(attribute(m, "Id"))));
+    JsonObject n = hook.accepted.stream().filter(m -> job.equals(attribute(m, "Id"))).findFirst().orElseThrow();
+    assertEquals("RESTORE_JOB_FAILED", eventType(n));
+    assertEquals("COMPLETED", attribute(n, "State"), "the restore ran; the test failed");
+    assertEquals("FAILED", attribute(n, "ValidationStatus"));
+    assertEquals(found, attribute(n, "ValidationStatusMessage"));
+    assertTrue(n.getString("Message").contains("restore test failed: its validation FAILED: " + found), n.getString("Message"));
+    AgentClient.Reply again = a.gateway().post("/restore-jobs/" + job + "/validation", new JsonObject().put("status", "SUCCESSFUL"));
+    assertEquals(409, again.status(), "a result is final: " + again.body().encode());
+
+    assertEquals(200, a.gateway().post("/restore-jobs/" + job + "/deletion", new JsonObject().put("status", "SUCCESSFUL")
+        .put("message", "destroyed VM 'restore-test-vm'")).status());
+    var d = a.backup().describeRestoreJob(r -> r.restoreJobId(job));
+    assertEquals("COMPLETED", d.statusAsString());
+    sleep(500);
+    assertEquals(1, hook.accepted.stream().filter(m -> job.equals(attribute(m, "Id"))).count(),
+        "a SUCCESSFUL clean-up notifies nothing");
+  }
+
   static String eventType(JsonObject m) {
     return attribute(m, "EventType");
   }
