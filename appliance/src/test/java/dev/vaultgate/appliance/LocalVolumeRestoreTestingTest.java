@@ -180,9 +180,13 @@ class LocalVolumeRestoreTestingTest {
     Registration.Registered joined = await(() -> Registration.register(vertx, c, coordinator.endpoint(), a ->
         CompletableFuture.runAsync(() -> admin.createGateway(r -> r.activationKey(a.activationKey())
             .gatewayDisplayName("dc3").gatewayType(GatewayType.BACKUP_VM))), Duration.ofMillis(200)));
+    // a scratch file a stopped gateway left behind is deleted when the agent starts
+    Path stale = Files.createDirectories(dir.resolve("data").resolve("staging").resolve("restore-tests")).resolve("stale.img");
+    Files.write(stale, new byte[4096]);
     Appliance running = await(() -> Appliance.start(vertx, c, Appliance.Options.defaults()
         .withHealthInterval(Duration.ofSeconds(1))));
     try {
+      assertFalse(Files.exists(stale), "the interrupted test's scratch file is gone at start");
       var backup = coordinator.backupApi();
       backup.createBackupVault(r -> r.backupVaultName("local"));
       String account = coordinator.key.accountId();
@@ -195,6 +199,22 @@ class LocalVolumeRestoreTestingTest {
       });
       String point = backup.describeBackupJob(r -> r.backupJobId(backupJob)).recoveryPointArn();
       assertNotNull(point, backup.describeBackupJob(r -> r.backupJobId(backupJob)).statusMessage());
+
+      // an ordinary restore of the volume to a file on the gateway, as a user starts one
+      String pointId = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName("local").recoveryPointArn(point))
+          .restoreMetadata().get("vaultgate:recoveryPointId");
+      Path restoredDir = Files.createDirectories(dir.resolve("restored"));
+      String restoreJob = backup.startRestoreJob(r -> r.recoveryPointArn(point)
+          .iamRoleArn("arn:aws:iam::" + account + ":role/backup").metadata(Map.of("RestoreTo", "LocalFile",
+              "TargetDirectory", restoredDir.toString(), "vaultgate:recoveryPointId", pointId))).restoreJobId();
+      waitFor("the restore", Duration.ofSeconds(90), () -> {
+        String status = backup.describeRestoreJob(r -> r.restoreJobId(restoreJob)).statusAsString();
+        return status.equals("COMPLETED") || status.equals("FAILED") || status.equals("ABORTED");
+      });
+      var restore = backup.describeRestoreJob(r -> r.restoreJobId(restoreJob));
+      assertEquals("COMPLETED", restore.statusAsString(), restore.statusMessage());
+      assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(restoredDir.resolve("db.img"))),
+          "the volume restored to a file, byte for byte");
 
       String hook = "http://127.0.0.1:" + receiver.actualPort() + "/hook";
       boto3("notify", "local", hook, secret);

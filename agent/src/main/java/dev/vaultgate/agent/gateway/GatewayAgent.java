@@ -140,6 +140,7 @@ public final class GatewayAgent {
     Future<Void> dirs = vertx.executeBlocking(() -> {
       Files.createDirectories(config.stagingDir());
       Files.createDirectories(config.stateDir());
+      RestoreTestRunner.removeLeftovers(config.stagingDir());
       return null;
     }, false);
     Future<Void> configured = dirs.compose(d -> config.vcenter() == null ? Future.succeededFuture()

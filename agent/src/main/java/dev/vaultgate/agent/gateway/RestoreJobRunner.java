@@ -139,7 +139,8 @@ final class RestoreJobRunner {
     if (pointId == null) {
       return Future.failedFuture(new IllegalArgumentException("restore metadata vaultgate:recoveryPointId is missing"));
     }
-    String name = metadata.getString("vaultgate:localVolume", "volume");
+    String source = job.getString("sourceResourceArn", "");
+    String name = metadata.getString("vaultgate:localVolume", source.substring(source.lastIndexOf('/') + 1));
     Path target = Path.of(dir).resolve(name + ".img");
     lease.progress(1, 0);
     return opened.repo().loadPoint(pointId)

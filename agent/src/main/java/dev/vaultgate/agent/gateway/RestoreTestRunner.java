@@ -53,6 +53,8 @@ final class RestoreTestRunner {
   static final String VM_PREFIX = "vaultgate-restore-test-";
   static final String SCRATCH = "restore-tests";
   private static final String EXECUTOR = "vaultgate-restore-test";
+  /** A VM's disk is read back from the datastore in ranged GETs of this size. */
+  private static final int READ_AHEAD = 4 << 20;
 
   private final GatewayAgent agent;
   private final JsonObject job;
@@ -247,8 +249,9 @@ final class RestoreTestRunner {
           DiskBlocks blocks = point.manifest(e.getKey()).disk(e.getKey());
           DatastorePath flat = e.getValue().flatExtent();
           chain = chain.compose(v -> blocking(() -> {
-            RestoredDiskCheck.Result r = RestoredDiskCheck.check(blocks, fingerprint,
-                (position, buf, off, len) -> vsphere.datastore().readRange(vm.datacenter(), flat, position, buf, off, len));
+            RestoredDiskCheck.Result r = RestoredDiskCheck.check(blocks, fingerprint, RestoredDiskCheck.readingAhead(
+                (position, buf, off, len) -> vsphere.datastore().readRange(vm.datacenter(), flat, position, buf, off, len),
+                READ_AHEAD));
             if (!r.ok()) {
               throw new ValidationFailed("VM '" + vm.name() + "' " + r.describe());
             }
@@ -284,12 +287,12 @@ final class RestoreTestRunner {
       return Future.succeededFuture("nothing was restored");
     }
     return blocking(() -> {
-      Files.deleteIfExists(file);
-      Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".vaultgate-partial"));
+      boolean existed = Files.deleteIfExists(file);
+      existed |= Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".vaultgate-partial"));
       if (Files.exists(file)) {
         throw new IOException("scratch file " + file + " is still there");
       }
-      return "deleted scratch file " + file;
+      return existed ? "deleted scratch file " + file : "no scratch file was left at " + file;
     });
   }
 
@@ -314,6 +317,29 @@ final class RestoreTestRunner {
           }
           return what;
         }));
+  }
+
+  /**
+   * Deletes the scratch files of restore tests a stopped gateway left (blocking; at start, when no test runs):
+   * their jobs' leases expire and the coordinator hands them out again. Answers how many were deleted.
+   */
+  static int removeLeftovers(Path stagingDir) throws IOException {
+    Path dir = stagingDir.resolve(SCRATCH);
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    int n = 0;
+    try (var files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        if (Files.isRegularFile(f) && Files.deleteIfExists(f)) {
+          n++;
+        }
+      }
+    }
+    if (n > 0) {
+      LOG.warn("deleted {} scratch file(s) of restore tests interrupted by a stop, in {}", n, dir);
+    }
+    return n;
   }
 
   // --- helpers ------------------------------------------------------------------------------------

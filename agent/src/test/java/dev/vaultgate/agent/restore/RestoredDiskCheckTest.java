@@ -93,6 +93,24 @@ class RestoredDiskCheckTest {
   }
 
   @Test
+  void readingAheadInWindowsThatCutBlocksGivesTheSameVerdicts() throws Exception {
+    byte[] d = disk();
+    DiskBlocks backup = backupOf(d);
+    int[] calls = {0};
+    RestoredDiskCheck.Reader counted = (position, buf, off, len) -> {
+      calls[0]++;
+      return reading(d).read(position, buf, off, len);
+    };
+    RestoredDiskCheck.Result r = RestoredDiskCheck.check(backup, FP, RestoredDiskCheck.readingAhead(counted, 3 * BLOCK + 7));
+    assertTrue(r.ok(), r.describe());
+    assertTrue(calls[0] <= 6, "one read per window, not per block: " + calls[0]);
+    byte[] restored = d.clone();
+    restored[9 * BLOCK] ^= 4;
+    assertEquals(List.of(9L), RestoredDiskCheck.check(backup, FP,
+        RestoredDiskCheck.readingAhead(reading(restored), 3 * BLOCK + 7)).mismatched());
+  }
+
+  @Test
   void aRestoredDiskShorterThanTheBackupFails() {
     byte[] d = disk();
     DiskBlocks backup = backupOf(d);
