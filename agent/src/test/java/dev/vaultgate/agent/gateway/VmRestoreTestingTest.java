@@ -163,4 +163,67 @@ class VmRestoreTestingTest {
     assertFalse(Files.exists(bed.vc.vcsim.datastoreFile(vmName)), "its datastore folder is gone");
     boto3("cleanup", "vms");
   }
+
+  @Test
+  void aVmRestoreTestOfADamagedBackupFailsAndLeavesNoVmNoFolderNoStagingFile() throws Exception {
+    assertTrue(Files.isExecutable(Path.of(PYTHON)), PYTHON);
+    String source = "DC0_H0_VM1";
+    TestDisks.writeRandomBlocks(bed.flatFile(source), 41, 3, 4, 50);
+    Path vault = Path.of(java.net.URI.create(bed.vaultLocation));
+    List<Path> before = packs(vault);
+    String backupJob = bed.startBackup(source);
+    waitFor("the backup", Duration.ofSeconds(90), () -> {
+      BackupJobState s = bed.backup.describeBackupJob(r -> r.backupJobId(backupJob)).state();
+      return s != BackupJobState.CREATED && s != BackupJobState.RUNNING && s != BackupJobState.PENDING;
+    });
+    var backup = bed.backup.describeBackupJob(r -> r.backupJobId(backupJob));
+    assertEquals(BackupJobState.COMPLETED, backup.state(), backup.statusMessage());
+    // damage the packs this backup wrote (its blocks are its own random data, in no other VM's packs)
+    List<Path> written = packs(vault).stream().filter(p -> !before.contains(p)).toList();
+    assertFalse(written.isEmpty(), "the backup wrote packs");
+    for (Path pack : written) {
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(pack.toFile(), "rw")) {
+        f.seek(100);
+        int b = f.read();
+        f.seek(100);
+        f.write(b ^ 0x55);
+      }
+    }
+
+    boto3("plan", "damaged", "VirtualMachine", bed.arn(source));
+    Instant tick = Instant.now().truncatedTo(ChronoUnit.DAYS).plus(Duration.ofHours(3));
+    if (!tick.isAfter(Instant.now())) tick = tick.plus(Duration.ofDays(1));
+    Instant at = tick.plusSeconds(20);
+    List<String> started = await(bed.coordinatorVertx, () -> bed.coordinator.restoreTests(new Random(6)).tick(at)).jobsStarted();
+    String jobId = started.stream().filter(id -> backup.recoveryPointArn().equals(
+        bed.backup.describeRestoreJob(r -> r.restoreJobId(id)).recoveryPointArn())).findFirst()
+        .orElseThrow(() -> new AssertionError("no restore test of the damaged point among " + started));
+    String vmName = RestoreTestRunner.VM_PREFIX + jobId.toLowerCase(Locale.ROOT);
+    JsonObject[] ended = new JsonObject[1];
+    waitFor("the restore test to be cleaned up", Duration.ofSeconds(120), () -> {
+      ended[0] = boto3("describe", jobId);
+      String deletion = ended[0].getString("DeletionStatus");
+      return deletion != null && !deletion.equals("DELETING");
+    });
+    JsonObject d = ended[0];
+    assertEquals("FAILED", d.getString("Status"), d.encode());
+    assertTrue(d.getString("StatusMessage").contains("damaged"), d.encode());
+    assertEquals("FAILED", d.getString("ValidationStatus"), d.encode());
+    assertTrue(d.getString("ValidationStatusMessage").startsWith("the restore failed: "), d.encode());
+    assertEquals("SUCCESSFUL", d.getString("DeletionStatus"), d.encode());
+    assertNull(await(bed.vc.vertx, () -> bed.vc.client.findVm(vmName)), "no scratch VM");
+    assertFalse(Files.exists(bed.vc.vcsim.datastoreFile(vmName)), "no datastore folder of it");
+    try (var files = Files.walk(dir)) {
+      assertEquals(List.of(), files.filter(f -> f.toString().contains("/staging/") && Files.isRegularFile(f)).toList(),
+          "no staged disk left on the gateway");
+    }
+    boto3("cleanup", "damaged");
+  }
+
+  static List<Path> packs(Path vault) throws IOException {
+    if (!Files.isDirectory(vault.resolve("packs"))) return List.of();
+    try (var files = Files.walk(vault.resolve("packs"))) {
+      return files.filter(Files::isRegularFile).toList();
+    }
+  }
 }
