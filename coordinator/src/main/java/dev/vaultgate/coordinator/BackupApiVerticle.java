@@ -132,7 +132,8 @@ final class BackupApiVerticle extends VerticleBase {
         new PgHypervisorStore(pool, sealer), new PgActivationStore(pool), new OnDemandBackups(pool, new PgBackupJobStore(pool), new PgVaultStore(pool)),
         keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
         activity)
-        .withRegionStorage(config.regionStorage());
+        .withRegionStorage(config.regionStorage())
+        .withActivationKeys(new dev.vaultgate.coordinator.gateway.PgActivationKeyStore(pool));
   }
 
   int actualPort() {
