@@ -111,6 +111,15 @@ public final class GatewayCommands implements Callable<Integer> {
     @Option(names = "--bucket", required = true, paramLabel = "BUCKET", description = "The bucket of the coordinator's vault storage root.")
     String bucket;
 
+    @Option(names = "--vault-root", paramLabel = "PREFIX",
+        description = "The key prefix of the coordinator's vault storage root in the bucket (s3://BUCKET/PREFIX; '' for"
+            + " the top). Repeatable.")
+    java.util.List<String> vaultRoots = new java.util.ArrayList<>();
+
+    @Option(names = "--vault", paramLabel = "PREFIX",
+        description = "The key prefix of a single vault (an appliance's own vault.url). Repeatable.")
+    java.util.List<String> vaults = new java.util.ArrayList<>();
+
     @Option(names = "--gateway-principal", required = true, paramLabel = "ARN",
         description = "The gateways' S3 user: arn:aws:iam::ACCOUNT:user/NAME (Ceph RGW: arn:aws:iam:::user/UID).")
     String gatewayPrincipal;
@@ -122,7 +131,8 @@ public final class GatewayCommands implements Callable<Integer> {
     @Override
     public Integer call() {
       try {
-        spec.commandLine().getOut().print(GatewayVaultPolicy.forBucket(bucket, gatewayPrincipal, ownerPrincipal));
+        spec.commandLine().getOut().print(GatewayVaultPolicy.forBucket(bucket, vaultRoots, vaults, gatewayPrincipal,
+            ownerPrincipal));
         spec.commandLine().getOut().flush();
         return 0;
       } catch (IllegalArgumentException e) {

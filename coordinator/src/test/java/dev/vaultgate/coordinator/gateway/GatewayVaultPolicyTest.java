@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,9 +19,9 @@ class GatewayVaultPolicyTest {
 
   @Test
   void theGatewayMayWriteAndReadButEveryWayOfDestroyingIsDenied() {
-    JsonObject policy = new JsonObject(GatewayVaultPolicy.forBucket("vaults", "arn:aws:iam:::user/gw", "arn:aws:iam:::user/owner"));
+    JsonObject policy = new JsonObject(GatewayVaultPolicy.forBucket("vaults", List.of("root"), List.of("local"), "arn:aws:iam:::user/gw", "arn:aws:iam:::user/owner"));
     JsonArray statements = policy.getJsonArray("Statement");
-    assertEquals(4, statements.size());
+    assertEquals(6, statements.size());
     JsonObject owner = statements.getJsonObject(0);
     assertEquals("arn:aws:iam:::user/owner", owner.getJsonObject("Principal").getJsonArray("AWS").getString(0));
     JsonObject writes = statements.getJsonObject(1);
@@ -31,26 +32,35 @@ class GatewayVaultPolicyTest {
           || ((String) action).contains("LegalHold") && ((String) action).startsWith("s3:Put"), "allowed: " + action);
     }
     assertTrue(writes.getJsonArray("Action").contains("s3:PutObject") && writes.getJsonArray("Action").contains("s3:GetObject"));
-    JsonObject deny = statements.getJsonObject(3);
+    JsonArray lockObjects = new JsonArray().add("arn:aws:s3:::vaults/root/????????????/*/locks/*")
+        .add("arn:aws:s3:::vaults/local/locks/*");
+    JsonObject locks = statements.getJsonObject(3);
+    assertEquals("Allow", locks.getString("Effect"));
+    assertEquals(lockObjects, locks.getJsonArray("Resource"), "deletes only the vault engine's lock objects");
+    JsonObject deny = statements.getJsonObject(4);
     assertEquals("Deny", deny.getString("Effect"));
-    for (String never : new String[] {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention",
-        "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutBucketPolicy"}) {
+    for (String never : new String[] {"s3:BypassGovernanceRetention", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration",
+        "s3:PutBucketPolicy", "s3:PutObjectLegalHold"}) {
       assertTrue(deny.getJsonArray("Action").contains(never), never);
     }
     assertEquals(new JsonArray().add("arn:aws:s3:::vaults").add("arn:aws:s3:::vaults/*"), deny.getJsonArray("Resource"));
-    assertEquals(3, new JsonObject(GatewayVaultPolicy.forBucket("vaults", "arn:aws:iam::123456789012:user/gw", null))
+    JsonObject denyDeletes = statements.getJsonObject(5);
+    assertEquals("Deny", denyDeletes.getString("Effect"));
+    assertEquals(new JsonArray().add("s3:DeleteObject").add("s3:DeleteObjectVersion"), denyDeletes.getJsonArray("Action"));
+    assertEquals(lockObjects, denyDeletes.getJsonArray("NotResource"), "every delete outside the locks is denied");
+    assertEquals(5, new JsonObject(GatewayVaultPolicy.forBucket("vaults", List.of(""), List.of(), "arn:aws:iam::123456789012:user/gw", null))
         .getJsonArray("Statement").size(), "on AWS no owner statement is needed");
   }
 
   @Test
   void aMalformedBucketOrPrincipalIsNamed() {
     IllegalArgumentException bucket = assertThrows(IllegalArgumentException.class,
-        () -> GatewayVaultPolicy.forBucket("Bad_Bucket", "arn:aws:iam:::user/gw", null));
+        () -> GatewayVaultPolicy.forBucket("Bad_Bucket", List.of(""), List.of(), "arn:aws:iam:::user/gw", null));
     assertTrue(bucket.getMessage().startsWith("bucket Bad_Bucket: expected"), bucket.getMessage());
     IllegalArgumentException principal = assertThrows(IllegalArgumentException.class,
-        () -> GatewayVaultPolicy.forBucket("vaults", "gw\"}", null));
+        () -> GatewayVaultPolicy.forBucket("vaults", List.of(""), List.of(), "gw\"}", null));
     assertTrue(principal.getMessage().startsWith("gateway principal gw\"}: expected an IAM ARN"), principal.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> GatewayVaultPolicy.forBucket("vaults", "*", null));
+    assertThrows(IllegalArgumentException.class, () -> GatewayVaultPolicy.forBucket("vaults", List.of(""), List.of(), "*", null));
   }
 
   @Test
