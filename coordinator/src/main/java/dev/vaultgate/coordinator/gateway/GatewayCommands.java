@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code scripts/coordinator gateways activation-key}: an operator issues the key a gateway joins with ({@code
  * vaultgate register --coordinator URL --activation-key KEY}). Runs against the coordinator's database (its {@code
- * --database}, or the embedded one under {@code --data} with the coordinator stopped); a running coordinator
- * issues the same keys at {@code POST /agent/v1/activation-keys}. {@code gateways vault-policy} prints the bucket
+ * --database}, or the embedded one under {@code --data} with the coordinator stopped), or with {@code --endpoint}
+ * against a running coordinator: the SigV4-signed {@code POST /agent/v1/activation-keys}, with the admin key. {@code gateways vault-policy} prints the bucket
  * policy that makes the gateways' S3 credentials write-only ({@link GatewayVaultPolicy}).
  */
 @Command(name = "gateways", description = "Gateway administration: activation keys, the vault bucket's gateway policy.",
@@ -63,8 +63,21 @@ public final class GatewayCommands implements Callable<Integer> {
     @Mixin DatabaseOptions db;
     @Spec CommandSpec spec;
 
-    @Option(names = "--account", paramLabel = "ID", required = true, description = "The account the gateway joins (12 digits).")
+    @Option(names = "--account", paramLabel = "ID",
+        description = "The account the gateway joins (12 digits). Not with --endpoint: there it is the signing key's.")
     String account;
+
+    @Option(names = "--endpoint", paramLabel = "URL",
+        description = "A running coordinator's API (http://127.0.0.1:8080): ask it, signed with --credentials, instead of"
+            + " opening the database.")
+    java.net.URI endpoint;
+
+    @Option(names = "--credentials", paramLabel = "FILE",
+        description = "With --endpoint: the shared-credentials file with the 'vaultgate' profile. Default: DIR/admin-credentials.")
+    java.nio.file.Path credentials;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "With --endpoint: the coordinator's region. Default: ${DEFAULT-VALUE}.")
+    String region = "us-east-1";
 
     @Option(names = "--name", paramLabel = "NAME", description = "Only a gateway with this gatewayName may join with the key.")
     String name;
@@ -77,16 +90,24 @@ public final class GatewayCommands implements Callable<Integer> {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try {
-        if (!ACCOUNT.matcher(account).matches()) {
+        if (endpoint != null && account != null) {
+          throw new IllegalArgumentException("--account: not with --endpoint (the key's account is the signing key's)");
+        }
+        if (endpoint == null && account == null) {
+          throw new IllegalArgumentException("--account: missing (or ask a running coordinator with --endpoint)");
+        }
+        if (account != null && !ACCOUNT.matcher(account).matches()) {
           throw new IllegalArgumentException("--account " + account + ": expected 12 digits");
         }
         if (name != null && !NAME.matcher(name).matches()) {
           throw new IllegalArgumentException("--name " + name + ": expected 1-63 letters, digits, '.', '_' or '-'");
         }
         Duration lifetime = parseLifetime(expiresIn);
-        PgActivationKeyStore.Issued key = db.withPool(pool -> new PgActivationKeyStore(pool)
-            .issue(account, name, lifetime, Clock.systemUTC().instant()));
-        out.println("activation key " + key.activationKey() + " for account " + account
+        PgActivationKeyStore.Issued key = endpoint != null
+            ? SignedActivationKeyRequest.issue(endpoint, credentials != null ? credentials : db.dataDir().resolve("admin-credentials"),
+                region, name, lifetime)
+            : db.withPool(pool -> new PgActivationKeyStore(pool).issue(account, name, lifetime, Clock.systemUTC().instant()));
+        out.println("activation key " + key.activationKey() + " for account " + key.accountId()
             + (name == null ? "" : " and gateway " + name) + " (single use, valid until " + key.expiresAt() + ")");
         out.println("on the gateway: vaultgate register --config /etc/vaultgate/appliance.conf"
             + " --coordinator https://COORDINATOR:8080 --activation-key " + key.activationKey());

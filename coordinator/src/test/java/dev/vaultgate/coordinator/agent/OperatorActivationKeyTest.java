@@ -181,6 +181,36 @@ class OperatorActivationKeyTest {
   }
 
   @Test
+  void theCommandLineAsksARunningCoordinatorWithTheAdminKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    AccessKey account = env.newAccount();
+    java.nio.file.Path credentials = dir.resolve("admin-credentials");
+    dev.vaultgate.coordinator.auth.AdminCredentials.write(credentials, account, "us-east-1");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = new CommandLine(new CoordinatorMain());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute("gateways", "activation-key", "--endpoint", env.endpoint().toString(), "--credentials",
+        credentials.toString(), "--expires-in", "10m");
+    assertEquals(0, code, err.toString());
+    Matcher m = Pattern.compile("activation key ([0-9A-Z-]{29}) for account " + account.accountId() + " \\(single use").matcher(out.toString());
+    assertTrue(m.find(), "the signing key's account: " + out);
+    assertEquals(201, join(m.group(1), "site-endpoint", identity("site-endpoint").requestPem()).status());
+
+    java.nio.file.Path wrong = dir.resolve("wrong-credentials");
+    dev.vaultgate.coordinator.auth.AdminCredentials.write(wrong, new AccessKey(account.accessKeyId(), "not-the-secret",
+        account.accountId()), "us-east-1");
+    StringWriter err2 = new StringWriter();
+    CommandLine refused = new CommandLine(new CoordinatorMain());
+    refused.setErr(new PrintWriter(err2));
+    assertEquals(2, refused.execute("gateways", "activation-key", "--endpoint", env.endpoint().toString(), "--credentials",
+        wrong.toString()));
+    assertTrue(err2.toString().startsWith("coordinator gateways activation-key: coordinator " + env.endpoint()
+        + " refused (403 InvalidSignatureException)"), err2.toString());
+  }
+
+  @Test
   void theActivityLogNeverKeepsAWholeKey() {
     JsonObject masked = AgentApi.masked(new JsonObject().put("activationKey", "7KQ2M-AAAAA-BBBBB-CCCCC-DDDDD").put("name", "x"));
     assertEquals("7KQ2M-...", masked.getString("activationKey"));
