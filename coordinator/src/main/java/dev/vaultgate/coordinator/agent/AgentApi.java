@@ -90,6 +90,13 @@ import org.slf4j.LoggerFactory;
  *       gatewayArn, token, heartbeatSeconds, leaseSeconds}). Keys are single-use and expire after 30
  *       minutes (410 {@code ActivationExpired}); an unknown poll token is 404 {@code
  *       UnknownActivation}, a second claim 409 {@code AlreadyClaimed}.
+ *   <li>Or an operator issues a key for an account: {@code POST /agent/v1/activation-keys} (SigV4, as
+ *       registration, by a key of that account) {@code {"name"?, "expiresInSeconds"?}} -> 201 {@code
+ *       {"activationKey", "accountId", "expiresAt", "name"?}}, and the gateway joins with it in one call: {@code
+ *       POST /agent/v1/join} (no credentials) {@code {"activationKey", "name", "certificateRequest"}} -> 201, the
+ *       claim's answer with the certificate. 404 {@code UnknownActivationKey}, 409 {@code ActivationKeyUsed}, 410
+ *       {@code ActivationExpired}; 400 for a key issued for another name or a request that cannot be signed
+ *       (the key is then not spent). The activity log keeps activation keys cut to their first group.
  *   <li>Every other call carries {@code Authorization: Bearer <token>}:
  *   <li>{@code POST /agent/v1/heartbeat} {@code {"softwareVersion"?}} -> {@code {"gatewayId",
  *       "serverTime", "heartbeatSeconds", "hypervisors", "syncHypervisors", "hypervisorTests",
