@@ -85,10 +85,12 @@ public final class ApplianceMain {
   }
 
   @Command(name = "register", mixinStandardHelpOptions = true,
-      description = {"Join a coordinator: make this gateway's key pair, ask the coordinator for an activation with a",
-          "certificate request, show the activation key (an administrator runs the printed",
-          "'aws backup-gateway create-gateway' with it), wait for the claim, and store the certificate the",
-          "coordinator's gateway CA signed. Run it once, before 'run'."})
+      description = {"Join a coordinator: make this gateway's key pair and send a certificate request; store the",
+          "certificate the coordinator's gateway CA signed. Run it once, before 'run'. Two ways:",
+          "  --activation-key KEY: a key the coordinator's operator issued (scripts/coordinator gateways",
+          "    activation-key): the gateway joins at once;",
+          "  without it, AWS's way: the coordinator makes a key, this command shows it, an administrator runs the",
+          "    printed 'aws backup-gateway create-gateway' with it, and the gateway waits for that."})
   static final class Register implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "The config file (default: " + DEFAULT_CONFIG + ").")
     Path config = Path.of(DEFAULT_CONFIG);
@@ -100,6 +102,10 @@ public final class ApplianceMain {
     @Option(names = "--coordinator-ca", paramLabel = "FILE",
         description = "Copy this CA certificate to the config's tls.coordinatorCaFile first (else the claim's is kept).")
     Path coordinatorCa;
+
+    @Option(names = "--activation-key", paramLabel = "KEY",
+        description = "A single-use key the coordinator's operator issued for the account (else: AWS's create-gateway flow).")
+    String activationKey;
 
     @Option(names = "--poll-seconds", paramLabel = "N", description = "Seconds between claim polls (default: ${DEFAULT-VALUE}).")
     int pollSeconds = 3;
@@ -119,7 +125,9 @@ public final class ApplianceMain {
       }
       Vertx vertx = Vertx.vertx();
       try {
-        Registration.Registered r = Await.await(vertx, () -> Registration.register(vertx, c, coordinator, a -> {
+        Registration.Registered r = activationKey != null
+            ? Await.await(vertx, () -> Registration.join(vertx, c, coordinator, activationKey), java.time.Duration.ofMinutes(2))
+            : Await.await(vertx, () -> Registration.register(vertx, c, coordinator, a -> {
           System.out.println("vaultgate: activation key " + a.activationKey() + " (valid until " + a.expiresAt() + ")");
           System.out.println("vaultgate: an administrator of the account now runs:");
           System.out.println("  " + a.createGatewayCommand(coordinator, c.gatewayName()));

@@ -34,10 +34,16 @@ import java.util.function.Consumer;
  * stores them under {@code dataDir} (keys and identity 0600) and from then on talks to the coordinator only
  * over mutual TLS on the gateway listener. The key is single-use and expires (30 minutes): an expired
  * activation ends the registration with the coordinator's message.
+ *
+ * <p>Or, the issue's way, with a key an operator issued ({@code scripts/coordinator gateways activation-key}): the
+ * gateway sends the key, its name and its request to {@code POST /agent/v1/join} and gets the same answer at once
+ * ({@link #join}). An unknown, used or expired key is refused with the coordinator's one line, and nothing is
+ * written.
  */
 public final class Registration {
   public static final String ACTIVATIONS_PATH = "/agent/v1/activations";
   public static final String CLAIM_PATH = "/agent/v1/activations/claim";
+  public static final String JOIN_PATH = "/agent/v1/join";
 
   private Registration() {
   }
@@ -63,21 +69,12 @@ public final class Registration {
    */
   public static Future<Registered> register(Vertx vertx, ApplianceConfig config, URI coordinator,
       Consumer<Activation> show, Duration pollEvery) {
-    ApplianceConfig.Tls tls = config.tls();
-    if (Files.exists(tls.certificateFile())) {
-      return Future.failedFuture(new IllegalStateException("gateway " + config.gatewayName() + " is registered already: "
-          + tls.certificateFile() + " exists (remove it and " + tls.privateKeyFile() + " to register again)"));
+    HttpClient client;
+    try {
+      client = client(vertx, config, coordinator);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
     }
-    if (coordinator.getHost() == null || !("http".equals(coordinator.getScheme()) || "https".equals(coordinator.getScheme()))) {
-      return Future.failedFuture(new IllegalArgumentException("--coordinator " + coordinator
-          + ": expected the coordinator's API URL, http(s)://host:port"));
-    }
-    boolean https = "https".equals(coordinator.getScheme());
-    HttpClientOptions options = new HttpClientOptions().setSsl(https).setVerifyHost(true).setConnectTimeout(10_000);
-    if (https && Files.isReadable(tls.coordinatorCaFile())) {
-      options.setTrustOptions(new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
-    }
-    HttpClient client = vertx.createHttpClient(options);
     return vertx.executeBlocking(() -> GatewayIdentity.generate(config.gatewayName()), false)
         .compose(id -> post(client, coordinator, ACTIVATIONS_PATH, new JsonObject().put("name", config.gatewayName())
                 .put("certificateRequest", id.certificateRequestPem()), 201, "ask for an activation")
@@ -88,6 +85,52 @@ public final class Registration {
             })
             .compose(claimed -> vertx.executeBlocking(() -> store(config, id, claimed), false)))
         .eventually(client::close);
+  }
+
+  /**
+   * Joins with {@code activationKey}, a key an operator issued for the account: makes the key pair, sends the key,
+   * the gateway's name and its request, and stores the certificate the answer brings. Nothing is written unless
+   * the coordinator signed the request.
+   */
+  public static Future<Registered> join(Vertx vertx, ApplianceConfig config, URI coordinator, String activationKey) {
+    HttpClient client;
+    try {
+      if (activationKey == null || activationKey.isBlank()) {
+        throw new IllegalArgumentException("--activation-key: empty (give the key the coordinator's operator issued)");
+      }
+      client = client(vertx, config, coordinator);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return vertx.executeBlocking(() -> GatewayIdentity.generate(config.gatewayName()), false)
+        .compose(id -> post(client, coordinator, JOIN_PATH, new JsonObject().put("activationKey", activationKey.trim())
+                .put("name", config.gatewayName()).put("certificateRequest", id.certificateRequestPem()), 201,
+            "join with activation key " + shown(activationKey.trim()))
+            .compose(joined -> vertx.executeBlocking(() -> store(config, id, joined), false)))
+        .eventually(client::close);
+  }
+
+  /** The first group of a key: enough to tell which one in an error, not enough to use it. */
+  static String shown(String key) {
+    return key.length() > 5 ? key.substring(0, 5) + "-..." : key;
+  }
+
+  /** A client for the coordinator's API; refuses to run when the gateway is registered already or the URL is no API URL. */
+  private static HttpClient client(Vertx vertx, ApplianceConfig config, URI coordinator) {
+    ApplianceConfig.Tls tls = config.tls();
+    if (Files.exists(tls.certificateFile())) {
+      throw new IllegalStateException("gateway " + config.gatewayName() + " is registered already: "
+          + tls.certificateFile() + " exists (remove it and " + tls.privateKeyFile() + " to register again)");
+    }
+    if (coordinator.getHost() == null || !("http".equals(coordinator.getScheme()) || "https".equals(coordinator.getScheme()))) {
+      throw new IllegalArgumentException("--coordinator " + coordinator + ": expected the coordinator's API URL, http(s)://host:port");
+    }
+    boolean https = "https".equals(coordinator.getScheme());
+    HttpClientOptions options = new HttpClientOptions().setSsl(https).setVerifyHost(true).setConnectTimeout(10_000);
+    if (https && Files.isReadable(tls.coordinatorCaFile())) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
+    }
+    return vertx.createHttpClient(options);
   }
 
   private static Future<JsonObject> pollClaim(Vertx vertx, HttpClient client, URI coordinator, String pollToken,

@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * certificate request, an administrator calls CreateGateway with the key through the real backup-gateway SDK
  * client, the claim brings the certificate, and the stored identity talks mutual TLS with the coordinator's
  * gateway listener. A reused key, an expired activation, a coordinator CA the listener does not match and an
- * already registered gateway are refused, and nothing is written then.
+ * already registered gateway are refused, and nothing is written then. And the issue's way: a key the operator
+ * issued joins the gateway at once; unknown, reused and expired keys are refused with one line each.
  */
 class RegistrationTest {
   @TempDir
@@ -186,5 +187,65 @@ class RegistrationTest {
     IllegalArgumentException badUrl = assertThrows(IllegalArgumentException.class, () -> await(() ->
         Registration.register(vertx, config("x", dir.resolve("x")), URI.create("ftp://h"), a -> { }, Duration.ofMillis(200))));
     assertTrue(badUrl.getMessage().startsWith("--coordinator ftp://h: expected"), badUrl.getMessage());
+  }
+
+  String operatorKey(String name, Duration lifetime) {
+    return await(() -> new dev.vaultgate.coordinator.gateway.PgActivationKeyStore(coordinator.coordinator.pool())
+        .issue(coordinator.key.accountId(), name, lifetime, coordinator.clock.instant())).activationKey();
+  }
+
+  void assertNothingWritten(ApplianceConfig c) {
+    assertFalse(Files.exists(c.tls().certificateFile()) || Files.exists(c.tls().privateKeyFile())
+        || Files.exists(RegisteredGateway.file(c.dataDir())), "nothing written");
+  }
+
+  @Test
+  void aGatewayJoinsWithAnOperatorsKeyAtOnceAndThenTalksMutualTls() throws Exception {
+    ApplianceConfig c = config("dc1-gw6", dir.resolve("data"));
+    String key = operatorKey("dc1-gw6", Duration.ofMinutes(30));
+    Registration.Registered r = await(() -> Registration.join(vertx, c, coordinator.endpoint(), key));
+    assertTrue(r.gatewayArn().matches("arn:aws:backup-gateway:us-east-1:" + coordinator.key.accountId() + ":gateway/sgw-[0-9A-F]{8}"),
+        r.gatewayArn());
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(c.tls().privateKeyFile())));
+    assertEquals(r.gatewayId(), RegisteredGateway.load(c.dataDir()).orElseThrow().gatewayId());
+    JsonObject beat = await(() -> heartbeat(vertx, c));
+    assertEquals(r.gatewayId(), beat.getString("gatewayId"), "the coordinator knows the gateway by its certificate");
+    assertTrue(coordinator.gatewayApi().listGateways(q -> { }).gateways().stream()
+        .anyMatch(g -> g.gatewayArn().equals(r.gatewayArn()) && g.gatewayDisplayName().equals("dc1-gw6")));
+  }
+
+  @Test
+  void unknownReusedAndExpiredKeysAreRefusedWithOneLineAndNothingWritten() throws Exception {
+    ApplianceConfig unknownGw = config("dc1-gw7", dir.resolve("unknown"));
+    IllegalStateException unknown = assertThrows(IllegalStateException.class, () -> await(() ->
+        Registration.join(vertx, unknownGw, coordinator.endpoint(), "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE")));
+    assertEquals("coordinator " + coordinator.endpoint() + " refused to join with activation key AAAAA-... (404"
+        + " UnknownActivationKey): Activation key AAAAA-... is not known to this coordinator: ask its operator for one"
+        + " (scripts/coordinator gateways activation-key)", unknown.getMessage());
+    assertNothingWritten(unknownGw);
+
+    String key = operatorKey(null, Duration.ofMinutes(30));
+    await(() -> Registration.join(vertx, config("dc1-gw8", dir.resolve("first")), coordinator.endpoint(), key));
+    ApplianceConfig second = config("dc1-gw9", dir.resolve("second"));
+    IllegalStateException reused = assertThrows(IllegalStateException.class, () -> await(() ->
+        Registration.join(vertx, second, coordinator.endpoint(), key)));
+    assertTrue(reused.getMessage().contains("(409 ActivationKeyUsed): Activation key " + key.substring(0, 5)
+        + "-... was used already"), reused.getMessage());
+    assertFalse(reused.getMessage().contains(key), "the whole key is never repeated");
+    assertNothingWritten(second);
+
+    String soon = operatorKey(null, Duration.ofMinutes(5));
+    ApplianceConfig late = config("dc1-gw10", dir.resolve("late"));
+    coordinator.clock.advance(Duration.ofMinutes(6));
+    IllegalStateException expired;
+    try {
+      expired = assertThrows(IllegalStateException.class, () -> await(() -> Registration.join(vertx, late, coordinator.endpoint(), soon)));
+    } finally {
+      coordinator.clock.advance(Duration.ofMinutes(-6));
+    }
+    assertTrue(expired.getMessage().contains("(410 ActivationExpired): Activation key " + soon.substring(0, 5) + "-... expired at "),
+        expired.getMessage());
+    assertFalse(expired.getMessage().contains("\n"));
+    assertNothingWritten(late);
   }
 }

@@ -133,7 +133,8 @@ final class BackupApiVerticle extends VerticleBase {
         keys, config.region(), config.vaultStorageRoot(), config.hypervisorTestTimeout(), clock, config.bodyLimit(),
         activity)
         .withRegionStorage(config.regionStorage())
-        .withRestoreTests(new dev.vaultgate.coordinator.restoretest.PgRestoreTestResults(pool));
+        .withRestoreTests(new dev.vaultgate.coordinator.restoretest.PgRestoreTestResults(pool))
+        .withActivationKeys(new dev.vaultgate.coordinator.gateway.PgActivationKeyStore(pool));
   }
 
   int actualPort() {

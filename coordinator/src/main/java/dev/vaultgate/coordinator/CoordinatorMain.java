@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
     name = "coordinator",
     mixinStandardHelpOptions = true,
     version = "Vaultgate coordinator 0.1.0",
-    subcommands = {dev.vaultgate.coordinator.audit.AuditCommands.class, dev.vaultgate.coordinator.auth.KeyCommands.class},
+    subcommands = {dev.vaultgate.coordinator.audit.AuditCommands.class, dev.vaultgate.coordinator.auth.KeyCommands.class,
+        dev.vaultgate.coordinator.gateway.GatewayCommands.class},
     description = {
       "Runs the Vaultgate coordinator: the AWS Backup API (REST-JSON, SigV4) over PostgreSQL.",
       "",

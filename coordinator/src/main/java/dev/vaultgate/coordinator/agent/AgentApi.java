@@ -16,6 +16,7 @@ import dev.vaultgate.coordinator.backup.RecoveryPoint;
 import dev.vaultgate.coordinator.backup.RecoveryPointStore;
 import dev.vaultgate.coordinator.backup.RestoreJob;
 import dev.vaultgate.coordinator.backup.VaultStore;
+import dev.vaultgate.coordinator.gateway.PgActivationKeyStore;
 import dev.vaultgate.coordinator.gateway.PgActivationStore;
 import dev.vaultgate.coordinator.gateway.PgHypervisorStore;
 import dev.vaultgate.coordinator.pki.CertificateRequestException;
@@ -90,6 +91,13 @@ import org.slf4j.LoggerFactory;
  *       gatewayArn, token, heartbeatSeconds, leaseSeconds}). Keys are single-use and expire after 30
  *       minutes (410 {@code ActivationExpired}); an unknown poll token is 404 {@code
  *       UnknownActivation}, a second claim 409 {@code AlreadyClaimed}.
+ *   <li>Or an operator issues a key for an account: {@code POST /agent/v1/activation-keys} (SigV4, as
+ *       registration, by a key of that account) {@code {"name"?, "expiresInSeconds"?}} -> 201 {@code
+ *       {"activationKey", "accountId", "expiresAt", "name"?}}, and the gateway joins with it in one call: {@code
+ *       POST /agent/v1/join} (no credentials) {@code {"activationKey", "name", "certificateRequest"}} -> 201, the
+ *       claim's answer with the certificate. 404 {@code UnknownActivationKey}, 409 {@code ActivationKeyUsed}, 410
+ *       {@code ActivationExpired}; 400 for a key issued for another name or a request that cannot be signed
+ *       (the key is then not spent). The activity log keeps activation keys cut to their first group.
  *   <li>Every other call carries {@code Authorization: Bearer <token>}:
  *   <li>{@code POST /agent/v1/heartbeat} {@code {"softwareVersion"?}} -> {@code {"gatewayId",
  *       "serverTime", "heartbeatSeconds", "hypervisors", "syncHypervisors", "hypervisorTests",
@@ -208,6 +216,11 @@ public final class AgentApi {
   private static final Logger LOG = LoggerFactory.getLogger(AgentApi.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern GATEWAY_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}");
+  /** A gateway known by a certificate: its name is the certificate's CN, as the appliance's gatewayName. */
+  private static final Pattern CERTIFICATE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,63}");
+  /** The activity log's names of the operator-key calls. */
+  private static final String ISSUE_KEY = "CreateGatewayActivationKey";
+  private static final String JOIN = "JoinGatewayWithActivationKey";
   private static final Pattern VM_ARN =
       Pattern.compile("arn:aws:backup-gateway:([a-z0-9-]+):([0-9]{12}):vm/[A-Za-z0-9._-]{1,200}");
   /**
@@ -245,6 +258,8 @@ public final class AgentApi {
   private volatile GatewayPki pki;
   /** Where gateways report the restore tests they ran: null, no restore-test calls. */
   private volatile PgRestoreTestResults restoreTests;
+  /** Operator-issued activation keys: null when this coordinator does not offer them. */
+  private PgActivationKeyStore activationKeys;
 
   /** Where the activity log finds who called: the gateway, or the key that registered one. */
   private static final String CALLER_GATEWAY = "vaultgate.agent.gateway";
@@ -304,6 +319,12 @@ public final class AgentApi {
     return this;
   }
 
+  /** Offers operator-issued activation keys: {@code /activation-keys} and {@code /join}. */
+  public AgentApi withActivationKeys(PgActivationKeyStore keys) {
+    this.activationKeys = keys;
+    return this;
+  }
+
   /** Mounts the API under {@link #PREFIX}, ahead of whatever the router serves after; gateways show a bearer token. */
   public void mount(Router router) {
     mount(router, false);
@@ -324,6 +345,10 @@ public final class AgentApi {
       api.post("/gateways").handler(ctx -> answer(ctx, "RegisterGateway", register(ctx), 201));
       api.post("/activations").handler(ctx -> answer(ctx, "CreateGatewayActivation", activate(ctx), 201));
       api.post("/activations/claim").handler(ctx -> answer(ctx, "ClaimGatewayActivation", claim(ctx), 200));
+      if (activationKeys != null) {
+        api.post("/activation-keys").handler(ctx -> answer(ctx, ISSUE_KEY, issueActivationKey(ctx), 201));
+        api.post("/join").handler(ctx -> answer(ctx, JOIN, join(ctx), 201));
+      }
     }
     if (byCertificate) {
       api.route().handler(ctx -> {
@@ -438,16 +463,35 @@ public final class AgentApi {
     });
   }
 
+  /** The SigV4 signature of the request, parsed (not yet verified: that needs the key's secret). */
+  private SignedRequest signedRequest(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    byte[] bytes = body == null ? new byte[0] : body.getBytes();
+    Map<String, List<String>> headers = lowerCaseHeaders(ctx.request().headers());
+    if (!headers.containsKey("host") && ctx.request().authority() != null) {
+      headers.put("host", List.of(ctx.request().authority().toString())); // HTTP/2 sends :authority, not Host
+    }
+    return new SignedRequest(ctx.request().method().name(), ctx.request().path(), ctx.request().query(), headers, bytes);
+  }
+
+  /** The access key that signed the request, its signature verified; 403 for an unknown key or a bad signature. */
+  private Future<dev.vaultgate.coordinator.auth.AccessKey> signer(RoutingContext ctx, SignedRequest signed,
+      SigV4Verifier.Authorization auth) {
+    return keys.find(auth.accessKeyId()).map(key -> {
+      if (key == null) {
+        throw ApiException.withStatus("UnrecognizedClientException", 403,
+            "The security token included in the request is invalid.");
+      }
+      ctx.put(CALLER_KEY, key);
+      verifier.verify(signed, auth, key.secretAccessKey());
+      return key;
+    });
+  }
+
   private Future<JsonObject> register(RoutingContext ctx) {
     try {
       Buffer body = ctx.body().buffer();
-      byte[] bytes = body == null ? new byte[0] : body.getBytes();
-      Map<String, List<String>> headers = lowerCaseHeaders(ctx.request().headers());
-      if (!headers.containsKey("host") && ctx.request().authority() != null) {
-        headers.put("host", List.of(ctx.request().authority().toString())); // HTTP/2 sends :authority, not Host
-      }
-      SignedRequest signed = new SignedRequest(ctx.request().method().name(), ctx.request().path(),
-          ctx.request().query(), headers, bytes);
+      SignedRequest signed = signedRequest(ctx);
       Instant now = clock.instant();
       SigV4Verifier.Authorization auth = verifier.parse(signed, now);
       AgentRequest in = AgentRequest.parse(body, Set.of("name", "softwareVersion"));
@@ -457,13 +501,7 @@ public final class AgentApi {
             + " letter or digit");
       }
       String version = in.string("softwareVersion", 64, false);
-      return keys.find(auth.accessKeyId()).compose(key -> {
-        if (key == null) {
-          throw ApiException.withStatus("UnrecognizedClientException", 403,
-              "The security token included in the request is invalid.");
-        }
-        ctx.put(CALLER_KEY, key);
-        verifier.verify(signed, auth, key.secretAccessKey());
+      return signer(ctx, signed, auth).compose(key -> {
         String id = "sgw-" + HexFormat.of().withUpperCase().formatHex(randomBytes(4));
         String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
         Gateway g = new Gateway(id, key.accountId(), "arn:aws:backup-gateway:" + region + ":" + key.accountId()
@@ -512,6 +550,101 @@ public final class AgentApi {
     }
   }
 
+  /**
+   * An operator's activation key for the signing key's account ({@code POST /activation-keys}, SigV4): {@code
+   * {"name"?, "expiresInSeconds"?}} -> 201 {@code {"activationKey", "accountId", "expiresAt", "name"?}}. The key is
+   * shown once (the coordinator keeps its SHA-256, and the activity log never sees it).
+   */
+  private Future<JsonObject> issueActivationKey(RoutingContext ctx) {
+    try {
+      SignedRequest signed = signedRequest(ctx);
+      Instant now = clock.instant();
+      SigV4Verifier.Authorization auth = verifier.parse(signed, now);
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("name", "expiresInSeconds"));
+      String name = in.string("name", 63, false);
+      if (name != null && !CERTIFICATE_NAME.matcher(name).matches()) {
+        throw AgentRequest.invalid("Field 'name' must be 1-63 letters, digits, '.', '_' or '-' (the gateway's"
+            + " gatewayName), got " + name);
+      }
+      Long seconds = in.integer("expiresInSeconds", PgActivationKeyStore.MIN_LIFETIME.toSeconds(),
+          PgActivationKeyStore.MAX_LIFETIME.toSeconds(), false);
+      Duration lifetime = seconds == null ? PgActivationKeyStore.DEFAULT_LIFETIME : Duration.ofSeconds(seconds);
+      return signer(ctx, signed, auth).compose(key -> activationKeys.issue(key.accountId(), name, lifetime, now))
+          .map(issued -> withoutNulls(new JsonObject()
+              .put("activationKey", issued.activationKey())
+              .put("accountId", issued.accountId())
+              .put("expiresAt", issued.expiresAt().toString())
+              .put("name", issued.name())));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * A gateway joins with an operator's activation key ({@code POST /join}, no credentials: the key is the
+   * credential): {@code {"activationKey", "name", "certificateRequest"}} -> 201, the claim's answer with the
+   * certificate. A request that could never be signed is refused before the key is looked at, and spends nothing.
+   */
+  private Future<JsonObject> join(RoutingContext ctx) {
+    try {
+      AgentRequest in = AgentRequest.parse(ctx.body().buffer(), Set.of("activationKey", "name", "certificateRequest"));
+      String key = in.string("activationKey", 100, true);
+      String name = in.string("name", 63, true);
+      if (!CERTIFICATE_NAME.matcher(name).matches()) {
+        throw AgentRequest.invalid("Field 'name' must be 1-63 letters, digits, '.', '_' or '-', got " + name);
+      }
+      String request = in.string("certificateRequest", 16_384, true);
+      if (!PgActivationKeyStore.wellFormed(key)) {
+        throw AgentRequest.invalid("Field 'activationKey' is not an activation key (five groups of five letters and"
+            + " digits, as 'scripts/coordinator gateways activation-key' prints it)");
+      }
+      GatewayPki current = pki;
+      if (current == null) {
+        throw ApiException.withStatus("CertificateAuthorityUnavailable", 503,
+            "This coordinator has no gateway CA: gateway " + name + " cannot join with a certificate");
+      }
+      Instant now = clock.instant();
+      String host = listenerHost(ctx);
+      return vertx.executeBlocking(() -> {
+            current.ca().checkRequest(request, name);
+            return null;
+          }, false)
+          .compose(v -> activationKeys.join(key, name, request, region, now, certificateSigner(current)))
+          .map(j -> certificateAnswer(current, host, j.gatewayId(), j.gatewayArn(), j.certificatePem()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** Signs an activation's request with the gateway CA, on a worker (key operations are CPU work). */
+  private PgActivationStore.CertificateSigner certificateSigner(GatewayPki current) {
+    return (request, name) -> vertx.executeBlocking(() -> {
+      IssuedCertificate c = current.ca().sign(request, name, GatewayPki.GATEWAY_CERTIFICATE_VALIDITY);
+      return new PgActivationStore.Signed(c.serialHex(), c.certificatePem());
+    }, false);
+  }
+
+  private static String listenerHost(RoutingContext ctx) {
+    return ctx.request().authority() == null ? "localhost" : ctx.request().authority().host();
+  }
+
+  /** What a gateway known by its certificate needs: the certificate, whom to trust, and where to call. */
+  private JsonObject certificateAnswer(GatewayPki current, String host, String gatewayId, String gatewayArn,
+      String certificatePem) {
+    JsonObject out = new JsonObject()
+        .put("gatewayId", gatewayId)
+        .put("gatewayArn", gatewayArn)
+        .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+        .put("leaseSeconds", DEFAULT_LEASE.toSeconds())
+        .put("certificate", certificatePem)
+        .put("caCertificate", current.ca().certificatePem())
+        .put("coordinatorCaCertificate", current.coordinatorCaPem());
+    if (current.listenerPort() > 0) {
+      out.put("gatewayEndpoint", "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + current.listenerPort());
+    }
+    return out;
+  }
+
   /** Five groups of five letters and digits, like the keys AWS's appliances show. */
   private static String activationKey() {
     String alphabet = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -529,28 +662,20 @@ public final class AgentApi {
       String pollToken = in.string("pollToken", 200, true);
       String token = "vgt_" + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(32));
       GatewayPki current = pki;
-      PgActivationStore.CertificateSigner signer = current == null ? null
-          : (request, name) -> vertx.executeBlocking(() -> {
-            IssuedCertificate c = current.ca().sign(request, name, GatewayPki.GATEWAY_CERTIFICATE_VALIDITY);
-            return new PgActivationStore.Signed(c.serialHex(), c.certificatePem());
-          }, false);
-      String host = ctx.request().authority() == null ? "localhost" : ctx.request().authority().host();
+      PgActivationStore.CertificateSigner signer = current == null ? null : certificateSigner(current);
+      String host = listenerHost(ctx);
       return activations.claim(sha256(pollToken), sha256(token), clock.instant(), signer).map(c -> {
         if (c.waiting()) return new JsonObject();
-        JsonObject out = new JsonObject()
-            .put("gatewayId", c.gatewayId())
-            .put("gatewayArn", c.gatewayArn())
-            .put("heartbeatSeconds", HEARTBEAT_SECONDS)
-            .put("leaseSeconds", DEFAULT_LEASE.toSeconds());
-        if (c.certificatePem() == null) return out.put("token", token);
-        // known by its certificate from now on: no token; where and whom to call over mutual TLS
-        out.put("certificate", c.certificatePem())
-            .put("caCertificate", current.ca().certificatePem())
-            .put("coordinatorCaCertificate", current.coordinatorCaPem());
-        if (current.listenerPort() > 0) {
-          out.put("gatewayEndpoint", "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + current.listenerPort());
+        if (c.certificatePem() == null) {
+          return new JsonObject()
+              .put("gatewayId", c.gatewayId())
+              .put("gatewayArn", c.gatewayArn())
+              .put("heartbeatSeconds", HEARTBEAT_SECONDS)
+              .put("leaseSeconds", DEFAULT_LEASE.toSeconds())
+              .put("token", token);
         }
-        return out;
+        // known by its certificate from now on: no token; where and whom to call over mutual TLS
+        return certificateAnswer(current, host, c.gatewayId(), c.gatewayArn(), c.certificatePem());
       });
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
@@ -993,11 +1118,17 @@ public final class AgentApi {
         }
         return ActivityEvents.agentCall(operation, account, g == null ? null : g.gatewayId(),
             g == null ? null : g.arn(), g == null && key != null ? key.accessKeyId() : null, source, userAgent,
-            request, response, pathResources, errorCode, message, requestId, at, region);
+            masked(request), masked(response), pathResources, errorCode, message, requestId, at, region);
       });
     } catch (RuntimeException e) {
       LOG.error("agent call {} not recorded in the activity log: {}", operation, e.toString());
     }
+  }
+
+  /** An activation key in a logged body, cut to its first group: who reads the log cannot join with it. */
+  static JsonObject masked(JsonObject body) {
+    if (body == null || !(body.getValue("activationKey") instanceof String key)) return body;
+    return body.copy().put("activationKey", key.length() > 5 ? key.substring(0, 5) + "-..." : "...");
   }
 
   private static JsonObject error(RoutingContext ctx, Throwable cause) {

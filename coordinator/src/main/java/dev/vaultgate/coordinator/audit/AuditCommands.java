@@ -60,6 +60,11 @@ public final class AuditCommands implements Callable<Integer> {
             + " Default: the embedded one under DIR (stop the coordinator first).")
     String database;
 
+    /** The coordinator's data directory ({@code --data}). */
+    public Path dataDir() {
+      return data;
+    }
+
     /** Runs {@code work} with a pool on the database, then closes everything. */
     public <T> T withPool(Function<Pool, Future<T>> work) throws Exception {
       Vertx vertx = Vertx.vertx();

@@ -54,6 +54,34 @@ public final class TestRgw {
     return env.get("RGW_SECRET_KEY");
   }
 
+  /** The gateways' user (uid vaultgate-gateway): owns nothing, may do only what a bucket policy grants it. */
+  public static String gatewayAccessKey() {
+    return required("RGW_GATEWAY_ACCESS_KEY");
+  }
+
+  public static String gatewaySecretKey() {
+    return required("RGW_GATEWAY_SECRET_KEY");
+  }
+
+  /** The principals a bucket policy names: the gateways' user, and the owner (the user of {@link #client()}). */
+  public static String gatewayPrincipal() {
+    return required("RGW_GATEWAY_PRINCIPAL");
+  }
+
+  public static String ownerPrincipal() {
+    return required("RGW_OWNER_PRINCIPAL");
+  }
+
+  private static String required(String key) {
+    endpoint();
+    String value = env.get(key);
+    if (value == null) {
+      throw new IllegalStateException(key + " is not set: the RGW in use predates the gateway user (run scripts/rgw"
+          + " start --dir on it once, and export the lines it prints)");
+    }
+    return value;
+  }
+
   /** A client configured as the vault configures its own (path style, checksums only when required); the caller closes it. */
   public static S3AsyncClient client() {
     return S3VaultStorage.newClient(endpoint(), REGION,
@@ -121,9 +149,12 @@ public final class TestRgw {
       }
       given.put(key, value);
     }
-    String dir = System.getenv("RGW_DIR");
-    if (dir != null && !dir.isBlank()) {
-      given.put("RGW_DIR", dir);
+    for (String optional : List.of("RGW_DIR", "RGW_GATEWAY_ACCESS_KEY", "RGW_GATEWAY_SECRET_KEY", "RGW_GATEWAY_PRINCIPAL",
+        "RGW_OWNER_PRINCIPAL")) {
+      String value = System.getenv(optional);
+      if (value != null && !value.isBlank()) {
+        given.put(optional, value);
+      }
     }
     return given;
   }
