@@ -1,0 +1,304 @@
+package dev.vaultgate.appliance;
+
+import dev.vaultgate.agent.gateway.VaultAccess;
+import dev.vaultgate.agent.testing.SwitchableProxy;
+import dev.vaultgate.appliance.config.ApplianceConfig;
+import dev.vaultgate.appliance.config.PasswordHash;
+import dev.vaultgate.appliance.volumes.LocalVolumeResources;
+import dev.vaultgate.appliance.volumes.SlowBlockSource;
+import dev.vaultgate.vault.Await;
+import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.backup.RestoreJob;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.maintenance.CheckReport;
+import dev.vaultgate.vault.maintenance.VaultChecker;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.backup.BackupClient;
+import software.amazon.awssdk.services.backup.model.DescribeBackupJobResponse;
+import software.amazon.awssdk.services.backupgateway.BackupGatewayClient;
+import software.amazon.awssdk.services.backupgateway.model.GatewayType;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The appliance's agent when things go wrong, against a real coordinator (embedded PostgreSQL, mutual TLS) and a
+ * real file vault: a gateway killed mid-backup (its Vert.x instance closed, as a process dies: no outcome reported,
+ * nothing cleaned up) resumes the job it held when it starts again and uploads only what the first run did not; a
+ * coordinator unreachable when a job ends keeps the outcome queued on the gateway's disk, across a restart, and
+ * reports it once it answers; in the maintenance window (PutMaintenanceStartTime, a movable clock) no job is taken
+ * and the maintenance runs once.
+ */
+@Timeout(300)
+class ApplianceResilienceTest {
+  static final int MIB = 1 << 20;
+  static final Set<String> ENDED = Set.of("COMPLETED", "FAILED", "ABORTED", "EXPIRED");
+
+  @TempDir
+  Path dir;
+  RealCoordinator coordinator;
+  Vertx vertx;
+  BackupClient backup;
+  byte[] data;
+  Path image;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    coordinator = new RealCoordinator(dir, "file://" + Files.createDirectories(dir.resolve("vaults")));
+    vertx = Vertx.vertx();
+    backup = coordinator.backupApi();
+    backup.createBackupVault(r -> r.backupVaultName("local"));
+    data = new byte[48 * MIB]; // three 16 MiB packs of data that neither compresses nor dedups
+    new Random(11).nextBytes(data);
+    image = Files.write(dir.resolve("db.img"), data);
+  }
+
+  @AfterEach
+  void tearDown() {
+    vertx.close().toCompletionStage().toCompletableFuture().join();
+    coordinator.close();
+  }
+
+  <T> T await(Vertx on, Supplier<Future<T>> work) {
+    return Await.await(on, work, Duration.ofSeconds(120));
+  }
+
+  static void waitFor(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      Thread.sleep(100);
+    }
+  }
+
+  ApplianceConfig config(URI coordinatorUrl) throws IOException {
+    Path data = dir.resolve("data");
+    Path tls = data.resolve("tls");
+    int webPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      webPort = s.getLocalPort();
+    }
+    Files.createDirectories(dir.resolve("own-vault"));
+    return new ApplianceConfig("dc3-gw1", coordinatorUrl, data,
+        new ApplianceConfig.Vault("file://" + dir.resolve("own-vault"), dir.resolve("master.key")), Optional.empty(),
+        new ApplianceConfig.Tls(tls.resolve("gateway.crt"), tls.resolve("gateway.key"), tls.resolve("coordinator-ca.crt")),
+        new ApplianceConfig.WebUi("127.0.0.1", webPort, PasswordHash.create("not used here".toCharArray(), 10_000).encode()), 2,
+        List.of(new ApplianceConfig.LocalVolume("db", image, Map.of("backup", "daily"))), ApplianceConfig.Bandwidth.UNLIMITED);
+  }
+
+  Registration.Registered join(ApplianceConfig c) {
+    BackupGatewayClient admin = coordinator.gatewayApi();
+    return await(vertx, () -> Registration.register(vertx, c, coordinator.endpoint(), a ->
+        CompletableFuture.runAsync(() -> admin.createGateway(r -> r.activationKey(a.activationKey())
+            .gatewayDisplayName("dc3").gatewayType(GatewayType.BACKUP_VM))), Duration.ofMillis(200)));
+  }
+
+  /** The volume read at {@code bytesPerSecond}, so a backup lasts long enough to be interrupted. */
+  static Appliance.Options slowReads(long bytesPerSecond) {
+    return Appliance.Options.defaults().withHealthInterval(Duration.ofSeconds(1))
+        .withOpener(p -> new SlowBlockSource(FileBlockSource.open(p), bytesPerSecond));
+  }
+
+  String startBackup(Registration.Registered joined) {
+    String arn = LocalVolumeResources.arn("us-east-1", coordinator.key.accountId(), joined.gatewayId(), "db");
+    String role = "arn:aws:iam::" + coordinator.key.accountId() + ":role/backup";
+    return backup.startBackupJob(r -> r.backupVaultName("local").resourceArn(arn).iamRoleArn(role)).backupJobId();
+  }
+
+  DescribeBackupJobResponse job(String id) {
+    return backup.describeBackupJob(r -> r.backupJobId(id));
+  }
+
+  Path vaultDir() {
+    return dir.resolve("vaults").resolve(coordinator.key.accountId()).resolve("local");
+  }
+
+  long packBytes() throws IOException {
+    Path packs = vaultDir().resolve("packs");
+    if (!Files.isDirectory(packs)) return 0;
+    try (Stream<Path> files = Files.walk(packs)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  Path journalDir() {
+    return dir.resolve("data").resolve("agent").resolve("jobs");
+  }
+
+  String journal() throws IOException {
+    if (!Files.isDirectory(journalDir())) return "";
+    StringBuilder all = new StringBuilder();
+    try (Stream<Path> files = Files.list(journalDir())) {
+      for (Path f : files.toList()) all.append(Files.readString(f));
+    }
+    return all.toString();
+  }
+
+  /** Opens the vault as the gateway wrote it, checks every pack and restores the one point: the volume's bytes. */
+  void vaultHoldsOnePointOfTheVolumeAndChecksClean() throws IOException {
+    VaultAccess.Opened opened = await(vertx, () -> new VaultAccess(vertx, dir.resolve("master.key")).open("file://" + vaultDir()));
+    try {
+      List<Manifest> points = await(vertx, () -> opened.repo().loadAllPoints());
+      assertEquals(1, points.size(), "one recovery point, no half-written one");
+      CheckReport check = await(vertx, () -> VaultChecker.check(opened.repo(), true));
+      assertTrue(check.ok(), "the vault checks clean: " + check.errors());
+      Path restored = dir.resolve("restored.img");
+      await(vertx, () -> RestoreJob.run(opened.repo(), points.get(0), restored, RestoreJob.Options.defaults()));
+      assertArrayEquals(data, Files.readAllBytes(restored), "the point restores the volume byte for byte");
+    } finally {
+      opened.close();
+    }
+  }
+
+  @Test
+  void aGatewayKilledMidBackupResumesTheJobAfterARestartAndUploadsOnlyWhatTheFirstRunDidNot() throws Exception {
+    ApplianceConfig c = config(coordinator.gatewayEndpoint());
+    Registration.Registered joined = join(c);
+    Vertx doomed = Vertx.vertx(); // the first gateway process
+    Appliance first = await(doomed, () -> Appliance.start(doomed, c, slowReads(8L * MIB)));
+    String jobId = startBackup(joined);
+    waitFor("the first 16 MiB pack in the vault", Duration.ofSeconds(60), () -> {
+      try {
+        return packBytes() >= 16 * MIB;
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    assertEquals(Set.of(jobId), first.agent().runningJobs(), "killed while the job runs");
+    assertTrue(journal().contains(jobId), "the job is journaled on the gateway's disk");
+    doomed.close().toCompletionStage().toCompletableFuture().join(); // killed: nothing reported, nothing cleaned up
+    long uploadedBeforeTheKill = packBytes();
+    assertEquals("RUNNING", job(jobId).state().toString(), "the coordinator still has the job leased to the gateway");
+
+    Appliance restarted = await(vertx, () -> Appliance.start(vertx, c, slowReads(64L * MIB)));
+    try {
+      waitFor("backup job " + jobId + " to end", Duration.ofSeconds(120), () -> ENDED.contains(job(jobId).state().toString()));
+      DescribeBackupJobResponse done = job(jobId);
+      assertEquals("COMPLETED", done.state().toString(), done.statusMessage());
+      assertEquals(1, restarted.agent().jobsResumed(), "resumed from the journal, not leased again");
+      Map<String, String> meta = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName("local")
+          .recoveryPointArn(done.recoveryPointArn())).restoreMetadata();
+      long bytesNew = Long.parseLong(meta.get("vaultgate:bytesNew"));
+      assertTrue(bytesNew <= data.length - 16L * MIB, "the resumed run uploads only what the first did not: " + bytesNew);
+      assertTrue(bytesNew > 0, "and uploads what the first did not");
+      long packBytes = packBytes();
+      assertTrue(packBytes < data.length + 2L * MIB, "no pack sent twice: " + packBytes + " bytes of packs for "
+          + data.length + " bytes of data (" + uploadedBeforeTheKill + " before the kill)");
+      waitFor("the journal to be empty", Duration.ofSeconds(10), () -> {
+        try {
+          return journal().isEmpty();
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+    } finally {
+      await(vertx, restarted::close);
+    }
+    vaultHoldsOnePointOfTheVolumeAndChecksClean();
+  }
+
+  @Test
+  void anOutcomeTheCoordinatorCannotTakeIsQueuedOnDiskAndReportedAfterARestartWithoutRunningTheJobAgain() throws Exception {
+    SwitchableProxy proxy = SwitchableProxy.start(vertx, "127.0.0.1", coordinator.listenerPort);
+    try {
+      ApplianceConfig c = config(URI.create("https://localhost:" + proxy.port()));
+      Registration.Registered joined = join(c);
+      Vertx doomed = Vertx.vertx();
+      await(doomed, () -> Appliance.start(doomed, c, slowReads(16L * MIB)));
+      String jobId = startBackup(joined);
+      waitFor("the job to run", Duration.ofSeconds(60), () -> job(jobId).state().toString().equals("RUNNING"));
+      proxy.cut(); // the coordinator is unreachable from here on
+      waitFor("the job's outcome queued in the journal", Duration.ofSeconds(60), () -> {
+        try {
+          return journal().contains("\"call\":\"complete\"");
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      });
+      Thread.sleep(1_000);
+      assertEquals("RUNNING", job(jobId).state().toString(), "the coordinator has not heard of the end");
+      doomed.close().toCompletionStage().toCompletableFuture().join(); // and the gateway restarts before it has
+      long packBytes = packBytes();
+
+      proxy.restore();
+      Appliance restarted = await(vertx, () -> Appliance.start(vertx, c, slowReads(64L * MIB)));
+      try {
+        waitFor("backup job " + jobId + " to end", Duration.ofSeconds(60), () -> ENDED.contains(job(jobId).state().toString()));
+        DescribeBackupJobResponse done = job(jobId);
+        assertEquals("COMPLETED", done.state().toString(), done.statusMessage());
+        assertEquals(0, restarted.agent().jobsResumed(), "the job ran once: only its report was made again");
+        assertEquals(packBytes, packBytes(), "nothing uploaded after the restart");
+        Map<String, String> meta = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName("local")
+            .recoveryPointArn(done.recoveryPointArn())).restoreMetadata();
+        assertEquals(String.valueOf(data.length), meta.get("vaultgate:bytesRead"));
+        assertEquals("", journal(), "the queue is empty once the coordinator took the report");
+      } finally {
+        await(vertx, restarted::close);
+      }
+      vaultHoldsOnePointOfTheVolumeAndChecksClean();
+    } finally {
+      proxy.close();
+    }
+  }
+
+  @Test
+  void inTheMaintenanceWindowNoJobIsTakenAndTheMaintenanceRunsOnceThenJobsRunAgain() throws Exception {
+    ApplianceConfig c = config(coordinator.gatewayEndpoint());
+    Registration.Registered joined = join(c);
+    RealCoordinator.MovableClock clock = new RealCoordinator.MovableClock();
+    ZonedDateTime start = ZonedDateTime.now(ZoneOffset.UTC).plusHours(2);
+    coordinator.gatewayApi().putMaintenanceStartTime(r -> r.gatewayArn(joined.gatewayArn())
+        .hourOfDay(start.getHour()).minuteOfHour(start.getMinute()));
+    Path leftover = Files.createDirectories(dir.resolve("data").resolve("staging").resolve("job-of-before"));
+    Files.writeString(leftover.resolve("disk0.part"), "left by a job a crash ended");
+
+    Appliance running = await(vertx, () -> Appliance.start(vertx, c, slowReads(64L * MIB).withClock(clock)));
+    try {
+      waitFor("the maintenance start time from the heartbeat", Duration.ofSeconds(30), () -> running.agent().maintenanceWindow() != null);
+      assertEquals(String.format("daily at %02d:%02d UTC", start.getHour(), start.getMinute()),
+          running.agent().maintenanceWindow().describe());
+      assertTrue(Files.exists(leftover), "no maintenance outside the window");
+      assertEquals(0, running.agent().maintenanceRuns());
+
+      clock.advance(Duration.ofHours(2).plusMinutes(1)); // into the window
+      waitFor("the maintenance", Duration.ofSeconds(30), () -> running.agent().maintenanceRuns() == 1);
+      assertTrue(Files.notExists(leftover), "the staging leftover is removed by the maintenance");
+      String jobId = startBackup(joined);
+      Thread.sleep(12_000); // more than two job polls
+      assertEquals("CREATED", job(jobId).state().toString(), "no job is taken in the maintenance window");
+      assertEquals(1, running.agent().maintenanceRuns(), "the maintenance runs once a window");
+
+      clock.advance(Duration.ofHours(1)); // the window is over
+      waitFor("backup job " + jobId + " to end", Duration.ofSeconds(60), () -> ENDED.contains(job(jobId).state().toString()));
+      assertEquals("COMPLETED", job(jobId).state().toString(), job(jobId).statusMessage());
+      assertEquals(1, running.agent().maintenanceRuns());
+    } finally {
+      await(vertx, running::close);
+    }
+  }
+}
