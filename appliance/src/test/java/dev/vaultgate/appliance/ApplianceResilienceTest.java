@@ -187,7 +187,7 @@ class ApplianceResilienceTest {
     ApplianceConfig c = config(coordinator.gatewayEndpoint());
     Registration.Registered joined = join(c);
     Vertx doomed = Vertx.vertx(); // the first gateway process
-    Appliance first = await(doomed, () -> Appliance.start(doomed, c, slowReads(8L * MIB)));
+    Appliance first = await(doomed, () -> Appliance.start(doomed, c, slowReads(4L * MIB))); // pack 2 only after 8 s
     String jobId = startBackup(joined);
     // a pack counts as stored once the index segment naming its chunks is (packs go first, then their index)
     waitFor("the first 16 MiB pack and its index segment in the vault", Duration.ofSeconds(60), () -> {

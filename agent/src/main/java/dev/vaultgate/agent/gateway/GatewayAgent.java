@@ -803,7 +803,9 @@ public final class GatewayAgent {
   /** The maintenance of the window that began at {@code windowStart}; no job runs now and none starts. */
   private Future<Void> maintain(ZonedDateTime windowStart) {
     lastMaintenanceWindow = windowStart;
-    LOG.info("gateway {}: maintenance window of {} ({}): maintenance starts", gatewayId, windowStart, maintenance.describe());
+    MaintenanceWindow window = maintenance;
+    LOG.info("gateway {}: maintenance window of {} ({}): maintenance starts", gatewayId, windowStart,
+        window == null ? "just removed" : window.describe());
     Future<Integer> staging = vertx.executeBlocking(() -> {
       int removed = 0;
       if (Files.isDirectory(config.stagingDir())) {
