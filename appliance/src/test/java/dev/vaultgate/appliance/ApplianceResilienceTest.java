@@ -1,6 +1,7 @@
 package dev.vaultgate.appliance;
 
 import dev.vaultgate.agent.gateway.VaultAccess;
+import dev.vaultgate.agent.testing.ConnectedVcsim;
 import dev.vaultgate.appliance.config.ApplianceConfig;
 import dev.vaultgate.appliance.config.PasswordHash;
 import dev.vaultgate.appliance.volumes.LocalVolumeResources;
@@ -51,7 +52,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing cleaned up) resumes the job it held when it starts again and uploads only what the first run did not; a
  * coordinator unreachable when a job ends keeps the outcome queued on the gateway's disk, across a restart, and
  * reports it once it answers; in the maintenance window (PutMaintenanceStartTime, a movable clock) no job is taken
- * and the maintenance runs once.
+ * and the maintenance runs once (staging leftovers and a VM snapshot a crashed backup left in the vCenter
+ * simulator are removed).
  */
 @Timeout(300)
 class ApplianceResilienceTest {
@@ -285,10 +287,18 @@ class ApplianceResilienceTest {
         .hourOfDay(start.getHour()).minuteOfHour(start.getMinute()));
     Path leftover = Files.createDirectories(dir.resolve("data").resolve("staging").resolve("job-of-before"));
     Files.writeString(leftover.resolve("disk0.part"), "left by a job a crash ended");
+    ConnectedVcsim vc = ConnectedVcsim.start(16, "--vms", "1");
+    Await.await(vc.vertx, () -> vc.client.vm("DC0_H0_VM0").compose(vm -> vc.client.createSnapshot(vm, "vaultgate-crashed-backup",
+        "left by a gateway that died mid-backup", false)), Duration.ofSeconds(60));
+    BackupGatewayClient admin = coordinator.gatewayApi();
+    String hypervisor = admin.importHypervisorConfiguration(r -> r.name("vcenter").host(vc.vcsim.hostPort())
+        .username(vc.vcsim.user()).password(vc.vcsim.password())).hypervisorArn();
+    admin.associateGatewayToServer(r -> r.gatewayArn(joined.gatewayArn()).serverArn(hypervisor));
 
     Appliance running = await(vertx, () -> Appliance.start(vertx, c, slowReads(64L * MIB).withClock(clock)));
     try {
       waitFor("the maintenance start time from the heartbeat", Duration.ofSeconds(30), () -> running.agent().maintenanceWindow() != null);
+      waitFor("the VMs in the agent's inventory", Duration.ofSeconds(60), () -> running.agent().protectedVms().size() == 2);
       assertEquals(String.format("daily at %02d:%02d UTC", start.getHour(), start.getMinute()),
           running.agent().maintenanceWindow().describe());
       assertTrue(Files.exists(leftover), "no maintenance outside the window");
@@ -297,6 +307,9 @@ class ApplianceResilienceTest {
       clock.advance(Duration.ofHours(2).plusMinutes(1)); // into the window
       waitFor("the maintenance", Duration.ofSeconds(30), () -> running.agent().maintenanceRuns() == 1);
       assertTrue(Files.notExists(leftover), "the staging leftover is removed by the maintenance");
+      assertEquals(List.of(), Await.await(vc.vertx, () -> vc.client.vm("DC0_H0_VM0"), Duration.ofSeconds(30)).snapshots(),
+          "the snapshot a crashed backup left is removed by the maintenance");
+      assertEquals("1 staging leftovers and 1 leftover VM snapshots removed", running.agent().lastMaintenance());
       String jobId = startBackup(joined);
       Thread.sleep(12_000); // more than two job polls
       assertEquals("CREATED", job(jobId).state().toString(), "no job is taken in the maintenance window");
@@ -308,6 +321,7 @@ class ApplianceResilienceTest {
       assertEquals(1, running.agent().maintenanceRuns());
     } finally {
       await(vertx, running::close);
+      vc.close();
     }
   }
 }

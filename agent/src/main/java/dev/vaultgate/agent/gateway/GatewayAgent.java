@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * or failed with the reason (a restore, which may have created half a VM).
  *
  * <p>During the maintenance window (PutMaintenanceStartTime, {@link MaintenanceWindow}) no job is leased; once the
- * jobs held have ended the maintenance runs, once per window: staging leftovers are removed and the vCenter
- * session the coordinator's hypervisor gave is renewed.
+ * jobs held have ended the maintenance runs, once per window: staging leftovers and the VM snapshots dead backups
+ * left are removed, and the vCenter session the coordinator's hypervisor gave is renewed.
  */
 public final class GatewayAgent {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayAgent.class);
@@ -94,6 +94,7 @@ public final class GatewayAgent {
   private volatile MaintenanceWindow maintenance;
   private volatile ZonedDateTime lastMaintenanceWindow;
   private final AtomicInteger maintenanceRuns = new AtomicInteger();
+  private volatile String lastMaintenance;
   private final AtomicInteger jobsResumed = new AtomicInteger();
   private volatile boolean hypervisorAssociated;
   private volatile String vcenterError;
@@ -811,21 +812,53 @@ public final class GatewayAgent {
       if (Files.isDirectory(config.stagingDir())) {
         try (var leftovers = Files.list(config.stagingDir())) {
           for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) leftovers::iterator) {
-            removed += deleteTree(p);
+            deleteTree(p);
+            removed++; // a job's staging file or directory
           }
         }
       }
       return removed;
     }, false);
-    return staging.map(removed -> {
+    return staging.compose(removed -> leftoverSnapshots().map(snapshots -> {
       if (config.vcenter() == null && vsphere != null) {
         hypervisorKey = null; // the next heartbeat logs in again: a fresh vCenter session after maintenance
       }
       maintenanceRuns.incrementAndGet();
-      LOG.info("gateway {}: maintenance done: {} staging leftovers removed{}", gatewayId, removed,
+      lastMaintenance = removed + " staging leftovers and " + snapshots + " leftover VM snapshots removed";
+      LOG.info("gateway {}: maintenance done: {}{}", gatewayId, lastMaintenance,
           config.vcenter() == null && vsphere != null ? ", vCenter session renewed at the next heartbeat" : "");
       return null;
-    });
+    }));
+  }
+
+  /**
+   * Removes the snapshots a backup names {@code vaultgate-...} from every VM of the last inventory: no backup runs
+   * now, so each is a leftover of a gateway that died mid-backup. A VM that cannot be cleaned is only logged.
+   */
+  private Future<Integer> leftoverSnapshots() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return Future.succeededFuture(0);
+    }
+    List<Future<Integer>> each = new ArrayList<>();
+    for (VmInfo vm : vmsByArn.values()) {
+      if (vm.snapshots().stream().anyMatch(n -> n.startsWith(dev.vaultgate.agent.backup.VmBackup.SNAPSHOT_PREFIX))) {
+        each.add(client.removeSnapshotsNamed(vm, dev.vaultgate.agent.backup.VmBackup.SNAPSHOT_PREFIX).map(names -> {
+          LOG.info("gateway {}: maintenance removed the leftover snapshots {} of VM {}", gatewayId, names, vm.describe());
+          return names.size();
+        }).recover(e -> {
+          LOG.warn("gateway {}: maintenance could not remove the leftover snapshots of VM {}: {}", gatewayId, vm.describe(),
+              e.getMessage());
+          return Future.succeededFuture(0);
+        }));
+      }
+    }
+    return Future.join(each).map(all -> each.stream().mapToInt(f -> f.result() == null ? 0 : f.result()).sum());
+  }
+
+  /** What the last maintenance did, or null before any. */
+  public String lastMaintenance() {
+    return lastMaintenance;
   }
 
   private static int deleteTree(java.nio.file.Path p) throws IOException {
