@@ -739,13 +739,45 @@ public final class GatewayAgent {
               return coordinator.post(path + "/fail", new JsonObject().put("message", "job " + jobId + " was stopped while the"
                   + " gateway restarted")).compose(x -> journal.forget(jobId));
             }
+            if (isVmBackup(e.job()) && vsphere == null) {
+              LOG.info("gateway {}: {} job {} it held before a restart waits for vCenter (its lease renewed)", gatewayId, e.kind(), jobId);
+              return Future.<Void>succeededFuture();
+            }
             LOG.info("gateway {}: resuming {} job {} it held before a restart", gatewayId, e.kind(), jobId);
             jobsResumed.incrementAndGet();
-            startJob(e.job());
-            return Future.<Void>succeededFuture();
+            return leftoverSnapshotsOf(e.job()).transform(x -> {
+              startJob(e.job());
+              return Future.<Void>succeededFuture();
+            });
           }, err -> dropIfRefused(jobId, err));
     }
     return call.compose(answer -> journal.forget(jobId), err -> dropIfRefused(jobId, err));
+  }
+
+  private boolean isVmBackup(JsonObject job) {
+    return "BACKUP".equals(job.getString("kind", "BACKUP"))
+        && !(local != null && local.runs(job.getString("resourceType", "")));
+  }
+
+  /** Before a VM backup is resumed: the snapshot its first run took (and never removed) goes. */
+  private Future<Void> leftoverSnapshotsOf(JsonObject job) {
+    VsphereClient client = vsphere;
+    if (!isVmBackup(job) || client == null) {
+      return Future.succeededFuture();
+    }
+    return vmOf(job.getString("resourceArn"))
+        .compose(vm -> client.removeSnapshotsNamed(vm, dev.vaultgate.agent.backup.VmBackup.SNAPSHOT_PREFIX))
+        .<Void>map(names -> {
+          if (!names.isEmpty()) {
+            LOG.info("gateway {}: removed the snapshots {} the interrupted run of job {} left", gatewayId, names, job.getString("jobId"));
+          }
+          return null;
+        })
+        .recover(e -> {
+          LOG.warn("gateway {}: leftover snapshots of job {} not removed (the maintenance window removes them): {}", gatewayId,
+              job.getString("jobId"), e.getMessage());
+          return Future.succeededFuture();
+        });
   }
 
   /** The coordinator refused a journaled job's call (it is another gateway's now, or ended): nothing left to do. */
