@@ -71,6 +71,33 @@ function renderJobs() {
   document.getElementById('no-running').hidden = running.children.length > 0;
 }
 
+function renderResources(resources) {
+  const list = document.getElementById('resource-list');
+  list.replaceChildren();
+  for (const r of resources) {
+    const tags = Object.entries(r.tags || {}).map(([k, v]) => k + '=' + v).join(', ');
+    const volumes = (r.volumes || []).map(v => v.name + ' (' + bytes(v.capacityBytes) + ')').join(', ');
+    const action = el('td', {});
+    if (r.kind === 'LocalVolume') {
+      const b = el('button', { type: 'button', 'data-backup': r.name }, 'Back up now');
+      b.addEventListener('click', () => backup(r.name, b));
+      action.append(b);
+    }
+    list.append(el('tr', { 'data-kind': r.kind, 'data-name': r.name }, el('td', {}, r.kind), el('td', { class: 'name' }, r.name),
+      el('td', {}, r.location), el('td', { class: 'volumes' }, volumes), el('td', {}, tags), action));
+  }
+}
+
+// The inventory changes without an event (the agent's VMs): the list is read again every few seconds.
+async function refreshResources() {
+  try {
+    const r = await fetch('/api/state');
+    if (r.ok) renderResources((await r.json()).resources);
+  } catch (e) {
+    // the next refresh tries again; the event stream shows whether the gateway is reachable
+  }
+}
+
 function renderState(s) {
   document.getElementById('gateway-name').textContent = s.gateway.name;
   document.title = 'Vaultgate gateway ' + s.gateway.name;
@@ -81,20 +108,10 @@ function renderState(s) {
   for (const j of s.jobs) jobs.set(j.id, j);
   renderJobs();
 
-  const list = document.getElementById('resource-list');
-  list.replaceChildren();
-  for (const r of s.resources) {
-    const tags = Object.entries(r.tags || {}).map(([k, v]) => k + '=' + v).join(', ');
-    const action = el('td', {});
-    if (r.kind === 'LocalVolume') {
-      const b = el('button', { type: 'button', 'data-backup': r.name }, 'Back up now');
-      b.addEventListener('click', () => backup(r.name, b));
-      action.append(b);
-    }
-    list.append(el('tr', {}, el('td', {}, r.kind), el('td', {}, r.name), el('td', {}, r.location), el('td', {}, tags), action));
-  }
+  renderResources(s.resources);
 
-  document.getElementById('bandwidth-default').textContent = bits(s.bandwidth.uploadBitsPerSecond);
+  document.getElementById('bandwidth-default').textContent = bits(s.bandwidth.uploadBitsPerSecond)
+    + (s.bandwidth.source ? ' (' + s.bandwidth.source + ')' : '');
   const sched = document.getElementById('bandwidth-schedule');
   sched.replaceChildren();
   for (const i of s.bandwidth.schedule) {
@@ -150,3 +167,4 @@ function follow() {
 
 document.getElementById('discover').addEventListener('click', discover);
 load().then(follow);
+setInterval(refreshResources, 5000);

@@ -5,8 +5,9 @@ import dev.vaultgate.agent.gateway.GatewayAgent;
 import dev.vaultgate.agent.gateway.GatewayConfig;
 import dev.vaultgate.agent.gateway.VaultAccess;
 import dev.vaultgate.appliance.volumes.LocalVolumeResources;
-import dev.vaultgate.appliance.bandwidth.BandwidthLimitedStorage;
-import dev.vaultgate.appliance.bandwidth.BandwidthSchedule;
+import dev.vaultgate.agent.bandwidth.BandwidthLimitedStorage;
+import dev.vaultgate.agent.bandwidth.BandwidthSchedule;
+import dev.vaultgate.agent.gateway.JobObserver;
 import dev.vaultgate.appliance.config.ApplianceConfig;
 import dev.vaultgate.appliance.runtime.GatewayRuntime;
 import dev.vaultgate.appliance.runtime.HealthMonitor;
@@ -51,6 +52,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * One running gateway: its config, the job board and health monitor, the local-volume jobs on the vault, and the
@@ -74,6 +76,10 @@ public final class Appliance implements GatewayRuntime {
     public Options withOpener(LocalVolumeJobs.SourceOpener o) {
       return new Options(healthInterval, o, clock);
     }
+
+    public Options withClock(Clock c) {
+      return new Options(healthInterval, opener, c);
+    }
   }
 
   private final Vertx vertx;
@@ -85,6 +91,7 @@ public final class Appliance implements GatewayRuntime {
   private final VaultStorage storage;
   private final VaultStorage probeStorage;
   private final Map<String, ProtectedResource> resources = new LinkedHashMap<>();
+  private final BandwidthSchedule configBandwidth;
   private Future<LocalVolumeJobs> volumeJobs;
   private Repository repository;
   private HttpServer webServer;
@@ -98,9 +105,9 @@ public final class Appliance implements GatewayRuntime {
     this.jobs = new JobBoard(vertx);
     this.health = new HealthMonitor(vertx);
     this.blocking = vertx.createSharedWorkerExecutor("local-volumes", Math.max(2, config.maxConcurrentJobs() + 1));
+    this.configBandwidth = schedule(config.bandwidth());
     // Uploads are paced to the bandwidth schedule; the health probe and reads are not.
-    this.storage = new BandwidthLimitedStorage(vertx, ApplianceStorage.open(vertx, config), new BandwidthSchedule(config.bandwidth()),
-        options.clock());
+    this.storage = new BandwidthLimitedStorage(vertx, ApplianceStorage.open(vertx, config), this::bandwidthSchedule, options.clock());
     this.probeStorage = ApplianceStorage.openRaw(vertx, config);
     for (ApplianceConfig.LocalVolume v : config.localVolumes()) {
       resources.put(key(ProtectedResource.LOCAL_VOLUME, v.name()),
@@ -147,7 +154,29 @@ public final class Appliance implements GatewayRuntime {
         return probeCoordinator();
       }
     });
-    health.notConfigured("vcenter", "vCenter");
+    health.add(new HealthMonitor.Check() {
+      @Override
+      public String name() {
+        return "vcenter";
+      }
+
+      @Override
+      public String description() {
+        return "vCenter";
+      }
+
+      @Override
+      public boolean configured() {
+        GatewayAgent a = agent;
+        return a != null && a.vcenterConfigured();
+      }
+
+      @Override
+      public Future<Void> probe() {
+        GatewayAgent a = agent;
+        return a == null ? Future.failedFuture("the gateway agent is not running") : a.probeVcenter();
+      }
+    });
     health.start(options.healthInterval());
     Path tlsDir = config.dataDir().resolve("tls");
     return blocking.executeBlocking(() -> {
@@ -191,10 +220,14 @@ public final class Appliance implements GatewayRuntime {
               new PemKeyCertOptions().setCertPath(tls.certificateFile().toString()).setKeyPath(tls.privateKeyFile().toString()),
               new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
           GatewayConfig agentConfig = agentConfig(id);
+          // leased local-volume jobs upload at the pace of the same schedule as "Back up now"
           LocalVolumeResources volumes = new LocalVolumeResources(
-              new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials()), jobs, blocking, new Lvm(),
-              options.opener(), config.gatewayName(), config.localVolumes());
-          return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes)
+              new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials(),
+                  s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock())),
+              jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes());
+          GatewayAgent.Options agentOptions = new GatewayAgent.Options(options.clock(), configBandwidth, boardObserver());
+          return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes,
+                  agentOptions)
               .onSuccess(a -> {
                 agent = a;
                 log.info("gateway {} ({}) runs its agent against {}", config.gatewayName(), id.gatewayArn(), config.coordinatorUrl());
@@ -214,6 +247,48 @@ public final class Appliance implements GatewayRuntime {
         config.vault().masterKeyFile(), config.dataDir().resolve("staging"), config.dataDir().resolve("agent"), Map.of(),
         config.maxConcurrentJobs(), Duration.ofSeconds(5), Duration.ofSeconds(10), 300, Duration.ofMinutes(5),
         GatewayConfig.DEFAULT_TRIGGER, s3);
+  }
+
+  /** The agent's VM, copy and restore jobs on the job board, as local-volume jobs are. */
+  private JobObserver boardObserver() {
+    return (jobId, kind, resource) -> {
+      JobBoard.Job job = jobs.start(kind, resource);
+      return new JobObserver.Job() {
+        @Override
+        public void progress(long bytesDone, long bytesTotal) {
+          job.progress(bytesDone, bytesTotal);
+        }
+
+        @Override
+        public void succeeded(String result, String summary) {
+          job.succeeded(result, summary);
+        }
+
+        @Override
+        public void failed(String error) {
+          job.failed(error);
+        }
+      };
+    };
+  }
+
+  /** The upload schedule in force: the coordinator's (PutBandwidthRateLimitSchedule) once the agent has one, else the config's. */
+  @Override
+  public BandwidthSchedule bandwidthSchedule() {
+    GatewayAgent a = agent;
+    return a == null ? configBandwidth : a.bandwidthSchedule();
+  }
+
+  @Override
+  public String bandwidthScheduleSource() {
+    GatewayAgent a = agent;
+    return a != null && a.bandwidthSchedule() != configBandwidth ? "the coordinator's PutBandwidthRateLimitSchedule"
+        : "appliance.conf";
+  }
+
+  static BandwidthSchedule schedule(ApplianceConfig.Bandwidth b) {
+    return new BandwidthSchedule(b.uploadBitsPerSecond().map(OptionalLong::of).orElse(OptionalLong.empty()),
+        b.schedule().stream().map(i -> BandwidthSchedule.interval(i.days(), i.start(), i.end(), i.uploadBitsPerSecond())).toList());
   }
 
   /** The running agent, or null before the gateway joined. */
@@ -322,7 +397,19 @@ public final class Appliance implements GatewayRuntime {
 
   @Override
   public synchronized List<ProtectedResource> resources() {
-    return new ArrayList<>(resources.values());
+    List<ProtectedResource> all = new ArrayList<>(resources.values());
+    GatewayAgent a = agent;
+    if (a != null) {
+      for (JsonObject vm : a.protectedVms()) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        vm.getJsonObject("tags").forEach(t -> tags.put(t.getKey(), String.valueOf(t.getValue())));
+        List<ProtectedResource.Volume> volumes = new ArrayList<>();
+        vm.getJsonArray("disks").forEach(d -> volumes.add(new ProtectedResource.Volume(((JsonObject) d).getString("name"),
+            ((JsonObject) d).getLong("capacityBytes"))));
+        all.add(new ProtectedResource(ProtectedResource.VIRTUAL_MACHINE, vm.getString("name"), vm.getString("host"), tags, volumes));
+      }
+    }
+    return all;
   }
 
   @Override

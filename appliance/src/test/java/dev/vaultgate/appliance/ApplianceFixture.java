@@ -35,7 +35,7 @@ public final class ApplianceFixture implements AutoCloseable {
 
   public final Vertx vertx = Vertx.vertx();
   public final Path dir;
-  public final LocalS3Server s3;
+  public LocalS3Server s3;
   public final Path volume;
   public final ApplianceConfig config;
   public Appliance appliance;
@@ -43,7 +43,7 @@ public final class ApplianceFixture implements AutoCloseable {
 
   public ApplianceFixture(Path dir, int volumeMib, Appliance.Options options) throws Exception {
     this.dir = dir;
-    s3 = LocalS3Server.start(null, "127.0.0.1", 0, ACCESS, SECRET);
+    s3 = LocalS3Server.start(dir.resolve("s3"), "127.0.0.1", 0, ACCESS, SECRET); // on disk: it can be stopped and started again
     s3.createBucket("gateway-vault");
     Path key = dir.resolve("master.key");
     LocalKeyWrapper wrapper = LocalKeyWrapper.create(key);
@@ -84,6 +84,12 @@ public final class ApplianceFixture implements AutoCloseable {
   public void stopS3() {
     s3.close();
     s3Stopped = true;
+  }
+
+  /** Starts the S3 server again, on the same port with the same objects. */
+  public void startS3Again() throws Exception {
+    s3 = LocalS3Server.start(dir.resolve("s3"), "127.0.0.1", s3.endpoint().getPort(), ACCESS, SECRET);
+    s3Stopped = false;
   }
 
   static int freePort() throws IOException {

@@ -26,12 +26,12 @@ import software.amazon.awssdk.services.backupgateway.BackupGatewayClient;
  * (mutual TLS), an account with a key, and the real SDK clients an administrator would use. Its clock can be
  * moved forward (activation keys expire).
  */
-final class RealCoordinator implements AutoCloseable {
+public final class RealCoordinator implements AutoCloseable {
   /** The system clock plus an offset the test moves. */
-  static final class MovableClock extends Clock {
+  public static final class MovableClock extends Clock {
     private volatile Duration offset = Duration.ZERO;
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
       offset = offset.plus(d);
     }
 
@@ -51,13 +51,13 @@ final class RealCoordinator implements AutoCloseable {
     }
   }
 
-  final Vertx vertx = Vertx.vertx();
-  final MovableClock clock = new MovableClock();
-  final Coordinator coordinator;
-  final int listenerPort;
-  final AccessKey key;
+  public final Vertx vertx = Vertx.vertx();
+  public final MovableClock clock = new MovableClock();
+  public final Coordinator coordinator;
+  public final int listenerPort;
+  public final AccessKey key;
 
-  RealCoordinator(Path dir, String vaultStorageRoot) {
+  public RealCoordinator(Path dir, String vaultStorageRoot) {
     if (System.getProperty("ot.epg.working-dir") == null) {
       System.setProperty("ot.epg.working-dir", Path.of("target", "epg").toAbsolutePath().toString());
     }
@@ -69,21 +69,21 @@ final class RealCoordinator implements AutoCloseable {
     key = Await.await(vertx, () -> coordinator.accessKeys().issue(account));
   }
 
-  URI endpoint() {
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + coordinator.port());
   }
 
   /** The gateway listener as gateways reach it (the name its self-made certificate covers). */
-  URI gatewayEndpoint() {
+  public URI gatewayEndpoint() {
     return URI.create("https://localhost:" + listenerPort);
   }
 
-  BackupGatewayClient gatewayApi() {
+  public BackupGatewayClient gatewayApi() {
     return BackupGatewayClient.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
         .credentialsProvider(credentials()).httpClientBuilder(Apache5HttpClient.builder()).build();
   }
 
-  BackupClient backupApi() {
+  public BackupClient backupApi() {
     return BackupClient.builder().endpointOverride(endpoint()).region(Region.US_EAST_1)
         .credentialsProvider(credentials()).httpClientBuilder(Apache5HttpClient.builder()).build();
   }

@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class VmBackup {
   private static final Logger LOG = LoggerFactory.getLogger(VmBackup.class);
+  /** Every backup's snapshot is named so; one left when no backup runs is a leftover of a crash. */
+  public static final String SNAPSHOT_PREFIX = "vaultgate-";
 
   /**
    * @param quiesce  ask VMware Tools to quiesce the guest (only when the VM runs)
@@ -143,7 +145,7 @@ public final class VmBackup {
   }
 
   private Future<SnapshotInfo> takeSnapshot() {
-    String name = "vaultgate-" + backupId;
+    String name = SNAPSHOT_PREFIX + backupId;
     String description = "Vaultgate backup " + backupId + "; removed when the backup ends";
     if (!options.quiesce()) {
       return client.createSnapshot(vm, name, description, false);

@@ -41,7 +41,7 @@ final class BackupJobRunner {
     this.jobId = job.getString("jobId");
     this.resourceArn = job.getString("resourceArn");
     long leaseSeconds = agent.config().leaseSeconds();
-    this.lease = new JobLease(agent.vertx(), agent.coordinator(), "backup-jobs", jobId, leaseSeconds,
+    this.lease = new JobLease(agent, "backup-jobs", jobId, leaseSeconds,
         Duration.ofMillis(Math.min(leaseSeconds * 1000 / 3, 5_000)));
   }
 

@@ -41,7 +41,7 @@ final class CopyJobRunner {
     this.job = job;
     this.jobId = job.getString("jobId");
     long leaseSeconds = agent.config().leaseSeconds();
-    this.lease = new JobLease(agent.vertx(), agent.coordinator(), "copy-jobs", jobId, leaseSeconds,
+    this.lease = new JobLease(agent, "copy-jobs", jobId, leaseSeconds,
         Duration.ofMillis(Math.min(leaseSeconds * 1000 / 3, 5_000)));
   }
 

@@ -1,5 +1,6 @@
 package dev.vaultgate.agent.gateway;
 
+import dev.vaultgate.agent.bandwidth.BandwidthSchedule;
 import dev.vaultgate.agent.vsphere.VmInfo;
 import dev.vaultgate.agent.disk.BandwidthLimiter;
 import dev.vaultgate.agent.vsphere.VmChangeFeed;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +51,16 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * A coordinator that does not answer makes each loop back off (1 s doubling to 60 s) and carry on; nothing is
  * lost, since a job the gateway holds keeps running and reports its end once the coordinator answers again.
+ *
+ * <p>Every leased job is kept in a {@link JobJournal} until the coordinator took its outcome. A fourth loop works
+ * through what the journal holds that no runner of this process does: outcomes not reported yet (the coordinator
+ * was away longer than a lease) are reported again, and jobs a gateway restarted mid-job held are resumed (a
+ * backup or copy: its lease renewed, then run again, and blocks the vault holds already are not uploaded again)
+ * or failed with the reason (a restore, which may have created half a VM).
+ *
+ * <p>During the maintenance window (PutMaintenanceStartTime, {@link MaintenanceWindow}) no job is leased; once the
+ * jobs held have ended the maintenance runs, once per window: staging leftovers and the VM snapshots dead backups
+ * left are removed, and the vCenter session the coordinator's hypervisor gave is renewed.
  */
 public final class GatewayAgent {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayAgent.class);
@@ -72,9 +85,21 @@ public final class GatewayAgent {
   private volatile VsphereTags tags;
   private volatile VmChangeFeed feed;
   private volatile long bandwidthBytesPerSecond;
-  private volatile long scheduledBandwidth;
+  private volatile BandwidthSchedule coordinatorBandwidth = BandwidthSchedule.UNLIMITED;
   private final BandwidthLimiter bandwidth = new BandwidthLimiter(
-      () -> bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : scheduledBandwidth);
+      () -> bandwidthBytesPerSecond > 0 ? bandwidthBytesPerSecond : bandwidthSchedule().bytesPerSecondAt(now()));
+  private final Options options;
+  private final JobJournal journal;
+  private final Map<String, JsonObject> leasedJobs = new ConcurrentHashMap<>();
+  private final Map<String, JobObserver.Job> observedJobs = new ConcurrentHashMap<>();
+  private volatile MaintenanceWindow maintenance;
+  private volatile ZonedDateTime lastMaintenanceWindow;
+  private final AtomicInteger maintenanceRuns = new AtomicInteger();
+  private volatile String lastMaintenance;
+  private final AtomicInteger jobsResumed = new AtomicInteger();
+  private volatile boolean hypervisorAssociated;
+  private volatile String vcenterError;
+  private volatile Instant vcenterErrorAt;
   private final ThumbprintPins pins;
   private volatile String hypervisorArn;
   private volatile String hypervisorKey;
@@ -91,15 +116,29 @@ public final class GatewayAgent {
   /** A gateway that joined already (the appliance's certificate): who it is, so it never registers again. */
   public record Joined(String gatewayId, String gatewayArn) {}
 
+  /**
+   * What the host of the agent (the appliance) adds: the clock (maintenance window, bandwidth schedule), the
+   * bandwidth schedule that holds while the coordinator has none, and who watches the jobs.
+   */
+  public record Options(Clock clock, BandwidthSchedule defaultBandwidth, JobObserver jobs) {
+    public static Options defaults() {
+      return new Options(Clock.systemUTC(), BandwidthSchedule.UNLIMITED, JobObserver.NONE);
+    }
+  }
+
   private final Joined joined;
   private final LocalResources local;
 
   private GatewayAgent(Vertx vertx, GatewayConfig config) {
-    this(vertx, config, new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30)), null, null);
+    this(vertx, config, new CoordinatorClient(vertx, config.coordinator(), config.region(), Duration.ofSeconds(30)), null, null,
+        Options.defaults());
   }
 
-  private GatewayAgent(Vertx vertx, GatewayConfig config, CoordinatorClient coordinator, Joined joined, LocalResources local) {
+  private GatewayAgent(Vertx vertx, GatewayConfig config, CoordinatorClient coordinator, Joined joined, LocalResources local,
+      Options options) {
     this.vertx = vertx;
+    this.options = options;
+    this.journal = new JobJournal(vertx, config.stateDir());
     this.config = config;
     this.joined = joined;
     this.local = local;
@@ -125,7 +164,13 @@ public final class GatewayAgent {
    */
   public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config, CoordinatorClient client, Joined joined,
       LocalResources local) {
-    return start(new GatewayAgent(vertx, config, client, joined, local));
+    return start(vertx, config, client, joined, local, Options.defaults());
+  }
+
+  /** {@link #start(Vertx, GatewayConfig, CoordinatorClient, Joined, LocalResources)} with what the host adds. */
+  public static Future<GatewayAgent> start(Vertx vertx, GatewayConfig config, CoordinatorClient client, Joined joined,
+      LocalResources local, Options options) {
+    return start(new GatewayAgent(vertx, config, client, joined, local, options));
   }
 
   private static Future<GatewayAgent> start(GatewayAgent agent) {
@@ -160,6 +205,7 @@ public final class GatewayAgent {
           loop("inventory", this::syncInventory, config::inventoryInterval);
           loop("jobs", this::pollJobs, config::pollInterval);
           loop("change feed", this::followChanges, () -> Duration.ZERO);
+          loop("journaled jobs", this::catchUp, () -> Duration.ofSeconds(10));
           LOG.info("gateway {} ({}) started{}", gatewayId, config.gatewayName(),
               config.vcenter() == null ? "; its vCenter comes from the coordinator" : " against vCenter " + config.vcenter().hostPort());
           return this;
@@ -249,8 +295,8 @@ public final class GatewayAgent {
     return coordinator.post("/heartbeat", new JsonObject().put("softwareVersion", SOFTWARE_VERSION)).compose(answer -> {
       lastHeartbeat = Instant.now();
       heartbeatInterval = shorter(Duration.ofSeconds(Math.max(1, answer.getLong("heartbeatSeconds", 30L))), config.heartbeatInterval());
-      scheduledBandwidth = BandwidthSchedule.bytesPerSecondAt(answer.getJsonArray("bandwidthRateLimitIntervals"),
-          ZonedDateTime.now(ZoneOffset.UTC));
+      coordinatorBandwidth = BandwidthSchedule.fromRateLimitIntervals(answer.getJsonArray("bandwidthRateLimitIntervals"));
+      maintenance = MaintenanceWindow.fromHeartbeat(answer.getJsonObject("maintenanceStartTime")).orElse(null);
       JsonArray syncs = answer.getJsonArray("syncHypervisors", new JsonArray());
       return hypervisor(answer.getJsonArray("hypervisors", new JsonArray()))
           .compose(v -> testHypervisors(answer.getJsonArray("hypervisorTests", new JsonArray())))
@@ -268,6 +314,7 @@ public final class GatewayAgent {
     if (config.vcenter() != null) {
       return Future.succeededFuture();
     }
+    hypervisorAssociated = !hypervisors.isEmpty();
     if (hypervisors.isEmpty()) {
       if (hypervisorArn != null) {
         LOG.info("gateway {}: hypervisor {} is no longer associated; disconnecting", gatewayId, hypervisorArn);
@@ -286,10 +333,12 @@ public final class GatewayAgent {
         .compose(client -> {
           use(client, arn);
           hypervisorKey = key;
+          vcenterError = null;
           LOG.info("gateway {}: connected to hypervisor {} ({})", gatewayId, arn, client.endpoint().hostPort());
           return reportStatus(arn, "ONLINE", null).compose(v -> syncInventory());
         }, e -> {
           hypervisorKey = null;
+          vcenterFailed(e);
           LOG.warn("gateway {}: hypervisor {}: {}", gatewayId, arn, e.getMessage());
           return reportStatus(arn, "ERROR", e.getMessage());
         });
@@ -346,6 +395,9 @@ public final class GatewayAgent {
    */
   private void lostVcenter(VsphereClient client, Throwable e) {
     String hypervisor = hypervisorArn;
+    if (client == vsphere && e instanceof VsphereException) {
+      vcenterFailed(e);
+    }
     if (hypervisor == null || client != vsphere || closed || !(e instanceof VsphereException)) {
       return;
     }
@@ -431,7 +483,7 @@ public final class GatewayAgent {
     }
     String hypervisor = hypervisorArn;
     String syncedAt = Instant.now().toString();
-    Future<List<VmInfo>> listed = client.listVms().onFailure(e -> lostVcenter(client, e));
+    Future<List<VmInfo>> listed = client.listVms().onFailure(e -> lostVcenter(client, e)).onSuccess(vms -> vcenterError = null);
     return listed.compose(vms -> vsphereTags(vms).compose(vmTags -> {
       JsonArray resources = new JsonArray();
       Map<String, VmInfo> seen = new ConcurrentHashMap<>();
@@ -574,6 +626,12 @@ public final class GatewayAgent {
 
   /** Leases one backup, restore or copy job when a slot is free; true when it started one (the loop asks again at once). */
   public Future<Boolean> pollJobs() {
+    Optional<ZonedDateTime> window = maintenanceWindowNow();
+    if (window.isPresent()) {
+      // no new jobs in the window; the maintenance waits for the jobs held to end
+      return runningJobs.isEmpty() && !window.get().equals(lastMaintenanceWindow)
+          ? maintain(window.get()).map(false) : Future.succeededFuture(false);
+    }
     if (runningJobs.size() >= config.maxJobs() || (vsphere == null && local == null)) {
       return Future.succeededFuture(false);
     }
@@ -609,6 +667,17 @@ public final class GatewayAgent {
     runningJobs.put(jobId, kind);
     jobsStarted.incrementAndGet();
     LOG.info("gateway {}: {} job {} leased ({} running)", gatewayId, kind, jobId, runningJobs.size());
+    journal.leased(job).recover(e -> {
+      LOG.warn("gateway {}: job {} not journaled (a restart now would lose track of it): {}", gatewayId, jobId, e.getMessage());
+      return Future.succeededFuture();
+    }).onComplete(v -> runJob(job, jobId, kind));
+  }
+
+  private void runJob(JsonObject job, String jobId, String kind) {
+    boolean ownBoard = "BACKUP".equals(kind) && local != null && local.runs(job.getString("resourceType", ""));
+    leasedJobs.put(jobId, job);
+    // a local resource's job shows on the host's board through the host's own code
+    observedJobs.put(jobId, ownBoard ? JobObserver.Job.NONE : options.jobs().started(jobId, kind, describeResource(job)));
     Future<?> run = switch (kind) {
       case "RESTORE" -> job.containsKey("restoreTest") ? new RestoreTestRunner(this, job).run() : new RestoreJobRunner(this, job).run();
       case "COPY" -> new CopyJobRunner(this, job).run();
@@ -618,11 +687,270 @@ public final class GatewayAgent {
     };
     run.onComplete(ar -> {
       runningJobs.remove(jobId);
+      leasedJobs.remove(jobId);
+      JobObserver.Job observed = observedJobs.remove(jobId);
+      if (observed != null && ar.failed()) {
+        observed.failed(oneLine(ar.cause().getMessage()));
+      }
       jobsDone.incrementAndGet();
       if (ar.failed()) {
         LOG.warn("gateway {}: {} job {} ended without its outcome reported: {}", gatewayId, kind, jobId, ar.cause().getMessage());
       }
     });
+  }
+
+  private String describeResource(JsonObject job) {
+    String arn = job.getString("resourceArn", job.getString("recoveryPointArn", ""));
+    VmInfo vm = vmsByArn.get(arn);
+    return vm != null ? vm.name() : arn.isEmpty() ? job.getString("jobId") : arn;
+  }
+
+  // --- the journal: resumed jobs and queued reports ----------------------------------------------------
+
+  /**
+   * Works through the journal's jobs that no runner of this process holds: reports a queued outcome, or
+   * resumes a backup or copy (its lease is renewed first: a lease another gateway took, or a job that ended, drops
+   * it), or fails a restore with the reason. Fails (so the loop backs off) while the coordinator does not answer.
+   */
+  Future<Void> catchUp() {
+    return journal.entries().compose(entries -> {
+      Future<Void> chain = Future.succeededFuture();
+      for (JobJournal.Entry e : entries) {
+        if (e.job() == null || e.jobId() == null || runningJobs.containsKey(e.jobId())) {
+          continue;
+        }
+        chain = chain.compose(v -> catchUp(e));
+      }
+      return chain;
+    });
+  }
+
+  private Future<Void> catchUp(JobJournal.Entry e) {
+    String jobId = e.jobId();
+    String path = "/" + e.kind().toLowerCase(Locale.ROOT) + "-jobs/" + jobId;
+    Future<JsonObject> call;
+    if (e.outcome() != null) {
+      LOG.info("gateway {}: reporting the queued outcome of job {} ({})", gatewayId, jobId, e.outcome().getString("call"));
+      call = coordinator.post(path + "/" + e.outcome().getString("call"), e.outcome().getJsonObject("body", new JsonObject()));
+    } else if (e.kind().equals("RESTORE")) {
+      call = coordinator.post(path + "/fail", new JsonObject().put("message", "restore job " + jobId + ": the gateway restarted"
+          + " while it ran; a VM it may have begun is not complete: delete it, then start the restore again"));
+    } else {
+      return coordinator.post(path + "/progress", new JsonObject().put("leaseSeconds", config.leaseSeconds()))
+          .compose(answer -> {
+            if (answer.getBoolean("stop", false)) {
+              return coordinator.post(path + "/fail", new JsonObject().put("message", "job " + jobId + " was stopped while the"
+                  + " gateway restarted")).compose(x -> journal.forget(jobId));
+            }
+            if (isVmBackup(e.job()) && vsphere == null) {
+              LOG.info("gateway {}: {} job {} it held before a restart waits for vCenter (its lease renewed)", gatewayId, e.kind(), jobId);
+              return Future.<Void>succeededFuture();
+            }
+            LOG.info("gateway {}: resuming {} job {} it held before a restart", gatewayId, e.kind(), jobId);
+            jobsResumed.incrementAndGet();
+            return leftoverSnapshotsOf(e.job()).transform(x -> {
+              startJob(e.job());
+              return Future.<Void>succeededFuture();
+            });
+          }, err -> dropIfRefused(jobId, err));
+    }
+    return call.compose(answer -> journal.forget(jobId), err -> dropIfRefused(jobId, err));
+  }
+
+  private boolean isVmBackup(JsonObject job) {
+    return "BACKUP".equals(job.getString("kind", "BACKUP"))
+        && !(local != null && local.runs(job.getString("resourceType", "")));
+  }
+
+  /** Before a VM backup is resumed: the snapshot its first run took (and never removed) goes. */
+  private Future<Void> leftoverSnapshotsOf(JsonObject job) {
+    VsphereClient client = vsphere;
+    if (!isVmBackup(job) || client == null) {
+      return Future.succeededFuture();
+    }
+    return vmOf(job.getString("resourceArn"))
+        .compose(vm -> client.removeSnapshotsNamed(vm, dev.vaultgate.agent.backup.VmBackup.SNAPSHOT_PREFIX))
+        .<Void>map(names -> {
+          if (!names.isEmpty()) {
+            LOG.info("gateway {}: removed the snapshots {} the interrupted run of job {} left", gatewayId, names, job.getString("jobId"));
+          }
+          return null;
+        })
+        .recover(e -> {
+          LOG.warn("gateway {}: leftover snapshots of job {} not removed (the maintenance window removes them): {}", gatewayId,
+              job.getString("jobId"), e.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  /** The coordinator refused a journaled job's call (it is another gateway's now, or ended): nothing left to do. */
+  private Future<Void> dropIfRefused(String jobId, Throwable err) {
+    if (err instanceof CoordinatorException c && !c.isRetryable()) {
+      LOG.info("gateway {}: journaled job {} dropped: {}", gatewayId, jobId, err.getMessage());
+      return journal.forget(jobId);
+    }
+    return Future.failedFuture(err);
+  }
+
+  JobJournal journal() {
+    return journal;
+  }
+
+  /** The job as leased, while it runs here (null otherwise). */
+  JsonObject leasedJob(String jobId) {
+    return leasedJobs.get(jobId);
+  }
+
+  JobObserver.Job observed(String jobId) {
+    return observedJobs.getOrDefault(jobId, JobObserver.Job.NONE);
+  }
+
+  /** Jobs resumed from the journal since start. */
+  public int jobsResumed() {
+    return jobsResumed.get();
+  }
+
+  // --- maintenance ------------------------------------------------------------------------------------------
+
+  private ZonedDateTime now() {
+    return ZonedDateTime.now(options.clock()).withZoneSameInstant(ZoneOffset.UTC);
+  }
+
+  private Optional<ZonedDateTime> maintenanceWindowNow() {
+    MaintenanceWindow w = maintenance;
+    return w == null ? Optional.empty() : w.windowStartAt(now());
+  }
+
+  /** Whether the gateway is in its maintenance window now (it takes no new jobs). */
+  public boolean inMaintenanceWindow() {
+    return maintenanceWindowNow().isPresent();
+  }
+
+  /** The maintenance window the coordinator set (PutMaintenanceStartTime), or null. */
+  public MaintenanceWindow maintenanceWindow() {
+    return maintenance;
+  }
+
+  /** Maintenance runs since start. */
+  public int maintenanceRuns() {
+    return maintenanceRuns.get();
+  }
+
+  /** The maintenance of the window that began at {@code windowStart}; no job runs now and none starts. */
+  private Future<Void> maintain(ZonedDateTime windowStart) {
+    lastMaintenanceWindow = windowStart;
+    MaintenanceWindow window = maintenance;
+    LOG.info("gateway {}: maintenance window of {} ({}): maintenance starts", gatewayId, windowStart,
+        window == null ? "just removed" : window.describe());
+    Future<Integer> staging = vertx.executeBlocking(() -> {
+      int removed = 0;
+      if (Files.isDirectory(config.stagingDir())) {
+        try (var leftovers = Files.list(config.stagingDir())) {
+          for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) leftovers::iterator) {
+            deleteTree(p);
+            removed++; // a job's staging file or directory
+          }
+        }
+      }
+      return removed;
+    }, false);
+    return staging.compose(removed -> leftoverSnapshots().map(snapshots -> {
+      if (config.vcenter() == null && vsphere != null) {
+        hypervisorKey = null; // the next heartbeat logs in again: a fresh vCenter session after maintenance
+      }
+      maintenanceRuns.incrementAndGet();
+      lastMaintenance = removed + " staging leftovers and " + snapshots + " leftover VM snapshots removed";
+      LOG.info("gateway {}: maintenance done: {}{}", gatewayId, lastMaintenance,
+          config.vcenter() == null && vsphere != null ? ", vCenter session renewed at the next heartbeat" : "");
+      return null;
+    }));
+  }
+
+  /**
+   * Removes the snapshots a backup names {@code vaultgate-...} from every VM of the last inventory: no backup runs
+   * now, so each is a leftover of a gateway that died mid-backup. A VM that cannot be cleaned is only logged.
+   */
+  private Future<Integer> leftoverSnapshots() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return Future.succeededFuture(0);
+    }
+    List<Future<Integer>> each = new ArrayList<>();
+    for (VmInfo vm : vmsByArn.values()) {
+      if (vm.snapshots().stream().anyMatch(n -> n.startsWith(dev.vaultgate.agent.backup.VmBackup.SNAPSHOT_PREFIX))) {
+        each.add(client.removeSnapshotsNamed(vm, dev.vaultgate.agent.backup.VmBackup.SNAPSHOT_PREFIX).map(names -> {
+          LOG.info("gateway {}: maintenance removed the leftover snapshots {} of VM {}", gatewayId, names, vm.describe());
+          return names.size();
+        }).recover(e -> {
+          LOG.warn("gateway {}: maintenance could not remove the leftover snapshots of VM {}: {}", gatewayId, vm.describe(),
+              e.getMessage());
+          return Future.succeededFuture(0);
+        }));
+      }
+    }
+    return Future.join(each).map(all -> each.stream().mapToInt(f -> f.result() == null ? 0 : f.result()).sum());
+  }
+
+  /** What the last maintenance did, or null before any. */
+  public String lastMaintenance() {
+    return lastMaintenance;
+  }
+
+  private static int deleteTree(java.nio.file.Path p) throws IOException {
+    int n = 0;
+    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      try (var children = Files.list(p)) {
+        for (java.nio.file.Path c : (Iterable<java.nio.file.Path>) children::iterator) {
+          n += deleteTree(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
+    return n + 1;
+  }
+
+  // --- bandwidth and vCenter health -------------------------------------------------------------------------
+
+  /** The schedule in force: the coordinator's (PutBandwidthRateLimitSchedule) when it set one, else the host's. */
+  public BandwidthSchedule bandwidthSchedule() {
+    BandwidthSchedule fromCoordinator = coordinatorBandwidth;
+    return fromCoordinator.isEmpty() ? options.defaultBandwidth() : fromCoordinator;
+  }
+
+  private void vcenterFailed(Throwable e) {
+    vcenterError = oneLine(e.getMessage());
+    vcenterErrorAt = Instant.now();
+  }
+
+  /** Whether the gateway has a vCenter to work with (from its configuration, or a hypervisor associated with it). */
+  public boolean vcenterConfigured() {
+    return config.vcenter() != null || hypervisorAssociated;
+  }
+
+  /** Asks vCenter for its VMs: fails with the reason when it is not reached (or not connected, with the last error). */
+  public Future<Void> probeVcenter() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      String error = vcenterError;
+      return Future.failedFuture(error != null ? error : "not connected to vCenter yet");
+    }
+    return client.listVms().<Void>mapEmpty().onFailure(e -> lostVcenter(client, e));
+  }
+
+  /** The VMs of the last inventory: name, ARN, disks (name and capacity) and tags. */
+  public List<JsonObject> protectedVms() {
+    List<JsonObject> out = new ArrayList<>();
+    vmsByArn.forEach((arn, vm) -> {
+      JsonArray disks = new JsonArray();
+      if (vm.hardware() != null) {
+        vm.hardware().disks().forEach(d -> disks.add(new JsonObject().put("name", vm.hardware().diskName(d))
+            .put("capacityBytes", d.capacityBytes())));
+      }
+      out.add(new JsonObject().put("name", vm.name()).put("resourceArn", arn).put("host", vm.host()).put("disks", disks)
+          .put("tags", new JsonObject(new java.util.LinkedHashMap<>(tagsByArn.getOrDefault(arn, Map.of())))));
+    });
+    out.sort(java.util.Comparator.comparing(j -> j.getString("name")));
+    return out;
   }
 
   /** The vault a job writes to or reads from: the job's {@code vaultLocation}, else the configured one. */

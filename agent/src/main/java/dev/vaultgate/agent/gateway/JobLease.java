@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
  * One leased job's conversation with the coordinator: progress at a fixed interval that also renews the lease,
  * the coordinator's {@code stop} (StopBackupJob) and a lost lease turned into {@link #shouldStop()}, and the final
  * complete or fail, retried while the coordinator is unreachable (a finished job is not lost because the
- * coordinator was away for a minute).
+ * coordinator was away for a minute). Made for an agent, it also journals the job's outcome before reporting it (a
+ * report that cannot be made in time stays queued in the {@link JobJournal}, and is made when the coordinator
+ * answers again, even after a restart) and shows the job's progress and outcome to the agent's {@link JobObserver}.
  */
 final class JobLease {
   private static final Logger LOG = LoggerFactory.getLogger(JobLease.class);
@@ -26,9 +28,26 @@ final class JobLease {
   private volatile Long bytesTransferred;
   private volatile boolean stopRequested;
   private volatile String lostBecause;
+  private final JsonObject job;
+  private final JobJournal journal;
+  private final JobObserver.Job observed;
 
   /** @param kind the API's path segment: backup-jobs, restore-jobs, copy-jobs */
   JobLease(Vertx vertx, CoordinatorClient coordinator, String kind, String jobId, long leaseSeconds, Duration renewEvery) {
+    this(vertx, coordinator, kind, jobId, leaseSeconds, renewEvery, null, null, JobObserver.Job.NONE);
+  }
+
+  /** The lease of a job {@code agent} leased: its outcome journaled, its progress observed. */
+  JobLease(GatewayAgent agent, String kind, String jobId, long leaseSeconds, Duration renewEvery) {
+    this(agent.vertx(), agent.coordinator(), kind, jobId, leaseSeconds, renewEvery, agent.leasedJob(jobId), agent.journal(),
+        agent.observed(jobId));
+  }
+
+  private JobLease(Vertx vertx, CoordinatorClient coordinator, String kind, String jobId, long leaseSeconds, Duration renewEvery,
+      JsonObject job, JobJournal journal, JobObserver.Job observed) {
+    this.job = job;
+    this.journal = job == null ? null : journal;
+    this.observed = observed;
     this.vertx = vertx;
     this.coordinator = coordinator;
     this.kind = kind;
@@ -44,6 +63,7 @@ final class JobLease {
   void progress(double percent, long bytes) {
     percentDone = Math.max(0, Math.min(100, percent));
     bytesTransferred = bytes;
+    observed.progress(bytes, percent > 0 ? (long) (bytes * 100 / percent) : 0);
   }
 
   /** Whether the job should stop: the coordinator asked (StopBackupJob) or the lease is no longer this gateway's. */
@@ -93,21 +113,53 @@ final class JobLease {
 
   Future<JsonObject> complete(JsonObject body) {
     vertx.cancelTimer(timerId);
-    return retried("complete", () -> coordinator.post("/" + kind + "/" + jobId + "/complete", body));
+    return report("complete", body).onSuccess(answer -> {
+      if ("FAILED".equals(answer.getString("state"))) {
+        observed.failed(answer.getString("statusMessage", "the coordinator refused the completion"));
+      } else {
+        observed.succeeded(answer.getString("recoveryPointArn", answer.getString("createdResourceArn", "")),
+            body.containsKey("backupSizeInBytes") ? body.getLong("backupSizeInBytes") + " bytes" : "done");
+      }
+    });
   }
 
   /** Reports the failure in one line; nothing to report when the lease is lost (the coordinator refuses it). */
   Future<JsonObject> fail(String message) {
     vertx.cancelTimer(timerId);
     if (lostBecause != null) {
-      return Future.succeededFuture(new JsonObject().put("state", "LOST"));
+      observed.failed(stopReason());
+      return (journal == null ? Future.<Void>succeededFuture() : journal.forget(jobId))
+          .map(new JsonObject().put("state", "LOST"));
     }
     String line = message == null ? "failed" : message.replace('\n', ' ').replace('\r', ' ');
     if (line.length() > 2048) {
       line = line.substring(0, 2045) + "...";
     }
     JsonObject body = new JsonObject().put("message", line);
-    return retried("fail", () -> coordinator.post("/" + kind + "/" + jobId + "/fail", body));
+    String shown = line;
+    return report("fail", body).onSuccess(answer -> observed.failed(shown));
+  }
+
+  /**
+   * Journals the outcome, then reports it (retried for about a lease). Once the coordinator answered, the journal
+   * entry goes; when it never did, the entry stays and the agent reports it later.
+   */
+  private Future<JsonObject> report(String call, JsonObject body) {
+    Future<Void> journaled = journal == null ? Future.succeededFuture()
+        : journal.outcome(job, call, body).recover(e -> {
+          LOG.warn("job {}: outcome not journaled (reported all the same): {}", jobId, e.getMessage());
+          return Future.succeededFuture();
+        });
+    return journaled.compose(v -> retried(call, () -> coordinator.post("/" + kind + "/" + jobId + "/" + call, body)))
+        .compose(answer -> journal == null ? Future.succeededFuture(answer) : journal.forget(jobId).map(answer),
+            e -> {
+              if (journal != null && e instanceof CoordinatorException c && !c.isRetryable()) {
+                observed.failed("the coordinator refused its outcome: " + e.getMessage());
+                return journal.forget(jobId).transform(x -> Future.failedFuture(e)); // refused: nothing to report again
+              }
+              observed.failed("ended; its outcome is queued until the coordinator answers: " + e.getMessage());
+              return Future.failedFuture(e);
+            });
   }
 
   /** Retries while the coordinator does not answer, for about one lease; an error answer is final. */

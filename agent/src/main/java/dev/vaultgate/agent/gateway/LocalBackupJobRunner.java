@@ -22,7 +22,7 @@ final class LocalBackupJobRunner {
     this.local = local;
     this.jobId = job.getString("jobId");
     long leaseSeconds = agent.config().leaseSeconds();
-    this.lease = new JobLease(agent.vertx(), agent.coordinator(), "backup-jobs", jobId, leaseSeconds,
+    this.lease = new JobLease(agent, "backup-jobs", jobId, leaseSeconds,
         Duration.ofMillis(Math.min(leaseSeconds * 1000 / 3, 5_000)));
   }
 

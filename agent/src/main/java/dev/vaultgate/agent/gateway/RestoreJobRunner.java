@@ -43,7 +43,7 @@ final class RestoreJobRunner {
     this.jobId = job.getString("jobId");
     this.metadata = job.getJsonObject("metadata", new JsonObject());
     long leaseSeconds = agent.config().leaseSeconds();
-    this.lease = new JobLease(agent.vertx(), agent.coordinator(), "restore-jobs", jobId, leaseSeconds,
+    this.lease = new JobLease(agent, "restore-jobs", jobId, leaseSeconds,
         Duration.ofMillis(Math.min(leaseSeconds * 1000 / 3, 5_000)));
   }
 

@@ -30,6 +30,7 @@ public final class VaultAccess {
   private final Path masterKeyFile;
   private final AwsCredentialsProvider s3Credentials;
   private final Map<String, Future<?>> lastOpen = new HashMap<>();
+  private final java.util.function.UnaryOperator<VaultStorage> decorate;
 
   public VaultAccess(Vertx vertx, Path masterKeyFile) {
     this(vertx, masterKeyFile, null);
@@ -37,6 +38,13 @@ public final class VaultAccess {
 
   /** @param s3Credentials for S3 vaults; null: the SDK's default chain */
   public VaultAccess(Vertx vertx, Path masterKeyFile, AwsCredentialsProvider s3Credentials) {
+    this(vertx, masterKeyFile, s3Credentials, java.util.function.UnaryOperator.identity());
+  }
+
+  /** @param decorate wraps each vault's storage (e.g. the appliance's bandwidth pacing of uploads) */
+  public VaultAccess(Vertx vertx, Path masterKeyFile, AwsCredentialsProvider s3Credentials,
+      java.util.function.UnaryOperator<VaultStorage> decorate) {
+    this.decorate = decorate;
     this.vertx = vertx;
     this.masterKeyFile = masterKeyFile;
     this.s3Credentials = s3Credentials;
@@ -75,16 +83,17 @@ public final class VaultAccess {
 
   private Future<Opened> openNow(String location, RetentionLock lock) {
     VaultLocation parsed;
-    VaultStorage storage;
+    VaultStorage raw;
     try {
       parsed = VaultLocation.parse(location);
-      storage = s3Credentials != null && parsed instanceof VaultLocation.S3Location s3
+      raw = s3Credentials != null && parsed instanceof VaultLocation.S3Location s3
           ? new RetryingVaultStorage(vertx, new S3VaultStorage(vertx, S3VaultStorage.newClient(s3.endpoint().orElse(null),
               Region.of(s3.region().orElse("us-east-1")), s3Credentials), s3.bucket(), s3.prefix()))
           : VaultStorages.open(vertx, parsed);
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalArgumentException("cannot open vault " + location + ": " + e.getMessage(), e));
     }
+    VaultStorage storage = decorate.apply(raw);
     return vertx.executeBlocking(() -> {
           if (parsed instanceof VaultLocation.FileLocation file) {
             Files.createDirectories(file.directory()); // a new vault's directory, as a bucket prefix needs nothing

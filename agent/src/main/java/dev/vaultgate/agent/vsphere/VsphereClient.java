@@ -481,6 +481,37 @@ public final class VsphereClient {
     });
   }
 
+  /**
+   * Removes every snapshot of the VM whose name starts with {@code namePrefix} (a gateway's leftovers: a backup a
+   * crash ended never removed its snapshot); answers their names.
+   */
+  public Future<List<String>> removeSnapshotsNamed(VmInfo vm, String namePrefix) {
+    return call("remove the snapshots '" + namePrefix + "*' of VM " + vm.describe(), () -> {
+      List<VirtualMachineSnapshotTree> matching = new ArrayList<>();
+      Object info = vmObject(vm.moref()).getPropertyByPath("snapshot");
+      if (info instanceof com.vmware.vim25.VirtualMachineSnapshotInfo s && s.getRootSnapshotList() != null) {
+        collectSnapshotTrees(s.getRootSnapshotList(), namePrefix, matching);
+      }
+      List<String> removed = new ArrayList<>();
+      for (VirtualMachineSnapshotTree t : matching) {
+        waitFor(new VirtualMachineSnapshot(si.getServerConnection(), t.getSnapshot()).removeSnapshot_Task(false));
+        removed.add(t.getName());
+      }
+      return removed;
+    });
+  }
+
+  private static void collectSnapshotTrees(VirtualMachineSnapshotTree[] trees, String namePrefix, List<VirtualMachineSnapshotTree> out) {
+    for (VirtualMachineSnapshotTree t : trees) {
+      if (t.getName() != null && t.getName().startsWith(namePrefix)) {
+        out.add(t);
+      }
+      if (t.getChildSnapshotList() != null) {
+        collectSnapshotTrees(t.getChildSnapshotList(), namePrefix, out);
+      }
+    }
+  }
+
   /** Removes a snapshot (its children stay), consolidating its data into the disks. */
   public Future<Void> removeSnapshot(SnapshotInfo snapshot) {
     return call("remove snapshot '" + snapshot.name() + "' (" + snapshot.moref() + ") of VM " + snapshot.vmMoref(), () -> {

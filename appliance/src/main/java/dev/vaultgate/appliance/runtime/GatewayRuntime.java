@@ -24,6 +24,12 @@ public interface GatewayRuntime {
   /** Adds resources another part protects (e.g. the agent's VMs); a resource of the same kind and name is replaced. */
   void addResources(List<ProtectedResource> more);
 
+  /** The upload schedule in force (the coordinator's, else the config's). */
+  dev.vaultgate.agent.bandwidth.BandwidthSchedule bandwidthSchedule();
+
+  /** Where {@link #bandwidthSchedule()} comes from, as the web UI says it. */
+  String bandwidthScheduleSource();
+
   /** The appliance's version, as the web UI and /health show it. */
   String version();
 }

@@ -26,6 +26,11 @@ public final class HealthMonitor {
     String description();
 
     Future<Void> probe();
+
+    /** False while there is nothing to probe yet (no vCenter associated): shown as not configured, not as down. */
+    default boolean configured() {
+      return true;
+    }
   }
 
   public enum Status { UNKNOWN, UP, DOWN, NOT_CONFIGURED }
@@ -97,6 +102,13 @@ public final class HealthMonitor {
 
   private void probe(Entry e) {
     if (e.check == null || e.probing) {
+      return;
+    }
+    if (!e.check.configured()) {
+      if (e.status != Status.NOT_CONFIGURED) {
+        e.status = Status.NOT_CONFIGURED;
+        vertx.eventBus().publish(EVENTS, e.toJson());
+      }
       return;
     }
     e.probing = true;

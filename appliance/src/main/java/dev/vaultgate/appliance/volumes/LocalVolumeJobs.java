@@ -171,6 +171,9 @@ public final class LocalVolumeJobs {
         return RestoreJob.run(repo, m, target, RestoreJob.Options.defaults().withOverwrite(overwrite).withProgress(job::progress));
       };
       return repo.loadPoint(pointId).compose(run)
+          .recover(e -> Future.failedFuture(oneLine(e).contains(target.toString()) ? e
+              // the engine's I/O errors (a full disk) do not always say where: the job's message does
+              : new java.io.IOException("cannot restore " + pointId + " to " + target + ": " + oneLine(e), e)))
           .onSuccess(r -> job.succeeded(pointId, String.format("%d bytes written to %s in %.1f s", r.bytesWritten(), target, r.seconds())))
           .onFailure(e -> job.failed(oneLine(e)));
     });

@@ -1,11 +1,13 @@
 package dev.vaultgate.appliance.web;
 
+import dev.vaultgate.agent.bandwidth.BandwidthSchedule;
 import dev.vaultgate.appliance.config.ApplianceConfig;
 import dev.vaultgate.appliance.config.PasswordHash;
 import dev.vaultgate.appliance.runtime.GatewayRuntime;
 import dev.vaultgate.appliance.runtime.HealthMonitor;
 import dev.vaultgate.appliance.runtime.JobBoard;
 import dev.vaultgate.appliance.runtime.ProtectedResource;
+import dev.vaultgate.agent.bandwidth.BandwidthSchedule;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -187,9 +189,11 @@ public final class WebUi {
     JsonArray resources = new JsonArray();
     runtime.resources().stream().map(ProtectedResource::toJson).forEach(resources::add);
     JsonArray schedule = new JsonArray();
-    c.bandwidth().schedule().forEach(i -> schedule.add(new JsonObject()
-        .put("days", new JsonArray(i.days().stream().map(d -> d.name().substring(0, 3)).toList()))
-        .put("start", i.start().toString()).put("end", i.end().toString()).put("uploadBitsPerSecond", i.uploadBitsPerSecond())));
+    BandwidthSchedule bandwidth = runtime.bandwidthSchedule();
+    bandwidth.intervals().forEach(i -> schedule.add(new JsonObject()
+        .put("days", new JsonArray(i.days().stream().sorted().map(d -> d.name().substring(0, 3)).toList()))
+        .put("start", timeOfDay(i.startSecond())).put("end", timeOfDay(i.endSecond()))
+        .put("uploadBitsPerSecond", i.uploadBitsPerSecond().isPresent() ? i.uploadBitsPerSecond().getAsLong() : null)));
     json(ctx.response(), 200, new JsonObject()
         .put("gateway", new JsonObject().put("name", c.gatewayName()).put("version", runtime.version())
             .put("coordinatorUrl", c.coordinatorUrl().toString()).put("vault", c.vault().url())
@@ -197,8 +201,14 @@ public final class WebUi {
         .put("health", runtime.health().snapshot())
         .put("jobs", runtime.jobs().snapshot())
         .put("resources", resources)
-        .put("bandwidth", new JsonObject().put("uploadBitsPerSecond", c.bandwidth().uploadBitsPerSecond().orElse(null))
+        .put("bandwidth", new JsonObject().put("uploadBitsPerSecond",
+                bandwidth.defaultBitsPerSecond().isPresent() ? bandwidth.defaultBitsPerSecond().getAsLong() : null)
+            .put("source", runtime.bandwidthScheduleSource())
             .put("schedule", schedule)));
+  }
+
+  private static String timeOfDay(int second) {
+    return second >= 24 * 3600 ? "24:00" : java.time.LocalTime.ofSecondOfDay(second).toString();
   }
 
   /** Server-sent events: every job and health change from the event bus, as it happens. */
