@@ -415,7 +415,11 @@ public final class S3VaultStorage implements VaultStorage {
             if (hold) {
               b.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
             }
-          })).compose(copied -> sourceVersion == null || sourceVersion.equals(copied.versionId())
+          })).recover(error -> Future.failedFuture(error instanceof VaultStorageException v && !v.isRetryable()
+              && error.getClass() == VaultStorageException.class
+              ? new VaultStorageException(v.getMessage() + "; the storage class asked for was " + storageClass, false, v)
+              : error))
+              .compose(copied -> sourceVersion == null || sourceVersion.equals(copied.versionId())
               || "null".equals(sourceVersion)
               ? Future.<Void>succeededFuture()
               : dropReplacedVersion(key, fullKey, sourceVersion));
