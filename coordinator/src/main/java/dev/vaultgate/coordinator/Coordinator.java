@@ -396,7 +396,8 @@ public final class Coordinator {
       return dev.vaultgate.vault.storage.VaultStorages.open(vertx, location);
     };
     lockReconciler = new LockReconciler(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open);
-    storageLifecycle = new StorageLifecycle(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open);
+    storageLifecycle = new StorageLifecycle(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open,
+        activity);
     if (!config.schedulerInterval().isZero()) {
       lockCheckTimer = vertx.setPeriodic(LOCK_CHECK_INTERVAL.toMillis(), id -> lockReconciler.run(clock.instant())
           .onFailure(e -> LOG.warn("lock check failed: {}", e.getMessage())));

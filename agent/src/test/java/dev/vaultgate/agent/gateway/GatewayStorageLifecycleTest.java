@@ -94,7 +94,20 @@ class GatewayStorageLifecycleTest {
 
   private static StorageLifecycle lifecycle() {
     return new StorageLifecycle(bed.coordinator.pool(), GatewayTestbed.REGION, bed.coordinator.config().vaultStorageRoot(),
-        Map.of(), OPEN);
+        Map.of(), OPEN, bed.coordinator.activityLog());
+  }
+
+  /** The activity log's records of the service event {@code name} (after the log wrote what was queued). */
+  private static List<String> activity(String name) {
+    await(bed.coordinatorVertx, () -> bed.coordinator.activityLog().flush());
+    return await(bed.coordinatorVertx, () -> bed.coordinator.pool()
+        .preparedQuery("SELECT canonical FROM activity_log WHERE event_name = $1 ORDER BY seq")
+        .execute(io.vertx.sqlclient.Tuple.of(name))
+        .map(rows -> {
+          List<String> out = new java.util.ArrayList<>();
+          rows.forEach(r -> out.add(r.getString(0)));
+          return out;
+        }));
   }
 
   private static S3VaultStorage vault(String name) {
@@ -130,6 +143,8 @@ class GatewayStorageLifecycleTest {
     StorageLifecycle.Result result = await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now()));
     assertEquals(1, result.retentionsExtended(), result.toString());
     assertTrue(result.objectsExtended() >= 4, "config, packs, index segments, the list and the manifest: " + result);
+    assertTrue(activity("ExtendRecoveryPointStorageRetention").stream().anyMatch(e -> e.contains(point)),
+        "the extension is in the activity log");
 
     Instant deleteAt = backup.describeRecoveryPoint(r -> r.backupVaultName("locked-lengthened").recoveryPointArn(point))
         .calculatedLifecycle().deleteAt();
@@ -200,6 +215,8 @@ class GatewayStorageLifecycleTest {
       classes.forEach((key, storageClass) -> assertEquals("COLD", storageClass, key));
     }
     assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).vaultsMovedToCold(), "done once");
+    assertTrue(activity("MoveRecoveryPointsToColdStorage").stream().anyMatch(e -> e.contains(point) && e.contains("COLD")),
+        "the move is in the activity log");
 
     // The gateway restores from the cold class.
     Path target = Files.createDirectories(dir.resolve("cold-restore"));

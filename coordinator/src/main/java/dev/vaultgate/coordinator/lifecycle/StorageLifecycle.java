@@ -1,6 +1,8 @@
 package dev.vaultgate.coordinator.lifecycle;
 
 import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.audit.ActivityEvents;
+import dev.vaultgate.coordinator.audit.ActivityRecorder;
 import dev.vaultgate.vault.cold.ColdStorage;
 import dev.vaultgate.vault.lifecycle.KeylessLifecycle;
 import dev.vaultgate.vault.storage.RetentionMode;
@@ -79,10 +81,18 @@ public final class StorageLifecycle {
   private final String root;
   private final Map<String, String> regionStorage;
   private final Function<String, VaultStorage> open;
+  private final ActivityRecorder activity;
 
   /** @param open opens a vault's storage from its location URL (retried: RGW closes kept-alive connections now and then) */
   public StorageLifecycle(Pool pool, String region, String root, Map<String, String> regionStorage,
       Function<String, VaultStorage> open) {
+    this(pool, region, root, regionStorage, open, ActivityRecorder.NONE);
+  }
+
+  /** With each storage action recorded in the activity log as the service acting, in the point's account. */
+  public StorageLifecycle(Pool pool, String region, String root, Map<String, String> regionStorage,
+      Function<String, VaultStorage> open, ActivityRecorder activity) {
+    this.activity = activity;
     this.pool = pool;
     this.region = region;
     this.root = root;
@@ -144,6 +154,9 @@ public final class StorageLifecycle {
     }).compose(v -> {
       LOG.info("storage lifecycle: recovery point {} retained in {} until {} ({} objects extended)", arn, location,
           deleteAt, extended[0]);
+      activity.record(ActivityEvents.serviceAction("ExtendRecoveryPointStorageRetention", row.getString("account_id"),
+          new JsonObject().put("recoveryPointArn", arn).put("retainUntil", deleteAt.toInstant().toString())
+              .put("objectsExtended", extended[0]), now, region));
       return done(arn, deleteAt, deleteAt).map(new Result(1, extended[0], 0, 0, 0));
     }, e -> {
       LOG.warn("storage lifecycle: cannot extend the retention of recovery point {} in {} to {}: {}", arn, location,
@@ -210,6 +223,10 @@ public final class StorageLifecycle {
           .compose((ColdStorage.Report report) -> {
             LOG.info("storage lifecycle: vault {} (account {}): {} packs moved to {}, {} already there, {} kept warm"
                 + " for warm points", name, account, report.moved(), coldClass, report.alreadyCold(), report.keptWarm());
+            activity.record(ActivityEvents.serviceAction("MoveRecoveryPointsToColdStorage", account, new JsonObject()
+                .put("backupVaultArn", vault.getString("vault_arn")).put("storageClass", coldClass)
+                .put("recoveryPointArns", new io.vertx.core.json.JsonArray(arns)).put("packsMoved", report.moved())
+                .put("packsKeptWarm", report.keptWarm()), now, region));
             return pool.preparedQuery(COLD_DONE).execute(Tuple.of(account, name, now.atOffset(ZoneOffset.UTC),
                     arns.toArray(new String[0])))
                 .map(new Result(0, 0, 1, report.moved(), 0));
