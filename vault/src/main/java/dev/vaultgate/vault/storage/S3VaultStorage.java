@@ -384,8 +384,10 @@ public final class S3VaultStorage implements VaultStorage {
    * A copy of the object onto itself into {@code storageClass}: S3's only request that changes the class of an
    * object (a bucket lifecycle rule does it on its own schedule). In a bucket with Object Lock the copy is a new
    * version and is written with the retention and legal hold the object has, so it is protected from its first
-   * byte; the version it replaces stays until its own retention ends (Object Lock forbids deleting it sooner), after
-   * which gc removes it with the object. In a versioned bucket without a lock the replaced version is deleted.
+   * byte; the version it replaces loses its legal hold (S3 holds per version and a release reaches only the current
+   * one) and stays until its own retention ends (Object Lock forbids deleting it sooner), after which gc removes it
+   * with the object; one whose retention has passed is deleted at once. In a versioned bucket without a lock the
+   * replaced version is deleted.
    */
   @Override
   public Future<Void> changeStorageClass(String key, String storageClass) {
@@ -422,7 +424,11 @@ public final class S3VaultStorage implements VaultStorage {
               .compose(copied -> sourceVersion == null || sourceVersion.equals(copied.versionId())
               || "null".equals(sourceVersion)
               ? Future.<Void>succeededFuture()
-              : dropReplacedVersion(key, fullKey, sourceVersion));
+              // S3 holds per version, and a release reaches only the current one: the hold moves to the copy.
+              : (hold ? call(StorageOp.HOLD, key, () -> client.putObjectLegalHold(r -> r.bucket(bucket).key(fullKey)
+                      .versionId(sourceVersion).legalHold(h -> h.status(ObjectLockLegalHoldStatus.OFF)))).<Void>mapEmpty()
+                  : Future.<Void>succeededFuture())
+                  .compose(v -> dropReplacedVersion(key, fullKey, sourceVersion)));
         });
   }
 

@@ -227,6 +227,34 @@ class ColdStorageRgwTest {
     assertTrue(refused.getMessage().startsWith("cannot change the storage class of packs/"), refused.getMessage());
   }
 
+  @Test
+  void aHeldPacksHoldMovesToItsColdCopyAndAWarmVersionPastItsRetentionIsDeleted() throws Exception {
+    newVault(true);
+    byte[] data = new byte[2 << 20];
+    new Random(10).nextBytes(data);
+    Path image = dir.resolve("image");
+    Files.write(image, data);
+    String point = backup(image, Instant.now().plusSeconds(3)).recoveryPointId();
+    withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.hold(repo, point));
+    Thread.sleep(4000); // the warm versions' retention passes; the legal hold stays
+    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
+    assertTrue(report.moved() > 0, report.toString());
+    try (S3AsyncClient client = TestRgw.client()) {
+      for (String pack : packsOf(point)) {
+        String fullKey = "vault/" + ObjectKeys.pack(pack);
+        List<ObjectVersion> versions = client.listObjectVersions(b -> b.bucket(bucketOf()).prefix(fullKey)).join().versions();
+        assertEquals(1, versions.size(), "the warm version, no longer held nor retained, is gone: " + fullKey);
+        assertEquals(COLD, versions.get(0).storageClassAsString());
+        assertTrue(await(() -> storage.lockState(ObjectKeys.pack(pack))).legalHold(), "the cold copy carries the hold");
+      }
+    }
+    withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.release(repo, point));
+    for (String pack : packsOf(point)) {
+      assertFalse(await(() -> storage.lockState(ObjectKeys.pack(pack))).legalHold(), "released: " + pack);
+    }
+    assertArrayEquals(data, restore(point));
+  }
+
   private String bucketOf() {
     String where = s3.describe(); // s3://bucket/vault
     return where.substring("s3://".length(), where.indexOf('/', "s3://".length()));
