@@ -29,6 +29,7 @@ import dev.vaultgate.coordinator.compliance.ReportScheduleVerticle;
 import dev.vaultgate.coordinator.compliance.ReportTarget;
 import dev.vaultgate.coordinator.restoretest.RestoreTestScheduleVerticle;
 import dev.vaultgate.coordinator.restoretest.RestoreTestScheduler;
+import dev.vaultgate.coordinator.lifecycle.StorageLifecycle;
 import dev.vaultgate.coordinator.lockcheck.LockReconciler;
 import dev.vaultgate.coordinator.pki.GatewayPki;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
@@ -384,20 +385,44 @@ public final class Coordinator {
                 software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(env.get("AWS_ACCESS_KEY_ID"),
                     env.get("AWS_SECRET_ACCESS_KEY")))
             : null;
-    lockReconciler = new LockReconciler(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), url -> {
+    java.util.function.Function<String, dev.vaultgate.vault.storage.VaultStorage> open = url -> {
       dev.vaultgate.vault.storage.VaultLocation location = dev.vaultgate.vault.storage.VaultLocation.parse(url);
       if (credentials != null && location instanceof dev.vaultgate.vault.storage.VaultLocation.S3Location s3) {
-        return new dev.vaultgate.vault.storage.S3VaultStorage(vertx, dev.vaultgate.vault.storage.S3VaultStorage.newClient(
-            s3.endpoint().orElse(null), software.amazon.awssdk.regions.Region.of(s3.region().orElse("us-east-1")), credentials),
-            s3.bucket(), s3.prefix());
+        return new dev.vaultgate.vault.storage.RetryingVaultStorage(vertx, new dev.vaultgate.vault.storage.S3VaultStorage(
+            vertx, dev.vaultgate.vault.storage.S3VaultStorage.newClient(s3.endpoint().orElse(null),
+                software.amazon.awssdk.regions.Region.of(s3.region().orElse("us-east-1")), credentials),
+            s3.bucket(), s3.prefix()));
       }
       return dev.vaultgate.vault.storage.VaultStorages.open(vertx, location);
-    });
+    };
+    lockReconciler = new LockReconciler(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open);
+    storageLifecycle = new StorageLifecycle(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open,
+        activity);
     if (!config.schedulerInterval().isZero()) {
       lockCheckTimer = vertx.setPeriodic(LOCK_CHECK_INTERVAL.toMillis(), id -> lockReconciler.run(clock.instant())
           .onFailure(e -> LOG.warn("lock check failed: {}", e.getMessage())));
+      storageLifecycleTimer = vertx.setTimer(config.schedulerInterval().toMillis(), id -> storageLifecyclePass(clock));
     }
     return this;
+  }
+
+  private StorageLifecycle storageLifecycle;
+  private volatile long storageLifecycleTimer = -1;
+
+  /** One storage lifecycle pass, then the next after the scheduler's interval (passes never overlap). */
+  private void storageLifecyclePass(Clock clock) {
+    storageLifecycle.run(clock.instant())
+        .onFailure(e -> LOG.warn("storage lifecycle pass failed: {}", e.getMessage()))
+        .onComplete(ar -> {
+          if (storageLifecycleTimer >= 0) {
+            storageLifecycleTimer = vertx.setTimer(config.schedulerInterval().toMillis(), id -> storageLifecyclePass(clock));
+          }
+        });
+  }
+
+  /** Recovery point lifecycles in vault storage (retention extensions, cold moves), for tests and operators to run now. */
+  public StorageLifecycle storageLifecycle() {
+    return storageLifecycle;
   }
 
   /** The lock reconciliation, for tests and operators to run now. */
@@ -408,6 +433,9 @@ public final class Coordinator {
   /** Stops serving, closes the pool and stops the embedded database. */
   public Future<Void> close() {
     if (lockCheckTimer >= 0) vertx.cancelTimer(lockCheckTimer);
+    long lifecycleTimer = storageLifecycleTimer;
+    storageLifecycleTimer = -1;
+    if (lifecycleTimer >= 0) vertx.cancelTimer(lifecycleTimer);
     List<Future<Void>> undeploys = new ArrayList<>();
     // the writer (first deployed) goes last: it flushes what the others recorded while stopping
     for (String id : deployments.subList(1, deployments.size())) undeploys.add(vertx.undeploy(id));

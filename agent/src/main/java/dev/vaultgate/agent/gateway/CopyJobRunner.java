@@ -56,6 +56,50 @@ final class CopyJobRunner {
     if (destinationArn == null) {
       return lease.fail("copy job " + jobId + ": the job names no destination recovery point ARN");
     }
+    return attempt(from, to, sourceArn, destinationArn, 1)
+        .recover(e -> {
+          String cause = String.valueOf(e.getMessage());
+          String message = cause.startsWith("cannot ") ? cause : "cannot copy " + sourceArn + ": " + cause;
+          LOG.warn("copy job {} failed: {}", jobId, message);
+          return lease.fail(message);
+        });
+  }
+
+  /** How often a copy is started again after its storage went away (each run writes only what is missing). */
+  static final int RESUME_ATTEMPTS = 6;
+  private static final long RESUME_FIRST_DELAY_MS = 2_000;
+  private final java.util.concurrent.atomic.AtomicBoolean completing = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * One run of the copy; when it fails because a storage stopped answering (a retryable failure that outlasted the
+   * storage's own retries: an S3 gateway restarting, a network cut) it runs again after 2, 4, 8... s, up to
+   * {@link #RESUME_ATTEMPTS} runs in all (about a minute): a rerun finds the packs the last one stored and writes
+   * only what is missing. The lease is renewed meanwhile. Never once the job is being completed.
+   */
+  private Future<JsonObject> attempt(String from, String to, String sourceArn, String destinationArn, int run) {
+    return once(from, to, sourceArn, destinationArn).recover(e -> {
+      if (run >= RESUME_ATTEMPTS || completing.get() || !storageWentAway(e)) {
+        return Future.failedFuture(e);
+      }
+      long delay = RESUME_FIRST_DELAY_MS << (run - 1);
+      LOG.warn("copy job {}: storage stopped answering ({}); resuming in {} s (run {} of {})", jobId, e.getMessage(),
+          delay / 1000, run + 1, RESUME_ATTEMPTS);
+      return agent.vertx().timer(delay, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .compose(fired -> attempt(from, to, sourceArn, destinationArn, run + 1));
+    });
+  }
+
+  /** Whether the failure is a storage that could answer again (a retryable failure), not a refusal or bad data. */
+  static boolean storageWentAway(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof dev.vaultgate.vault.storage.VaultStorageException v) {
+        return v.isRetryable();
+      }
+    }
+    return false;
+  }
+
+  private Future<JsonObject> once(String from, String to, String sourceArn, String destinationArn) {
     return agent.vaults().open(from).compose(source -> agent.vaults().open(to)
             .compose(destination -> VmRecoveryPoints.withLabel(source.repo(), BackupJobRunner.LABEL_RECOVERY_POINT, sourceArn)
                 .compose(point -> copy(source.repo(), destination.repo(), point, sourceArn, destinationArn)
@@ -67,13 +111,7 @@ final class CopyJobRunner {
             .eventually(() -> {
               source.close();
               return Future.succeededFuture();
-            }))
-        .recover(e -> {
-          String cause = String.valueOf(e.getMessage());
-          String message = cause.startsWith("cannot ") ? cause : "cannot copy " + sourceArn + ": " + cause;
-          LOG.warn("copy job {} failed: {}", jobId, message);
-          return lease.fail(message);
-        });
+            }));
   }
 
   /** Copies the backup's disk points one after the other; answers the destination's manifests. */
@@ -120,6 +158,7 @@ final class CopyJobRunner {
   }
 
   private Future<JsonObject> complete(Repository destination, VmRecoveryPoint point, List<Manifest> copies) {
+    completing.set(true);
     long size = copies.stream().mapToLong(m -> m.disks().stream().mapToLong(d -> d.size()).sum()).sum();
     JsonObject metadata = new JsonObject()
         .put("VMName", point.metadata().vmName())
@@ -150,7 +189,7 @@ final class CopyJobRunner {
     Future<Void> chain = Future.succeededFuture();
     for (Manifest m : copies) {
       chain = chain.compose(v -> destination.retainReferenced(m, retention)
-          .compose(n -> destination.extendRetention(Set.of(ObjectKeys.point(m.id())), retention))
+          .compose(n -> destination.extendRetention(Set.of(ObjectKeys.refs(m.id()), ObjectKeys.point(m.id())), retention))
           .mapEmpty());
     }
     return chain;

@@ -124,7 +124,9 @@ public final class LockReconciler {
     String current = row.getString("status_message");
     if (messages.isEmpty()) {
       return current != null && current.startsWith(PREFIX)
-          ? pool.preparedQuery(SET_MESSAGE).execute(Tuple.of(arn, null)).map(0) : Future.succeededFuture(0);
+          // Tuple.of(arn, null) would pass a null varargs array: clearing the message needs an explicit null value.
+          ? pool.preparedQuery(SET_MESSAGE).execute(Tuple.tuple().addValue(arn).addValue(null)).map(0)
+          : Future.succeededFuture(0);
     }
     String account = row.getString("account_id");
     String vault = row.getString("vault_name");

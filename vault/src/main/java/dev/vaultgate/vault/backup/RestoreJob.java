@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import dev.vaultgate.vault.cold.ColdReads;
 import dev.vaultgate.vault.crypto.TamperedDataException;
 import dev.vaultgate.vault.format.ChunkBlob;
 import dev.vaultgate.vault.format.DiskBlocks;
@@ -94,7 +95,8 @@ public final class RestoreJob {
     for (int from = 0; from < disk.entryCount(); from += window) {
       windows.add(from);
     }
-    return repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite())).compose(out ->
+    // Packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once; other classes read directly.
+    return ColdReads.thaw(repo, manifest).compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
         // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
         Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
                 Math.min(disk.entryCount(), from + window)))

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 
 /** {@code vaultgate vault init|check|gc}. */
 @Command(name = "vault", mixinStandardHelpOptions = true, description = "Create, check and clean a vault.",
-    subcommands = {VaultCommands.Init.class, VaultCommands.Check.class, VaultCommands.Gc.class})
+    subcommands = {VaultCommands.Init.class, VaultCommands.Check.class, VaultCommands.Gc.class, VaultCommands.Cold.class})
 final class VaultCommands {
 
   @Command(name = "init", mixinStandardHelpOptions = true,
@@ -145,6 +145,54 @@ final class VaultCommands {
         System.out.println("gc: " + r.packsDeleted() + " packs deleted, " + r.packsRepacked() + " repacked, " + r.packsKept()
             + " kept; " + Units.bytes(r.bytesFreed()) + " freed; " + r.chunksRemoved() + " chunks removed"
             + (r.packsRetained() > 0 ? "; " + r.packsRetained() + " packs left as they are while Object Lock retains them" : ""));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "cold", mixinStandardHelpOptions = true,
+      description = "Move the data of recovery points to a colder storage class: a pack moves when every point that"
+          + " needs it is among those given (or older than --older-than).")
+  static final class Cold implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--storage-class", paramLabel = "CLASS", required = true,
+        description = "S3 storage class to move to: GLACIER_IR, GLACIER, DEEP_ARCHIVE, or a Ceph placement class (COLD).")
+    String storageClass;
+
+    @Option(names = "--recovery-point", paramLabel = "ID", description = "A point to move (repeatable).")
+    java.util.List<String> points = new java.util.ArrayList<>();
+
+    @Option(names = "--older-than", paramLabel = "DURATION", description = "Every point made longer ago than this (90d, 12h).")
+    String olderThan;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      if (points.isEmpty() && olderThan == null) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            "vault cold: give --recovery-point ID (repeatable) or --older-than DURATION");
+      }
+      java.time.Instant before = olderThan == null ? null : java.time.Instant.now().minus(Durations.parse("--older-than", olderThan));
+      dev.vaultgate.vault.cold.ColdStorage.Report r = vault.withRepository(repo -> repo.listPoints().compose(ids -> {
+        java.util.Set<String> cold = new java.util.TreeSet<>(points);
+        for (String id : ids) {
+          // Point ids begin with their creation time in ms (48 bits).
+          if (before != null && Long.parseLong(id.substring(0, 12), 16) < before.toEpochMilli()) {
+            cold.add(id);
+          }
+        }
+        return dev.vaultgate.vault.cold.ColdStorage.move(repo, cold, storageClass);
+      }));
+      if (json) {
+        System.out.println(new JsonObject().put("storageClass", r.storageClass()).put("packsMoved", r.moved())
+            .put("packsAlreadyCold", r.alreadyCold()).put("packsKeptWarm", r.keptWarm()).encode());
+      } else {
+        System.out.println("cold: " + r.moved() + " packs moved to " + r.storageClass() + ", " + r.alreadyCold()
+            + " already there, " + r.keptWarm() + " kept warm for points that are not cold");
       }
       return 0;
     }

@@ -2,6 +2,7 @@ package dev.vaultgate.vault.copy;
 
 import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.crypto.TamperedDataException;
+import dev.vaultgate.vault.cold.ColdReads;
 import dev.vaultgate.vault.format.BlockFingerprint;
 import dev.vaultgate.vault.format.ChunkBlob;
 import dev.vaultgate.vault.format.ChunkEncoding;
@@ -157,7 +158,8 @@ public final class CopyJob {
       }
       long totalBytes = manifest.disks().stream().mapToLong(d -> (long) d.entryCount() * d.blockSize()).sum();
       List<DiskBlocks> disks = new ArrayList<>();
-      Future<Void> chain = Future.succeededFuture();
+      // Source packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once.
+      Future<Void> chain = ColdReads.thaw(source, manifest).mapEmpty();
       for (DiskBlocks disk : manifest.disks()) {
         chain = chain.compose(v -> copyDisk(manifest, disk, totalBytes).map(d -> {
           disks.add(d);

@@ -8,6 +8,8 @@ public final class ObjectKeys {
   public static final String PACKS = "packs/";
   public static final String INDEX = "index/";
   public static final String POINTS = "points/";
+  /** Per recovery point, in the clear: the objects it needs (see {@link PointReferences}). */
+  public static final String REFS = "refs/";
 
   private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{32}");
 
@@ -24,6 +26,10 @@ public final class ObjectKeys {
 
   public static String point(String recoveryPointId) {
     return POINTS + recoveryPointId;
+  }
+
+  public static String refs(String recoveryPointId) {
+    return REFS + recoveryPointId;
   }
 
   /** The id at the end of a key ({@code packs/3f/3f9c...} gives {@code 3f9c...}), or null when the name is not one of ours. */

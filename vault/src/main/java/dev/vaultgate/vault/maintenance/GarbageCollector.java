@@ -45,7 +45,9 @@ public final class GarbageCollector {
     return VaultLock.exclusive(repo, "gc").compose(lock -> repo.loadAllPoints()
         .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> repo.config().settings().locked()
             ? LockedGarbageCollector.collect(repo, points, packObjects)
-            : collect(repo, points, packObjects)))
+            : collect(repo, points, packObjects))
+            // Repacking moved chunks: the points' keyless reference lists follow (the coordinator's lifecycle reads them).
+            .compose(report -> ReferenceLists.refresh(repo, points).map(report)))
         .eventually(lock::release));
   }
 

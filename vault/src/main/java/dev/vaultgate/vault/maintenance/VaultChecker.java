@@ -7,10 +7,12 @@ import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.format.PackCodec;
 import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import io.vertx.core.Future;
 
 import java.nio.ByteBuffer;
@@ -80,6 +82,7 @@ public final class VaultChecker {
             }
             checkPoint(repo, m, errors);
           })
+          .compose(m -> checkReferences(repo, m, warnings))
           .recover(e -> {
             errors.add(e.getMessage());
             return Future.succeededFuture();
@@ -98,6 +101,31 @@ public final class VaultChecker {
                   })))
           .map(v -> new CheckReport(pointCount[0], packSizes.size(), entries.size(), verified.get(), List.copyOf(errors),
               List.copyOf(warnings)));
+    });
+  }
+
+  /**
+   * The point's keyless reference list against what its sealed manifest and the index say it needs: what the list
+   * misses, the coordinator's lifecycle (retention extensions, cold moves) would miss. Warnings: the point itself
+   * restores either way, and gc rewrites the list.
+   */
+  private static Future<Void> checkReferences(Repository repo, Manifest m, List<String> warnings) {
+    String key = ObjectKeys.refs(m.id());
+    return repo.storage().get(key).map(bytes -> {
+      java.util.Set<String> listed = PointReferences.decode(m.id(), bytes).objects();
+      java.util.Set<String> missing = new java.util.TreeSet<>(repo.referencedObjects(m));
+      missing.removeAll(listed);
+      if (!missing.isEmpty()) {
+        warnings.add(key + " does not name " + missing.size() + " object(s) the point needs (first "
+            + missing.iterator().next() + "): the coordinator's storage lifecycle would miss them; 'vaultgate vault gc'"
+            + " rewrites the list");
+      }
+      return (Void) null;
+    }).recover(e -> {
+      warnings.add(e instanceof ObjectNotFoundException
+          ? "recovery point " + m.id() + " has no reference list " + key + " (written before lists existed; 'vaultgate vault gc' writes one)"
+          : "cannot read " + key + ": " + e.getMessage());
+      return Future.succeededFuture();
     });
   }
 

@@ -10,6 +10,7 @@ import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.Retention;
@@ -211,9 +212,14 @@ public final class Repository implements AutoCloseable {
     return storePoint(manifest, null);
   }
 
-  /** Writes the manifest under Object Lock {@code retention} (null: none). */
+  /**
+   * Writes the point's reference list ({@link PointReferences}: what it needs, in the clear, for a keyless
+   * lifecycle), then the manifest, both under Object Lock {@code retention} (null: none).
+   */
   public Future<Void> storePoint(Manifest manifest, Retention retention) {
-    return onCpu(() -> ManifestCodec.encode(keys, manifest))
+    return onCpu(() -> new PointReferences(manifest.id(), referencedObjects(manifest)).encode())
+        .compose(refs -> storage.put(ObjectKeys.refs(manifest.id()), refs, stillAhead(retention), false))
+        .compose(v -> onCpu(() -> ManifestCodec.encode(keys, manifest)))
         .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes, stillAhead(retention), false));
   }
 
@@ -222,7 +228,8 @@ public final class Repository implements AutoCloseable {
    * the manifest is deleted for good (every version), which S3 refuses while its retention or a legal hold lasts.
    */
   public Future<Void> deletePoint(String id) {
-    return loadPoint(id).compose(m -> deleteObject(ObjectKeys.point(id)));
+    return loadPoint(id).compose(m -> deleteObject(ObjectKeys.point(id)))
+        .compose(v -> deleteObject(ObjectKeys.refs(id))); // after the manifest: a point never lacks its list
   }
 
   /**

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -108,6 +109,27 @@ public final class RetryingVaultStorage implements VaultStorage {
   @Override
   public Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
     return retry(() -> delegate.deleteAllVersions(key, bypassGovernance));
+  }
+
+  @Override
+  public Future<Map<String, String>> storageClasses(String prefix) {
+    return retry(() -> delegate.storageClasses(prefix));
+  }
+
+  @Override
+  public Future<Void> changeStorageClass(String key, String storageClass) {
+    // Idempotent: a copy onto itself into the class the object already has is skipped by the delegate.
+    return retry(() -> delegate.changeStorageClass(key, storageClass));
+  }
+
+  @Override
+  public Future<ArchiveState> archiveState(String key) {
+    return retry(() -> delegate.archiveState(key));
+  }
+
+  @Override
+  public Future<Void> requestRestore(String key, int days) {
+    return retry(() -> delegate.requestRestore(key, days));
   }
 
   @Override

@@ -26,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.DeleteMarkerEntry;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectVersionsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ObjectLockEnabled;
 import software.amazon.awssdk.services.s3.model.ObjectLockLegalHoldStatus;
 import software.amazon.awssdk.services.s3.model.ObjectLockMode;
@@ -33,6 +34,7 @@ import software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode;
 import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.StorageClass;
 import software.amazon.awssdk.utils.ThreadFactoryBuilder;
 
 import java.io.IOException;
@@ -42,8 +44,10 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -349,6 +353,145 @@ public final class S3VaultStorage implements VaultStorage {
         .compose(v -> deleteVersions(key, versions, next + 1, bypassGovernance));
   }
 
+  @Override
+  public Future<Map<String, String>> storageClasses(String prefix) {
+    try {
+      ObjectKeyRules.checkPrefix(prefix);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return classesFrom(prefix, null, new HashMap<>());
+  }
+
+  private Future<Map<String, String>> classesFrom(String prefix, String token, Map<String, String> found) {
+    String target = StorageOp.listTarget(prefix);
+    return call(StorageOp.LIST, target, () -> client.listObjectsV2(
+        b -> b.bucket(bucket).prefix(keyPrefix + prefix).continuationToken(token)))
+        .compose((ListObjectsV2Response page) -> {
+          for (S3Object object : page.contents()) {
+            String storageClass = object.storageClassAsString();
+            found.put(object.key().substring(keyPrefix.length()),
+                storageClass == null || storageClass.isEmpty() ? ArchiveState.STANDARD : storageClass);
+          }
+          if (!Boolean.TRUE.equals(page.isTruncated()) || page.nextContinuationToken() == null) {
+            return Future.succeededFuture(found);
+          }
+          return classesFrom(prefix, page.nextContinuationToken(), found);
+        });
+  }
+
+  /**
+   * A copy of the object onto itself into {@code storageClass}: S3's only request that changes the class of an
+   * object (a bucket lifecycle rule does it on its own schedule). In a bucket with Object Lock the copy is a new
+   * version and is written with the retention and legal hold the object has, so it is protected from its first
+   * byte; the version it replaces loses its legal hold (S3 holds per version and a release reaches only the current
+   * one) and stays until its own retention ends (Object Lock forbids deleting it sooner), after which gc removes it
+   * with the object; one whose retention has passed is deleted at once. In a versioned bucket without a lock the
+   * replaced version is deleted.
+   */
+  @Override
+  public Future<Void> changeStorageClass(String key, String storageClass) {
+    StorageClass wanted = StorageClass.fromValue(storageClass);
+    if (wanted == StorageClass.UNKNOWN_TO_SDK_VERSION && !storageClass.matches("[A-Z][A-Z0-9_]{0,31}")) {
+      return Future.failedFuture(new IllegalArgumentException("cannot move " + key + " in " + where
+          + " to storage class '" + storageClass + "': not a storage class name (STANDARD, GLACIER_IR, DEEP_ARCHIVE, COLD...)"));
+    }
+    String fullKey = keyPrefix + key;
+    return call(StorageOp.STORAGE_CLASS, key, () -> client.headObject(b -> b.bucket(bucket).key(fullKey)))
+        .compose(head -> {
+          String current = head.storageClassAsString() == null ? ArchiveState.STANDARD : head.storageClassAsString();
+          if (current.equals(storageClass)) {
+            return Future.succeededFuture();
+          }
+          Optional<Retention> retention = Optional.ofNullable(head.objectLockRetainUntilDate())
+              .filter(until -> until.isAfter(Instant.now().plusSeconds(1)) && head.objectLockMode() != null)
+              .map(until -> new Retention(RetentionMode.parse(head.objectLockModeAsString()), until));
+          boolean hold = head.objectLockLegalHoldStatus() == ObjectLockLegalHoldStatus.ON;
+          String sourceVersion = head.versionId();
+          return call(StorageOp.STORAGE_CLASS, key, () -> client.copyObject(b -> {
+            b.sourceBucket(bucket).sourceKey(fullKey).sourceVersionId(sourceVersion)
+                .destinationBucket(bucket).destinationKey(fullKey)
+                .storageClass(storageClass).metadataDirective(MetadataDirective.COPY);
+            retention.ifPresent(r -> b.objectLockMode(ObjectLockMode.fromValue(r.mode().name()))
+                .objectLockRetainUntilDate(r.retainUntil()));
+            if (hold) {
+              b.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
+            }
+          })).recover(error -> Future.failedFuture(error instanceof VaultStorageException v && !v.isRetryable()
+              && error.getClass() == VaultStorageException.class
+              ? new VaultStorageException(v.getMessage() + "; the storage class asked for was " + storageClass, false, v)
+              : error))
+              .compose(copied -> sourceVersion == null || sourceVersion.equals(copied.versionId())
+              || "null".equals(sourceVersion)
+              ? Future.<Void>succeededFuture()
+              // S3 holds per version, and a release reaches only the current one: the hold moves to the copy.
+              : (hold ? call(StorageOp.HOLD, key, () -> client.putObjectLegalHold(r -> r.bucket(bucket).key(fullKey)
+                      .versionId(sourceVersion).legalHold(h -> h.status(ObjectLockLegalHoldStatus.OFF)))).<Void>mapEmpty()
+                  : Future.<Void>succeededFuture())
+                  .compose(v -> dropReplacedVersion(key, fullKey, sourceVersion)));
+        });
+  }
+
+  /** Deletes the version a class change replaced, unless Object Lock keeps it (then it goes with the object). */
+  private Future<Void> dropReplacedVersion(String key, String fullKey, String version) {
+    return call(StorageOp.STORAGE_CLASS, key, () -> client.deleteObject(b -> b.bucket(bucket).key(fullKey).versionId(version)))
+        .<Void>mapEmpty()
+        .recover(error -> error instanceof ObjectLockedException ? Future.succeededFuture() : Future.failedFuture(error));
+  }
+
+  @Override
+  public Future<ArchiveState> archiveState(String key) {
+    return call(StorageOp.STAT, key, () -> client.headObject(b -> b.bucket(bucket).key(keyPrefix + key)))
+        .map(head -> {
+          String storageClass = head.storageClassAsString() == null ? ArchiveState.STANDARD : head.storageClassAsString();
+          if (!ArchiveState.archiveClass(storageClass)) {
+            return ArchiveState.online(storageClass);
+          }
+          return parseRestore(storageClass, head.restore());
+        });
+  }
+
+  /** {@code x-amz-restore: ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"}. */
+  static ArchiveState parseRestore(String storageClass, String header) {
+    if (header == null || header.isBlank()) {
+      return new ArchiveState(storageClass, true, false, null);
+    }
+    boolean ongoing = header.replace(" ", "").contains("ongoing-request=\"true\"");
+    Instant until = null;
+    int at = header.indexOf("expiry-date=\"");
+    if (at >= 0) {
+      int end = header.indexOf('"', at + 13);
+      if (end > at) {
+        try {
+          until = java.time.ZonedDateTime.parse(header.substring(at + 13, end),
+              java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+          until = null;
+        }
+      }
+    }
+    return new ArchiveState(storageClass, true, ongoing, ongoing ? null : until);
+  }
+
+  @Override
+  public Future<Void> requestRestore(String key, int days) {
+    return call(StorageOp.RESTORE, key, () -> client.restoreObject(b -> b.bucket(bucket).key(keyPrefix + key)
+        .restoreRequest(r -> r.days(days))))
+        .<Void>mapEmpty()
+        .recover(error -> {
+          // 409 RestoreAlreadyInProgress: someone asked first, which is all this asks for.
+          if (error instanceof VaultStorageException v && v.getCause() instanceof AwsServiceException s
+              && (s.statusCode() == 409 || "RestoreAlreadyInProgress".equals(code(s)))) {
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(error);
+        });
+  }
+
+  private static String code(AwsServiceException s) {
+    return s.awsErrorDetails() == null ? null : s.awsErrorDetails().errorCode();
+  }
+
   private WorkerExecutor digestExecutor() {
     WorkerExecutor executor = digests;
     if (executor == null) {
@@ -463,6 +606,10 @@ public final class S3VaultStorage implements VaultStorage {
       if ("ObjectLockConfigurationNotFoundError".equals(code) || "NoSuchObjectLockConfiguration".equals(code)
           || (op == StorageOp.LOCK_CONFIG && (status == 501 || "NotImplemented".equals(code)))) {
         return new NoLockConfigurationException(op.message(what, where, detail(s)), s);
+      }
+      if ("InvalidObjectState".equals(code) && op == StorageOp.READ) {
+        return new ArchivedObjectException(op.message(what, where, "the object is in an archive storage class and"
+            + " no restore has made it readable (" + detail(s) + ")"), s);
       }
       if (status == 403 && lockRefusal(details == null ? null : details.errorMessage())) {
         return new ObjectLockedException(op.message(what, where, "protected by Object Lock: " + detail(s)), s);

@@ -10,7 +10,9 @@ enum StorageOp {
   RETAIN("set the retention of", "in"),
   HOLD("set the legal hold of", "in"),
   LOCK_STATE("read the Object Lock state of", "in"),
-  LOCK_CONFIG("read the Object Lock configuration of", "at");
+  LOCK_CONFIG("read the Object Lock configuration of", "at"),
+  STORAGE_CLASS("change the storage class of", "in"),
+  RESTORE("restore from archive", "in");
 
   private final String verb;
   private final String preposition;

@@ -3,6 +3,7 @@ package dev.vaultgate.vault.storage;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The port every vault backend implements: a flat namespace of immutable objects.
@@ -74,6 +75,40 @@ public interface VaultStorage extends AutoCloseable {
    */
   default Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
     return delete(key);
+  }
+
+  // --- Storage classes (cold storage). A storage without them keeps everything in one class and refuses a move. ---
+
+  /**
+   * The storage class of every object whose key starts with {@code prefix}, by key ({@code STANDARD} when the
+   * server names none): one listing, not one request per object. A storage without classes answers an empty map.
+   */
+  default Future<Map<String, String>> storageClasses(String prefix) {
+    return Future.succeededFuture(Map.of()); // one class for everything: nothing to tell apart, nothing to list
+  }
+
+  /**
+   * Moves the object into {@code storageClass} (S3: a copy onto itself with {@code x-amz-storage-class}); its bytes,
+   * its retention and its legal hold stay as they are. Moving into the class it has changes nothing.
+   */
+  default Future<Void> changeStorageClass(String key, String storageClass) {
+    return Future.failedFuture(new VaultStorageException("cannot move " + key + " to storage class " + storageClass
+        + " in " + describe() + ": this storage has no storage classes (cold storage needs S3)", false));
+  }
+
+  /** Whether a GET reads the object now, or it waits in an archive class; {@link ObjectNotFoundException} when none. */
+  default Future<ArchiveState> archiveState(String key) {
+    return stat(key).map(info -> ArchiveState.online(ArchiveState.STANDARD));
+  }
+
+  /**
+   * Asks for a readable copy of an archived object, kept {@code days} days (S3 RestoreObject). A restore already
+   * running or done succeeds; an object that is not archived succeeds without a request.
+   */
+  default Future<Void> requestRestore(String key, int days) {
+    return archiveState(key).compose(state -> state.archived() ? Future.failedFuture(new VaultStorageException(
+        "cannot restore " + key + " in " + describe() + ": this storage has no archive classes", false))
+        : Future.succeededFuture());
   }
 
   /** The failure of an Object Lock operation on a storage that has none. */

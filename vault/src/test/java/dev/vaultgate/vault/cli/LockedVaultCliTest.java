@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,5 +85,31 @@ class LockedVaultCliTest {
     CliRun gc = CliRun.of("vault", "gc", "--vault", vault, "--master-key", key, "--json");
     assertEquals(0, gc.exit(), gc.toString());
     assertEquals(0, new JsonObject(gc.lastLine()).getInteger("packsDeleted"));
+  }
+
+  @Test
+  void coldCommandMovesAPointsPacksToTheColdClassAndTheyStillRestore() throws IOException {
+    String vault = TestRgw.vaultUrl(TestRgw.newBucket(true));
+    assertEquals(0, CliRun.of("vault", "init", "--vault", vault, "--master-key", key, "--lock-mode", "GOVERNANCE",
+        "--min-retention", "1h", "--max-retention", "2h").exit());
+    CliRun backup = CliRun.of("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    assertEquals(0, backup.exit(), backup.toString());
+    String point = new JsonObject(backup.lastLine()).getString("recoveryPointId");
+
+    assertOneLineError(CliRun.of("vault", "cold", "--vault", vault, "--master-key", key, "--recovery-point", point,
+        "--storage-class", "NO_SUCH_CLASS"), "NO_SUCH_CLASS");
+    CliRun cold = CliRun.of("vault", "cold", "--vault", vault, "--master-key", key, "--recovery-point", point,
+        "--storage-class", "COLD", "--json");
+    assertEquals(0, cold.exit(), cold.toString());
+    assertTrue(new JsonObject(cold.lastLine()).getInteger("packsMoved") > 0, cold.out());
+    CliRun again = CliRun.of("vault", "cold", "--vault", vault, "--master-key", key, "--older-than", "0s",
+        "--storage-class", "COLD", "--json");
+    assertEquals(0, new JsonObject(again.lastLine()).getInteger("packsMoved"), again.out());
+
+    Path target = tmp.resolve("restored.img");
+    CliRun restore = CliRun.of("restore", "--vault", vault, "--master-key", key, "--recovery-point", point,
+        "--target", target.toString());
+    assertEquals(0, restore.exit(), restore.toString());
+    assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(target));
   }
 }

@@ -230,6 +230,26 @@ public final class FaultyVaultStorage implements VaultStorage {
   }
 
   @Override
+  public Future<java.util.Map<String, String>> storageClasses(String prefix) {
+    return delegate.storageClasses(prefix);
+  }
+
+  @Override
+  public Future<Void> changeStorageClass(String key, String storageClass) {
+    return delegate.changeStorageClass(key, storageClass);
+  }
+
+  @Override
+  public Future<dev.vaultgate.vault.storage.ArchiveState> archiveState(String key) {
+    return delegate.archiveState(key);
+  }
+
+  @Override
+  public Future<Void> requestRestore(String key, int days) {
+    return delegate.requestRestore(key, days);
+  }
+
+  @Override
   public String describe() {
     return delegate.describe();
   }

@@ -104,6 +104,26 @@ public final class RecordingVaultStorage implements VaultStorage {
   }
 
   @Override
+  public Future<java.util.Map<String, String>> storageClasses(String prefix) {
+    return delegate.storageClasses(prefix);
+  }
+
+  @Override
+  public Future<Void> changeStorageClass(String key, String storageClass) {
+    return delegate.changeStorageClass(key, storageClass).onSuccess(v -> events.add("class " + key + " " + storageClass));
+  }
+
+  @Override
+  public Future<dev.vaultgate.vault.storage.ArchiveState> archiveState(String key) {
+    return delegate.archiveState(key);
+  }
+
+  @Override
+  public Future<Void> requestRestore(String key, int days) {
+    return delegate.requestRestore(key, days).onSuccess(v -> events.add("thaw " + key));
+  }
+
+  @Override
   public String describe() {
     return delegate.describe();
   }

@@ -131,6 +131,33 @@ public final class TestRgw {
     }
   }
 
+  /**
+   * How many RADOS objects the pool holds (its data, as Ceph stores it): shows which placement's pool a storage
+   * class put an object's bytes in. Null when RGW_DIR is unknown (an RGW given by the environment without it).
+   */
+  public static Integer radosObjectCount(String pool) {
+    endpoint();
+    String dir = env.get("RGW_DIR");
+    if (dir == null) {
+      return null;
+    }
+    try {
+      Process p = new ProcessBuilder("rados", "-c", dir + "/ceph.conf", "-p", pool, "ls")
+          .redirectErrorStream(false).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(1, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        throw new IllegalStateException("rados -p " + pool + " ls failed: "
+            + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+      return (int) out.lines().filter(l -> !l.isBlank()).count();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run rados: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   /** The {@code s3://} URL of a vault in {@code bucket}, as the CLI takes it. */
   public static String vaultUrl(String bucket) {
     return "s3://" + bucket + "/vault?endpoint=" + endpoint() + "&region=" + REGION.id();

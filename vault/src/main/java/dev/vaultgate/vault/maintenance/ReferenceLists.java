@@ -1,0 +1,137 @@
+package dev.vaultgate.vault.maintenance;
+
+import dev.vaultgate.vault.format.DiskBlocks;
+import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.IndexSegmentCodec;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.format.PointReferences;
+import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectLockedException;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
+import dev.vaultgate.vault.storage.Retention;
+import io.vertx.core.Future;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keeps every point's {@code refs/} list ({@link PointReferences}) true after gc moved chunks between packs:
+ * recomputed from the index segments as stored now (a chunk in two stored packs names both, so a list never
+ * misses a pack a reader might use), rewritten only when it changed, under the manifest's retention; lists of
+ * points that are gone are deleted, and points written before lists existed get one.
+ */
+final class ReferenceLists {
+  private static final int PARALLELISM = 8;
+
+  private ReferenceLists() {
+  }
+
+  /** Answers how many lists were written or deleted. */
+  static Future<Integer> refresh(Repository repo, List<Manifest> points) {
+    AtomicInteger changed = new AtomicInteger();
+    return repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> {
+      Set<String> stored = new HashSet<>();
+      for (ObjectInfo o : packObjects) {
+        String id = ObjectKeys.idOf(o.key());
+        if (id != null) {
+          stored.add(id);
+        }
+      }
+      return locations(repo, stored).compose(at -> Bounded.forEach(points, PARALLELISM, m -> {
+        PointReferences wanted = references(m, at);
+        String key = ObjectKeys.refs(m.id());
+        return repo.storage().get(key)
+            .map(bytes -> PointReferences.decode(m.id(), bytes))
+            .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
+            .compose(current -> current != null && current.objects().equals(wanted.objects()) ? Future.succeededFuture()
+                : retentionOf(repo, m.id()).compose(r -> repo.storage().put(key, wanted.encode(), r, false))
+                    .onSuccess(v -> changed.incrementAndGet()));
+      })).compose(v -> dropOrphans(repo, points, changed));
+    }).map(v -> changed.get());
+  }
+
+  private record Locations(Map<ByteBuffer, Set<String>> packsByChunk, Map<String, Set<String>> segmentsByPack) {
+  }
+
+  private static Future<Locations> locations(Repository repo, Set<String> storedPacks) {
+    Map<ByteBuffer, Set<String>> packsByChunk = new ConcurrentHashMap<>();
+    Map<String, Set<String>> segmentsByPack = new ConcurrentHashMap<>();
+    return repo.storage().list(ObjectKeys.INDEX).compose(segments -> Bounded.forEach(segments, PARALLELISM, o -> {
+      String segment = ObjectKeys.idOf(o.key());
+      if (segment == null) {
+        return Future.succeededFuture();
+      }
+      return repo.storage().get(o.key())
+          .compose(bytes -> repo.onCpu(() -> IndexSegmentCodec.decode(repo.keys(), segment, bytes)))
+          .map(entries -> {
+            for (IndexEntry e : entries) {
+              if (storedPacks.contains(e.packId())) {
+                packsByChunk.computeIfAbsent(ByteBuffer.wrap(e.chunkId()), k -> ConcurrentHashMap.newKeySet()).add(e.packId());
+                segmentsByPack.computeIfAbsent(e.packId(), k -> ConcurrentHashMap.newKeySet()).add(segment);
+              }
+            }
+            return null;
+          });
+    })).map(v -> new Locations(packsByChunk, segmentsByPack));
+  }
+
+  private static PointReferences references(Manifest m, Locations at) {
+    Set<String> objects = new TreeSet<>();
+    objects.add(ObjectKeys.CONFIG);
+    Set<String> packs = new HashSet<>();
+    for (DiskBlocks disk : m.disks()) {
+      for (int i = 0; i < disk.entryCount(); i++) {
+        Set<String> in = at.packsByChunk().get(ByteBuffer.wrap(disk.chunkIdAt(i)));
+        if (in != null) {
+          packs.addAll(in);
+        }
+      }
+    }
+    for (String pack : packs) {
+      objects.add(ObjectKeys.pack(pack));
+      for (String segment : at.segmentsByPack().getOrDefault(pack, Set.of())) {
+        objects.add(ObjectKeys.index(segment));
+      }
+    }
+    return new PointReferences(m.id(), objects);
+  }
+
+  /** The manifest's retention, so a rewritten list is kept as long as its point (none in an unlocked vault). */
+  private static Future<Retention> retentionOf(Repository repo, String pointId) {
+    if (!repo.config().settings().locked()) {
+      return Future.succeededFuture(null);
+    }
+    return repo.storage().lockState(ObjectKeys.point(pointId)).map(state -> state.retention()
+        .filter(r -> r.retainUntil().isAfter(java.time.Instant.now().plusSeconds(1))).orElse(null));
+  }
+
+  private static Future<Void> dropOrphans(Repository repo, List<Manifest> points, AtomicInteger changed) {
+    Set<String> live = new HashSet<>();
+    for (Manifest m : points) {
+      live.add(m.id());
+    }
+    return repo.storage().list(ObjectKeys.REFS).compose(lists -> {
+      List<String> orphans = new ArrayList<>();
+      for (ObjectInfo o : lists) {
+        String id = ObjectKeys.idOf(o.key());
+        if (id != null && !live.contains(id)) {
+          orphans.add(o.key());
+        }
+      }
+      // A list still retained stays until its retention ends (it only names objects; gc never needs it).
+      return Bounded.forEach(orphans, PARALLELISM, key -> repo.deleteObject(key)
+          .onSuccess(v -> changed.incrementAndGet())
+          .recover(e -> e instanceof ObjectLockedException ? Future.succeededFuture() : Future.failedFuture(e)));
+    });
+  }
+}

@@ -1,0 +1,262 @@
+package dev.vaultgate.vault.cold;
+
+import dev.vaultgate.vault.Await;
+import dev.vaultgate.vault.backup.BackupJob;
+import dev.vaultgate.vault.backup.BackupResult;
+import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.backup.RestoreJob;
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.RetentionLock;
+import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.Retention;
+import dev.vaultgate.vault.storage.RetentionMode;
+import dev.vaultgate.vault.storage.RetryingVaultStorage;
+import dev.vaultgate.vault.storage.S3VaultStorage;
+import dev.vaultgate.vault.storage.VaultStorage;
+import dev.vaultgate.vault.storage.VaultStorageException;
+import dev.vaultgate.vault.testing.RequiresRgw;
+import dev.vaultgate.vault.testing.TestRgw;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.ObjectVersion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Cold storage on Ceph RGW: scripts/rgw adds a storage class COLD to the default placement, with its data in the pool
+ * {@code default.rgw.cold.data}. Packs move there when every point that needs them is cold, keep their Object Lock
+ * retention, and restore as they are (RGW's classes need no archive restore).
+ */
+@RequiresRgw
+class ColdStorageRgwTest {
+  private static final int PACK = 1 << 20;
+  private static final String COLD = "COLD";
+  private static final String COLD_POOL = "default.rgw.cold.data";
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private S3VaultStorage s3;
+  private VaultStorage storage;
+  private LocalKeyWrapper key;
+
+  @BeforeEach
+  void open() {
+    vertx = Vertx.vertx();
+    key = LocalKeyWrapper.create(dir.resolve("master.key"));
+  }
+
+  private void newVault(boolean locked) {
+    s3 = TestRgw.newStorage(vertx, locked);
+    storage = new RetryingVaultStorage(vertx, s3);
+    VaultSettings settings = new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK);
+    if (locked) {
+      settings = settings.withLock(new RetentionLock(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1)));
+    }
+    VaultSettings chosen = settings;
+    await(() -> Repository.init(vertx, storage, key, chosen)).close();
+  }
+
+  @AfterEach
+  void close() {
+    if (storage != null) {
+      storage.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().join();
+  }
+
+  private <T> T await(Supplier<Future<T>> work) {
+    return Await.await(vertx, work, Duration.ofSeconds(120));
+  }
+
+  private <T> T withRepo(Function<Repository, Future<T>> work) {
+    Repository repo = await(() -> Repository.open(vertx, storage, key));
+    try {
+      return await(() -> work.apply(repo));
+    } finally {
+      repo.close();
+    }
+  }
+
+  private BackupResult backup(Path source, Instant retainUntil) {
+    Repository repo = await(() -> Repository.open(vertx, storage, key));
+    try (FileBlockSource src = FileBlockSource.open(source)) {
+      BackupJob.Options options = BackupJob.Options.defaults("disk0");
+      return await(() -> BackupJob.run(repo, src, retainUntil == null ? options : options.withRetainUntil(retainUntil)));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      repo.close();
+    }
+  }
+
+  private byte[] restore(String pointId) throws IOException {
+    Path target = dir.resolve("restored-" + pointId);
+    withRepo(repo -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults().withOverwrite(true))));
+    return Files.readAllBytes(target);
+  }
+
+  private Map<String, String> classes() {
+    return await(() -> storage.storageClasses(ObjectKeys.PACKS));
+  }
+
+  private Set<String> packsOf(String pointId) {
+    return withRepo(repo -> repo.loadPoint(pointId).map(repo::referencedPacks));
+  }
+
+  @Test
+  void coldPointsPacksMoveToTheColdClassKeepingRetentionAndSharedPacksStayWarm() throws IOException {
+    newVault(true);
+    byte[] first = new byte[4 << 20];
+    new Random(7).nextBytes(first);
+    Path image = dir.resolve("image");
+    Files.write(image, first);
+    Instant until = Instant.now().plus(2, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+    String old = backup(image, until).recoveryPointId();
+    // The second point shares the first half of the disk with the first, and has a new second half.
+    byte[] second = first.clone();
+    byte[] fresh = new byte[2 << 20];
+    new Random(8).nextBytes(fresh);
+    System.arraycopy(fresh, 0, second, 2 << 20, fresh.length);
+    Files.write(image, second);
+    String recent = backup(image, until).recoveryPointId();
+
+    Set<String> oldPacks = packsOf(old);
+    Set<String> recentPacks = packsOf(recent);
+    Set<String> shared = new HashSet<>(oldPacks);
+    shared.retainAll(recentPacks);
+    Set<String> oldOnly = new HashSet<>(oldPacks);
+    oldOnly.removeAll(recentPacks);
+    assertFalse(shared.isEmpty(), "the points share packs");
+    assertFalse(oldOnly.isEmpty(), "the old point has packs of its own");
+    Map<String, Retention> before = new java.util.HashMap<>();
+    for (String pack : oldOnly) {
+      before.put(pack, await(() -> storage.lockState(ObjectKeys.pack(pack))).retention().orElseThrow());
+    }
+    Integer coldPoolBefore = TestRgw.radosObjectCount(COLD_POOL);
+
+    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(old), COLD));
+    assertEquals(oldOnly.size(), report.moved());
+    assertEquals(shared.size(), report.keptWarm());
+
+    Map<String, String> classes = classes();
+    for (String pack : oldOnly) {
+      assertEquals(COLD, classes.get(ObjectKeys.pack(pack)), "pack " + pack + " only the cold point needs");
+      String key = ObjectKeys.pack(pack);
+      Retention now = await(() -> storage.lockState(key)).retention().orElseThrow();
+      assertEquals(RetentionMode.COMPLIANCE, now.mode());
+      assertFalse(now.retainUntil().isBefore(before.get(pack).retainUntil()), "the moved pack is retained as long");
+    }
+    for (String pack : recentPacks) {
+      assertEquals("STANDARD", classes.get(ObjectKeys.pack(pack)), "pack " + pack + " a warm point needs");
+    }
+    Integer coldPoolAfter = TestRgw.radosObjectCount(COLD_POOL);
+    if (coldPoolBefore != null) { // null: an RGW given by the environment without RGW_DIR
+      assertTrue(coldPoolAfter > coldPoolBefore, "the bytes lie in the COLD placement's pool now: " + coldPoolBefore
+          + " -> " + coldPoolAfter);
+    }
+    // Object Lock keeps the warm version the copy replaced until its retention ends (gc removes both later).
+    try (S3AsyncClient client = TestRgw.client()) {
+      String fullKey = "vault/" + ObjectKeys.pack(oldOnly.iterator().next());
+      List<ObjectVersion> versions = client.listObjectVersions(b -> b.bucket(bucketOf()).prefix(fullKey)).join().versions();
+      assertEquals(2, versions.size(), "the cold copy and the retained warm version");
+    }
+
+    assertArrayEquals(first, restore(old), "the cold point restores");
+    assertArrayEquals(second, restore(recent), "the warm point restores");
+
+    // Once the recent point is cold too, everything moves; a second pass moves nothing again.
+    ColdStorage.Report all = withRepo(repo -> ColdStorage.move(repo, Set.of(old, recent), COLD));
+    assertEquals(recentPacks.size(), all.moved());
+    assertEquals(oldOnly.size(), all.alreadyCold());
+    ColdStorage.Report again = withRepo(repo -> ColdStorage.move(repo, Set.of(old, recent), COLD));
+    assertEquals(0, again.moved());
+    assertArrayEquals(second, restore(recent), "restores from the cold class");
+    assertArrayEquals(first, restore(old));
+  }
+
+  @Test
+  void anUnlockedVaultKeepsNoWarmCopyAndAnUnknownClassIsRefusedWithItsName() throws IOException {
+    newVault(false);
+    byte[] data = new byte[3 << 20];
+    new Random(9).nextBytes(data);
+    Path image = dir.resolve("image");
+    Files.write(image, data);
+    String point = backup(image, null).recoveryPointId();
+    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
+    assertTrue(report.moved() > 0);
+    try (S3AsyncClient client = TestRgw.client()) {
+      for (String pack : packsOf(point)) {
+        String fullKey = "vault/" + ObjectKeys.pack(pack);
+        assertEquals(COLD, client.headObject(b -> b.bucket(bucketOf()).key(fullKey)).join().storageClassAsString());
+        assertEquals(1, client.listObjectVersions(b -> b.bucket(bucketOf()).prefix(fullKey)).join().versions().size());
+      }
+    }
+    assertArrayEquals(data, restore(point));
+
+    VaultStorageException refused = assertThrows(VaultStorageException.class,
+        () -> withRepo(repo -> ColdStorage.move(repo, Set.of(point), "NO_SUCH_CLASS")));
+    assertTrue(refused.getMessage().contains("NO_SUCH_CLASS") || refused.getMessage().contains("InvalidArgument"),
+        refused.getMessage());
+    assertTrue(refused.getMessage().startsWith("cannot change the storage class of packs/"), refused.getMessage());
+  }
+
+  @Test
+  void aHeldPacksHoldMovesToItsColdCopyAndAWarmVersionPastItsRetentionIsDeleted() throws Exception {
+    newVault(true);
+    byte[] data = new byte[2 << 20];
+    new Random(10).nextBytes(data);
+    Path image = dir.resolve("image");
+    Files.write(image, data);
+    String point = backup(image, Instant.now().plusSeconds(3)).recoveryPointId();
+    withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.hold(repo, point));
+    Thread.sleep(4000); // the warm versions' retention passes; the legal hold stays
+    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
+    assertTrue(report.moved() > 0, report.toString());
+    try (S3AsyncClient client = TestRgw.client()) {
+      for (String pack : packsOf(point)) {
+        String fullKey = "vault/" + ObjectKeys.pack(pack);
+        List<ObjectVersion> versions = client.listObjectVersions(b -> b.bucket(bucketOf()).prefix(fullKey)).join().versions();
+        assertEquals(1, versions.size(), "the warm version, no longer held nor retained, is gone: " + fullKey);
+        assertEquals(COLD, versions.get(0).storageClassAsString());
+        assertTrue(await(() -> storage.lockState(ObjectKeys.pack(pack))).legalHold(), "the cold copy carries the hold");
+      }
+    }
+    withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.release(repo, point));
+    for (String pack : packsOf(point)) {
+      assertFalse(await(() -> storage.lockState(ObjectKeys.pack(pack))).legalHold(), "released: " + pack);
+    }
+    assertArrayEquals(data, restore(point));
+  }
+
+  private String bucketOf() {
+    String where = s3.describe(); // s3://bucket/vault
+    return where.substring("s3://".length(), where.indexOf('/', "s3://".length()));
+  }
+}
