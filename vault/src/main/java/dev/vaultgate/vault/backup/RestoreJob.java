@@ -215,6 +215,26 @@ public final class RestoreJob {
     }
   }
 
+  /** A byte range {@code [start, end)} of a disk. */
+  @FunctionalInterface
+  interface RangeConsumer {
+    void accept(long start, long end) throws IOException;
+  }
+
+  /** Calls {@code each} with every maximal byte range of the disk whose blocks are all sparse (zero), in order. */
+  static void forEachSparseRange(DiskBlocks disk, RangeConsumer each) throws IOException {
+    long runStart = -1;
+    for (long block = 0; block <= disk.blockCount(); block++) {
+      boolean sparse = block < disk.blockCount() && disk.find(block) < 0;
+      if (sparse && runStart < 0) {
+        runStart = block * disk.blockSize();
+      } else if (!sparse && runStart >= 0) {
+        each.accept(runStart, Math.min(disk.size(), block * disk.blockSize()));
+        runStart = -1;
+      }
+    }
+  }
+
   /**
    * The reusable buffers of one fetch in flight: the stored bytes read, one chunk's plaintext, and the fetch's
    * plaintext in a direct buffer (written without another copy) with the writes that place it. Each grows to the
@@ -363,22 +383,14 @@ public final class RestoreJob {
         return 0;
       }
       ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS);
-      long written = 0;
-      long runStart = -1;
-      for (long block = 0; block <= disk.blockCount(); block++) {
-        boolean sparse = block < disk.blockCount() && disk.find(block) < 0;
-        if (sparse && runStart < 0) {
-          runStart = block * disk.blockSize();
-        } else if (!sparse && runStart >= 0) {
-          long runEnd = Math.min(disk.size(), block * disk.blockSize());
-          for (long at = runStart; at < runEnd; at += ZEROS) {
-            write(zeros.clear().limit((int) Math.min(ZEROS, runEnd - at)), at);
-          }
-          written += runEnd - runStart;
-          runStart = -1;
+      long[] written = {0};
+      forEachSparseRange(disk, (start, end) -> {
+        for (long at = start; at < end; at += ZEROS) {
+          write(zeros.clear().limit((int) Math.min(ZEROS, end - at)), at);
         }
-      }
-      return written;
+        written[0] += end - start;
+      });
+      return written[0];
     }
 
     void commit() throws IOException {
