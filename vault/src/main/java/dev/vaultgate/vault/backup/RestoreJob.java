@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import dev.vaultgate.vault.crypto.TamperedDataException;
 import dev.vaultgate.vault.format.ChunkBlob;
 import dev.vaultgate.vault.format.DiskBlocks;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -55,6 +57,8 @@ public final class RestoreJob {
   /** Blocks restored per window: 1 GiB at 64 KiB blocks. */
   private static final int WINDOW_BLOCKS = 16384;
   private static final String PARTIAL_SUFFIX = ".vaultgate-partial";
+  /** O_DIRECT wants the buffer address, the file position and the length aligned; 4 KiB covers 512-byte devices too. */
+  private static final int DIRECT_ALIGN = 4096;
 
   /** @param windowBlocks non-sparse blocks planned and restored at a time (bounds the plan's memory) */
   public record Options(String diskName, boolean overwrite, Progress progress, int windowBlocks) {
@@ -263,9 +267,12 @@ public final class RestoreJob {
       return plain;
     }
 
+    /** The output buffer, its address aligned for O_DIRECT, so runs of whole aligned blocks in it are too. */
     ByteBuffer output(int rawBytes) {
       if (output.capacity() < rawBytes) {
-        output = ByteBuffer.allocateDirect(rawBytes);
+        // alignedSlice rounds the end down too: ask for whole aligned units and one more for the start's shift
+        int units = (rawBytes + DIRECT_ALIGN - 1) / DIRECT_ALIGN;
+        output = ByteBuffer.allocateDirect((units + 1) * DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN);
       }
       return output.clear();
     }
@@ -288,6 +295,13 @@ public final class RestoreJob {
     private final Path target;
     private final Path partial;
     private final FileChannel channel;
+    /**
+     * The same file opened with O_DIRECT, for aligned runs: they go from the slot's buffer to the disk without the
+     * kernel's copy into fresh page-cache pages, which cost more than decrypting and checking them on this VM
+     * (perf: ~40% of a restore's CPU to disk). Null where the file system refuses O_DIRECT (tmpfs). Used only by
+     * the writer thread.
+     */
+    private FileChannel direct;
     private final boolean device;
     private static final long FLUSH_EVERY = 256L << 20;
     /** Touched only on the restore's event-loop context. */
@@ -299,6 +313,15 @@ public final class RestoreJob {
       this.partial = partial;
       this.channel = channel;
       this.device = device;
+      this.direct = openDirect(partial == null ? target : partial);
+    }
+
+    private static FileChannel openDirect(Path file) {
+      try {
+        return FileChannel.open(file, Set.of(StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT));
+      } catch (IOException | UnsupportedOperationException e) {
+        return null;
+      }
     }
 
     static Target open(Path target, long size, boolean overwrite) {
@@ -355,14 +378,34 @@ public final class RestoreJob {
       }, false).onComplete(ar -> flushing = false);
     }
 
-    /** Writes what a fetch gathered, one positional write per run of adjacent blocks; answers the bytes written. */
+    /**
+     * Writes what a fetch gathered, one positional write per run of adjacent blocks, with O_DIRECT when the run is
+     * aligned (all but a disk's last partial block at the usual block sizes); answers the bytes written.
+     */
     long write(Slot slot) throws IOException {
       ByteBuffer all = slot.output;
       long written = 0;
       for (int i = 0; i < slot.writes; i++) {
-        ByteBuffer run = all.duplicate().limit(slot.writeFrom[i] + slot.writeLength[i]).position(slot.writeFrom[i]);
-        write(run, slot.writeAt[i]);
-        written += slot.writeLength[i];
+        int from = slot.writeFrom[i];
+        int length = slot.writeLength[i];
+        long at = slot.writeAt[i];
+        ByteBuffer run = all.duplicate().limit(from + length).position(from);
+        if (direct != null && ((at | from | length) & (DIRECT_ALIGN - 1)) == 0) {
+          try {
+            while (run.hasRemaining()) {
+              direct.write(run, at + run.position() - from);
+            }
+          } catch (IOException e) {
+            // A file system that opens with O_DIRECT but refuses the write: buffered from here on.
+            direct.close();
+            direct = null;
+            run.position(from);
+            write(run, at);
+          }
+        } else {
+          write(run, at);
+        }
+        written += length;
       }
       return written;
     }
@@ -395,6 +438,9 @@ public final class RestoreJob {
 
     void commit() throws IOException {
       channel.force(true);
+      if (direct != null) {
+        direct.close();
+      }
       channel.close();
       if (!device) {
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -403,6 +449,9 @@ public final class RestoreJob {
 
     void abandon() {
       try {
+        if (direct != null) {
+          direct.close();
+        }
         channel.close();
         if (!device) {
           Files.deleteIfExists(partial);
