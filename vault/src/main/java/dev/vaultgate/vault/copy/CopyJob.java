@@ -12,6 +12,7 @@ import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.PackAssembler;
+import dev.vaultgate.vault.repo.PackRanges;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.repo.VaultException;
@@ -23,7 +24,6 @@ import io.vertx.core.Future;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,8 +49,8 @@ import java.util.function.UnaryOperator;
 public final class CopyJob {
   /** Non-sparse blocks planned at a time: bounds the source-to-destination id map of one window. */
   private static final int WINDOW_BLOCKS = 16384;
-  private static final int MAX_GAP = 1 << 20;
-  private static final int MAX_RANGE = 8 << 20;
+  /** Neighbouring chunks closer than 1 MiB are fetched in one ranged GET of at most 8 MiB (and 32 MiB of plaintext). */
+  private static final PackRanges.Limits READS = new PackRanges.Limits(1 << 20, 8 << 20, 32 << 20);
   private static final int FETCH_PARALLELISM = 4;
 
   /**
@@ -89,12 +89,8 @@ public final class CopyJob {
   private record Mapped(byte[] id, byte[] fingerprint) {
   }
 
-  /** One source chunk to copy. */
-  private record ChunkJob(IndexEntry entry) {
-  }
-
   /** One ranged read of a source pack and the chunks in it. */
-  private record Fetch(String packId, long start, int length, List<ChunkJob> chunks) {
+  private record Fetch(String packId, long start, int length, List<IndexEntry> chunks) {
   }
 
   private final Repository source;
@@ -236,35 +232,9 @@ public final class CopyJob {
         distinct.put(key, e);
       }
     }
-    Map<String, List<ChunkJob>> byPack = new LinkedHashMap<>();
-    for (IndexEntry e : distinct.values()) {
-      byPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(new ChunkJob(e));
-    }
-    List<Fetch> fetches = new ArrayList<>();
-    for (Map.Entry<String, List<ChunkJob>> p : byPack.entrySet()) {
-      List<ChunkJob> chunks = p.getValue();
-      chunks.sort(Comparator.comparingInt(c -> c.entry().offset()));
-      List<ChunkJob> run = new ArrayList<>();
-      long start = -1;
-      long end = -1;
-      for (ChunkJob c : chunks) {
-        long cs = c.entry().offset();
-        long ce = cs + c.entry().length();
-        if (!run.isEmpty() && (cs - end > MAX_GAP || ce - start > MAX_RANGE)) {
-          fetches.add(new Fetch(p.getKey(), start, (int) (end - start), run));
-          run = new ArrayList<>();
-        }
-        if (run.isEmpty()) {
-          start = cs;
-        }
-        run.add(c);
-        end = Math.max(end, ce);
-      }
-      if (!run.isEmpty()) {
-        fetches.add(new Fetch(p.getKey(), start, (int) (end - start), run));
-      }
-    }
-    return fetches;
+    return PackRanges.plan(distinct.values(), e -> e, READS).stream()
+        .map(r -> new Fetch(r.packId(), r.start(), r.length(), r.items()))
+        .toList();
   }
 
   /**
@@ -278,18 +248,18 @@ public final class CopyJob {
     }
     bytesRead.addAndGet(bytes.length);
     List<SealedPack> full = new ArrayList<>(1);
-    for (ChunkJob c : f.chunks()) {
-      int off = (int) (c.entry().offset() - f.start());
+    for (IndexEntry c : f.chunks()) {
+      int off = (int) (c.offset() - f.start());
       byte[] plain;
       try {
-        plain = ChunkBlob.open(source.keys(), c.entry(), bytes, off);
+        plain = ChunkBlob.open(source.keys(), c, bytes, off);
       } catch (TamperedDataException e) {
-        throw new VaultException("cannot copy from " + source.name() + ": chunk at offset " + c.entry().offset() + " of pack "
+        throw new VaultException("cannot copy from " + source.name() + ": chunk at offset " + c.offset() + " of pack "
             + ObjectKeys.pack(f.packId()) + " is damaged (" + e.getMessage() + ")");
       }
       chunksRead.incrementAndGet();
       byte[] id = destination.keys().chunkId(plain, 0, plain.length);
-      mapped.put(ByteBuffer.wrap(c.entry().chunkId()), new Mapped(id, fingerprint.fingerprint(plain, 0, plain.length)));
+      mapped.put(ByteBuffer.wrap(c.chunkId()), new Mapped(id, fingerprint.fingerprint(plain, 0, plain.length)));
       if (destination.index().contains(id, 0) || !pending.add(ByteBuffer.wrap(id))) {
         continue; // the destination has it, or this copy packed it already
       }

@@ -45,6 +45,30 @@ public final class Aead {
     }
   }
 
+  /**
+   * Opens {@code sealed[off, off+len)} into {@code out} from {@code outOff} without allocating, and answers the
+   * plaintext's length ({@code len - OVERHEAD}). On a tag mismatch it throws {@link TamperedDataException}, and what
+   * {@code out} holds in that range is not the plaintext.
+   */
+  public static int openInto(SecretKeySpec key, byte[] sealed, int off, int len, byte[] aad, byte[] out, int outOff) {
+    if (len < OVERHEAD) {
+      throw new TamperedDataException("sealed data is " + len + " bytes, shorter than nonce and tag");
+    }
+    if (out.length - outOff < len - OVERHEAD) {
+      throw new IllegalArgumentException("no room for " + (len - OVERHEAD) + " plaintext bytes at " + outOff + " of " + out.length);
+    }
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, sealed, off, NONCE_BYTES));
+      c.updateAAD(aad);
+      return c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES, out, outOff);
+    } catch (AEADBadTagException e) {
+      throw new TamperedDataException("authentication tag mismatch");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM decryption failed", e);
+    }
+  }
+
   public static byte[] open(byte[] key, byte[] sealed, byte[] aad) {
     return open(new SecretKeySpec(key, "AES"), sealed, 0, sealed.length, aad);
   }

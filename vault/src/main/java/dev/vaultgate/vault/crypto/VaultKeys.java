@@ -57,6 +57,17 @@ public final class VaultKeys {
     return m.doFinal();
   }
 
+  /** Writes the chunk id of {@code data[off, off+len)} to {@code out[outOff, outOff+32)}, reusing this thread's Mac. */
+  public void chunkIdInto(byte[] data, int off, int len, byte[] out, int outOff) {
+    Mac m = idMac.get();
+    m.update(data, off, len);
+    try {
+      m.doFinal(out, outOff);
+    } catch (javax.crypto.ShortBufferException e) {
+      throw new IllegalArgumentException("no room for a chunk id at " + outOff + " of " + out.length, e);
+    }
+  }
+
   public byte[] mac(byte[] data) {
     return chunkId(data, 0, data.length);
   }
@@ -68,6 +79,11 @@ public final class VaultKeys {
 
   public byte[] open(byte[] sealed, int off, int len, byte[] aad) {
     return Aead.open(dataKey, sealed, off, len, aad);
+  }
+
+  /** Opens into {@code out} without allocating; see {@link Aead#openInto}. */
+  public int openInto(byte[] sealed, int off, int len, byte[] aad, byte[] out, int outOff) {
+    return Aead.openInto(dataKey, sealed, off, len, aad, out, outOff);
   }
 
   public long[] fingerprintSeed() {

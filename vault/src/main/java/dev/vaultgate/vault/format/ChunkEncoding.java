@@ -87,6 +87,31 @@ public final class ChunkEncoding {
     return bitsPerByte > INCOMPRESSIBLE_BITS;
   }
 
+  /**
+   * Decodes {@code data[off, off+len)}, a chunk whose plaintext is {@code rawLength} bytes, into
+   * {@code out[outOff, outOff+rawLength)}. A raw chunk is copied unless it already lies there.
+   */
+  public static void decodeInto(byte encoding, byte[] data, int off, int len, int rawLength, byte[] out, int outOff) {
+    switch (encoding) {
+      case RAW:
+        if (len != rawLength) {
+          throw new IllegalArgumentException("raw chunk is " + len + " bytes, index says " + rawLength);
+        }
+        if (data != out || off != outOff) {
+          System.arraycopy(data, off, out, outOff, len);
+        }
+        return;
+      case ZSTD:
+        int n = DECOMPRESS.get().decompressByteArray(out, outOff, rawLength, data, off, len);
+        if (n != rawLength) {
+          throw new IllegalArgumentException("zstd chunk decodes to " + n + " bytes, index says " + rawLength);
+        }
+        return;
+      default:
+        throw new IllegalArgumentException("unknown chunk encoding " + encoding);
+    }
+  }
+
   /** Decodes a chunk whose plaintext is {@code rawLength} bytes. */
   public static byte[] decode(byte encoding, byte[] data, int rawLength) {
     switch (encoding) {

@@ -77,26 +77,44 @@ public final class FileVaultStorage implements VaultStorage {
           "bad range of " + key + ": offset " + offset + ", length " + length));
     }
     return run(StorageOp.READ, key, () -> {
-      Path file = resolve(key);
-      requireFile(key, file);
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-        long size = channel.size();
-        if (offset > size - length) {
-          throw rangePastEnd(key, offset, length, size);
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(length);
-        while (buffer.position() < length) {
-          buffer.limit(Math.min(length, buffer.position() + IO_SLICE));
-          // Objects are immutable once renamed into place, so a short read means the file changed under us.
-          if (channel.read(buffer, offset + buffer.position()) < 0) {
-            throw new VaultStorageException(StorageOp.READ.message(key, where,
-                "file ended at " + (offset + buffer.position()) + " while reading " + length + " bytes from " + offset),
-                true);
-          }
-        }
-        return buffer.array();
-      }
+      byte[] into = new byte[length];
+      readRange(key, offset, length, into);
+      return into;
     });
+  }
+
+  @Override
+  public Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
+    if (offset < 0 || length < 0 || into.length < length) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "bad range of " + key + ": offset " + offset + ", length " + length + " into a buffer of " + into.length));
+    }
+    return run(StorageOp.READ, key, () -> {
+      readRange(key, offset, length, into);
+      return length;
+    });
+  }
+
+  /** Reads {@code [offset, offset+length)} of the object into {@code into[0, length)}, in slices NIO buffers without allocating. */
+  private void readRange(String key, long offset, int length, byte[] into) throws IOException {
+    Path file = resolve(key);
+    requireFile(key, file);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (offset > size - length) {
+        throw rangePastEnd(key, offset, length, size);
+      }
+      ByteBuffer buffer = ByteBuffer.wrap(into, 0, length);
+      while (buffer.position() < length) {
+        buffer.limit(Math.min(length, buffer.position() + IO_SLICE));
+        // Objects are immutable once renamed into place, so a short read means the file changed under us.
+        if (channel.read(buffer, offset + buffer.position()) < 0) {
+          throw new VaultStorageException(StorageOp.READ.message(key, where,
+              "file ended at " + (offset + buffer.position()) + " while reading " + length + " bytes from " + offset),
+              true);
+        }
+      }
+    }
   }
 
   @Override

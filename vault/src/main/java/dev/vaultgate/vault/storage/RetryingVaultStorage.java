@@ -66,6 +66,11 @@ public final class RetryingVaultStorage implements VaultStorage {
   }
 
   @Override
+  public Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
+    return retry(() -> delegate.getRangeInto(key, offset, length, into));
+  }
+
+  @Override
   public Future<ObjectInfo> stat(String key) {
     return retry(() -> delegate.stat(key));
   }

@@ -24,6 +24,24 @@ public interface VaultStorage extends AutoCloseable {
   /** Reads {@code length} bytes from {@code offset}; fails when the object is shorter. */
   Future<byte[]> getRange(String key, long offset, int length);
 
+  /**
+   * Reads {@code length} bytes from {@code offset} into {@code into[0, length)}, as {@link #getRange} does but into
+   * the caller's buffer, which a reader can then reuse (a file storage reads straight into it), and answers how many
+   * bytes the storage returned: fewer than {@code length} means a short object or answer, which the caller reports
+   * with what it knows. The buffer must not be touched until the future completes. This default copies what
+   * {@link #getRange} answers.
+   */
+  default Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
+    if (into.length < length) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "a buffer of " + into.length + " bytes cannot hold " + length + " bytes of " + key));
+    }
+    return getRange(key, offset, length).map(bytes -> {
+      System.arraycopy(bytes, 0, into, 0, Math.min(length, bytes.length));
+      return bytes.length;
+    });
+  }
+
   /** Size of the object, or {@link ObjectNotFoundException}. */
   Future<ObjectInfo> stat(String key);
 

@@ -131,4 +131,75 @@ class ChunkBlobTest {
     byte[] pack = Arrays.copyOf(s.blob(), s.blob().length + 1);
     assertThrows(TamperedDataException.class, () -> ChunkBlob.open(keys, s.entry(), pack, 1));
   }
+
+  @Test
+  void openIntoWritesEachChunkAtItsPlaceInASharedBufferAndTouchesNothingElse() {
+    byte[][] chunks = {random(20, 65536), compressible(65536), random(21, 1), compressible(4096), new byte[0], random(22, 65536)};
+    byte[] out = new byte[300_000];
+    Arrays.fill(out, (byte) 0x5a);
+    int at = 7;
+    int[] starts = new int[chunks.length];
+    for (int i = 0; i < chunks.length; i++) {
+      Sealed s = seal(chunks[i], 0);
+      starts[i] = at;
+      assertEquals(chunks[i].length, ChunkBlob.openInto(keys, s.entry(), s.blob(), 0, out, at));
+      at += chunks[i].length;
+    }
+    for (int i = 0; i < chunks.length; i++) {
+      assertArrayEquals(chunks[i], Arrays.copyOfRange(out, starts[i], starts[i] + chunks[i].length), "chunk " + i);
+    }
+    for (int i = 0; i < 7; i++) {
+      assertEquals((byte) 0x5a, out[i]);
+    }
+    for (int i = at; i < out.length; i++) {
+      assertEquals((byte) 0x5a, out[i], "byte " + i + " after the chunks");
+    }
+  }
+
+  @Test
+  void openIntoRejectsWhatOpenRejects() {
+    byte[] out = new byte[70_000];
+    Sealed random = seal(random(23, 4096), 0);
+    Sealed packed = seal(compressible(4096), 0);
+    Sealed other = seal(random(24, 4096), 0);
+    IndexEntry r = random.entry();
+    IndexEntry c = packed.entry();
+    // another chunk's entry, another encoding, a wrong raw length (raw and zstd), another vault's keys, a flipped bit
+    assertThrows(TamperedDataException.class, () -> ChunkBlob.openInto(keys,
+        new IndexEntry(other.entry().chunkId(), packId, 0, r.length(), r.rawLength(), r.encoding()), random.blob(), 0, out, 0));
+    assertThrows(TamperedDataException.class, () -> ChunkBlob.openInto(keys,
+        new IndexEntry(c.chunkId(), packId, 0, c.length(), c.rawLength(), ChunkEncoding.RAW), packed.blob(), 0, out, 0));
+    assertThrows(TamperedDataException.class, () -> ChunkBlob.openInto(keys,
+        new IndexEntry(r.chunkId(), packId, 0, r.length(), r.rawLength() + 1, r.encoding()), random.blob(), 0, out, 0));
+    assertThrows(TamperedDataException.class, () -> ChunkBlob.openInto(keys,
+        new IndexEntry(c.chunkId(), packId, 0, c.length(), c.rawLength() + 1, c.encoding()), packed.blob(), 0, out, 0));
+    assertThrows(TamperedDataException.class, () -> ChunkBlob.openInto(VaultKeys.fromMaterial(VaultKeys.newMaterial()),
+        r, random.blob(), 0, out, 0));
+    for (Sealed s : new Sealed[] {random, packed}) {
+      byte[] damaged = s.blob().clone();
+      damaged[damaged.length / 2] ^= 0x01;
+      assertThrows(TamperedDataException.class, () -> ChunkBlob.openInto(keys, s.entry(), damaged, 0, out, 0));
+    }
+    // after all that, the thread's buffers still open good chunks
+    assertEquals(4096, ChunkBlob.openInto(keys, c, packed.blob(), 0, out, 100));
+    assertArrayEquals(compressible(4096), Arrays.copyOfRange(out, 100, 4196));
+  }
+
+  @Test
+  void contentThatDoesNotMatchItsIdIsRejectedByOpenInto() {
+    byte[] data = compressible(4096);
+    byte[] wrongId = keys.chunkId(random(25, 4096), 0, 4096);
+    ChunkEncoding.Encoded encoded = ChunkEncoding.encode(data, 0, data.length);
+    byte[] blob = ChunkBlob.seal(keys, wrongId, encoded);
+    IndexEntry entry = new IndexEntry(wrongId, packId, 0, blob.length, data.length, encoded.encoding());
+    TamperedDataException e = assertThrows(TamperedDataException.class,
+        () -> ChunkBlob.openInto(keys, entry, blob, 0, new byte[4096], 0));
+    assertTrue(e.getMessage().contains("does not match its id"), e.getMessage());
+  }
+
+  @Test
+  void openIntoWantsRoomForTheWholeChunk() {
+    Sealed s = seal(random(26, 4096), 0);
+    assertThrows(IllegalArgumentException.class, () -> ChunkBlob.openInto(keys, s.entry(), s.blob(), 0, new byte[5000], 1000));
+  }
 }

@@ -108,6 +108,26 @@ abstract class VaultStorageContractTest {
   }
 
   @Test
+  void rangeReadsIntoACallersBufferFillOnlyTheRangeAndTheBufferIsReusable(VertxTestContext ctx) {
+    byte[] data = bytes(6, 3 * 1024 * 1024 + 17);
+    byte[] into = new byte[3 * 1024 * 1024];
+    java.util.Arrays.fill(into, (byte) 0x5a);
+    expect(ctx, storage.put(PACK_KEY, data)
+            .compose(v -> storage.getRangeInto(PACK_KEY, 5, 2 * 1024 * 1024 + 3, into))
+            .map(n -> {
+              assertEquals(2 * 1024 * 1024 + 3, n);
+              assertArrayEquals(slice(data, 5, 2 * 1024 * 1024 + 3), slice(into, 0, 2 * 1024 * 1024 + 3));
+              assertEquals((byte) 0x5a, into[2 * 1024 * 1024 + 3]);
+              return n;
+            })
+            .compose(n -> storage.getRangeInto(PACK_KEY, data.length - 1000, 1000, into)),
+        n -> {
+          assertEquals(1000, n);
+          assertArrayEquals(slice(data, data.length - 1000, 1000), slice(into, 0, 1000));
+        });
+  }
+
+  @Test
   void rangeReadPastEndFails(VertxTestContext ctx) {
     expect(ctx, storage.put(PACK_KEY, bytes(5, 1000))
             .compose(v -> storage.getRange(PACK_KEY, 900, 101))
