@@ -150,6 +150,7 @@ public final class GatewayAgent {
         }));
     return configured
         .compose(v -> register())
+        .compose(v -> removeRestoreTestVms())
         .compose(v -> vsphere == null && local == null ? Future.succeededFuture()
             : joined == null ? syncInventory() : syncInventory().recover(e -> {
               LOG.warn("gateway {}: first inventory not reported (retried by the inventory loop): {}", gatewayId, e.getMessage());
@@ -164,6 +165,25 @@ public final class GatewayAgent {
               config.vcenter() == null ? "; its vCenter comes from the coordinator" : " against vCenter " + config.vcenter().hostPort());
           return this;
         });
+  }
+
+  /**
+   * Deletes the scratch VMs of restore tests this gateway ran that a stop left in vCenter, and reports their
+   * deletion ({@link RestoreTestLeftovers}); never fails: what could not be done is logged and tried at the next start.
+   */
+  private Future<Void> removeRestoreTestVms() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return Future.succeededFuture();
+    }
+    return RestoreTestLeftovers.cleanUp(client, coordinator, runningJobs::containsKey).transform(ar -> {
+      if (ar.failed()) {
+        LOG.warn("gateway {}: scratch VMs of interrupted restore tests not looked for: {}", gatewayId, ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("gateway {}: destroyed {} scratch VM(s) of restore tests interrupted by a stop", gatewayId, ar.result());
+      }
+      return Future.<Void>succeededFuture();
+    });
   }
 
   /** Makes {@code client} the vCenter the gateway works with (closing the one before). */
@@ -287,6 +307,7 @@ public final class GatewayAgent {
           use(client, arn);
           hypervisorKey = key;
           LOG.info("gateway {}: connected to hypervisor {} ({})", gatewayId, arn, client.endpoint().hostPort());
+          removeRestoreTestVms();
           return reportStatus(arn, "ONLINE", null).compose(v -> syncInventory());
         }, e -> {
           hypervisorKey = null;
