@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * A coordinator that does not answer makes each loop back off (1 s doubling to 60 s) and carry on; nothing is
  * lost, since a job the gateway holds keeps running and reports its end once the coordinator answers again.
+ * Before the loops start (and whenever its hypervisor connects) it deletes what restore tests it ran left behind
+ * when it stopped: scratch files, and scratch VMs ({@link RestoreTestLeftovers}).
  */
 public final class GatewayAgent {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayAgent.class);
