@@ -133,27 +133,66 @@ class VmRestoreTestLeftoverTest {
 
     // the same gateway starts again (an appliance keeps its identity across restarts)
     GatewayConfig config = bed.config(1, true);
-    GatewayAgent restarted = await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, config, client,
-        new GatewayAgent.Joined(reg.gatewayId(), reg.gatewayArn()), null));
+    GatewayAgent[] running = {await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, config, client,
+        new GatewayAgent.Joined(reg.gatewayId(), reg.gatewayArn()), null))};
     try {
-      JsonObject[] d = new JsonObject[1];
-      waitFor("the leftover's deletion", Duration.ofSeconds(60), () -> {
-        d[0] = VmRestoreTestingTest.boto3(bed, "describe", jobId);
-        return d[0].getString("DeletionStatus") != null;
-      });
-      assertEquals("SUCCESSFUL", d[0].getString("DeletionStatus"), d[0].encode());
-      assertTrue(d[0].getString("DeletionStatusMessage").startsWith("destroyed VM '" + vmName + "' (" + scratch.moref() + ")"),
-          d[0].encode());
-      assertTrue(d[0].getString("DeletionStatusMessage").endsWith("(left by the gateway's stop)"), d[0].encode());
-      assertEquals("COMPLETED", d[0].getString("Status"));
-      assertEquals("VALIDATING", d[0].getString("ValidationStatus"), "no result was found: the window's TIMED_OUT decides");
+      JsonObject d = deletionOf(jobId);
+      assertEquals("SUCCESSFUL", d.getString("DeletionStatus"), d.encode());
+      assertTrue(d.getString("DeletionStatusMessage").startsWith("destroyed VM '" + vmName + "' (" + scratch.moref() + ")"),
+          d.encode());
+      assertTrue(d.getString("DeletionStatusMessage").endsWith("(left by the gateway's stop)"), d.encode());
+      assertEquals("COMPLETED", d.getString("Status"));
+      assertEquals("VALIDATING", d.getString("ValidationStatus"), "no result was found: the window's TIMED_OUT decides");
       assertNull(await(bed.vc.vertx, () -> bed.vc.client.findVm(vmName)), "the scratch VM is destroyed");
       assertFalse(Files.exists(bed.vc.vcsim.datastoreFile(vmName)), "its folder is gone");
       assertNotNull(await(bed.vc.vertx, () -> bed.vc.client.findVm(unknownVm)), "a VM of an unknown job is left alone");
       assertNotNull(await(bed.vc.vertx, () -> bed.vc.client.findVm(ordinaryVm)), "a VM of an ordinary restore is left alone");
+
+      // a second stop, right after the next day's test completed; then a start whose vCenter comes from the
+      // coordinator (the hypervisor associated with the gateway): the clean-up runs when that hypervisor connects
+      await(bed.vc.vertx, running[0]::close);
+      running[0] = null;
+      Instant nextDay = at.plus(Duration.ofDays(1));
+      List<String> next = await(bed.coordinatorVertx, () -> bed.coordinator.restoreTests(new Random(10)).tick(nextDay)).jobsStarted();
+      assertEquals(1, next.size(), next.toString());
+      String secondJob = next.get(0);
+      String secondVm = RestoreTestRunner.VM_PREFIX + secondJob.toLowerCase(Locale.ROOT);
+      CoordinatorClient again = new CoordinatorClient(bed.vc.vertx, java.net.URI.create("http://127.0.0.1:" + bed.proxy.port()),
+          GatewayTestbed.REGION, Duration.ofSeconds(30)).withToken(reg.token());
+      assertEquals(secondJob, await(bed.vc.vertx, () -> again.post("/restore-jobs/lease", new JsonObject().put("leaseSeconds", 300)))
+          .getJsonObject("job").getString("jobId"));
+      VmInfo secondScratch = restoreAs(secondVm, masterKey, location, pointArn, true);
+      await(bed.vc.vertx, () -> again.post("/restore-jobs/" + secondJob + "/complete", new JsonObject().put("createdResourceArn",
+          VmResources.arn(GatewayTestbed.REGION, bed.key.accountId(), secondScratch.instanceUuid()))));
+
+      var gatewayApi = bed.gatewayApi(bed.key);
+      String hypervisor = gatewayApi.importHypervisorConfiguration(r -> r.name("vcsim-left").host(bed.vc.vcsim.hostPort())
+          .username(bed.vc.vcsim.user()).password(bed.vc.vcsim.password())).hypervisorArn();
+      gatewayApi.associateGatewayToServer(r -> r.gatewayArn(reg.gatewayArn()).serverArn(hypervisor));
+      GatewayConfig fromCoordinator = bed.config(1, false);
+      running[0] = await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, fromCoordinator, again,
+          new GatewayAgent.Joined(reg.gatewayId(), reg.gatewayArn()), null));
+      JsonObject second = deletionOf(secondJob);
+      assertEquals("SUCCESSFUL", second.getString("DeletionStatus"), second.encode());
+      assertTrue(second.getString("DeletionStatusMessage").startsWith("destroyed VM '" + secondVm + "'"), second.encode());
+      assertEquals(hypervisor, running[0].hypervisorArn(), "the VM was found through the coordinator's hypervisor");
+      assertNull(await(bed.vc.vertx, () -> bed.vc.client.findVm(secondVm)), "the second scratch VM is destroyed");
+      assertNotNull(await(bed.vc.vertx, () -> bed.vc.client.findVm(unknownVm)), "still left alone");
     } finally {
-      await(bed.vc.vertx, restarted::close);
+      if (running[0] != null) {
+        await(bed.vc.vertx, running[0]::close);
+      }
       VmRestoreTestingTest.boto3(bed, "cleanup", "left");
     }
+  }
+
+  /** DescribeRestoreJob (boto3) once the test's DeletionStatus is in. */
+  private static JsonObject deletionOf(String jobId) {
+    JsonObject[] d = new JsonObject[1];
+    waitFor("the deletion of restore test " + jobId, Duration.ofSeconds(60), () -> {
+      d[0] = VmRestoreTestingTest.boto3(bed, "describe", jobId);
+      return d[0].getString("DeletionStatus") != null;
+    });
+    return d[0];
   }
 }
