@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -60,6 +61,8 @@ public final class GatewayAgent {
   public static final String LAST_BACKUP_STATE = "vaultgate.lastBackupState";
   public static final String LAST_RECOVERY_POINT = "vaultgate.lastRecoveryPoint";
   static final int CHANGE_WAIT_SECONDS = 10;
+  /** How long the start waits for the scratch VMs of interrupted restore tests to be deleted. */
+  static final int LEFTOVER_WAIT_SECONDS = 20;
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -152,7 +155,12 @@ public final class GatewayAgent {
         }));
     return configured
         .compose(v -> register())
-        .compose(v -> removeRestoreTestVms())
+        // before the jobs loop, so a test's restore run again never meets its old VM; bounded, so a coordinator
+        // or vCenter that hangs does not hold the start (the clean-up then goes on beside the loops)
+        .compose(v -> removeRestoreTestVms().timeout(LEFTOVER_WAIT_SECONDS, TimeUnit.SECONDS).recover(e -> {
+          LOG.warn("gateway {}: starting while scratch VMs of interrupted restore tests are still looked for", gatewayId);
+          return Future.succeededFuture();
+        }))
         .compose(v -> vsphere == null && local == null ? Future.succeededFuture()
             : joined == null ? syncInventory() : syncInventory().recover(e -> {
               LOG.warn("gateway {}: first inventory not reported (retried by the inventory loop): {}", gatewayId, e.getMessage());
