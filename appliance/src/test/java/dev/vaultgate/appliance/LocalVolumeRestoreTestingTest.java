@@ -200,13 +200,12 @@ class LocalVolumeRestoreTestingTest {
       String point = backup.describeBackupJob(r -> r.backupJobId(backupJob)).recoveryPointArn();
       assertNotNull(point, backup.describeBackupJob(r -> r.backupJobId(backupJob)).statusMessage());
 
-      // an ordinary restore of the volume to a file on the gateway, as a user starts one
-      String pointId = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName("local").recoveryPointArn(point))
-          .restoreMetadata().get("vaultgate:recoveryPointId");
+      // an ordinary restore of the volume to a file on the gateway, as a user starts one: only the target is given,
+      // the coordinator adds the point's own restore metadata (which backup of the volume it is)
       Path restoredDir = Files.createDirectories(dir.resolve("restored"));
       String restoreJob = backup.startRestoreJob(r -> r.recoveryPointArn(point)
-          .iamRoleArn("arn:aws:iam::" + account + ":role/backup").metadata(Map.of("RestoreTo", "LocalFile",
-              "TargetDirectory", restoredDir.toString(), "vaultgate:recoveryPointId", pointId))).restoreJobId();
+          .iamRoleArn("arn:aws:iam::" + account + ":role/backup").metadata(Map.of("TargetDirectory", restoredDir.toString())))
+          .restoreJobId();
       waitFor("the restore", Duration.ofSeconds(90), () -> {
         String status = backup.describeRestoreJob(r -> r.restoreJobId(restoreJob)).statusAsString();
         return status.equals("COMPLETED") || status.equals("FAILED") || status.equals("ABORTED");

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * A coordinator that does not answer makes each loop back off (1 s doubling to 60 s) and carry on; nothing is
  * lost, since a job the gateway holds keeps running and reports its end once the coordinator answers again.
  *
+ * <p>Before the loops start (and whenever its hypervisor connects) it deletes what restore tests it ran left behind
+ * when it stopped: scratch files, and scratch VMs ({@link RestoreTestLeftovers}).
+ *
  * <p>Every leased job is kept in a {@link JobJournal} until the coordinator took its outcome. A fourth loop works
  * through what the journal holds that no runner of this process does: outcomes not reported yet (the coordinator
  * was away longer than a lease) are reported again, and jobs a gateway restarted mid-job held are resumed (a
@@ -71,6 +75,8 @@ public final class GatewayAgent {
   public static final String LAST_BACKUP_STATE = "vaultgate.lastBackupState";
   public static final String LAST_RECOVERY_POINT = "vaultgate.lastRecoveryPoint";
   static final int CHANGE_WAIT_SECONDS = 10;
+  /** How long the start waits for the scratch VMs of interrupted restore tests to be deleted. */
+  static final int LEFTOVER_WAIT_SECONDS = 20;
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -195,6 +201,12 @@ public final class GatewayAgent {
         }));
     return configured
         .compose(v -> register())
+        // before the jobs loop, so a test's restore run again never meets its old VM; bounded, so a coordinator
+        // or vCenter that hangs does not hold the start (the clean-up then goes on beside the loops)
+        .compose(v -> removeRestoreTestVms().timeout(LEFTOVER_WAIT_SECONDS, TimeUnit.SECONDS).recover(e -> {
+          LOG.warn("gateway {}: starting while scratch VMs of interrupted restore tests are still looked for", gatewayId);
+          return Future.succeededFuture();
+        }))
         .compose(v -> vsphere == null && local == null ? Future.succeededFuture()
             : joined == null ? syncInventory() : syncInventory().recover(e -> {
               LOG.warn("gateway {}: first inventory not reported (retried by the inventory loop): {}", gatewayId, e.getMessage());
@@ -210,6 +222,25 @@ public final class GatewayAgent {
               config.vcenter() == null ? "; its vCenter comes from the coordinator" : " against vCenter " + config.vcenter().hostPort());
           return this;
         });
+  }
+
+  /**
+   * Deletes the scratch VMs of restore tests this gateway ran that a stop left in vCenter, and reports their
+   * deletion ({@link RestoreTestLeftovers}); never fails: what could not be done is logged and tried at the next start.
+   */
+  private Future<Void> removeRestoreTestVms() {
+    VsphereClient client = vsphere;
+    if (client == null) {
+      return Future.succeededFuture();
+    }
+    return RestoreTestLeftovers.cleanUp(client, coordinator, runningJobs::containsKey).transform(ar -> {
+      if (ar.failed()) {
+        LOG.warn("gateway {}: scratch VMs of interrupted restore tests not looked for: {}", gatewayId, ar.cause().getMessage());
+      } else if (ar.result() > 0) {
+        LOG.info("gateway {}: destroyed {} scratch VM(s) of restore tests interrupted by a stop", gatewayId, ar.result());
+      }
+      return Future.<Void>succeededFuture();
+    });
   }
 
   /** Makes {@code client} the vCenter the gateway works with (closing the one before). */
@@ -335,6 +366,7 @@ public final class GatewayAgent {
           hypervisorKey = key;
           vcenterError = null;
           LOG.info("gateway {}: connected to hypervisor {} ({})", gatewayId, arn, client.endpoint().hostPort());
+          removeRestoreTestVms();
           return reportStatus(arn, "ONLINE", null).compose(v -> syncInventory());
         }, e -> {
           hypervisorKey = null;

@@ -62,9 +62,14 @@ class VmRestoreTestingTest {
   }
 
   static JsonObject boto3(String step, String... args) {
+    return boto3(bed, step, args);
+  }
+
+  /** Runs a step of restore_test_client.py (boto3) against {@code on}'s coordinator as its account. */
+  static JsonObject boto3(GatewayTestbed on, String step, String... args) {
     try {
-      List<String> command = new ArrayList<>(List.of(PYTHON, CLIENT.toString(), step, "http://127.0.0.1:" + bed.coordinator.port(),
-          bed.key.accessKeyId(), bed.key.secretAccessKey()));
+      List<String> command = new ArrayList<>(List.of(PYTHON, CLIENT.toString(), step, "http://127.0.0.1:" + on.coordinator.port(),
+          on.key.accessKeyId(), on.key.secretAccessKey()));
       command.addAll(List.of(args));
       Process p = new ProcessBuilder(command).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

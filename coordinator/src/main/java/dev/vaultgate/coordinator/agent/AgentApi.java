@@ -184,7 +184,11 @@ import org.slf4j.LoggerFactory;
  *       restore validates FAILED only) and, once what it restored is deleted, {@code
  *       /restore-jobs/{jobId}/deletion} {@code {"status": "SUCCESSFUL" | "FAILED", "message"?}} -> {@code
  *       {"deletionStatus"}}. Another gateway's test, a result given already or a closed validation window is
- *       409 {@code InvalidRequestException}.
+ *       409 {@code InvalidRequestException}; a FAILED deletion may be followed by a SUCCESSFUL one.
+ *   <li>{@code POST /agent/v1/restore-tests/find} {@code {"jobIds": [..]}} -> {@code {"restoreTests": [{"jobId",
+ *       "status", "gatewayId", "mine", "validationStatus", "deletionStatus"}]}}: which of the jobs are the account's
+ *       restore tests and which gateway ran each ({@code mine}: the caller); others are left out. A gateway asks
+ *       before it deletes the scratch VMs ({@code vaultgate-restore-test-<job>}) a stop left behind.
  *   <li>A copy or restore job whose lease expires waits again for a gateway, up to {@link
  *       PgCopyAndRestoreLeases#MAX_ATTEMPTS} leases; then it FAILS.
  *   <li>Every leased job says where vault data lives, as the vault module reads a location
@@ -381,6 +385,7 @@ public final class AgentApi {
         Set.of("status", "message", "restoreSeconds"), this::restoreValidation);
     gatewayCall(api, "/restore-jobs/:jobId/deletion", "PutRestoreDeletionStatusFromGateway", Set.of("status", "message"),
         this::restoreDeletion);
+    gatewayCall(api, "/restore-tests/find", "FindRestoreTestsFromGateway", Set.of("jobIds"), this::findRestoreTests);
     api.route().handler(ctx -> answer(ctx, "UnknownAgentOperation", Future.failedFuture(ApiException.withStatus("UnknownOperationException", 404,
         "No agent operation at " + ctx.request().method() + " " + ctx.request().path())), 200));
     api.route().failureHandler(ctx -> {
@@ -955,6 +960,19 @@ public final class AgentApi {
     String message = in.string("message", 2048, false);
     return results().putDeletion(g.accountId(), g.gatewayId(), ctx.pathParam("jobId"), status, message)
         .map(v -> new JsonObject().put("deletionStatus", status));
+  }
+
+  /** The restore tests among {@code jobIds} (a gateway asks before it deletes the scratch VMs of tests it ran). */
+  private Future<JsonObject> findRestoreTests(Gateway g, AgentRequest in, RoutingContext ctx) {
+    JsonArray ids = in.array("jobIds", 1000, true);
+    List<String> jobIds = new ArrayList<>();
+    for (Object id : ids) {
+      if (!(id instanceof String s) || s.isEmpty() || s.length() > 64) {
+        throw AgentRequest.invalid("Field 'jobIds' must hold job ids (strings of 1 to 64 characters)");
+      }
+      jobIds.add(s);
+    }
+    return results().find(g.accountId(), g.gatewayId(), jobIds).map(found -> new JsonObject().put("restoreTests", found));
   }
 
   private PgRestoreTestResults results() {

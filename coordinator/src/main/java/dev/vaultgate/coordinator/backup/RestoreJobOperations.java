@@ -5,11 +5,16 @@ import dev.vaultgate.coordinator.wire.CallContext;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
-/** StartRestoreJob, DescribeRestoreJob, ListRestoreJobs: a restore waits PENDING for a gateway. */
+/**
+ * StartRestoreJob, DescribeRestoreJob, ListRestoreJobs: a restore waits PENDING for a gateway, with the point's
+ * restore metadata under the caller's ({@link RestoreMetadata}).
+ */
 final class RestoreJobOperations {
 
   private final RestoreJobStore jobs;
@@ -31,12 +36,28 @@ final class RestoreJobOperations {
       if (!type.equals(p.resourceType())) {
         throw ApiException.invalidParameter("ResourceType " + type + " does not match the recovery point's " + p.resourceType());
       }
+      JsonObject metadata;
+      try {
+        metadata = new JsonObject(new LinkedHashMap<>(RestoreMetadata.merge(type, strings(p.restoreMetadata()),
+            strings(in.getJsonObject("Metadata")))));
+      } catch (RestoreMetadata.InvalidKeyException e) {
+        throw ApiException.invalidParameter(e.getMessage());
+      }
       RestoreJob job = new RestoreJob(UUID.randomUUID().toString().toUpperCase(Locale.ROOT), call.accountId(), arn,
           p.vaultArn(), p.resourceArn(), type, in.getString("IamRoleArn"), "PENDING", null, "0.0", p.sizeBytes(),
-          in.getJsonObject("Metadata"), null, p.createdAt(), Times.micros(call.receivedAt()), null,
+          metadata, null, p.createdAt(), Times.micros(call.receivedAt()), null,
           in.getString("IdempotencyToken"));
       return jobs.create(job);
     }).map(job -> new JsonObject().put("RestoreJobId", job.jobId()));
+  }
+
+  /** A metadata map as strings (AWS's Metadata is a map of strings; a number or boolean is taken as its text). */
+  private static Map<String, String> strings(JsonObject json) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (json != null) {
+      json.forEach(e -> out.put(e.getKey(), e.getValue() == null ? null : String.valueOf(e.getValue())));
+    }
+    return out;
   }
 
   Future<JsonObject> describe(CallContext call, JsonObject in) {

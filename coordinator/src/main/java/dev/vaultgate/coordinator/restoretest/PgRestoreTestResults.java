@@ -2,10 +2,12 @@ package dev.vaultgate.coordinator.restoretest;
 
 import dev.vaultgate.coordinator.wire.ApiException;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,6 +28,9 @@ public final class PgRestoreTestResults {
       + " deletion_status FROM restore_jobs WHERE account_id = $1 AND job_id = $2 FOR UPDATE";
   static final String PUT_VALIDATION = "UPDATE restore_jobs SET validation_status = $3, validation_status_message = $4,"
       + " restore_test_seconds = COALESCE($5, restore_test_seconds) WHERE account_id = $1 AND job_id = $2";
+  static final String FIND = "SELECT job_id, status, restore_test_gateway_id, validation_status, deletion_status"
+      + " FROM restore_jobs WHERE account_id = $1 AND job_id = ANY($2) AND restore_testing_plan_arn IS NOT NULL"
+      + " ORDER BY job_id";
   static final String PUT_DELETION = "UPDATE restore_jobs SET deletion_status = $3, deletion_status_message = $4"
       + " WHERE account_id = $1 AND job_id = $2";
 
@@ -74,7 +79,29 @@ public final class PgRestoreTestResults {
     })).mapEmpty();
   }
 
-  /** The gateway deleted what the restore test created (SUCCESSFUL), or could not (FAILED, with the reason). */
+  /**
+   * Which of {@code jobIds} are restore tests of the account, and for each whether {@code gatewayId} ran it ({@code
+   * mine}), its job status, validation and deletion status: a gateway asks before it deletes a scratch VM named
+   * for a job. Jobs that do not exist or are not restore tests are left out.
+   */
+  public Future<JsonArray> find(String accountId, String gatewayId, List<String> jobIds) {
+    return pool.preparedQuery(FIND).execute(Tuple.tuple().addString(accountId).addArrayOfString(jobIds.toArray(String[]::new))).map(rows -> {
+      JsonArray out = new JsonArray();
+      for (Row r : rows) {
+        String runBy = r.getString("restore_test_gateway_id");
+        out.add(new JsonObject().put("jobId", r.getString("job_id")).put("status", r.getString("status"))
+            .put("gatewayId", runBy).put("mine", gatewayId.equals(runBy))
+            .put("validationStatus", r.getString("validation_status"))
+            .put("deletionStatus", r.getString("deletion_status")));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * The gateway deleted what the restore test created (SUCCESSFUL), or could not (FAILED, with the reason); a
+   * FAILED clean-up may be followed by a SUCCESSFUL one.
+   */
   public Future<Void> putDeletion(String accountId, String gatewayId, String jobId, String status, String message) {
     if (!DELETION.contains(status)) {
       return Future.failedFuture(ApiException.invalidParameter("Field 'status' must be one of " + DELETION + ", got " + status));
@@ -86,7 +113,9 @@ public final class PgRestoreTestResults {
         throw ApiException.invalidRequest("Restore test " + jobId + " is " + job + ": its clean-up is reported once it ended");
       }
       String before = r.getString("deletion_status");
-      if (before != null && !before.equals("DELETING")) {
+      // a clean-up that failed may succeed later (the gateway retries a scratch VM it left at its next start)
+      boolean retried = "FAILED".equals(before) && status.equals("SUCCESSFUL");
+      if (before != null && !before.equals("DELETING") && !retried) {
         throw ApiException.invalidRequest("Restore test " + jobId + " has its deletion reported already: " + before);
       }
       return conn.preparedQuery(PUT_DELETION).execute(Tuple.of(accountId, jobId, status, message));

@@ -51,8 +51,10 @@ public final class RestoreTestScheduler {
       + " validation_window_hours) VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', '0.0', $8, $9, $10, $11, $12, $13, $14)";
   static final String CLOSE_VALIDATION = "UPDATE restore_jobs SET validation_status = CASE WHEN validation_status IS NULL"
       + " OR validation_status = 'VALIDATING' THEN 'TIMED_OUT' ELSE validation_status END,"
-      + " deletion_status = 'DELETING', deletion_status_message = 'the gateway deletes ' || coalesce(created_resource_arn,"
-      + " 'the restored resource') WHERE restore_testing_plan_arn IS NOT NULL AND deletion_status IS NULL"
+      + " deletion_status = COALESCE(deletion_status, 'DELETING'), deletion_status_message = CASE WHEN deletion_status"
+      + " IS NULL THEN 'the gateway deletes ' || coalesce(created_resource_arn, 'the restored resource')"
+      + " ELSE deletion_status_message END WHERE restore_testing_plan_arn IS NOT NULL"
+      + " AND (deletion_status IS NULL OR validation_status IS NULL OR validation_status = 'VALIDATING')"
       + " AND status = 'COMPLETED' AND completed_at + make_interval(hours => validation_window_hours) <= $1"
       + " RETURNING job_id";
 

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.backup.BackupClient;
 import software.amazon.awssdk.services.backup.model.DescribeRestoreJobResponse;
+import software.amazon.awssdk.services.backup.model.InvalidParameterValueException;
 import software.amazon.awssdk.services.backup.model.RestoreJobStatus;
 
 /**
@@ -46,7 +47,7 @@ class RestoreJobAgentTest {
     String restore() {
       return backup.startRestoreJob(r -> r.recoveryPointArn(point)
           .iamRoleArn("arn:aws:iam::" + key.accountId() + ":role/backup")
-          .metadata(Map.of("VMName", "restored", "Datastore", "LocalDS_0"))).restoreJobId();
+          .metadata(Map.of("VMName", "restored", "VMDatastore", "LocalDS_0"))).restoreJobId();
     }
 
     DescribeRestoreJobResponse describe(String id) {
@@ -199,5 +200,56 @@ class RestoreJobAgentTest {
     }
     assertNull(await(leases.leaseRestore(account, "sgw-Z", t, lease)));
     assertEquals(RestoreJobStatus.FAILED, s.describe(id).status());
+  }
+
+  @Test
+  void aLocalVolumeRestoreGivenOnlyATargetRunsWithThePointsOwnRestoreMetadata() {
+    AccessKey key = env.newAccount();
+    BackupClient backup = env.client(key);
+    String vault = unique("volumes");
+    backup.createBackupVault(r -> r.backupVaultName(vault));
+    String volume = "arn:aws:backup-gateway:us-east-1:" + key.accountId() + ":local-volume/sgw-0A1B2C3D/db";
+    String backupJob = backup.startBackupJob(r -> r.backupVaultName(vault).resourceArn(volume)
+        .iamRoleArn("arn:aws:iam::" + key.accountId() + ":role/backup")).backupJobId();
+    Map<String, String> own = Map.of("vaultgate:localVolume", "db", "vaultgate:recoveryPointId", "3f9c0d1e",
+        "vaultgate:bytesRead", "4096");
+    String point = await(new PgRecoveryPointStore(env.coordinator.pool())
+        .completeBackup(key.accountId(), backupJob, 4096L, own, Instant.now())).arn();
+    assertEquals(own, backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName(vault).recoveryPointArn(point))
+        .restoreMetadata());
+    AgentClient gw = AgentClient.register(env.endpoint(), key, "site-v");
+
+    String id = backup.startRestoreJob(r -> r.recoveryPointArn(point).iamRoleArn("arn:aws:iam::" + key.accountId() + ":role/backup")
+        .metadata(Map.of("TargetDirectory", "/srv/restored"))).restoreJobId();
+    Reply lease = gw.post("/restore-jobs/lease", new JsonObject().put("leaseSeconds", 120));
+    assertEquals(200, lease.status(), lease.body().encode());
+    JsonObject job = lease.body().getJsonObject("job");
+    assertEquals(id, job.getString("jobId"));
+    assertEquals("LocalVolume", job.getString("resourceType"));
+    assertEquals(new JsonObject().put("vaultgate:localVolume", "db").put("vaultgate:recoveryPointId", "3f9c0d1e")
+        .put("vaultgate:bytesRead", "4096").put("TargetDirectory", "/srv/restored"), job.getJsonObject("metadata"),
+        "the point's own keys under the caller's target");
+  }
+
+  @Test
+  void restoreMetadataThatMakesNoSenseIsAnInvalidParameterNamingTheKeyAndStartsNoJob() {
+    Setup s = setup();
+    String role = "arn:aws:iam::" + s.key().accountId() + ":role/backup";
+    var wrongKey = org.junit.jupiter.api.Assertions.assertThrows(InvalidParameterValueException.class, () -> s.backup()
+        .startRestoreJob(r -> r.recoveryPointArn(s.point()).iamRoleArn(role).metadata(Map.of("VMName", "x", "Datastore", "ds1"))));
+    assertEquals(400, wrongKey.statusCode());
+    assertTrue(wrongKey.awsErrorDetails().errorMessage().startsWith(
+        "Metadata key Datastore is not a restore setting of a VirtualMachine recovery point (did you mean VMDatastore?)"),
+        wrongKey.awsErrorDetails().errorMessage());
+    var wrongValue = org.junit.jupiter.api.Assertions.assertThrows(InvalidParameterValueException.class, () -> s.backup()
+        .startRestoreJob(r -> r.recoveryPointArn(s.point()).iamRoleArn(role).metadata(Map.of("PowerOn", "maybe"))));
+    assertEquals("Metadata key PowerOn must be true or false, got 'maybe'", wrongValue.awsErrorDetails().errorMessage());
+    var added = org.junit.jupiter.api.Assertions.assertThrows(InvalidParameterValueException.class, () -> s.backup()
+        .startRestoreJob(r -> r.recoveryPointArn(s.point()).iamRoleArn(role)
+            .metadata(Map.of("vaultgate:recoveryPointId", "another"))));
+    assertTrue(added.awsErrorDetails().errorMessage().startsWith("Metadata key vaultgate:recoveryPointId"),
+        added.awsErrorDetails().errorMessage());
+    assertEquals(0, s.backup().listRestoreJobs(r -> { }).restoreJobs().size(), "no job was started");
+    assertFalse(s.gw().post("/restore-jobs/lease", new JsonObject()).body().containsKey("job"));
   }
 }

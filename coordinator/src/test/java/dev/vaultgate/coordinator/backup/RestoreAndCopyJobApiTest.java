@@ -44,7 +44,7 @@ class RestoreAndCopyJobApiTest {
   @Test
   void restoreOfAPointIsPendingUntilAGatewayTakesIt() {
     String id = backup.startRestoreJob(r -> r.recoveryPointArn(point).iamRoleArn(ROLE)
-        .metadata(Map.of("VMName", "restored-vm", "Datastore", "LocalDS_0"))).restoreJobId();
+        .metadata(Map.of("VMName", "restored-vm", "VMDatastore", "LocalDS_0"))).restoreJobId();
     var job = backup.describeRestoreJob(r -> r.restoreJobId(id));
     assertEquals(RestoreJobStatus.PENDING, job.status());
     assertEquals(point, job.recoveryPointArn());

@@ -129,4 +129,75 @@ class RestoreTestingApiTest {
 
     boto3("cleanup", plan);
   }
+
+  /**
+   * What a gateway that stopped between a restore test's restore and its clean-up needs at its next start: which
+   * scratch VMs' jobs are restore tests it ran (an unknown job and an ordinary restore are left out, another gateway
+   * is told the test is not its own), a clean-up that FAILED may be reported SUCCESSFUL later (then it is final), and
+   * a validation left VALIDATING still times out when the window closes although the deletion is in.
+   */
+  @Test
+  void aGatewayFindsTheRestoreTestsItRanAndReportsTheirLateCleanUp() throws Exception {
+    assertTrue(Files.isExecutable(Path.of(PYTHON)), PYTHON);
+    String account = key.accountId();
+    String vault = unique("leftover");
+    String vaultArn = backup.createBackupVault(r -> r.backupVaultName(vault)).backupVaultArn();
+    String vm = "arn:aws:backup-gateway:us-east-1:" + account + ":vm/vm-left";
+    String backupJob = backup.startBackupJob(r -> r.backupVaultName(vault).resourceArn(vm)
+        .iamRoleArn("arn:aws:iam::" + account + ":role/backup")).backupJobId();
+    String point = await(new PgRecoveryPointStore(env.coordinator.pool()).completeBackup(account, backupJob, 8192L,
+        Map.of("VMName", "vm-left"), Instant.now())).arn();
+    String plan = unique("left").replace('-', '_');
+    boto3("setup", plan, vaultArn, vm);
+    Instant tick = Instant.now().truncatedTo(ChronoUnit.DAYS).plus(Duration.ofHours(3));
+    if (!tick.isAfter(Instant.now())) tick = tick.plus(Duration.ofDays(1));
+    Instant at = tick.plusSeconds(40);
+    String jobId = await(env.coordinator.restoreTests(new Random(8)).tick(at)).jobsStarted().stream()
+        .filter(id -> point.equals(backup.describeRestoreJob(r -> r.restoreJobId(id)).recoveryPointArn())).findFirst()
+        .orElseThrow(() -> new AssertionError("no restore test of " + point));
+    AgentClient gw = AgentClient.register(env.endpoint(), key, "site-left");
+    var lease = gw.post("/restore-jobs/lease", new JsonObject());
+    assertEquals(jobId, lease.body().getJsonObject("job").getString("jobId"), lease.body().encode());
+    assertEquals(200, gw.post("/restore-jobs/" + jobId + "/complete", new JsonObject()
+        .put("createdResourceArn", "arn:aws:backup-gateway:us-east-1:" + account + ":vm/scratch")).status());
+    assertEquals(200, gw.post("/restore-jobs/" + jobId + "/validation", new JsonObject().put("status", "VALIDATING")).status());
+    // ... and here the gateway stopped: its scratch VM is left, named for the job
+    String ordinary = backup.startRestoreJob(r -> r.recoveryPointArn(point).metadata(Map.of("VMName", "x"))).restoreJobId();
+    String unknown = "0AF1B2C3-0000-4000-8000-000000000000";
+    // the ordinary restore ends at once, so no other test of this account leases it
+    AgentClient other = AgentClient.register(env.endpoint(), key, "site-other");
+    assertEquals(ordinary, other.post("/restore-jobs/lease", new JsonObject()).body().getJsonObject("job").getString("jobId"));
+    assertEquals(200, other.post("/restore-jobs/" + ordinary + "/fail", new JsonObject().put("message", "not needed")).status());
+
+    var found = gw.post("/restore-tests/find", new JsonObject().put("jobIds", new io.vertx.core.json.JsonArray()
+        .add(jobId).add(ordinary).add(unknown)));
+    assertEquals(200, found.status(), found.body().encode());
+    assertEquals(1, found.body().getJsonArray("restoreTests").size(), "only the restore test: " + found.body().encode());
+    JsonObject mine = found.body().getJsonArray("restoreTests").getJsonObject(0);
+    assertEquals(jobId, mine.getString("jobId"));
+    assertEquals(true, mine.getBoolean("mine"));
+    assertEquals("COMPLETED", mine.getString("status"));
+    assertEquals("VALIDATING", mine.getString("validationStatus"));
+    assertEquals(null, mine.getString("deletionStatus"));
+    JsonObject theirs = other.post("/restore-tests/find", new JsonObject().put("jobIds", new io.vertx.core.json.JsonArray()
+        .add(jobId))).body().getJsonArray("restoreTests").getJsonObject(0);
+    assertEquals(false, theirs.getBoolean("mine"));
+    assertEquals(mine.getString("gatewayId"), theirs.getString("gatewayId"));
+    assertEquals(400, gw.post("/restore-tests/find", new JsonObject().put("jobIds", new io.vertx.core.json.JsonArray().add(7)))
+        .status());
+
+    assertEquals(200, gw.post("/restore-jobs/" + jobId + "/deletion", new JsonObject().put("status", "FAILED")
+        .put("message", "cannot destroy VM: vCenter answered no")).status());
+    assertEquals(200, gw.post("/restore-jobs/" + jobId + "/deletion", new JsonObject().put("status", "SUCCESSFUL")
+        .put("message", "destroyed VM 'vaultgate-restore-test-x' (vm-1)")).status(), "a failed clean-up retried");
+    assertEquals(409, gw.post("/restore-jobs/" + jobId + "/deletion", new JsonObject().put("status", "FAILED")).status(),
+        "a SUCCESSFUL clean-up is final");
+
+    await(env.coordinator.restoreTests(new Random(8)).tick(Instant.now().plus(Duration.ofHours(5))));
+    JsonObject after = boto3("describe", jobId);
+    assertEquals("TIMED_OUT", after.getString("validationStatus"), "VALIDATING times out though the deletion is in");
+    assertEquals("SUCCESSFUL", after.getString("deletionStatus"));
+    assertEquals("destroyed VM 'vaultgate-restore-test-x' (vm-1)", after.getString("deletionStatusMessage"));
+    boto3("cleanup", plan);
+  }
 }
