@@ -70,6 +70,14 @@ public final class LocalVolumeJobs {
 
   /** Starts a backup of volume {@code name} (when a slot is free); the future ends with the job. */
   public Future<BackupResult> backup(String name) {
+    return backup(name, false);
+  }
+
+  /**
+   * {@link #backup(String)}; {@code adoptOrphans} for a job resumed after the gateway died: the packs its first run
+   * stored without index segments are indexed first, not uploaded again.
+   */
+  public Future<BackupResult> backup(String name, boolean adoptOrphans) {
     LocalVolume volume = volumes.get(name);
     if (volume == null) {
       return Future.failedFuture(new IllegalArgumentException("no local volume named '" + name + "' in the config (known: "
@@ -77,7 +85,7 @@ public final class LocalVolumeJobs {
     }
     return slots.submit(() -> {
       JobBoard.Job job = board.start("BACKUP", volume.name());
-      return runBackup(volume, job)
+      return runBackup(volume, job, adoptOrphans)
           .onSuccess(r -> job.succeeded(r.recoveryPointId(), String.format("%d bytes read, %d new in the vault, %.1f s",
               r.bytesRead(), r.bytesNew(), r.seconds())))
           .onFailure(e -> job.failed(oneLine(e)));
@@ -87,13 +95,13 @@ public final class LocalVolumeJobs {
   private record Prepared(Path readPath, String consistency, Lvm.LogicalVolume snapshot, BlockSource source) {
   }
 
-  private Future<BackupResult> runBackup(LocalVolume volume, JobBoard.Job job) {
+  private Future<BackupResult> runBackup(LocalVolume volume, JobBoard.Job job, boolean adoptOrphans) {
     return blocking.<Prepared>executeBlocking(() -> prepare(volume, job.id()), false).compose(prep ->
         previous(volume.name()).compose(prev -> {
           JsonObject meta = new JsonObject().put("kind", KIND).put("source", volume.path().toString()).put("volume", volume.name())
               .put("gateway", gatewayName).put("tags", new JsonObject(Map.copyOf(volume.tags()))).put("consistency", prep.consistency());
           BackupJob.Options options = BackupJob.Options.defaults(DISK).withPrevious(prev).withMetadata(meta.encode())
-              .withProgress(job::progress);
+              .withProgress(job::progress).withAdoptOrphans(adoptOrphans);
           return BackupJob.run(repo, prep.source(), options);
         }).eventually(() -> blocking.executeBlocking(() -> {
           release(prep);

@@ -9,6 +9,7 @@ import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.repo.ChunkIndex;
+import dev.vaultgate.vault.repo.IndexRepair;
 import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
@@ -47,12 +48,15 @@ public final class BackupJob {
   /**
    * @param retainUntil in a locked vault, how long the new point is retained (null: the vault lock's minimum);
    *                    every pack, index segment and the manifest it needs is retained at least that long
+   * @param adoptOrphans before reading the source, index the packs an interrupted earlier run stored without their
+   *                     index segment ({@link IndexRepair}), so their chunks are not uploaded again; it lists every
+   *                     pack of the vault, so only for a run that resumes one known to have died
    */
   public record Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
-                        int maxUploads, Progress progress, Instant retainUntil) {
+                        int maxUploads, Progress progress, Instant retainUntil, boolean adoptOrphans) {
     public Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
                    int maxUploads, Progress progress) {
-      this(diskName, previous, changedExtents, metadataJson, maxUploads, progress, null);
+      this(diskName, previous, changedExtents, metadataJson, maxUploads, progress, null, false);
     }
 
     public static Options defaults(String diskName) {
@@ -60,27 +64,31 @@ public final class BackupJob {
     }
 
     public Options withPrevious(Manifest p) {
-      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress, retainUntil);
+      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress, retainUntil, adoptOrphans);
     }
 
     public Options withChangedExtents(ChangedExtents c) {
-      return new Options(diskName, previous, c, metadataJson, maxUploads, progress, retainUntil);
+      return new Options(diskName, previous, c, metadataJson, maxUploads, progress, retainUntil, adoptOrphans);
     }
 
     public Options withMetadata(String json) {
-      return new Options(diskName, previous, changedExtents, json, maxUploads, progress, retainUntil);
+      return new Options(diskName, previous, changedExtents, json, maxUploads, progress, retainUntil, adoptOrphans);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p, retainUntil);
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p, retainUntil, adoptOrphans);
     }
 
     public Options withMaxUploads(int n) {
-      return new Options(diskName, previous, changedExtents, metadataJson, n, progress, retainUntil);
+      return new Options(diskName, previous, changedExtents, metadataJson, n, progress, retainUntil, adoptOrphans);
     }
 
     public Options withRetainUntil(Instant until) {
-      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, until);
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, until, adoptOrphans);
+    }
+
+    public Options withAdoptOrphans(boolean adopt) {
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, retainUntil, adopt);
     }
   }
 
@@ -198,8 +206,15 @@ public final class BackupJob {
     BackupJob job = new BackupJob(repo, source, options, retention);
     // A shared vault lock for the whole job: gc (exclusive) cannot delete a chunk this backup reuses.
     return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock -> {
-      ctx.runOnContext(v -> job.start());
-      return job.done.future().eventually(lock::release);
+      Future<Void> adopted = !options.adoptOrphans() ? Future.succeededFuture() : IndexRepair.adoptOrphanPacks(repo)
+          .<Void>map(report -> {
+            Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans());
+            return null;
+          });
+      return adopted.compose(a -> {
+        ctx.runOnContext(v -> job.start());
+        return job.done.future();
+      }).eventually(lock::release);
     });
   }
 

@@ -7,10 +7,12 @@ import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
 import dev.vaultgate.vault.maintenance.GcReport;
 import dev.vaultgate.vault.maintenance.VaultChecker;
+import dev.vaultgate.vault.repo.IndexRepair;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.RetentionMode;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -19,9 +21,10 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-/** {@code vaultgate vault init|check|gc}. */
-@Command(name = "vault", mixinStandardHelpOptions = true, description = "Create, check and clean a vault.",
-    subcommands = {VaultCommands.Init.class, VaultCommands.Check.class, VaultCommands.Gc.class, VaultCommands.Cold.class})
+/** {@code vaultgate vault init|check|repair-index|gc|cold}. */
+@Command(name = "vault", mixinStandardHelpOptions = true, description = "Create, check, repair and clean a vault; move points to cold storage.",
+    subcommands = {VaultCommands.Init.class, VaultCommands.Check.class, VaultCommands.RepairIndex.class, VaultCommands.Gc.class,
+        VaultCommands.Cold.class})
 final class VaultCommands {
 
   @Command(name = "init", mixinStandardHelpOptions = true,
@@ -101,12 +104,18 @@ final class VaultCommands {
     @Option(names = "--read-data", description = "Read every pack and authenticate every chunk.")
     boolean readData;
 
+    @Option(names = "--repair-index", description = "First index the packs no index segment names (left by a backup that"
+        + " died between a pack and its segment) whose headers verify; as 'vault repair-index'.")
+    boolean repairIndex;
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
     @Override
     public Integer call() {
-      CheckReport r = vault.withRepository(repo -> VaultChecker.check(repo, readData));
+      CheckReport r = vault.withRepository(repo -> (repairIndex
+          ? IndexRepair.repairIndex(repo, "check --repair-index").map(RepairIndex::print) : Future.succeededFuture())
+          .compose(v -> VaultChecker.check(repo, readData)));
       for (String w : r.warnings()) {
         System.err.println("warning: " + w);
       }
@@ -122,6 +131,41 @@ final class VaultCommands {
             + r.packs() + " packs, " + r.indexedChunks() + " chunks" + (readData ? ", " + Units.bytes(r.bytesVerified()) + " read and verified" : ""));
       }
       return r.ok() ? 0 : 1;
+    }
+  }
+
+  @Command(name = "repair-index", mixinStandardHelpOptions = true,
+      description = {"Index the packs no index segment names: a backup that died between storing a pack and its index"
+          + " segment leaves one. Each orphan's header is read and authenticated; one that does not verify is left for gc.",
+          "Lists every pack, so it is not part of every backup (a resumed one does it)."})
+  static final class RepairIndex implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      IndexRepair.Report r = vault.withRepository(repo -> IndexRepair.repairIndex(repo, "repair-index"));
+      print(r);
+      if (json) {
+        System.out.println(new JsonObject().put("packs", r.packsListed()).put("orphans", r.orphans())
+            .put("packsAdopted", r.packsAdopted()).put("chunksAdopted", r.chunksAdopted())
+            .put("refused", new JsonArray(r.refused())).encode());
+      } else {
+        System.out.println("repair-index: " + r.packsListed() + " packs, " + r.orphans() + " not indexed; " + r.packsAdopted()
+            + " adopted (" + r.chunksAdopted() + " chunks), " + r.refused().size() + " refused (left for gc)");
+      }
+      return 0;
+    }
+
+    /** Each refused orphan as a warning on stderr. */
+    static Void print(IndexRepair.Report r) {
+      for (String refused : r.refused()) {
+        System.err.println("warning: not adopted: " + refused);
+      }
+      return null;
     }
   }
 

@@ -98,6 +98,49 @@ class VaultgateCliTest {
     assertEquals(0, json.getLong("bytesNew"));
   }
 
+  /** What a backup that died after its packs and before their index segments and manifest leaves: packs only. */
+  private void dropIndexSegments(boolean andPoints) throws IOException {
+    for (String dir : andPoints ? List.of("index", "points") : List.of("index")) {
+      try (Stream<Path> files = Files.list(tmp.resolve("vault").resolve(dir))) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+  }
+
+  @Test
+  void checkRepairIndexAdoptsPacksWhoseIndexSegmentsAreGone() throws IOException {
+    init();
+    backup();
+    dropIndexSegments(false);
+    CliRun broken = vg("vault", "check", "--vault", vault, "--master-key", key);
+    assertEquals(1, broken.exit(), broken.toString());
+    assertTrue(broken.err().contains("in no index segment"), broken.toString());
+
+    CliRun repaired = vg("vault", "check", "--repair-index", "--read-data", "--vault", vault, "--master-key", key, "--json");
+    assertEquals(0, repaired.exit(), repaired.toString());
+    assertTrue(new JsonObject(repaired.lastLine()).getJsonArray("warnings").isEmpty(), repaired.toString());
+
+    CliRun again = vg("vault", "repair-index", "--vault", vault, "--master-key", key, "--json");
+    assertEquals(0, again.exit(), again.toString());
+    JsonObject json = new JsonObject(again.lastLine());
+    assertEquals(0, json.getInteger("orphans"), json.encode());
+    assertTrue(json.getInteger("packs") > 0, json.encode());
+  }
+
+  @Test
+  void backupWithAdoptOrphansUploadsNothingTheDeadRunStored() throws IOException {
+    init();
+    backup();
+    dropIndexSegments(true);
+    CliRun r = vg("backup", "--adopt-orphans", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals(0, new JsonObject(r.lastLine()).getLong("bytesNew"), r.toString());
+    CliRun check = vg("vault", "check", "--read-data", "--vault", vault, "--master-key", key);
+    assertEquals(0, check.exit(), check.toString());
+  }
+
   @Test
   void missingSourceIsNamed() {
     init();

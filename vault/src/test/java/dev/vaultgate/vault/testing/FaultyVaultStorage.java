@@ -113,6 +113,7 @@ public final class FaultyVaultStorage implements VaultStorage {
     putsAllowed = Integer.MAX_VALUE;
     readsUncut = Integer.MAX_VALUE;
     laterReadCut = null;
+    refusedPrefix = null;
     delayMs = 0;
     return this;
   }
