@@ -6,6 +6,7 @@ import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
 import dev.vaultgate.vault.maintenance.GcReport;
+import dev.vaultgate.vault.maintenance.ReferenceLists;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.IndexRepair;
 import dev.vaultgate.vault.repo.Repository;
@@ -114,7 +115,7 @@ final class VaultCommands {
     @Override
     public Integer call() {
       CheckReport r = vault.withRepository(repo -> (repairIndex
-          ? IndexRepair.repairIndex(repo, "check --repair-index").map(RepairIndex::print) : Future.succeededFuture())
+          ? RepairIndex.repair(repo, "check --repair-index").map(RepairIndex::print) : Future.succeededFuture())
           .compose(v -> VaultChecker.check(repo, readData)));
       for (String w : r.warnings()) {
         System.err.println("warning: " + w);
@@ -147,7 +148,7 @@ final class VaultCommands {
 
     @Override
     public Integer call() {
-      IndexRepair.Report r = vault.withRepository(repo -> IndexRepair.repairIndex(repo, "repair-index"));
+      IndexRepair.Report r = vault.withRepository(repo -> repair(repo, "repair-index"));
       print(r);
       if (json) {
         System.out.println(new JsonObject().put("packs", r.packsListed()).put("orphans", r.orphans())
@@ -158,6 +159,12 @@ final class VaultCommands {
             + " adopted (" + r.chunksAdopted() + " chunks), " + r.refused().size() + " refused (left for gc)");
       }
       return 0;
+    }
+
+    /** Adopts orphan packs; the points' reference lists then name the index segments written for them. */
+    static Future<IndexRepair.Report> repair(Repository repo, String purpose) {
+      return IndexRepair.repairIndex(repo, purpose)
+          .compose(r -> r.packsAdopted() == 0 ? Future.succeededFuture(r) : ReferenceLists.refreshAll(repo).map(r));
     }
 
     /** Each refused orphan as a warning on stderr. */

@@ -30,10 +30,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * misses a pack a reader might use), rewritten only when it changed, under the manifest's retention; lists of
  * points that are gone are deleted, and points written before lists existed get one.
  */
-final class ReferenceLists {
+public final class ReferenceLists {
   private static final int PARALLELISM = 8;
 
   private ReferenceLists() {
+  }
+
+  /**
+   * {@link #refresh(Repository, List)} for every point of the vault: after 'repair-index' wrote new index segments
+   * for chunks that points already use, their lists must name those segments.
+   */
+  public static Future<Integer> refreshAll(Repository repo) {
+    return repo.loadAllPoints().compose(points -> refresh(repo, points));
   }
 
   /** Answers how many lists were written or deleted. */

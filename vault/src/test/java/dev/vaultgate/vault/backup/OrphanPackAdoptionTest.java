@@ -141,9 +141,10 @@ class OrphanPackAdoptionTest {
     uploadedAgain.retainAll(chunkIds(orphans));
     assertTrue(uploadedAgain.isEmpty(), uploadedAgain.size() + " chunks of orphan packs were uploaded again");
     assertEquals(totalChunks - orphanChunks, chunkCount(newPacks), "the new packs hold exactly the missing chunks");
-    // PUTs of the resumed run: its packs, one segment per pack (new or adopted), a lock and the manifest
+    // PUTs of the resumed run: its packs, one segment per pack (new or adopted), a lock, the point's reference list
+    // and the manifest
     int puts = faulty.calls(FaultyVaultStorage.Operation.PUT) - putsBefore;
-    assertEquals(2 * newPacks.size() + orphans.size() + 2, puts, "PUTs of the resumed run");
+    assertEquals(2 * newPacks.size() + orphans.size() + 3, puts, "PUTs of the resumed run");
     assertRestoresAndChecksClean(resumed, 0);
   }
 
