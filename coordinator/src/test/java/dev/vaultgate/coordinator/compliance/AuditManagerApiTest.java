@@ -231,6 +231,34 @@ class AuditManagerApiTest {
   }
 
   @Test
+  void copyAndRestoreJobReportsNameTheirJobs() throws Exception {
+    String point = backup.listRecoveryPointsByBackupVault(r -> r.backupVaultName("audited")).recoveryPoints().get(0)
+        .recoveryPointArn();
+    String copyVault = backup.createBackupVault(r -> r.backupVaultName("audited_copies")).backupVaultArn();
+    String copyJob = backup.startCopyJob(r -> r.sourceBackupVaultName("audited").recoveryPointArn(point)
+        .destinationBackupVaultArn(copyVault).iamRoleArn(ROLE)).copyJobId();
+    String restoreJob = backup.startRestoreJob(r -> r.recoveryPointArn(point).iamRoleArn(ROLE)
+        .metadata(Map.of("VMName", "audited-restored"))).restoreJobId();
+
+    backup.createReportPlan(r -> r.reportPlanName("copies").reportSetting(s -> s.reportTemplate("COPY_JOB_REPORT"))
+        .reportDeliveryChannel(c -> c.s3BucketName(bucket).formats("JSON")));
+    ReportJob job = awaitJob(backup.startReportJob(r -> r.reportPlanName("copies")).reportJobId());
+    assertEquals("COMPLETED", job.status(), job.statusMessage());
+    var copies = new JsonObject(object(job.reportDestination().s3Keys().get(0))).getJsonArray("reportItems");
+    assertTrue(copies.stream().map(JsonObject.class::cast).anyMatch(i -> copyJob.equals(i.getString("Copy Job Id"))
+        && VM.equals(i.getString("Resource Arn")) && point.equals(i.getString("Source Recovery Point Arn"))
+        && copyVault.equals(i.getString("Destination Backup Vault Arn"))), copies.encode());
+
+    backup.createReportPlan(r -> r.reportPlanName("restores").reportSetting(s -> s.reportTemplate("RESTORE_JOB_REPORT"))
+        .reportDeliveryChannel(c -> c.s3BucketName(bucket).formats("CSV")));
+    job = awaitJob(backup.startReportJob(r -> r.reportPlanName("restores")).reportJobId());
+    assertEquals("COMPLETED", job.status(), job.statusMessage());
+    String csv = object(job.reportDestination().s3Keys().get(0));
+    assertTrue(csv.lines().anyMatch(l -> l.contains(restoreJob) && l.contains(point)), csv);
+    assertTrue(csv.lines().findFirst().orElse("").contains("Restore Job Id"), "a header row names the columns: " + csv);
+  }
+
+  @Test
   void reportJobIntoABucketRemovedSinceFailsWithAClearMessage() throws Exception {
     String gone = TestVaults.newBucket();
     backup.createReportPlan(r -> r.reportPlanName("gone").reportSetting(s -> s.reportTemplate("RESTORE_JOB_REPORT"))
