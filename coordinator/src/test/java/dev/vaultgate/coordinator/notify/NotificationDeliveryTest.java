@@ -524,12 +524,23 @@ class NotificationDeliveryTest {
     AgentClient.Reply copied = a.gateway().post("/copy-jobs/" + copy + "/complete",
         new JsonObject().put("backupSizeInBytes", 4096));
     assertEquals(200, copied.status(), copied.body().encode());
+    // a second copy that the gateway fails
+    String failing = a.backup().startCopyJob(r -> r.recoveryPointArn(point).sourceBackupVaultName(a.vault())
+        .destinationBackupVaultArn(destinationArn).iamRoleArn(role)).copyJobId();
+    AgentClient.Reply failingLease = a.gateway().post("/copy-jobs/lease", new JsonObject());
+    assertEquals(failing, failingLease.body().getJsonObject("job").getString("jobId"), failingLease.body().encode());
+    AgentClient.Reply failed = a.gateway().post("/copy-jobs/" + failing + "/fail",
+        new JsonObject().put("message", "destination store full"));
+    assertEquals(200, failed.status(), failed.body().encode());
 
-    waitFor("five notifications", Duration.ofSeconds(20), () -> hook.accepted.size() >= 5);
+    waitFor("seven notifications", Duration.ofSeconds(20), () -> hook.accepted.size() >= 7);
     sleep(300);
     assertEquals(Set.of("RESTORE_JOB_STARTED", "RESTORE_JOB_COMPLETED", "RESTORE_JOB_SUCCESSFUL", "COPY_JOB_STARTED",
-        "COPY_JOB_SUCCESSFUL"), hook.acceptedEvents());
-    assertEquals(5, hook.accepted.size(), hook.accepted.toString());
+        "COPY_JOB_SUCCESSFUL", "COPY_JOB_FAILED"), hook.acceptedEvents());
+    assertEquals(7, hook.accepted.size(), hook.accepted.toString()); // two copies started, one succeeded, one failed
+    JsonObject copyFailed = hook.accepted.stream().filter(m -> eventType(m).equals("COPY_JOB_FAILED")).findFirst()
+        .orElseThrow();
+    assertEquals(failing, attribute(copyFailed, "Id"));
     JsonObject done = hook.accepted.stream().filter(m -> eventType(m).equals("RESTORE_JOB_COMPLETED")).findFirst()
         .orElseThrow();
     assertEquals(restore, attribute(done, "Id"));
