@@ -137,8 +137,9 @@ class GatewayStorageLifecycleTest {
         .lifecycle(l -> l.deleteAfterDays(30L)));
     LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
         bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN);
-    assertEquals(1, await(bed.coordinatorVertx, () -> check.run(Instant.now())),
-        "until the storage lifecycle ran, the manifest is retained 23 days too short");
+    int shortObjects = await(bed.coordinatorVertx, () -> check.run(Instant.now()));
+    assertTrue(shortObjects >= 5,
+        "until the storage lifecycle ran, the manifest, its list, config, packs and segments are 23 days short: " + shortObjects);
 
     StorageLifecycle.Result result = await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now()));
     assertEquals(1, result.retentionsExtended(), result.toString());

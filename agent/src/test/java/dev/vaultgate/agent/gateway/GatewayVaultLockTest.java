@@ -113,13 +113,32 @@ class GatewayVaultLockTest {
       assertEquals(0, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "a consistent point has no finding");
       backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn())
           .lifecycle(l -> l.deleteAfterDays(20L)));
-      assertEquals(1, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "one manifest, retained 13 days too short");
+      // every object the point needs falls 13 days short: its manifest, its reference list and what that names
+      // (config, packs, index segments); one finding per point, naming the manifest and counting the rest
+      int shortObjects = await(bed.coordinatorVertx, () -> check.run(Instant.now()));
+      assertTrue(shortObjects >= 5, "manifest, reference list, config, a pack and an index segment: " + shortObjects);
       List<String> findings = await(bed.coordinatorVertx, () -> check.findings(account.accountId(), done.recoveryPointArn()));
       assertEquals(1, findings.size(), findings.toString());
-      assertTrue(findings.get(0).matches("points/[0-9a-f]{32} is retained in storage \\(GOVERNANCE\\) only until .*"), findings.get(0));
+      assertTrue(findings.get(0).matches("points/[0-9a-f]{32} is retained in storage \\(GOVERNANCE\\) only until .*; and "
+          + (shortObjects - 1) + " more of the point's objects likewise"), findings.get(0));
       String shown = backup.describeRecoveryPoint(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn()))
           .statusMessage();
       assertTrue(shown.startsWith("Vault lock check: points/"), "visible through DescribeRecoveryPoint: " + shown);
+
+      // Back to the delete date the backup wrote: consistent. Then one pack alone is shortened (governance lets the
+      // owner bypass): the check asks about packs too, and names that one.
+      backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn())
+          .lifecycle(l -> l.deleteAfterDays(7L)));
+      assertEquals(0, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "consistent again");
+      String prefix = "vaults/" + account.accountId() + "/locked/";
+      String pack = TestRgw.client().listObjectsV2(r -> r.bucket(bucket).prefix(prefix + "packs/")).join().contents().get(0).key();
+      TestRgw.client().putObjectRetention(r -> r.bucket(bucket).key(pack).bypassGovernanceRetention(true)
+          .retention(rr -> rr.mode(software.amazon.awssdk.services.s3.model.ObjectLockRetentionMode.GOVERNANCE)
+              .retainUntilDate(Instant.now().plus(Duration.ofDays(2))))).join();
+      assertEquals(1, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "one pack retained 5 days too short");
+      List<String> packFindings = await(bed.coordinatorVertx, () -> check.findings(account.accountId(), done.recoveryPointArn()));
+      String last = packFindings.get(packFindings.size() - 1);
+      assertTrue(last.startsWith(pack.substring(prefix.length()) + " is retained in storage (GOVERNANCE) only until "), last);
     } finally {
       await(bed.vc.vertx, agent::close);
     }

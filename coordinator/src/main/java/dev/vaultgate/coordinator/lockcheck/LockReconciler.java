@@ -2,6 +2,7 @@ package dev.vaultgate.coordinator.lockcheck;
 
 import dev.vaultgate.coordinator.agent.VaultLocations;
 import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.VaultLocation;
@@ -16,6 +17,7 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,13 +27,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks, for every completed recovery point of a locked vault, that its storage holds it as long as the
- * database says: GetObjectRetention of each of its manifests (the gateway reports their ids as the restore
- * metadata {@code vaultgate:pointIds}) against the point's delete date ({@link LockDrift}). Packs and index
- * segments are not checked (a point's manifest is written last, under the same retention, after its packs were
- * extended: a manifest that holds is the strongest single sign), nor legal holds yet. A difference is logged at
- * WARN, kept in {@code lock_findings}, and shown as the point's StatusMessage (DescribeRecoveryPoint); a point
- * found consistent again loses that message. Points without {@code vaultgate:pointIds} (made before it was
- * reported) are skipped.
+ * database says: GetObjectRetention (and the legal-hold flag, through {@link VaultStorage#lockState}) of each of its
+ * manifests (the gateway reports their ids as the restore metadata {@code vaultgate:pointIds}), of each manifest's
+ * reference list {@code refs/<id>}, and of every object that list names (packs, index segments, the config), against
+ * the point's delete date ({@link LockDrift}). Objects shared by several points are asked about once per pass.
+ * Points written before reference lists existed are checked by their manifests only. Differences are logged at WARN,
+ * kept in {@code lock_findings} (one row per point and pass, naming the first object and how many more), and shown
+ * as the point's StatusMessage (DescribeRecoveryPoint); a point found consistent again loses that message. Points
+ * without {@code vaultgate:pointIds} (made before it was reported) are skipped.
  */
 public final class LockReconciler {
   private static final Logger LOG = LoggerFactory.getLogger(LockReconciler.class);
@@ -69,15 +72,16 @@ public final class LockReconciler {
     return new LockReconciler(pool, region, root, regionStorage, url -> VaultStorages.open(vertx, VaultLocation.parse(url)));
   }
 
-  /** One pass over every locked vault's points; the number of findings. */
+  /** One pass over every locked vault's points; the number of objects found not held as the database says. */
   public Future<Integer> run(Instant now) {
     AtomicInteger found = new AtomicInteger();
+    Map<String, ObjectLockState> asked = new HashMap<>(); // location|key -> state (null: missing), for this pass
     return pool.preparedQuery(POINTS).execute().compose(rows -> {
       List<Row> points = new ArrayList<>();
       rows.forEach(points::add);
       Future<Void> chain = Future.succeededFuture();
       for (Row row : points) {
-        chain = chain.compose(v -> check(row, now).map(n -> {
+        chain = chain.compose(v -> check(row, now, asked).map(n -> {
           found.addAndGet(n);
           return null;
         }));
@@ -86,7 +90,7 @@ public final class LockReconciler {
     }).map(v -> found.get());
   }
 
-  private Future<Integer> check(Row row, Instant now) {
+  private Future<Integer> check(Row row, Instant now, Map<String, ObjectLockState> asked) {
     String arn = row.getString("recovery_point_arn");
     JsonObject metadata = (JsonObject) row.getValue("restore_metadata");
     String ids = metadata == null ? null : metadata.getString("vaultgate:pointIds");
@@ -104,41 +108,63 @@ public final class LockReconciler {
     }
     List<String> messages = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
-    for (String id : ids.split(",")) {
-      String key = ObjectKeys.point(id.trim());
-      chain = chain.compose(v -> storage.lockState(key)
-          .<ObjectLockState>recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
-          .map(state -> {
-            String message = LockDrift.compare(key, deleteAt, state);
-            if (message != null) messages.add(message);
-            return null;
-          }));
+    for (String raw : ids.split(",")) {
+      String id = raw.trim();
+      chain = chain.compose(v -> compare(storage, location, ObjectKeys.point(id), deleteAt, asked, messages))
+          .compose(v -> storage.get(ObjectKeys.refs(id))
+              .map(bytes -> PointReferences.decode(id, bytes).objects())
+              // a point written before reference lists existed: its manifest is all there is to check
+              .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(java.util.Set.of()) : Future.failedFuture(e))
+              .compose(objects -> {
+                Future<Void> each = objects.isEmpty() ? Future.succeededFuture()
+                    : compare(storage, location, ObjectKeys.refs(id), deleteAt, asked, messages);
+                for (String key : objects) {
+                  each = each.compose(x -> compare(storage, location, key, deleteAt, asked, messages));
+                }
+                return each;
+              }));
     }
     return chain.eventually(() -> {
       storage.close();
       return Future.succeededFuture();
-    }).compose(v -> record(row, arn, messages, now));
+    }).compose(v -> record(row, arn, messages, now).map(messages.size()));
   }
 
-  private Future<Integer> record(Row row, String arn, List<String> messages, Instant now) {
+  /** Adds why {@code key} does not hold the point to {@code messages}; asks the storage once per pass and object. */
+  private static Future<Void> compare(VaultStorage storage, String location, String key, Instant deleteAt,
+      Map<String, ObjectLockState> asked, List<String> messages) {
+    String cacheKey = location + "|" + key;
+    Future<ObjectLockState> state = asked.containsKey(cacheKey) ? Future.succeededFuture(asked.get(cacheKey))
+        : storage.lockState(key)
+            .<ObjectLockState>recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
+            .onSuccess(s -> asked.put(cacheKey, s));
+    return state.map(s -> {
+      String message = LockDrift.compare(key, deleteAt, s);
+      if (message != null) {
+        messages.add(message);
+      }
+      return null;
+    });
+  }
+
+  /** One finding per point and pass: the first object's message and how many more objects fall short. */
+  private Future<Void> record(Row row, String arn, List<String> messages, Instant now) {
     String current = row.getString("status_message");
     if (messages.isEmpty()) {
       return current != null && current.startsWith(PREFIX)
           // Tuple.of(arn, null) would pass a null varargs array: clearing the message needs an explicit null value.
-          ? pool.preparedQuery(SET_MESSAGE).execute(Tuple.tuple().addValue(arn).addValue(null)).map(0)
-          : Future.succeededFuture(0);
+          ? pool.preparedQuery(SET_MESSAGE).execute(Tuple.tuple().addValue(arn).addValue(null)).mapEmpty()
+          : Future.succeededFuture();
     }
     String account = row.getString("account_id");
     String vault = row.getString("vault_name");
-    Future<Void> chain = Future.succeededFuture();
-    for (String message : messages) {
-      LOG.warn("lock check: recovery point {} of vault {} (account {}): {}", arn, vault, account, message);
-      String key = message.substring(0, message.indexOf(' '));
-      chain = chain.compose(v -> pool.preparedQuery(INSERT)
-          .execute(Tuple.of(now.atOffset(ZoneOffset.UTC), account, vault, arn, key, message)).mapEmpty());
-    }
-    return chain.compose(v -> pool.preparedQuery(SET_MESSAGE).execute(Tuple.of(arn, PREFIX + String.join("; ", messages))))
-        .map(messages.size());
+    String first = messages.get(0);
+    String message = messages.size() == 1 ? first
+        : first + "; and " + (messages.size() - 1) + " more of the point's objects likewise";
+    LOG.warn("lock check: recovery point {} of vault {} (account {}): {}", arn, vault, account, message);
+    String key = first.substring(0, first.indexOf(' '));
+    return pool.preparedQuery(INSERT).execute(Tuple.of(now.atOffset(ZoneOffset.UTC), account, vault, arn, key, message))
+        .compose(v -> pool.preparedQuery(SET_MESSAGE).execute(Tuple.of(arn, PREFIX + message))).mapEmpty();
   }
 
   /** The findings recorded for a point, oldest first. */
