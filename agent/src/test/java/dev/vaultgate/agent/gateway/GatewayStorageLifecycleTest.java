@@ -127,6 +127,57 @@ class GatewayStorageLifecycleTest {
   }
 
   @Test
+  void aLegalHoldHoldsEveryObjectOfItsPointsInStorageUntilItIsCancelled() {
+    backup.createBackupVault(r -> r.backupVaultName("locked-held"));
+    backup.putBackupVaultLockConfiguration(r -> r.backupVaultName("locked-held").minRetentionDays(1L).maxRetentionDays(60L));
+    String held = backUp("locked-held", "DC0_H0_VM0", 71, l -> l.deleteAfterDays(2L));
+    String free = backUp("locked-held", "DC0_H0_VM1", 72, l -> l.deleteAfterDays(2L));
+    String heldVm = backup.describeRecoveryPoint(r -> r.backupVaultName("locked-held").recoveryPointArn(held)).resourceArn();
+    String hold = backup.createLegalHold(r -> r.title("case 7").description("litigation")
+        .recoveryPointSelection(s -> s.vaultNames("locked-held").resourceIdentifiers(heldVm))).legalHoldId();
+
+    assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures());
+    Set<String> heldObjects = objectsOf("locked-held", held);
+    Set<String> freeObjects = objectsOf("locked-held", free);
+    try (S3VaultStorage vault = vault("locked-held")) {
+      for (String key : heldObjects) {
+        assertTrue(await(bed.vc.vertx, () -> vault.lockState(key)).legalHold(), key + " of the held point is on legal hold");
+      }
+      for (String key : freeObjects) {
+        if (!heldObjects.contains(key)) {
+          assertFalse(await(bed.vc.vertx, () -> vault.lockState(key)).legalHold(), key + " only the other point needs");
+        }
+      }
+    }
+    assertTrue(activity("ApplyLegalHoldsInStorage").stream().anyMatch(e -> e.contains(held)), "in the activity log");
+    assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures(), "a second pass changes nothing");
+
+    backup.cancelLegalHold(r -> r.legalHoldId(hold).cancelDescription("case closed"));
+    assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures());
+    try (S3VaultStorage vault = vault("locked-held")) {
+      for (String key : heldObjects) {
+        assertFalse(await(bed.vc.vertx, () -> vault.lockState(key)).legalHold(), key + " is released with the hold");
+      }
+    }
+  }
+
+  /** Every object a recovery point needs in storage: manifests, reference lists and what those name. */
+  private static Set<String> objectsOf(String vaultName, String recoveryPointArn) {
+    java.util.Map<String, String> meta = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName(vaultName)
+        .recoveryPointArn(recoveryPointArn)).restoreMetadata();
+    Set<String> out = new java.util.TreeSet<>();
+    try (S3VaultStorage vault = vault(vaultName)) {
+      for (String id : meta.get("vaultgate:pointIds").split(",")) {
+        out.add(ObjectKeys.point(id.trim()));
+        out.add(ObjectKeys.refs(id.trim()));
+        out.addAll(await(bed.vc.vertx, () -> dev.vaultgate.vault.lifecycle.KeylessLifecycle.readReferences(vault, id.trim())).objects());
+      }
+    }
+    assertTrue(out.stream().anyMatch(k -> k.startsWith(ObjectKeys.PACKS)), out.toString());
+    return out;
+  }
+
+  @Test
   void aLifecycleLengthenedAfterTheBackupExtendsTheStorageRetentionOfEverythingThePointReferences() {
     backup.createBackupVault(r -> r.backupVaultName("locked-lengthened"));
     backup.putBackupVaultLockConfiguration(r -> r.backupVaultName("locked-lengthened").minRetentionDays(1L).maxRetentionDays(60L));

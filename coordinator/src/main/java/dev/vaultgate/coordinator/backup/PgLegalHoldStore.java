@@ -86,7 +86,7 @@ public final class PgLegalHoldStore implements LegalHoldStore {
   }
 
   /** The scope of a stored selection (dates as epoch seconds). */
-  static LegalHoldScope scope(JsonObject selection) {
+  public static LegalHoldScope scope(JsonObject selection) {
     JsonObject range = selection.getJsonObject("DateRange");
     return new LegalHoldScope(strings(selection.getJsonArray("VaultNames")),
         strings(selection.getJsonArray("ResourceIdentifiers")),

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  *       {@value #COLD_CLASS_TAG} (the storage class to move to: GLACIER_IR, DEEP_ARCHIVE, a Ceph placement class...),
  *       {@link KeylessLifecycle#moveToCold} with every COLD point of the vault; a vault without the tag keeps its data
  *       where it is (the point is COLD in the API only).
+ *   <li>Legal holds: while an ACTIVE legal hold covers a point of a locked vault, S3 legal holds on everything it
+ *       needs; released when none does ({@link StorageLegalHolds}).
  * </ol>
  * Points are found in storage by the ids the gateway reported ({@code vaultgate:pointIds}); points without them are
  * left alone. A failure is logged and the point stays due, so the next pass tries again.
@@ -82,6 +84,7 @@ public final class StorageLifecycle {
   private final Map<String, String> regionStorage;
   private final Function<String, VaultStorage> open;
   private final ActivityRecorder activity;
+  private final StorageLegalHolds legalHolds;
 
   /** @param open opens a vault's storage from its location URL (retried: RGW closes kept-alive connections now and then) */
   public StorageLifecycle(Pool pool, String region, String root, Map<String, String> regionStorage,
@@ -98,11 +101,13 @@ public final class StorageLifecycle {
     this.root = root;
     this.regionStorage = Map.copyOf(regionStorage);
     this.open = open;
+    this.legalHolds = new StorageLegalHolds(pool, region, root, this.regionStorage, open, activity);
   }
 
-  /** One pass: pending retention extensions, then due cold moves. */
+  /** One pass: pending retention extensions, then due cold moves, then legal holds ({@link StorageLegalHolds}). */
   public Future<Result> run(Instant now) {
-    return extendRetentions(now).compose(r -> moveToCold(now).map(r::plus));
+    return extendRetentions(now).compose(r -> moveToCold(now).map(r::plus))
+        .compose(r -> legalHolds.run(now).map(h -> r.plus(new Result(0, 0, 0, 0, h.failures()))));
   }
 
   private Future<Result> extendRetentions(Instant now) {
