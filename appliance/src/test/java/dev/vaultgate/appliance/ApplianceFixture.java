@@ -42,6 +42,11 @@ public final class ApplianceFixture implements AutoCloseable {
   private boolean s3Stopped;
 
   public ApplianceFixture(Path dir, int volumeMib, Appliance.Options options) throws Exception {
+    this(dir, volumeMib, options, 100_000_000);
+  }
+
+  /** @param uploadBitsPerSecond the config's bandwidth limit, Mondays and Fridays 08:00-18:00 UTC */
+  public ApplianceFixture(Path dir, int volumeMib, Appliance.Options options, long uploadBitsPerSecond) throws Exception {
     this.dir = dir;
     s3 = LocalS3Server.start(dir.resolve("s3"), "127.0.0.1", 0, ACCESS, SECRET); // on disk: it can be stopped and started again
     s3.createBucket("gateway-vault");
@@ -70,7 +75,7 @@ public final class ApplianceFixture implements AutoCloseable {
         .put("localVolumes", new JsonArray().add(new JsonObject().put("name", "db").put("path", volume.toString())
             .put("tags", new JsonObject().put("env", "test"))))
         .put("bandwidth", new JsonObject().put("schedule", new JsonArray().add(new JsonObject()
-            .put("days", new JsonArray().add("MON").add("FRI")).put("start", "08:00").put("end", "18:00").put("uploadBitsPerSecond", 100_000_000))));
+            .put("days", new JsonArray().add("MON").add("FRI")).put("start", "08:00").put("end", "18:00").put("uploadBitsPerSecond", uploadBitsPerSecond))));
     Path file = Files.writeString(dir.resolve("appliance.conf"), conf.encodePrettily());
     config = ApplianceConfigParser.load(file);
     appliance = Await.await(vertx, () -> Appliance.start(vertx, config, options), Duration.ofSeconds(60));
