@@ -29,12 +29,18 @@ public final class ApplianceMain {
   static final String DEFAULT_CONFIG = "/etc/vaultgate/appliance.conf";
 
   public static void main(String[] args) {
+    System.exit(execute(new java.io.PrintWriter(System.err, true), args));
+  }
+
+  /** Runs a command; errors are one line on {@code err}; answers the exit status (2: a bad config). */
+  static int execute(java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new ApplianceMain());
+    cli.setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("vaultgate " + cmd.getCommandName() + ": " + oneLine(e));
       return e instanceof ConfigException ? 2 : 1;
     });
-    System.exit(cli.execute(args));
+    return cli.execute(args);
   }
 
   static String oneLine(Throwable e) {

@@ -214,6 +214,41 @@ class RegistrationTest {
         .anyMatch(g -> g.gatewayArn().equals(r.gatewayArn()) && g.gatewayDisplayName().equals("dc1-gw6")));
   }
 
+  /** A config file as an operator writes one, for the register command. */
+  Path configFile(String name, Path data) throws java.io.IOException {
+    dev.vaultgate.vault.crypto.LocalKeyWrapper.create(Files.createDirectories(data).resolve("master.key"));
+    JsonObject conf = new JsonObject().put("gatewayName", name).put("coordinatorUrl", coordinator.gatewayEndpoint().toString())
+        .put("dataDir", data.toString())
+        .put("vault", new JsonObject().put("url", "file:///tmp/none").put("masterKeyFile", data.resolve("master.key").toString()))
+        .put("webUi", new JsonObject().put("host", "127.0.0.1").put("port", 9443).put("adminPasswordHash",
+            dev.vaultgate.appliance.config.PasswordHash.create("unused".toCharArray(), 10_000).encode()));
+    return Files.writeString(dir.resolve(name + ".conf"), conf.encodePrettily());
+  }
+
+  @Test
+  void theRegisterCommandJoinsWithAnOperatorsKeyAndARefusedKeyExitsOneWithOneLine() throws Exception {
+    String key = operatorKey(null, Duration.ofMinutes(30));
+    Path first = configFile("dc1-gw11", dir.resolve("cli-first"));
+    java.io.StringWriter err = new java.io.StringWriter();
+    int rc = ApplianceMain.execute(new java.io.PrintWriter(err, true), "register", "--config", first.toString(),
+        "--coordinator", coordinator.endpoint().toString(), "--activation-key", key);
+    assertEquals(0, rc, err.toString());
+    ApplianceConfig joined = dev.vaultgate.appliance.config.ApplianceConfigParser.load(first);
+    RegisteredGateway stored = RegisteredGateway.load(joined.dataDir()).orElseThrow();
+    assertEquals(coordinator.key.accountId(), stored.accountId());
+    assertEquals(stored.gatewayId(), await(() -> heartbeat(vertx, joined)).getString("gatewayId"), "mutual TLS from then on");
+
+    Path second = configFile("dc1-gw12", dir.resolve("cli-second"));
+    java.io.StringWriter refused = new java.io.StringWriter();
+    rc = ApplianceMain.execute(new java.io.PrintWriter(refused, true), "register", "--config", second.toString(),
+        "--coordinator", coordinator.endpoint().toString(), "--activation-key", key);
+    assertEquals(1, rc, refused.toString());
+    String line = refused.toString().strip();
+    assertFalse(line.contains("\n") || line.contains("\tat "), "one line, no stack trace: " + line);
+    assertTrue(line.startsWith("vaultgate register: coordinator ") && line.contains("ActivationKeyUsed"), line);
+    assertNothingWritten(dev.vaultgate.appliance.config.ApplianceConfigParser.load(second));
+  }
+
   @Test
   void unknownReusedAndExpiredKeysAreRefusedWithOneLineAndNothingWritten() throws Exception {
     ApplianceConfig unknownGw = config("dc1-gw7", dir.resolve("unknown"));
