@@ -141,6 +141,21 @@ class WebUiTest {
   void blockDevicesAreDiscoveredWithLsblk() throws Exception {
     HttpResponse<String> r = get("/api/devices", login());
     assertEquals(200, r.statusCode(), r.body());
-    assertTrue(new JsonObject(r.body()).getJsonArray("devices").size() > 0, r.body());
+    var devices = new JsonObject(r.body()).getJsonArray("devices");
+    assertTrue(devices.size() > 0, r.body());
+    // what the kernel itself lists: every disk in /sys/block with data (not loop devices, not empty ones such as an
+    // unused zram) is among them, with its path and size
+    try (var sys = java.nio.file.Files.list(java.nio.file.Path.of("/sys/block"))) {
+      for (java.nio.file.Path dev : sys.filter(d -> !d.getFileName().toString().startsWith("loop")).toList()) {
+        String name = dev.getFileName().toString();
+        long bytes = Long.parseLong(java.nio.file.Files.readString(dev.resolve("size")).trim()) * 512;
+        if (bytes == 0) {
+          continue;
+        }
+        assertTrue(devices.stream().map(JsonObject.class::cast).anyMatch(d -> name.equals(d.getString("name"))
+            && ("/dev/" + name).equals(d.getString("path")) && d.getLong("sizeBytes") == bytes),
+            name + " (" + bytes + " bytes) in " + r.body());
+      }
+    }
   }
 }
