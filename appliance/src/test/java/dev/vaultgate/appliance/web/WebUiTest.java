@@ -143,10 +143,10 @@ class WebUiTest {
     assertEquals(200, r.statusCode(), r.body());
     var devices = new JsonObject(r.body()).getJsonArray("devices");
     assertTrue(devices.size() > 0, r.body());
-    // what the kernel itself lists: every disk in /sys/block with data (not loop devices, not empty ones such as an
-    // unused zram) is among them, with its path and size
+    // what the kernel itself lists: every hardware disk in /sys/block (one with a device behind it: not loop, zram or
+    // device-mapper nodes, whose lsblk names differ) that holds data is among them, with its path and size
     try (var sys = java.nio.file.Files.list(java.nio.file.Path.of("/sys/block"))) {
-      for (java.nio.file.Path dev : sys.filter(d -> !d.getFileName().toString().startsWith("loop")).toList()) {
+      for (java.nio.file.Path dev : sys.filter(d -> java.nio.file.Files.exists(d.resolve("device"))).toList()) {
         String name = dev.getFileName().toString();
         long bytes = Long.parseLong(java.nio.file.Files.readString(dev.resolve("size")).trim()) * 512;
         if (bytes == 0) {
