@@ -115,11 +115,8 @@ final class StorageLegalHolds {
     if (location == null) {
       return Future.succeededFuture(Result.NONE);
     }
-    VaultStorage storage;
-    try {
-      storage = open.apply(location);
-    } catch (RuntimeException e) {
-      LOG.warn("storage legal holds of {}: cannot open {}: {}", vaultArn, location, e.getMessage());
+    VaultStorage storage = StorageLifecycle.openOrLog(open, location, "storage legal holds of " + vaultArn);
+    if (storage == null) {
       return Future.succeededFuture(new Result(0, 0, 0, 1));
     }
     boolean releasing = points.stream().anyMatch(p -> p.applied() && !p.held());

@@ -137,11 +137,8 @@ public final class StorageLifecycle {
     OffsetDateTime changeableUntil = row.getOffsetDateTime("lock_changeable_until");
     RetentionMode modeIfNone = changeableUntil != null && !now.isBefore(changeableUntil.toInstant())
         ? RetentionMode.COMPLIANCE : RetentionMode.GOVERNANCE;
-    VaultStorage storage;
-    try {
-      storage = open.apply(location);
-    } catch (RuntimeException e) {
-      LOG.warn("storage lifecycle of {}: cannot open {}: {}", arn, location, e.getMessage());
+    VaultStorage storage = openOrLog(open, location, "storage lifecycle of " + arn);
+    if (storage == null) {
       return Future.succeededFuture(new Result(0, 0, 0, 0, 1));
     }
     int[] extended = {0};
@@ -213,11 +210,8 @@ public final class StorageLifecycle {
       if (ids.isEmpty()) {
         return Future.succeededFuture(Result.NONE);
       }
-      VaultStorage storage;
-      try {
-        storage = open.apply(location);
-      } catch (RuntimeException e) {
-        LOG.warn("storage lifecycle of vault {}: cannot open {}: {}", name, location, e.getMessage());
+      VaultStorage storage = openOrLog(open, location, "storage lifecycle of vault " + name);
+      if (storage == null) {
         return Future.succeededFuture(new Result(0, 0, 0, 0, 1));
       }
       return KeylessLifecycle.moveToCold(storage, ids, coldClass)
@@ -241,6 +235,16 @@ public final class StorageLifecycle {
             return Future.succeededFuture(new Result(0, 0, 0, 0, 1));
           });
     });
+  }
+
+  /** Opens a vault's storage, or logs why it cannot and answers null: the pass counts a failure and goes on. */
+  static VaultStorage openOrLog(Function<String, VaultStorage> open, String location, String what) {
+    try {
+      return open.apply(location);
+    } catch (RuntimeException e) {
+      LOG.warn("{}: cannot open {}: {}", what, location, e.getMessage());
+      return null;
+    }
   }
 
   /** The vault point ids the gateway reported for a recovery point (one per disk), in order. */
