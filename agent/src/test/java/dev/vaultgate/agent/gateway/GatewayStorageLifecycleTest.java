@@ -110,8 +110,10 @@ class GatewayStorageLifecycleTest {
         }));
   }
 
-  private static S3VaultStorage vault(String name) {
-    return new S3VaultStorage(bed.vc.vertx, TestRgw.client(), bucket, "vaults/" + account.accountId() + "/" + name);
+  /** A vault's storage as the coordinator reads it (retried: RGW closes a kept-alive connection now and then). */
+  private static VaultStorage vault(String name) {
+    return new RetryingVaultStorage(bed.vc.vertx,
+        new S3VaultStorage(bed.vc.vertx, TestRgw.client(), bucket, "vaults/" + account.accountId() + "/" + name));
   }
 
   private static String backUp(String vaultName, String vm, long seed, java.util.function.Consumer<software.amazon.awssdk.services.backup.model.Lifecycle.Builder> lifecycle) {
@@ -139,7 +141,7 @@ class GatewayStorageLifecycleTest {
     assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures());
     Set<String> heldObjects = objectsOf("locked-held", held);
     Set<String> freeObjects = objectsOf("locked-held", free);
-    try (S3VaultStorage vault = vault("locked-held")) {
+    try (VaultStorage vault = vault("locked-held")) {
       for (String key : heldObjects) {
         assertTrue(await(bed.vc.vertx, () -> vault.lockState(key)).legalHold(), key + " of the held point is on legal hold");
       }
@@ -154,7 +156,7 @@ class GatewayStorageLifecycleTest {
 
     backup.cancelLegalHold(r -> r.legalHoldId(hold).cancelDescription("case closed"));
     assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures());
-    try (S3VaultStorage vault = vault("locked-held")) {
+    try (VaultStorage vault = vault("locked-held")) {
       for (String key : heldObjects) {
         assertFalse(await(bed.vc.vertx, () -> vault.lockState(key)).legalHold(), key + " is released with the hold");
       }
@@ -166,7 +168,7 @@ class GatewayStorageLifecycleTest {
     java.util.Map<String, String> meta = backup.getRecoveryPointRestoreMetadata(r -> r.backupVaultName(vaultName)
         .recoveryPointArn(recoveryPointArn)).restoreMetadata();
     Set<String> out = new java.util.TreeSet<>();
-    try (S3VaultStorage vault = vault(vaultName)) {
+    try (VaultStorage vault = vault(vaultName)) {
       for (String id : meta.get("vaultgate:pointIds").split(",")) {
         out.add(ObjectKeys.point(id.trim()));
         out.add(ObjectKeys.refs(id.trim()));
@@ -200,7 +202,7 @@ class GatewayStorageLifecycleTest {
 
     Instant deleteAt = backup.describeRecoveryPoint(r -> r.backupVaultName("locked-lengthened").recoveryPointArn(point))
         .calculatedLifecycle().deleteAt();
-    try (S3VaultStorage vault = vault("locked-lengthened")) {
+    try (VaultStorage vault = vault("locked-lengthened")) {
       List<ObjectInfo> objects = await(bed.vc.vertx, () -> vault.list(""));
       int checked = 0;
       for (ObjectInfo o : objects) {
@@ -227,7 +229,7 @@ class GatewayStorageLifecycleTest {
     backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked-lengthened").recoveryPointArn(point)
         .lifecycle(l -> l.deleteAfterDays(10L)));
     await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now()));
-    try (S3VaultStorage vault = vault("locked-lengthened")) {
+    try (VaultStorage vault = vault("locked-lengthened")) {
       for (ObjectInfo o : await(bed.vc.vertx, () -> vault.list(ObjectKeys.POINTS))) {
         Retention r = await(bed.vc.vertx, () -> vault.lockState(o.key())).retention().orElseThrow();
         assertFalse(r.retainUntil().isBefore(deleteAt), "never shortened: " + o.key() + " until " + r.retainUntil());
@@ -261,7 +263,7 @@ class GatewayStorageLifecycleTest {
     StorageLifecycle.Result moved = await(bed.coordinatorVertx, () -> lifecycle().run(coldAt.plus(Duration.ofHours(1))));
     assertEquals(1, moved.vaultsMovedToCold(), moved.toString());
     assertTrue(moved.packsMovedToCold() > 0, moved.toString());
-    try (S3VaultStorage vault = vault("archive")) {
+    try (VaultStorage vault = vault("archive")) {
       Map<String, String> classes = await(bed.vc.vertx, () -> vault.storageClasses(ObjectKeys.PACKS));
       assertFalse(classes.isEmpty());
       classes.forEach((key, storageClass) -> assertEquals("COLD", storageClass, key));

@@ -85,7 +85,8 @@ class GatewayVaultLockTest {
       var done = backup.describeBackupJob(r -> r.backupJobId(id));
       assertEquals(BackupJobState.COMPLETED, done.state(), done.statusMessage());
 
-      S3VaultStorage vault = new S3VaultStorage(bed.vc.vertx, TestRgw.client(), bucket, "vaults/" + account.accountId() + "/locked");
+      dev.vaultgate.vault.storage.VaultStorage vault = new dev.vaultgate.vault.storage.RetryingVaultStorage(bed.vc.vertx,
+          new S3VaultStorage(bed.vc.vertx, TestRgw.client(), bucket, "vaults/" + account.accountId() + "/locked"));
       try (vault) {
         List<ObjectInfo> objects = await(bed.vc.vertx, () -> vault.list(""));
         long checked = 0;
@@ -108,7 +109,9 @@ class GatewayVaultLockTest {
       LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
           bed.coordinator.config().vaultStorageRoot(), Map.of(), url -> {
             VaultLocation.S3Location at = (VaultLocation.S3Location) VaultLocation.parse(url);
-            return new S3VaultStorage(bed.vc.vertx, TestRgw.client(), at.bucket(), at.prefix());
+            // retried, as the coordinator opens storage: RGW closes a kept-alive connection now and then
+            return new dev.vaultgate.vault.storage.RetryingVaultStorage(bed.vc.vertx,
+                new S3VaultStorage(bed.vc.vertx, TestRgw.client(), at.bucket(), at.prefix()));
           });
       assertEquals(0, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "a consistent point has no finding");
       backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn())

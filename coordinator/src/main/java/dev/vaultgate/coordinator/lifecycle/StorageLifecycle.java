@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Legal holds: while an ACTIVE legal hold covers a point of a locked vault, S3 legal holds on everything it
  *       needs; released when none does ({@link StorageLegalHolds}).
  * </ol>
- * Points are found in storage by the ids the gateway reported ({@code vaultgate:pointIds}); points without them are
+ * Points are found in storage by the ids the gateway reported ({@link #pointIds}); points without them are
  * left alone. A failure is logged and the point stays due, so the next pass tries again.
  */
 public final class StorageLifecycle {
@@ -247,9 +247,13 @@ public final class StorageLifecycle {
     }
   }
 
-  /** The vault point ids the gateway reported for a recovery point (one per disk), in order. */
-  static List<String> pointIds(JsonObject restoreMetadata) {
-    String ids = restoreMetadata == null ? null : restoreMetadata.getString("vaultgate:pointIds");
+  /**
+   * The vault point ids the gateway reported for a recovery point, in order: a VM's one per disk
+   * ({@code vaultgate:pointIds}), a local volume's one ({@code vaultgate:recoveryPointId}); empty when neither.
+   */
+  public static List<String> pointIds(JsonObject restoreMetadata) {
+    String ids = restoreMetadata == null ? null : restoreMetadata.getString("vaultgate:pointIds",
+        restoreMetadata.getString("vaultgate:recoveryPointId"));
     List<String> out = new ArrayList<>();
     if (ids != null) {
       for (String id : ids.split(",")) {
@@ -260,4 +264,5 @@ public final class StorageLifecycle {
     }
     return out;
   }
+
 }

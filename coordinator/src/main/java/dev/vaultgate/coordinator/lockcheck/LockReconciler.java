@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator.lockcheck;
 
 import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.lifecycle.StorageLifecycle;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.storage.ObjectLockState;
@@ -28,13 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Checks, for every completed recovery point of a locked vault, that its storage holds it as long as the
  * database says: GetObjectRetention (and the legal-hold flag, through {@link VaultStorage#lockState}) of each of its
- * manifests (the gateway reports their ids as the restore metadata {@code vaultgate:pointIds}), of each manifest's
+ * manifests (the ids the gateway reports in the restore metadata, {@link StorageLifecycle#pointIds}), of each manifest's
  * reference list {@code refs/<id>}, and of every object that list names (packs, index segments, the config), against
  * the point's delete date ({@link LockDrift}). Objects shared by several points are asked about once per pass.
  * Points written before reference lists existed are checked by their manifests only. Differences are logged at WARN,
  * kept in {@code lock_findings} (one row per point and pass, naming the first object and how many more), and shown
  * as the point's StatusMessage (DescribeRecoveryPoint); a point found consistent again loses that message. Points
- * without {@code vaultgate:pointIds} (made before it was reported) are skipped.
+ * without those ids (made before they were reported) are skipped.
  */
 public final class LockReconciler {
   private static final Logger LOG = LoggerFactory.getLogger(LockReconciler.class);
@@ -93,9 +94,9 @@ public final class LockReconciler {
   private Future<Integer> check(Row row, Instant now, Map<String, ObjectLockState> asked) {
     String arn = row.getString("recovery_point_arn");
     JsonObject metadata = (JsonObject) row.getValue("restore_metadata");
-    String ids = metadata == null ? null : metadata.getString("vaultgate:pointIds");
+    List<String> ids = StorageLifecycle.pointIds(metadata);
     String location = VaultLocations.ofArn(region, root, regionStorage, row.getString("vault_arn"));
-    if (ids == null || ids.isBlank() || location == null) {
+    if (ids.isEmpty() || location == null) {
       return Future.succeededFuture(0);
     }
     Instant deleteAt = row.getOffsetDateTime("delete_at") == null ? null : row.getOffsetDateTime("delete_at").toInstant();
@@ -108,8 +109,7 @@ public final class LockReconciler {
     }
     List<String> messages = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
-    for (String raw : ids.split(",")) {
-      String id = raw.trim();
+    for (String id : ids) {
       chain = chain.compose(v -> compare(storage, location, ObjectKeys.point(id), deleteAt, asked, messages))
           .compose(v -> storage.get(ObjectKeys.refs(id))
               .map(bytes -> PointReferences.decode(id, bytes).objects())

@@ -25,8 +25,15 @@ public record RetentionLock(RetentionMode mode, Duration minRetention, Duration 
   }
 
   /**
+   * How far a requested date may fall short of the minimum counted from the write and still be raised to it: the
+   * time between a job's creation, when its delete date was set, and the write (queued, leased, read).
+   */
+  static final Duration STARTED_EARLIER = Duration.ofDays(1);
+
+  /**
    * The retention a recovery point started at {@code now} is written with: until {@code requested}, or for the
-   * minimum retention when none is requested. A retention outside [min, max] is refused before anything is written.
+   * minimum retention when none is requested. A request short of the minimum by at most {@link #STARTED_EARLIER}
+   * is raised to it; any other retention outside [min, max] is refused before anything is written.
    *
    * @throws VaultException naming the vault, the requested date and the bound it breaks
    */
@@ -37,7 +44,12 @@ public record RetentionLock(RetentionMode mode, Duration minRetention, Duration 
           + describe(Duration.between(now, until)) + ", longer than the vault lock's maximum retention of "
           + describe(maxRetention));
     }
-    if (until.isBefore(now.plus(minRetention))) {
+    Instant floor = now.plus(minRetention);
+    if (until.isBefore(floor) && !until.isBefore(floor.minus(STARTED_EARLIER))) {
+      // The date was set when the job started (DeleteAfterDays from its creation); the minimum counts from this write.
+      until = floor;
+    }
+    if (until.isBefore(floor)) {
       throw new VaultException("cannot retain a recovery point of vault " + vaultName + " until " + until + ": that is "
           + describe(Duration.between(now, until)) + ", shorter than the vault lock's minimum retention of "
           + describe(minRetention));

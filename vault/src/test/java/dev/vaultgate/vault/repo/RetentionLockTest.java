@@ -44,6 +44,15 @@ class RetentionLockTest {
   }
 
   @Test
+  void requestShortOfTheMinimumByTheTimeSinceTheJobStartedIsRaisedToIt() {
+    // DeleteAfterDays 7 set when the job was created 3 hours ago: 6 days 21 hours left now, raised to the 7 days
+    Instant setAtCreation = NOW.minus(Duration.ofHours(3)).plus(Duration.ofDays(7));
+    assertEquals(new Retention(RetentionMode.COMPLIANCE, NOW.plus(Duration.ofDays(7))), LOCK.retentionFor(setAtCreation, NOW, "v"));
+    Instant aDayAndASecondShort = NOW.plus(Duration.ofDays(6)).minusSeconds(1);
+    assertThrows(VaultException.class, () -> LOCK.retentionFor(aDayAndASecondShort, NOW, "v"));
+  }
+
+  @Test
   void boundsAreChecked() {
     assertThrows(IllegalArgumentException.class,
         () -> new RetentionLock(RetentionMode.GOVERNANCE, Duration.ofDays(30), Duration.ofDays(7)));
