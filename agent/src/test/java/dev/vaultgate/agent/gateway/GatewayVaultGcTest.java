@@ -150,7 +150,11 @@ class GatewayVaultGcTest {
 
   /** The events of the activity log named {@code name} (after the log wrote what was queued). */
   private static List<JsonObject> activity(String name) {
-    await(bed.coordinatorVertx, () -> bed.coordinator.activityLog().flush());
+    return activity(bed.coordinator, name);
+  }
+
+  private static List<JsonObject> activity(dev.vaultgate.coordinator.Coordinator recorder, String name) {
+    await(bed.coordinatorVertx, () -> recorder.activityLog().flush());
     return await(bed.coordinatorVertx, () -> bed.coordinator.pool()
         .preparedQuery("SELECT canonical FROM activity_log WHERE event_name = $1 ORDER BY seq")
         .execute(io.vertx.sqlclient.Tuple.of(name))
@@ -302,6 +306,44 @@ class GatewayVaultGcTest {
       long bytesBefore = before.values().stream().mapToLong(Long::longValue).sum();
       long bytesAfter = packs(vault).values().stream().mapToLong(Long::longValue).sum();
       assertTrue(bytesAfter < bytesBefore, "the retried gc freed space: " + bytesBefore + " -> " + bytesAfter);
+    }
+    restoresByteForByte(kept, "DC0_H0_VM2", keptContent);
+  }
+
+  @Test
+  void aCoordinatorGivenTheVaultMasterKeyDeletesAndCollectsOnItsOwn() throws IOException {
+    backup.createBackupVault(r -> r.backupVaultName("gc-replica"));
+    String first = backUp("gc-replica", "DC0_H0_VM0", 41, l -> { });
+    String kept = backUp("gc-replica", "DC0_H0_VM2", 42, l -> { });
+    byte[] keptContent = TestDisks.read(bed.flatFile("DC0_H0_VM2"));
+    List<String> firstIds = storageIds("gc-replica", first);
+    String vaultArn = backup.describeBackupVault(r -> r.backupVaultName("gc-replica")).backupVaultArn();
+    // A replica on the same database as `coordinator --vault-master-key <the gateway's key>` starts it, with its
+    // passes every 300 ms and a gc interval of a second.
+    dev.vaultgate.coordinator.CoordinatorConfig config = dev.vaultgate.coordinator.CoordinatorConfig
+        .forTests(dir.resolve("replica-" + java.util.UUID.randomUUID()))
+        .withDatabase(bed.coordinator.embeddedDatabaseUrl().orElseThrow())
+        .withStorage(bed.coordinator.config().vaultStorageRoot(), null)
+        .withSchedulerInterval(Duration.ofMillis(300))
+        .withVaultGc(new VaultGcSettings(agentConfig.masterKeyFile(), Duration.ofSeconds(1)));
+    dev.vaultgate.coordinator.Coordinator replica = await(bed.coordinatorVertx, () -> dev.vaultgate.coordinator.Coordinator
+        .start(bed.coordinatorVertx, config, Map.of(), java.time.Clock.systemUTC()));
+    try (VaultStorage vault = OPEN.apply(location("gc-replica"))) {
+      Set<String> onlyFirst = packsOf(vault, firstIds);
+      onlyFirst.removeAll(packsOf(vault, storageIds("gc-replica", kept)));
+      assertFalse(onlyFirst.isEmpty());
+      backup.deleteRecoveryPoint(r -> r.backupVaultName("gc-replica").recoveryPointArn(first));
+      waitFor("the manifests to leave storage", Duration.ofSeconds(60),
+          () -> firstIds.stream().noneMatch(id -> exists(vault, ObjectKeys.point(id))));
+      waitFor("the vault's gc", Duration.ofSeconds(60), () -> activity(replica, "GarbageCollectBackupVault").stream()
+          .anyMatch(e -> e.encode().contains(vaultArn)));
+      Map<String, Long> after = packs(vault);
+      for (String pack : onlyFirst) {
+        assertFalse(after.containsKey(pack), "pack " + pack + " only the deleted point used is gone");
+      }
+      assertTrue(activity(replica, "DeleteRecoveryPointFromStorage").stream().anyMatch(e -> e.encode().contains(first)));
+    } finally {
+      await(bed.coordinatorVertx, replica::close);
     }
     restoresByteForByte(kept, "DC0_H0_VM2", keptContent);
   }
