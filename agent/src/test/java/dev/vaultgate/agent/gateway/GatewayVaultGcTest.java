@@ -347,4 +347,37 @@ class GatewayVaultGcTest {
     }
     restoresByteForByte(kept, "DC0_H0_VM2", keptContent);
   }
+
+  @Test
+  void storageAnotherLivePointStillNamesStaysAndALocalVolumesPointIdCountsToo() throws IOException {
+    backup.createBackupVault(r -> r.backupVaultName("gc-shared"));
+    String live = backUp("gc-shared", "DC0_H0_VM1", 51, l -> { });
+    byte[] liveContent = TestDisks.read(bed.flatFile("DC0_H0_VM1"));
+    List<String> liveIds = storageIds("gc-shared", live);
+    // A second point naming the same storage object, as a local volume's point names its one
+    // (vaultgate:recoveryPointId): written into the database directly, since no API makes two points share one.
+    String other = live.replaceFirst("recovery-point:.*", "recovery-point:" + java.util.UUID.randomUUID());
+    await(bed.coordinatorVertx, () -> bed.coordinator.pool().preparedQuery("INSERT INTO recovery_points"
+            + " (recovery_point_arn, account_id, vault_name, vault_arn, resource_arn, resource_type, status, created_at,"
+            + " restore_metadata) SELECT $2, account_id, vault_name, vault_arn, resource_arn, 'LocalVolume', status,"
+            + " created_at, jsonb_build_object('vaultgate:recoveryPointId', $3::text) FROM recovery_points"
+            + " WHERE recovery_point_arn = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(live, other, liveIds.get(0))));
+    backup.deleteRecoveryPoint(r -> r.backupVaultName("gc-shared").recoveryPointArn(other));
+    String listed = await(bed.coordinatorVertx, () -> bed.coordinator.pool()
+        .preparedQuery("SELECT point_ids FROM recovery_point_storage_deletions WHERE recovery_point_arn = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(other))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0)));
+    assertEquals(liveIds.get(0), listed, "the local volume's vaultgate:recoveryPointId is listed for deletion");
+
+    Instant now = Instant.now();
+    assertEquals(new PointStorageDeletion.Result(0, 0, 0), await(bed.coordinatorVertx, () -> deletion().run(now)));
+    try (VaultStorage vault = OPEN.apply(location("gc-shared"))) {
+      assertTrue(exists(vault, ObjectKeys.point(liveIds.get(0))), "the live point's manifest stays");
+      assertTrue(exists(vault, ObjectKeys.refs(liveIds.get(0))), "the live point's list stays");
+    }
+    assertEquals(new PointStorageDeletion.Result(0, 0, 0), await(bed.coordinatorVertx, () -> deletion().run(now)),
+        "and the deletion is done with");
+    restoresByteForByte(live, "DC0_H0_VM1", liveContent);
+  }
 }

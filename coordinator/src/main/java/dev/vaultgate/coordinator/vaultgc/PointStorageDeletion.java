@@ -42,7 +42,7 @@ public final class PointStorageDeletion {
   /** The live points of the vault that name one of these storage ids (a copy into the same vault, say). */
   static final String STILL_NAMED = "SELECT rp.recovery_point_arn FROM recovery_points rp"
       + " JOIN backup_vaults v ON v.account_id = rp.account_id AND v.name = rp.vault_name"
-      + " WHERE v.arn = $1 AND string_to_array(replace(rp.restore_metadata->>'vaultgate:pointIds', ' ', ''), ',') && $2"
+      + " WHERE v.arn = $1 AND string_to_array(replace(recovery_point_storage_ids(rp.restore_metadata), ' ', ''), ',') && $2"
       + " LIMIT 1";
   static final String DONE = "DELETE FROM recovery_point_storage_deletions WHERE recovery_point_arn = $1";
   static final String REFUSED = "UPDATE recovery_point_storage_deletions SET attempts = attempts + 1,"
@@ -101,9 +101,11 @@ public final class PointStorageDeletion {
     String vaultArn = row.getString("vault_arn");
     List<String> ids = ids(row.getString("point_ids"));
     String location = VaultLocations.ofArn(region, root, regionStorage, vaultArn);
-    if (location == null || ids.isEmpty()) {
+    if ((location == null || ids.isEmpty()) && row.getString("last_refusal") == null) {
       LOG.warn("storage deletion of recovery point {}: no storage known for vault {} (region without --region-storage):"
           + " its objects stay", arn, vaultArn);
+    }
+    if (location == null || ids.isEmpty()) {
       return refused(row, "no storage known for vault " + vaultArn, now).map(new Result(0, 0, 1));
     }
     return pool.preparedQuery(STILL_NAMED).execute(Tuple.tuple().addValue(vaultArn).addValue(ids.toArray(new String[0]))).compose(named -> {
