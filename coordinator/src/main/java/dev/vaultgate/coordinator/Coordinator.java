@@ -30,6 +30,8 @@ import dev.vaultgate.coordinator.compliance.ReportTarget;
 import dev.vaultgate.coordinator.restoretest.RestoreTestScheduleVerticle;
 import dev.vaultgate.coordinator.restoretest.RestoreTestScheduler;
 import dev.vaultgate.coordinator.lifecycle.StorageLifecycle;
+import dev.vaultgate.coordinator.vaultgc.PointStorageDeletion;
+import dev.vaultgate.coordinator.vaultgc.VaultGarbageCollection;
 import dev.vaultgate.coordinator.lockcheck.LockReconciler;
 import dev.vaultgate.coordinator.pki.GatewayPki;
 import dev.vaultgate.coordinator.scheduler.Scheduler;
@@ -398,6 +400,20 @@ public final class Coordinator {
     lockReconciler = new LockReconciler(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open);
     storageLifecycle = new StorageLifecycle(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open,
         activity);
+    // A point Object Lock still protects is tried again after the gc interval, as a busy vault's gc is.
+    pointStorageDeletion = new PointStorageDeletion(pool, config.region(), config.vaultStorageRoot(),
+        config.regionStorage(), open, activity, config.vaultGc().interval());
+    vaultGarbageCollection = new VaultGarbageCollection(vertx, pool, config.region(), config.vaultStorageRoot(),
+        config.regionStorage(), open, activity, config.vaultGc());
+    if (!config.schedulerInterval().isZero()) {
+      if (config.vaultGc().collects()) {
+        LOG.info("vault gc: vaults whose points were deleted are garbage-collected with the vault master key {}, at most"
+            + " every {}", config.vaultGc().vaultMasterKeyFile(), config.vaultGc().interval());
+      } else {
+        LOG.info("vault gc: off (no --vault-master-key): deleted points' manifests leave storage, their packs stay until"
+            + " a 'vaultgate vault gc'");
+      }
+    }
     if (!config.schedulerInterval().isZero()) {
       lockCheckTimer = vertx.setPeriodic(LOCK_CHECK_INTERVAL.toMillis(), id -> lockReconciler.run(clock.instant())
           .onFailure(e -> LOG.warn("lock check failed: {}", e.getMessage())));
@@ -409,10 +425,20 @@ public final class Coordinator {
   private StorageLifecycle storageLifecycle;
   private volatile long storageLifecycleTimer = -1;
 
-  /** One storage lifecycle pass, then the next after the scheduler's interval (passes never overlap). */
+  private PointStorageDeletion pointStorageDeletion;
+  private VaultGarbageCollection vaultGarbageCollection;
+
+  /**
+   * One storage lifecycle pass (retentions, cold moves, deleted points' objects, vault gc), then the next after the
+   * scheduler's interval (passes never overlap).
+   */
   private void storageLifecyclePass(Clock clock) {
     storageLifecycle.run(clock.instant())
         .onFailure(e -> LOG.warn("storage lifecycle pass failed: {}", e.getMessage()))
+        .transform(ar -> pointStorageDeletion.run(clock.instant()))
+        .onFailure(e -> LOG.warn("storage deletion pass failed: {}", e.getMessage()))
+        .transform(ar -> vaultGarbageCollection.run(clock.instant()))
+        .onFailure(e -> LOG.warn("vault gc pass failed: {}", e.getMessage()))
         .onComplete(ar -> {
           if (storageLifecycleTimer >= 0) {
             storageLifecycleTimer = vertx.setTimer(config.schedulerInterval().toMillis(), id -> storageLifecyclePass(clock));
@@ -423,6 +449,16 @@ public final class Coordinator {
   /** Recovery point lifecycles in vault storage (retention extensions, cold moves), for tests and operators to run now. */
   public StorageLifecycle storageLifecycle() {
     return storageLifecycle;
+  }
+
+  /** The storage deletion of deleted recovery points, for tests and operators to run now. */
+  public PointStorageDeletion pointStorageDeletion() {
+    return pointStorageDeletion;
+  }
+
+  /** Vault gc with the vault master key, for tests and operators to run now. */
+  public VaultGarbageCollection vaultGarbageCollection() {
+    return vaultGarbageCollection;
   }
 
   /** The lock reconciliation, for tests and operators to run now. */

@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator;
 
 import dev.vaultgate.coordinator.audit.AuditConfig;
+import dev.vaultgate.coordinator.vaultgc.VaultGcSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -31,11 +32,14 @@ import java.util.regex.Pattern;
  *     form as {@code vaultStorageRoot}): where copies into that region's vaults are written
  * @param tls the certificate the AWS API is served with over HTTPS; null: plain HTTP (development,
  *     on loopback)
+ * @param vaultGc the vault master key the coordinator garbage-collects vaults with, and how often (null: no key,
+ *     deleted points' manifests still leave storage)
  */
 public record CoordinatorConfig(
     String host, int port, Path dataDir, String databaseUrl, String region, String accountId, int instances,
     long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
-    Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage, ApiTls tls) {
+    Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage, ApiTls tls,
+    VaultGcSettings vaultGc) {
 
   /**
    * The PEM certificate (chain) and private key the AWS API is served with, e.g. the coordinator
@@ -50,6 +54,14 @@ public record CoordinatorConfig(
         }
       }
     }
+  }
+
+  /** Without a vault master key: deleted points' manifests leave storage, no gc. */
+  public CoordinatorConfig(String host, int port, Path dataDir, String databaseUrl, String region, String accountId,
+      int instances, long bodyLimit, Duration schedulerInterval, String vaultStorageRoot, Path masterKeyFile,
+      Duration hypervisorTestTimeout, AuditConfig audit, Map<String, String> regionStorage, ApiTls tls) {
+    this(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, schedulerInterval,
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, VaultGcSettings.NONE);
   }
 
   /** Over plain HTTP. */
@@ -111,6 +123,7 @@ public record CoordinatorConfig(
     if (instances < 1) throw new IllegalArgumentException("--instances " + instances + ": expected at least 1");
     if (bodyLimit < 1024) throw new IllegalArgumentException("body limit " + bodyLimit + ": expected at least 1024 bytes");
     if (audit == null) audit = AuditConfig.NONE;
+    if (vaultGc == null) vaultGc = VaultGcSettings.NONE;
     if (schedulerInterval.isNegative()) {
       throw new IllegalArgumentException("scheduler interval " + schedulerInterval + ": expected zero (off) or more");
     }
@@ -154,43 +167,49 @@ public record CoordinatorConfig(
   /** The same settings with another scheduler interval. */
   public CoordinatorConfig withSchedulerInterval(Duration interval) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit, interval,
-        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
+        vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, vaultGc);
   }
 
   /** The same settings with these audit digest settings. */
   public CoordinatorConfig withAudit(AuditConfig audit) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, vaultGc);
   }
 
   /** The same settings on another database ({@code postgresql://} URL; null: the embedded one). */
   public CoordinatorConfig withDatabase(String url) {
     return new CoordinatorConfig(host, port, dataDir, url, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, vaultGc);
   }
 
   /** The same settings with another vault storage root and master key file (null: the defaults). */
   public CoordinatorConfig withStorage(String vaultStorageRoot, Path masterKeyFile) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, vaultGc);
   }
 
   /** The same settings with another TestHypervisorConfiguration wait. */
   public CoordinatorConfig withHypervisorTestTimeout(Duration timeout) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit, regionStorage, tls);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, timeout, audit, regionStorage, tls, vaultGc);
   }
 
   /** The same settings with these other regions' vault storage roots (region name to URL). */
   public CoordinatorConfig withRegionStorage(Map<String, String> regions) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regions, tls);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regions, tls, vaultGc);
   }
 
   /** The same settings served over HTTPS with this certificate (null: plain HTTP). */
   public CoordinatorConfig withTls(ApiTls tls) {
     return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
-        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls);
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, vaultGc);
+  }
+
+  /** The same settings with this vault gc (a vault master key, an interval). */
+  public CoordinatorConfig withVaultGc(VaultGcSettings vaultGc) {
+    return new CoordinatorConfig(host, port, dataDir, databaseUrl, region, accountId, instances, bodyLimit,
+        schedulerInterval, vaultStorageRoot, masterKeyFile, hypervisorTestTimeout, audit, regionStorage, tls, vaultGc);
   }
 
   public Path adminCredentialsFile() {

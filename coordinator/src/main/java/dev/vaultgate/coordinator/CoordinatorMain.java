@@ -99,6 +99,26 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
           + " Default: DIR/master.key.")
   Path masterKey;
 
+  @Option(names = "--vault-master-key", paramLabel = "FILE",
+      description = "The vaults' master key (the gateway's master.key): with it the coordinator garbage-collects"
+          + " vaults whose recovery points were deleted. Default: none (deleted points' manifests still leave"
+          + " storage; their packs stay until a 'vaultgate vault gc').")
+  Path vaultMasterKey;
+
+  @Option(names = "--vault-gc-interval", paramLabel = "MINUTES",
+      description = "The least time between two gcs of one vault, in minutes. Default: ${DEFAULT-VALUE}.")
+  long vaultGcMinutes = 60;
+
+  /** The vault gc settings; a key file that cannot be read fails at start, naming the option. */
+  static dev.vaultgate.coordinator.vaultgc.VaultGcSettings vaultGc(Path key, long minutes) {
+    if (minutes < 1) throw new IllegalArgumentException("--vault-gc-interval " + minutes + ": expected at least 1 minute");
+    if (key != null && !java.nio.file.Files.isReadable(key)) {
+      throw new IllegalArgumentException("--vault-master-key " + key + ": expected a readable master key file (the"
+          + " gateway's master.key)");
+    }
+    return new dev.vaultgate.coordinator.vaultgc.VaultGcSettings(key, java.time.Duration.ofMinutes(minutes));
+  }
+
   @Override
   public Integer call() throws Exception {
     CoordinatorConfig config;
@@ -110,7 +130,8 @@ public final class CoordinatorMain implements java.util.concurrent.Callable<Inte
               : new CoordinatorConfig.ApiTls(tlsCertificate == null ? null : tlsCertificate.toAbsolutePath(),
                   tlsKey == null ? null : tlsKey.toAbsolutePath()))
           .withAudit(new dev.vaultgate.coordinator.audit.AuditConfig(auditDigests,
-              java.time.Duration.ofMinutes(auditDigestMinutes), java.time.Duration.ofDays(auditDigestRetentionDays)));
+              java.time.Duration.ofMinutes(auditDigestMinutes), java.time.Duration.ofDays(auditDigestRetentionDays)))
+          .withVaultGc(vaultGc(vaultMasterKey, vaultGcMinutes));
     } catch (IllegalArgumentException e) {
       System.err.println("coordinator: " + e.getMessage());
       return 2;

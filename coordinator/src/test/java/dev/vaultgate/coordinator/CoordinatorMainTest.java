@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,7 +34,8 @@ class CoordinatorMainTest {
   void helpListsEveryFlagWithItsDefault() {
     Run r = run("--help");
     assertEquals(0, r.code());
-    for (String flag : new String[] {"--port", "--data", "--database", "--region", "--account", "--host", "--instances"}) {
+    for (String flag : new String[] {"--port", "--data", "--database", "--region", "--account", "--host", "--instances",
+        "--vault-master-key", "--vault-gc-interval"}) {
       assertTrue(r.out().contains(flag), flag + " in\n" + r.out());
     }
     assertTrue(r.out().contains("Default: 8080"), r.out());
@@ -66,5 +68,25 @@ class CoordinatorMainTest {
         new CoordinatorConfig("127.0.0.1", 8080, Path.of("d"), "mysql://x", "us-east-1", "000000000000", 1, 1 << 20));
     assertThrows(IllegalArgumentException.class, () ->
         new CoordinatorConfig("127.0.0.1", 8080, Path.of("d"), null, "moon", "000000000000", 1, 1 << 20));
+  }
+
+  @Test
+  void vaultGcOptionsAreCheckedAtStartNamingTheFlag() throws Exception {
+    Path missing = Path.of("target", "no-such-dir", "master.key");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CoordinatorMain.vaultGc(missing, 60));
+    assertTrue(e.getMessage().startsWith("--vault-master-key " + missing), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> CoordinatorMain.vaultGc(null, 0));
+    assertTrue(e.getMessage().startsWith("--vault-gc-interval 0"), e.getMessage());
+    assertEquals(2, run("--vault-master-key", missing.toString(), "--data", "target/no-start").code(),
+        "a key that cannot be read stops the start");
+    assertFalse(CoordinatorMain.vaultGc(null, 60).collects(), "without a key: no gc");
+    Path key = java.nio.file.Files.createTempFile("vault-master", ".key");
+    try {
+      dev.vaultgate.coordinator.vaultgc.VaultGcSettings gc = CoordinatorMain.vaultGc(key, 5);
+      assertTrue(gc.collects());
+      assertEquals(java.time.Duration.ofMinutes(5), gc.interval());
+    } finally {
+      java.nio.file.Files.delete(key);
+    }
   }
 }

@@ -130,6 +130,17 @@ public final class KeylessLifecycle {
     });
   }
 
+  /**
+   * Deletes a point's manifest, then its reference list (a point never lacks its list), every stored version of each
+   * ({@link VaultStorage#deleteAllVersions}, never bypassing governance retention): what {@code Repository.deletePoint}
+   * does, without the key. Deleting a point already gone succeeds. Fails with {@code ObjectLockedException} while
+   * Object Lock retains or holds the manifest; the packs stay for gc, which needs the key.
+   */
+  public static Future<Void> deletePoint(VaultStorage storage, String pointId) {
+    return storage.deleteAllVersions(ObjectKeys.point(pointId), false)
+        .compose(v -> storage.deleteAllVersions(ObjectKeys.refs(pointId), false));
+  }
+
   /** The point's reference list; a {@link VaultException} naming the point when it has none. */
   public static Future<PointReferences> readReferences(VaultStorage storage, String pointId) {
     return storage.get(ObjectKeys.refs(pointId))

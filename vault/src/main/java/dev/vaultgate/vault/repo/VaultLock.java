@@ -77,7 +77,7 @@ public final class VaultLock {
             continue;
           }
           if (exclusive || l.getBoolean("exclusive", false)) {
-            return Future.succeededFuture(new VaultException("vault " + repo.name() + " is locked by " + l.getString("purpose")
+            return Future.succeededFuture(new VaultBusyException("vault " + repo.name() + " is locked by " + l.getString("purpose")
                 + " on " + l.getString("host") + " (pid " + l.getLong("pid") + ") since " + l.getString("time")
                 + "; try again when it ends, or delete " + PREFIX + l.getString("id") + " if that process is gone"));
           }

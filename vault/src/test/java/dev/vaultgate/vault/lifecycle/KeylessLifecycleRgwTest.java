@@ -213,6 +213,34 @@ class KeylessLifecycleRgwTest {
     }
   }
 
+  @Test
+  void keylessDeletionOfARetainedPointIsRefusedWithNothingLostAndSucceedsOnceTheRetentionPassed() throws Exception {
+    newVault(true);
+    Instant until = Instant.now().plusSeconds(4).truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
+    String point = backup(random(7, 2 << 20), until);
+    try (VaultStorage keyless = new RetryingVaultStorage(vertx, new S3VaultStorage(vertx, TestRgw.client(), bucket(), "vault"))) {
+      Throwable refused = assertThrows(Throwable.class, () -> await(() -> KeylessLifecycle.deletePoint(keyless, point)));
+      assertTrue(refused instanceof dev.vaultgate.vault.storage.ObjectLockedException, refused.toString());
+      assertTrue(exists(ObjectKeys.point(point)) && exists(ObjectKeys.refs(point)), "nothing lost while retained");
+
+      while (!Instant.now().isAfter(until.plusSeconds(1))) {
+        Thread.sleep(200);
+      }
+      await(() -> KeylessLifecycle.deletePoint(keyless, point));
+      assertFalse(exists(ObjectKeys.point(point)), "the manifest is gone");
+      assertFalse(exists(ObjectKeys.refs(point)), "the reference list is gone");
+      assertEquals(0, await(() -> keyless.list(ObjectKeys.POINTS)).size());
+      await(() -> KeylessLifecycle.deletePoint(keyless, point)); // gone already: succeeds
+    }
+    // The packs are the key holder's: gc frees them now that their retention has passed as well.
+    GcReport gc = withRepo(GarbageCollector::collect);
+    assertTrue(gc.packsDeleted() > 0 && gc.bytesFreed() > 0, gc.toString());
+  }
+
+  private boolean exists(String key) {
+    return await(() -> storage.list(key)).stream().anyMatch(o -> o.key().equals(key));
+  }
+
   private String bucket() {
     String where = s3.describe();
     return where.substring("s3://".length(), where.indexOf('/', "s3://".length()));

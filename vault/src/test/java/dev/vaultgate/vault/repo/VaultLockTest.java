@@ -60,6 +60,7 @@ class VaultLockTest {
     VaultLock backup = await(() -> VaultLock.shared(repo, "backup of /dev/sda"));
     VaultException e = assertThrows(VaultException.class, () -> await(() -> GarbageCollector.collect(repo)));
     assertTrue(e.getMessage().contains("locked by backup of /dev/sda"), e.getMessage());
+    assertTrue(e instanceof VaultBusyException, "a busy vault is told apart from other failures: " + e);
     assertEquals(1, lockObjects(), "gc took its lock back");
     await(backup::release);
     await(() -> GarbageCollector.collect(repo));
@@ -75,6 +76,7 @@ class VaultLockTest {
     VaultLock gc = await(() -> VaultLock.exclusive(repo, "gc"));
     VaultException e = assertThrows(VaultException.class, () -> await(() -> VaultLock.shared(repo, "backup three")));
     assertTrue(e.getMessage().contains("locked by gc") && e.getMessage().contains("locks/"), e.getMessage());
+    assertTrue(e instanceof VaultBusyException, e.toString());
     await(gc::release);
     assertEquals(0, lockObjects());
   }
