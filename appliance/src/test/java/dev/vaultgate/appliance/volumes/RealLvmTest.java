@@ -1,5 +1,15 @@
 package dev.vaultgate.appliance.volumes;
 
+import dev.vaultgate.appliance.config.ApplianceConfig.LocalVolume;
+import dev.vaultgate.appliance.runtime.JobBoard;
+import dev.vaultgate.vault.Await;
+import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.testing.TestVaults;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -8,14 +18,17 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * target(s) not detected in your kernel". The snapshot's data path (a point read from a snapshot, restored to a file and
  * to another LV) therefore cannot be tested here and is not. What is tested is what LVM does without the kernel:
  * recognising an LV by its path through the real {@code lvs}, and a snapshot LVM refuses giving the reason LVM gives,
- * in one line, with nothing left behind. The LVs are made with activation disabled, which works with or without
+ * in one line, with nothing left behind; and a backup job of an LV that can be neither snapshotted nor read (inactive:
+ * lvs lists it, it has no device node) failing with both reasons. The LVs are made with activation disabled, which works with or without
  * device-mapper, and the VG has no free extents, so lvcreate refuses the snapshot on any kernel.
  */
 class RealLvmTest {
@@ -123,5 +137,33 @@ class RealLvmTest {
     // without device-mapper LVM refuses for the missing snapshot target; with it, for the full VG
     assertTrue(message.contains("device-mapper") || message.contains("free space") || message.contains("extents"), message);
     assertEquals(List.of("data", "fill"), lvNames(), "no snapshot left in " + vg);
+  }
+
+  @Test
+  void backupOfAnLvThatCanNeitherBeSnapshottedNorReadFailsInOneLineWithBothReasonsAndStoresNoPoint() throws IOException {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Repository repo = Await.await(vertx, () -> Repository.init(vertx, TestVaults.newS3Storage(vertx),
+          LocalKeyWrapper.create(dir.resolve("master.key")), VaultSettings.defaults()), Duration.ofSeconds(120));
+      try {
+        JobBoard board = new JobBoard(vertx);
+        Path data = Path.of("/dev", vg, "data");
+        LocalVolumeJobs jobs = new LocalVolumeJobs(repo, board, vertx.createSharedWorkerExecutor("local-volumes", 2), new Lvm(),
+            FileBlockSource::open, "gw-test", List.of(new LocalVolume("data", data, Map.of())), 1);
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Await.await(vertx, () -> jobs.backup("data"), Duration.ofSeconds(120)));
+        String expectedStart = "cannot read source " + data + ": no such file (LVM snapshot of " + vg + "/data failed: lvcreate failed (exit ";
+        assertTrue(e.getMessage().startsWith(expectedStart) && e.getMessage().endsWith(")"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("--help"), e.getMessage());
+        JsonObject job = board.snapshot().getJsonObject(0);
+        assertEquals("FAILED", job.getString("state"));
+        assertEquals(e.getMessage(), job.getString("message"));
+        assertNull(Await.await(vertx, () -> jobs.previous("data"), Duration.ofSeconds(60)), "no recovery point");
+        assertEquals(List.of("data", "fill"), lvNames(), "no snapshot left in " + vg);
+      } finally {
+        repo.close();
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
   }
 }
