@@ -29,10 +29,28 @@ final class Commands {
       throw new IOException(command.get(0) + " was interrupted");
     }
     if (p.exitValue() != 0) {
-      String e = err.join().strip();
-      throw new IOException(command.get(0) + " failed (exit " + p.exitValue() + ")" + (e.isEmpty() ? "" : ": " + e.lines().reduce((a, b) -> b).orElse(e)));
+      String reason = reason(err.join());
+      throw new IOException(command.get(0) + " failed (exit " + p.exitValue() + ")" + (reason.isEmpty() ? "" : ": " + reason));
     }
     return out;
+  }
+
+  /**
+   * The line of a failed command's stderr that says why. Not simply the last: a refused lvcreate ends with "Run
+   * `lvcreate --help' for more information." after its reason (seen with real LVM on a kernel without the snapshot
+   * target), and LVM prefixes warnings and descriptor-leak notices that say nothing about the failure.
+   */
+  static String reason(String stderr) {
+    List<String> lines = stderr.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      String line = lines.get(i);
+      boolean noise = line.startsWith("WARNING:") || (line.startsWith("Run `") && line.endsWith("for more information."))
+          || (line.startsWith("File descriptor ") && line.contains(" leaked on "));
+      if (!noise) {
+        return line;
+      }
+    }
+    return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
   }
 
   private static String readAll(java.io.InputStream in) {

@@ -112,6 +112,7 @@ public final class LocalVolumeJobs {
   /** Snapshot when the volume is an LV (falling back to a live read if LVM refuses), and open what is to be read. */
   private Prepared prepare(LocalVolume volume, String jobId) throws IOException {
     String consistency = READ_LIVE;
+    String snapshotRefused = null;
     Lvm.LogicalVolume snapshot = null;
     Path readPath = volume.path();
     Optional<Lvm.LogicalVolume> lv = lvm.logicalVolumeOf(volume.path());
@@ -121,7 +122,8 @@ public final class LocalVolumeJobs {
         readPath = snapshot.path();
         consistency = LVM_SNAPSHOT;
       } catch (IOException e) {
-        consistency = READ_LIVE + " (LVM snapshot of " + lv.get().fullName() + " failed: " + e.getMessage() + ")";
+        snapshotRefused = "LVM snapshot of " + lv.get().fullName() + " failed: " + e.getMessage();
+        consistency = READ_LIVE + " (" + snapshotRefused + ")";
       }
     }
     try {
@@ -129,6 +131,10 @@ public final class LocalVolumeJobs {
     } catch (IOException | RuntimeException e) {
       if (snapshot != null) {
         lvm.remove(snapshot);
+      }
+      if (snapshotRefused != null) {
+        // an LV lvs lists but that cannot be read (inactive: no device node) fails both ways; the job says both
+        throw new IOException(oneLine(e) + " (" + snapshotRefused + ")", e);
       }
       throw e;
     }

@@ -160,8 +160,8 @@ class LocalVolumeJobsTest {
   }
 
   /**
-   * This kernel has no device-mapper, so no real logical volume can exist on the test machine: LVM is the one
-   * peer played by a stand-in here. It claims the image is an LV and "snapshots" it by copying the file, which is
+   * This kernel has no device-mapper, so no real logical volume can be activated or snapshotted on the test machine
+   * (RealLvmTest runs the real LVM as far as it goes here): LVM is the one peer played by a stand-in here. It claims the image is an LV and "snapshots" it by copying the file, which is
    * what a snapshot gives the reader: the content as of that moment.
    */
   @Test
