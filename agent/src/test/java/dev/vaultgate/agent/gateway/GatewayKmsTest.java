@@ -138,6 +138,39 @@ class GatewayKmsTest {
   }
 
   @Test
+  void aVaultMadeWithKmsKeepsOpeningWithKmsAndAGatewayWithoutAKmsSaysSoInOneLine() {
+    AccessKey account = bed.newAccount();
+    KmsClient kms = kmsClient(account);
+    try (kms) {
+      String keyArn = kms.createKey(r -> r.description("direct")).keyMetadata().arn();
+      GatewayConfig.Kms endpoint = new GatewayConfig.Kms(URI.create("http://127.0.0.1:" + bed.coordinator.port()),
+          GatewayTestbed.REGION, StaticCredentialsProvider.create(AwsBasicCredentials.create(account.accessKeyId(), account.secretAccessKey())));
+      VaultAccess withKms = new VaultAccess(bed.vc.vertx, dir.resolve("direct.key"), null, java.util.function.UnaryOperator.identity(),
+          endpoint);
+      String location = dir.resolve("direct-vault").toUri().toString();
+      String vaultId = await(bed.vc.vertx, () -> withKms.open(location, null, keyArn).map(o -> {
+        o.close();
+        return o.repo().config().vaultId();
+      }));
+      assertEquals("kms", wrappedKey(dir.resolve("direct-vault")).getString("scheme"));
+      assertFalse(Files.exists(dir.resolve("direct.key")), "no master key file is made for a KMS vault");
+
+      // A job that names no key (the vault's key unknown to it) still opens the vault as its config says: with KMS.
+      String reopened = await(bed.vc.vertx, () -> withKms.open(location, null, null).map(o -> {
+        o.close();
+        return o.repo().config().vaultId();
+      }));
+      assertEquals(vaultId, reopened);
+
+      VaultAccess withoutKms = new VaultAccess(bed.vc.vertx, dir.resolve("direct.key"));
+      String line = dev.vaultgate.agent.testing.Await.failure(bed.vc.vertx, () -> withoutKms.open(location, null, keyArn)).getMessage();
+      assertEquals("cannot open vault " + location + ": its keys are wrapped by KMS key " + keyArn
+          + " and this gateway has no KMS configured (kms: endpoint, region, credentials)", line);
+      assertFalse(Files.exists(dir.resolve("direct.key")), "nothing made on the way");
+    }
+  }
+
+  @Test
   void aVaultCreatedWithAKmsKeyIsWrittenAndRestoredThroughTheKmsAndADisabledKeyFailsTheBackupWritingNothing() throws IOException {
     AccessKey account = bed.newAccount();
     // The gateway's KMS calls are signed with a key of their own: the activity log tells them apart.
