@@ -42,6 +42,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.backup.BackupClient;
 import software.amazon.awssdk.services.backup.model.BackupJobState;
+import software.amazon.awssdk.services.backup.model.CopyJobState;
 import software.amazon.awssdk.services.backup.model.DescribeBackupJobResponse;
 import software.amazon.awssdk.services.backup.model.RestoreJobStatus;
 import software.amazon.awssdk.services.kms.KmsClient;
@@ -50,7 +51,7 @@ import software.amazon.awssdk.services.kms.KmsClient;
  * Vault keys wrapped through KMS on the gateway's path, every part real: the coordinator (embedded PostgreSQL) serves
  * the Backup API and its own KMS API, a key is made with the SDK's {@code kms} client, a vault is created with
  * CreateBackupVault(EncryptionKeyArn = that key), and a gateway agent with a KMS configured backs the vcsim VM up
- * into it and restores it. The gateway's KMS calls (with a key of their own) are in the coordinator's activity log; a
+ * into it, restores it, and copies it into a vault of another key. The gateway's KMS calls (with a key of their own) are in the coordinator's activity log; a
  * disabled key fails the next backup with one line naming the key and the vault, and writes nothing to the vault.
  */
 @Timeout(240)
@@ -223,6 +224,27 @@ class GatewayKmsTest {
       assertTrue(names.contains("DescribeKey"), names.toString());
       assertEquals(1, names.stream().filter("Encrypt"::equals).count(), "one vault created, one key wrapped: " + names);
       assertTrue(names.indexOf("Encrypt") < names.lastIndexOf("Decrypt"), names.toString());
+
+      // A copy reads the KMS vault and writes a vault created with another key; it restores byte for byte.
+      String copyKey = kms.createKey(r -> r.description("copy vault key")).keyMetadata().arn();
+      String copyVaultArn = backup.createBackupVault(r -> r.backupVaultName("kms-copies").encryptionKeyArn(copyKey)).backupVaultArn();
+      String copyId = backup.startCopyJob(r -> r.recoveryPointArn(first.recoveryPointArn()).sourceBackupVaultName("kms-vault")
+          .destinationBackupVaultArn(copyVaultArn).iamRoleArn(role)).copyJobId();
+      waitFor("copy " + copyId, JOB_TIMEOUT, () -> Set.of(CopyJobState.COMPLETED, CopyJobState.FAILED)
+          .contains(backup.describeCopyJob(r -> r.copyJobId(copyId)).copyJob().state()));
+      var copy = backup.describeCopyJob(r -> r.copyJobId(copyId)).copyJob();
+      assertEquals(CopyJobState.COMPLETED, copy.state(), copy.statusMessage());
+      JsonObject copyWrapped = wrappedKey(vaultDir(account.accountId(), "kms-copies"));
+      assertEquals("kms", copyWrapped.getString("scheme"));
+      assertEquals(copyKey, copyWrapped.getString("keyId"));
+      Path fromCopy = Files.createDirectories(dir.resolve("restored-from-copy"));
+      String copyRestoreId = backup.startRestoreJob(r -> r.recoveryPointArn(copy.destinationRecoveryPointArn()).iamRoleArn(role)
+          .metadata(Map.of("RestoreTo", "LocalFile", "TargetDirectory", fromCopy.toString()))).restoreJobId();
+      waitFor("restore " + copyRestoreId, JOB_TIMEOUT, () -> Set.of(RestoreJobStatus.COMPLETED, RestoreJobStatus.FAILED)
+          .contains(backup.describeRestoreJob(r -> r.restoreJobId(copyRestoreId)).status()));
+      var copyRestore = backup.describeRestoreJob(r -> r.restoreJobId(copyRestoreId));
+      assertEquals(RestoreJobStatus.COMPLETED, copyRestore.status(), copyRestore.statusMessage());
+      assertArrayEquals(backedUp, TestDisks.read(fromCopy.resolve(VM + "-scsi0_0.img")));
 
       // 4. The key disabled, the next backup fails in one line naming the key and the vault, and writes nothing.
       Map<String, String> before = contents(kmsVault);
