@@ -162,7 +162,7 @@ public final class VaultAccess {
         .onFailure(e -> storage.close());
   }
 
-  /** How a vault's keys are wrapped, in the order its config lists them. */
+  /** What wraps a vault's keys: the gateway's master key file, or a KMS key. */
   enum KeyScheme {
     LOCAL, KMS
   }
