@@ -223,7 +223,7 @@ public final class Appliance implements GatewayRuntime {
           // leased local-volume jobs upload at the pace of the same schedule as "Back up now"
           LocalVolumeResources volumes = new LocalVolumeResources(
               new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials(),
-                  s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock())),
+                  s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock()), agentConfig.kms()),
               jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes());
           GatewayAgent.Options agentOptions = new GatewayAgent.Options(options.clock(), configBandwidth, boardObserver());
           return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes,
@@ -246,7 +246,15 @@ public final class Appliance implements GatewayRuntime {
     return new GatewayConfig(config.coordinatorUrl(), id.region(), config.gatewayName(), null, null, null, config.vault().url(),
         config.vault().masterKeyFile(), config.dataDir().resolve("staging"), config.dataDir().resolve("agent"), Map.of(),
         config.maxConcurrentJobs(), Duration.ofSeconds(5), Duration.ofSeconds(10), 300, Duration.ofMinutes(5),
-        GatewayConfig.DEFAULT_TRIGGER, s3);
+        GatewayConfig.DEFAULT_TRIGGER, s3, config.kms().map(Appliance::kms).orElse(null));
+  }
+
+  /** The agent's KMS from the appliance's {@code kms} keys. */
+  static GatewayConfig.Kms kms(ApplianceConfig.Kms k) {
+    AwsCredentialsProvider credentials = k.accessKeyId().isPresent()
+        ? StaticCredentialsProvider.create(AwsBasicCredentials.create(k.accessKeyId().get(), k.secretAccessKey().orElseThrow()))
+        : null;
+    return new GatewayConfig.Kms(k.endpoint().orElse(null), k.region(), credentials);
   }
 
   /** The agent's VM, copy and restore jobs on the job board, as local-volume jobs are. */

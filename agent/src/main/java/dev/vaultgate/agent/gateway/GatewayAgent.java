@@ -149,7 +149,8 @@ public final class GatewayAgent {
     this.joined = joined;
     this.local = local;
     this.coordinator = coordinator;
-    this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials());
+    this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials(), java.util.function.UnaryOperator.identity(),
+        config.kms());
     this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
   }
 

@@ -34,13 +34,32 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param triggerAttribute  the custom attribute that, set to {@code now} on a VM, starts a backup of it
  * @param s3Credentials     the credentials of S3 vaults; null: the AWS SDK's default chain (environment, profile,
  *                          instance role)
+ * @param kms               the KMS that wraps the keys of vaults created with an EncryptionKeyArn (the coordinator's
+ *                          KMS API or AWS KMS); null: such vaults cannot be opened here, and their jobs fail saying so
  */
 public record GatewayConfig(URI coordinator, String region, String gatewayName, String accessKeyId, String secretAccessKey,
                             VcenterEndpoint vcenter, String vaultLocation, Path masterKeyFile, Path stagingDir, Path stateDir,
                             Map<String, String> thumbprints, int maxJobs, Duration pollInterval, Duration heartbeatInterval,
                             long leaseSeconds, Duration inventoryInterval, String triggerAttribute,
-                            AwsCredentialsProvider s3Credentials) {
+                            AwsCredentialsProvider s3Credentials, Kms kms) {
   public static final String DEFAULT_TRIGGER = "vaultgate.backup";
+
+  /**
+   * A KMS endpoint (AWS KMS's API: Encrypt, Decrypt, DescribeKey) and who signs its calls.
+   *
+   * @param endpoint    the KMS's URL; null: AWS KMS of {@code region}
+   * @param credentials null: the AWS SDK's default chain
+   */
+  public record Kms(URI endpoint, String region, AwsCredentialsProvider credentials) {
+    public Kms {
+      Objects.requireNonNull(region, "kms region");
+    }
+
+    /** How errors name this KMS. */
+    public String describe() {
+      return endpoint != null ? endpoint.toString() : "AWS KMS " + region;
+    }
+  }
 
   public GatewayConfig {
     Objects.requireNonNull(coordinator, "coordinator");
@@ -79,49 +98,56 @@ public record GatewayConfig(URI coordinator, String region, String gatewayName, 
   public static GatewayConfig of(URI coordinator, String region, String accessKeyId, String secretAccessKey, Path stateDir) {
     return new GatewayConfig(coordinator, region, "gateway", accessKeyId, secretAccessKey, null, null, stateDir.resolve("master.key"),
         stateDir.resolve("staging"), stateDir, Map.of(), 4, Duration.ofSeconds(5), Duration.ofSeconds(30), 300, Duration.ofMinutes(5),
-        DEFAULT_TRIGGER, null);
+        DEFAULT_TRIGGER, null, null);
   }
 
   public GatewayConfig withVcenter(VcenterEndpoint v) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, v, vaultLocation, masterKeyFile, stagingDir,
-        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
+        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials, kms);
   }
 
   public GatewayConfig withName(String name) {
     return new GatewayConfig(coordinator, region, name, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile, stagingDir,
-        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
+        stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials, kms);
   }
 
   public GatewayConfig withThumbprints(Map<String, String> pins) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, pins, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
+        stagingDir, stateDir, pins, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials, kms);
   }
 
   public GatewayConfig withMaxJobs(int n) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, thumbprints, n, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials);
+        stagingDir, stateDir, thumbprints, n, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute, s3Credentials, kms);
   }
 
   /** Poll, heartbeat and inventory intervals. */
   public GatewayConfig withIntervals(Duration poll, Duration heartbeat, Duration inventory) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, thumbprints, maxJobs, poll, heartbeat, leaseSeconds, inventory, triggerAttribute, s3Credentials);
+        stagingDir, stateDir, thumbprints, maxJobs, poll, heartbeat, leaseSeconds, inventory, triggerAttribute, s3Credentials, kms);
   }
 
   public GatewayConfig withLeaseSeconds(long s) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
-        stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, s, inventoryInterval, triggerAttribute, s3Credentials);
+        stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, s, inventoryInterval, triggerAttribute, s3Credentials, kms);
   }
 
   public GatewayConfig withS3Credentials(AwsCredentialsProvider credentials) {
     return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
         stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute,
-        credentials);
+        credentials, kms);
+  }
+
+  /** The KMS of vaults created with an EncryptionKeyArn. */
+  public GatewayConfig withKms(Kms k) {
+    return new GatewayConfig(coordinator, region, gatewayName, accessKeyId, secretAccessKey, vcenter, vaultLocation, masterKeyFile,
+        stagingDir, stateDir, thumbprints, maxJobs, pollInterval, heartbeatInterval, leaseSeconds, inventoryInterval, triggerAttribute,
+        s3Credentials, k);
   }
 
   @Override
   public String toString() {
     return "GatewayConfig[" + coordinator + ", " + region + ", " + gatewayName + ", key=" + accessKeyId + ", vcenter=" + vcenter
-        + ", vault=" + vaultLocation + ", maxJobs=" + maxJobs + "]"; // never the secret or the token
+        + ", vault=" + vaultLocation + ", kms=" + (kms == null ? null : kms.describe()) + ", maxJobs=" + maxJobs + "]"; // never the secret or the token
   }
 }

@@ -54,7 +54,7 @@ final class RestoreJobRunner {
       return lease.fail("restore job " + jobId + ": no vault location (the job names none and the gateway has no default)");
     }
     if ("LocalVolume".equals(job.getString("resourceType"))) {
-      return agent.vaults().open(location)
+      return agent.vaults().open(location, null, job.getString("encryptionKeyArn"))
           .compose(opened -> localVolume(opened).eventually(() -> {
             opened.close();
             return Future.succeededFuture();
@@ -63,7 +63,7 @@ final class RestoreJobRunner {
           .recover(e -> lease.fail(String.valueOf(e.getMessage()).startsWith("cannot ") ? e.getMessage()
               : "cannot restore " + pointArn + ": " + e.getMessage()));
     }
-    return agent.vaults().open(location)
+    return agent.vaults().open(location, null, job.getString("encryptionKeyArn"))
         .compose(opened -> VmRecoveryPoints.withLabel(opened.repo(), BackupJobRunner.LABEL_RECOVERY_POINT, pointArn)
             .compose(point -> restore(opened, point))
             .eventually(() -> {

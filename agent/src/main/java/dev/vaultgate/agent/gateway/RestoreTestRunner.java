@@ -103,7 +103,7 @@ final class RestoreTestRunner {
     }
     long start = System.nanoTime();
     LOG.info("restore test {}: restoring {} ({})", jobId, job.getString("recoveryPointArn"), localVolume ? "local volume" : "VM");
-    return agent.vaults().open(location).compose(opened -> {
+    return agent.vaults().open(location, null, job.getString("encryptionKeyArn")).compose(opened -> {
       Future<Restored> restored = localVolume ? restoreLocal(opened.repo()) : restoreVm(opened.repo());
       return restored.transform(ar -> {
         double seconds = (System.nanoTime() - start) / 1e9;

@@ -1,5 +1,8 @@
 package dev.vaultgate.agent.gateway;
 
+import dev.vaultgate.vault.crypto.KeyWrapper;
+import dev.vaultgate.vault.crypto.KmsKeyException;
+import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
@@ -13,20 +16,33 @@ import dev.vaultgate.vault.storage.VaultStorages;
 import dev.vaultgate.vault.format.ObjectKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * Opens the vault a job names (a VaultLocation URL) with the gateway's master key, creating the vault on first use.
- * Opens of one location are serialised, so two jobs that start together do not both create it. Each job gets its
- * own {@link Repository} (its own index view and CPU executor) and closes it with {@link Opened#close()}.
+ * Opens the vault a job names (a VaultLocation URL), creating the vault on first use. A vault's keys are wrapped
+ * either by the gateway's master key file or, for a vault created with an EncryptionKeyArn, by that KMS key
+ * through the configured KMS ({@link KmsKeyWrapper}); which one is the vault config's to say once the vault exists
+ * (its wrapped key records its scheme), so a vault made with KMS keeps opening with KMS. Opens of one location are
+ * serialised, so two jobs that start together do not both create it. Each job gets its own {@link Repository}
+ * (its own index view and CPU executor) and closes it with {@link Opened#close()}.
  */
 public final class VaultAccess {
+  private static final Logger LOG = LoggerFactory.getLogger(VaultAccess.class);
+
   private final Vertx vertx;
+  private final GatewayConfig.Kms kms;
   private final Path masterKeyFile;
   private final AwsCredentialsProvider s3Credentials;
   private final Map<String, Future<?>> lastOpen = new HashMap<>();
@@ -44,6 +60,13 @@ public final class VaultAccess {
   /** @param decorate wraps each vault's storage (e.g. the appliance's bandwidth pacing of uploads) */
   public VaultAccess(Vertx vertx, Path masterKeyFile, AwsCredentialsProvider s3Credentials,
       java.util.function.UnaryOperator<VaultStorage> decorate) {
+    this(vertx, masterKeyFile, s3Credentials, decorate, null);
+  }
+
+  /** @param kms the KMS of vaults created with an EncryptionKeyArn; null: none (opening such a vault fails) */
+  public VaultAccess(Vertx vertx, Path masterKeyFile, AwsCredentialsProvider s3Credentials,
+      java.util.function.UnaryOperator<VaultStorage> decorate, GatewayConfig.Kms kms) {
+    this.kms = kms;
     this.decorate = decorate;
     this.vertx = vertx;
     this.masterKeyFile = masterKeyFile;
@@ -72,16 +95,26 @@ public final class VaultAccess {
    * in its storage too. Null: no lock required.
    */
   public Future<Opened> open(String location, RetentionLock lock) {
+    return open(location, lock, null);
+  }
+
+  /**
+   * {@link #open(String, RetentionLock)} for a vault created with KMS key {@code kmsKeyArn} (the job's {@code
+   * encryptionKeyArn}; null: none): a new vault's keys are wrapped with that key; an existing vault whose keys are
+   * wrapped by KMS is opened only once the key is found enabled. A disabled, deleted or unknown key fails the open
+   * with one line naming the key and the vault, before anything is written.
+   */
+  public Future<Opened> open(String location, RetentionLock lock, String kmsKeyArn) {
     Future<Opened> opened;
     synchronized (lastOpen) {
       Future<?> before = lastOpen.getOrDefault(location, Future.succeededFuture());
-      opened = before.transform(ignored -> openNow(location, lock));
+      opened = before.transform(ignored -> openNow(location, lock, kmsKeyArn));
       lastOpen.put(location, opened);
     }
     return opened;
   }
 
-  private Future<Opened> openNow(String location, RetentionLock lock) {
+  private Future<Opened> openNow(String location, RetentionLock lock, String kmsKeyArn) {
     VaultLocation parsed;
     VaultStorage raw;
     try {
@@ -98,17 +131,24 @@ public final class VaultAccess {
           if (parsed instanceof VaultLocation.FileLocation file) {
             Files.createDirectories(file.directory()); // a new vault's directory, as a bucket prefix needs nothing
           }
-          return LocalKeyWrapper.loadOrCreate(masterKeyFile);
+          return null;
         }, false)
-        .compose(key -> storage.stat(ObjectKeys.CONFIG).transform(ar -> {
+        .compose(v -> storage.get(ObjectKeys.CONFIG).transform(ar -> {
           if (ar.succeeded()) {
-            return Repository.open(vertx, storage, key);
+            return Future.succeededFuture(keySchemes(ar.result()));
           }
-          if (ar.cause() instanceof ObjectNotFoundException) {
-            return Repository.init(vertx, storage, key, lock == null ? VaultSettings.defaults() : VaultSettings.defaults().withLock(lock));
-          }
-          return Future.failedFuture(ar.cause());
+          return ar.cause() instanceof ObjectNotFoundException ? Future.succeededFuture((Set<String>) null)
+              : Future.failedFuture(ar.cause());
         }))
+        .compose(schemes -> vertx.executeBlocking(() -> wrapperFor(location, schemes, kmsKeyArn), false)
+            .compose(key -> (schemes != null ? Repository.open(vertx, storage, key)
+                : Repository.init(vertx, storage, key, lock == null ? VaultSettings.defaults() : VaultSettings.defaults().withLock(lock)))
+                .recover(e -> Future.failedFuture(e instanceof KmsKeyException && !e.getMessage().startsWith("cannot open vault ")
+                    ? new KmsKeyException("cannot open vault " + location + ": " + e.getMessage()) : e))
+                .eventually(() -> {
+                  if (key instanceof KmsKeyWrapper k) k.close(); // the keys are unwrapped: the KMS is needed no more
+                  return Future.succeededFuture();
+                })))
         .compose(repo -> {
           if (lock != null && !repo.config().settings().locked()) {
             repo.close();
@@ -120,5 +160,62 @@ public final class VaultAccess {
         })
         .map(repo -> new Opened(repo, storage))
         .onFailure(e -> storage.close());
+  }
+
+  /** What wraps a vault's keys: the gateway's master key file, or a KMS key. */
+  enum KeyScheme {
+    LOCAL, KMS
+  }
+
+  /**
+   * Which wrapper opens or creates a vault: a new vault ({@code schemesInVault} null) is made with KMS when the job
+   * names a key, else with the master key file; an existing vault is opened as its config says (KMS when any of
+   * its keys is wrapped by KMS), whatever the job names, so a vault keeps opening the way it was made.
+   */
+  static KeyScheme choose(Set<String> schemesInVault, String kmsKeyArn) {
+    if (schemesInVault == null) return kmsKeyArn != null ? KeyScheme.KMS : KeyScheme.LOCAL;
+    return schemesInVault.contains("kms") ? KeyScheme.KMS : KeyScheme.LOCAL;
+  }
+
+  /**
+   * The schemes of the wrapped keys a vault's config object lists (its {@code keys[].scheme}, in the clear); an
+   * object that cannot be read gives none, and {@link Repository#open} then says what is wrong with it.
+   */
+  static Set<String> keySchemes(byte[] config) {
+    Set<String> out = new LinkedHashSet<>();
+    try {
+      JsonArray keys = new JsonObject(new String(config, StandardCharsets.UTF_8)).getJsonArray("keys");
+      for (int i = 0; keys != null && i < keys.size(); i++) {
+        Object k = keys.getValue(i);
+        if (k instanceof JsonObject o && o.getValue("scheme") instanceof String scheme) out.add(scheme);
+      }
+    } catch (RuntimeException e) {
+      // not JSON: Repository.open names the corrupt config
+    }
+    return out;
+  }
+
+  /** The key wrapper for the vault at {@code location}; blocking (a key file read, or a KMS DescribeKey). */
+  private KeyWrapper wrapperFor(String location, Set<String> schemesInVault, String kmsKeyArn) throws java.io.IOException {
+    KeyScheme scheme = choose(schemesInVault, kmsKeyArn);
+    if (scheme == KeyScheme.LOCAL) {
+      if (kmsKeyArn != null) {
+        LOG.warn("vault {} names KMS key {} but its keys were wrapped by the gateway's master key when it was created;"
+            + " it is opened with that key", location, kmsKeyArn);
+      }
+      return LocalKeyWrapper.loadOrCreate(masterKeyFile);
+    }
+    String key = kmsKeyArn != null ? kmsKeyArn : "(the one its config names)";
+    if (kms == null) {
+      throw new KmsKeyException("cannot open vault " + location + ": its keys are wrapped by KMS key " + key
+          + " and this gateway has no KMS configured (kms: endpoint, region, credentials)");
+    }
+    try {
+      var client = KmsKeyWrapper.client(kms.endpoint(), kms.region(), kms.credentials());
+      return kmsKeyArn != null ? KmsKeyWrapper.forKey(client, true, kmsKeyArn, kms.describe())
+          : KmsKeyWrapper.forOpening(client, true, kms.describe());
+    } catch (KmsKeyException e) {
+      throw new KmsKeyException("cannot open vault " + location + ": " + e.getMessage());
+    }
   }
 }

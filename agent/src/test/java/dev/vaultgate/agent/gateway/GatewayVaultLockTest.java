@@ -16,7 +16,9 @@ import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.RetentionMode;
+import dev.vaultgate.vault.storage.RetryingVaultStorage;
 import dev.vaultgate.vault.storage.S3VaultStorage;
+import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.testing.RequiresRgw;
 import dev.vaultgate.vault.testing.TestRgw;
 import java.io.IOException;
@@ -85,7 +87,8 @@ class GatewayVaultLockTest {
       var done = backup.describeBackupJob(r -> r.backupJobId(id));
       assertEquals(BackupJobState.COMPLETED, done.state(), done.statusMessage());
 
-      dev.vaultgate.vault.storage.VaultStorage vault = new dev.vaultgate.vault.storage.RetryingVaultStorage(bed.vc.vertx,
+      // retried as the gateway's own reads are: RGW sometimes closes a kept-alive connection under a request
+      VaultStorage vault = new RetryingVaultStorage(bed.vc.vertx,
           new S3VaultStorage(bed.vc.vertx, TestRgw.client(), bucket, "vaults/" + account.accountId() + "/locked"));
       try (vault) {
         List<ObjectInfo> objects = await(bed.vc.vertx, () -> vault.list(""));
@@ -110,7 +113,7 @@ class GatewayVaultLockTest {
           bed.coordinator.config().vaultStorageRoot(), Map.of(), url -> {
             VaultLocation.S3Location at = (VaultLocation.S3Location) VaultLocation.parse(url);
             // retried, as the coordinator opens storage: RGW closes a kept-alive connection now and then
-            return new dev.vaultgate.vault.storage.RetryingVaultStorage(bed.vc.vertx,
+            return new RetryingVaultStorage(bed.vc.vertx,
                 new S3VaultStorage(bed.vc.vertx, TestRgw.client(), at.bucket(), at.prefix()));
           });
       assertEquals(0, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "a consistent point has no finding");

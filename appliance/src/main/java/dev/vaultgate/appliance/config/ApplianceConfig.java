@@ -23,7 +23,14 @@ public record ApplianceConfig(
     WebUi webUi,
     int maxConcurrentJobs,
     List<LocalVolume> localVolumes,
-    Bandwidth bandwidth) {
+    Bandwidth bandwidth,
+    Optional<Kms> kms) {
+
+  /** A config without a KMS: every vault's keys are wrapped by the master key file. */
+  public ApplianceConfig(String gatewayName, URI coordinatorUrl, Path dataDir, Vault vault, Optional<S3Credentials> s3, Tls tls,
+      WebUi webUi, int maxConcurrentJobs, List<LocalVolume> localVolumes, Bandwidth bandwidth) {
+    this(gatewayName, coordinatorUrl, dataDir, vault, s3, tls, webUi, maxConcurrentJobs, localVolumes, bandwidth, Optional.empty());
+  }
 
   /** Where recovery points go, and the key that wraps the vault's keys. */
   public record Vault(String url, Path masterKeyFile) {
@@ -34,6 +41,18 @@ public record ApplianceConfig(
     @Override
     public String toString() {
       return "S3Credentials[accessKeyId=" + accessKeyId + ", secretAccessKey=***]";
+    }
+  }
+
+  /**
+   * The KMS that wraps the keys of vaults created with an EncryptionKeyArn: the coordinator's KMS API, or AWS KMS
+   * ({@code endpoint} empty). Credentials both or neither (neither: the AWS SDK's default chain).
+   */
+  public record Kms(Optional<URI> endpoint, String region, Optional<String> accessKeyId, Optional<String> secretAccessKey) {
+    @Override
+    public String toString() {
+      return "Kms[endpoint=" + endpoint.map(URI::toString).orElse("AWS") + ", region=" + region + ", accessKeyId="
+          + accessKeyId.orElse("(default chain)") + ", secretAccessKey=***]";
     }
   }
 

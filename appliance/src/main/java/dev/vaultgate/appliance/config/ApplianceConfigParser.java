@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * and what was expected, e.g. {@code appliance.conf: webUi.port = 70000: expected a port 1-65535}.
  */
 public final class ApplianceConfigParser {
+  static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   static final long MIN_UPLOAD_BITS_PER_SECOND = 51_200; // AWS Backup gateway's floor for a rate limit
   private static final int MAX_JOBS = 64;
@@ -68,7 +69,7 @@ public final class ApplianceConfigParser {
   private ApplianceConfig config(JsonObject root) {
     Obj o = new Obj("", root);
     o.allow("gatewayName", "coordinatorUrl", "dataDir", "vault", "s3", "tls", "webUi", "maxConcurrentJobs",
-        "localVolumes", "bandwidth");
+        "localVolumes", "bandwidth", "kms");
     String gatewayName = o.name("gatewayName");
     URI coordinator = o.url("coordinatorUrl");
     Path dataDir = o.path("dataDir");
@@ -89,6 +90,25 @@ public final class ApplianceConfigParser {
     if (s != null) {
       s.allow("accessKeyId", "secretAccessKey");
       s3 = Optional.of(new ApplianceConfig.S3Credentials(s.string("accessKeyId", true), s.string("secretAccessKey", true)));
+    }
+
+    Optional<ApplianceConfig.Kms> kms = Optional.empty();
+    Obj k = o.object("kms", false);
+    if (k != null) {
+      k.allow("endpoint", "region", "accessKeyId", "secretAccessKey");
+      Optional<URI> endpoint = k.has("endpoint") ? Optional.of(k.httpUrl("endpoint")) : Optional.empty();
+      String region = k.string("region", true);
+      if (!REGION.matcher(region).matches()) {
+        throw k.bad("region", region, "an AWS region name such as us-east-1");
+      }
+      if (k.has("accessKeyId") != k.has("secretAccessKey")) {
+        String given = k.has("accessKeyId") ? "accessKeyId" : "secretAccessKey";
+        throw k.bad(given, k.has("accessKeyId") ? k.string("accessKeyId", false) : "***",
+            "accessKeyId and secretAccessKey together (neither: the AWS SDK's default chain)");
+      }
+      kms = Optional.of(new ApplianceConfig.Kms(endpoint, region,
+          k.has("accessKeyId") ? Optional.of(k.string("accessKeyId", true)) : Optional.empty(),
+          k.has("secretAccessKey") ? Optional.of(k.string("secretAccessKey", true)) : Optional.empty()));
     }
 
     Path tlsDir = dataDir.resolve("tls");
@@ -157,7 +177,7 @@ public final class ApplianceConfigParser {
       }
       bandwidth = new ApplianceConfig.Bandwidth(dflt, List.copyOf(schedule));
     }
-    return new ApplianceConfig(gatewayName, coordinator, dataDir, vault, s3, tls, webUi, maxJobs, List.copyOf(volumes), bandwidth);
+    return new ApplianceConfig(gatewayName, coordinator, dataDir, vault, s3, tls, webUi, maxJobs, List.copyOf(volumes), bandwidth, kms);
   }
 
   /** One JSON object of the config, at a dotted key path. */
@@ -243,6 +263,20 @@ public final class ApplianceConfigParser {
         return u;
       } catch (URISyntaxException e) {
         throw bad(k, s, "an https:// URL (" + e.getReason() + ")");
+      }
+    }
+
+    /** An http:// or https:// URL with a host (a KMS endpoint: the coordinator's, or AWS KMS's). */
+    URI httpUrl(String k) {
+      String s = string(k, true);
+      try {
+        URI u = new URI(s);
+        if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null || u.getHost().isEmpty()) {
+          throw bad(k, s, "an http:// or https:// URL with a host");
+        }
+        return u;
+      } catch (URISyntaxException e) {
+        throw bad(k, s, "an http:// or https:// URL (" + e.getReason() + ")");
       }
     }
 

@@ -65,7 +65,7 @@ public final class LocalVolumeResources implements LocalResources {
   public Future<JsonObject> backup(JsonObject job, String vaultLocation, Progress progress) {
     String arn = job.getString("resourceArn", "");
     String name = arn.substring(arn.lastIndexOf('/') + 1);
-    return vaults.open(vaultLocation).compose(opened -> new LocalVolumeJobs(opened.repo(), board, blocking, lvm, opener,
+    return vaults.open(vaultLocation, null, job.getString("encryptionKeyArn")).compose(opened -> new LocalVolumeJobs(opened.repo(), board, blocking, lvm, opener,
             gatewayName, volumes, 1).backup(name, LocalResources.resumed(job))
         .map(r -> new JsonObject().put("backupSizeInBytes", r.sourceBytes()).put("restoreMetadata", new JsonObject()
             .put("vaultgate:localVolume", name)

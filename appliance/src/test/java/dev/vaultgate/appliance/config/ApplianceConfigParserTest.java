@@ -65,6 +65,35 @@ class ApplianceConfigParserTest {
   }
 
   @Test
+  void kmsKeysAreReadAndValidated() throws IOException {
+    ApplianceConfig.Kms kms = ApplianceConfigParser.parse("appliance.conf", example().encode()).kms().orElseThrow();
+    assertEquals("https://coordinator.example.com:8443", kms.endpoint().orElseThrow().toString());
+    assertEquals("us-east-1", kms.region());
+    assertEquals("GATEWAY-KMS-KEY", kms.accessKeyId().orElseThrow());
+    assertEquals("change-me-too", kms.secretAccessKey().orElseThrow());
+    assertFalse(kms.toString().contains("change-me-too"), "the KMS secret is not printed");
+
+    JsonObject awsKms = example();
+    awsKms.put("kms", new JsonObject().put("region", "eu-west-1"));
+    ApplianceConfig.Kms aws = ApplianceConfigParser.parse("appliance.conf", awsKms.encode()).kms().orElseThrow();
+    assertTrue(aws.endpoint().isEmpty() && aws.accessKeyId().isEmpty(), "AWS KMS of the region, the SDK's default chain: " + aws);
+    JsonObject none = example();
+    none.remove("kms");
+    assertTrue(ApplianceConfigParser.parse("appliance.conf", none.encode()).kms().isEmpty());
+
+    assertEquals("appliance.conf: kms.endpoint = ftp://kms: expected an http:// or https:// URL with a host",
+        errorFor(c -> c.getJsonObject("kms").put("endpoint", "ftp://kms")));
+    assertEquals("appliance.conf: kms.region = US_EAST_1: expected an AWS region name such as us-east-1",
+        errorFor(c -> c.getJsonObject("kms").put("region", "US_EAST_1")));
+    String half = errorFor(c -> c.getJsonObject("kms").remove("accessKeyId"));
+    assertEquals("appliance.conf: kms.secretAccessKey = ***: expected accessKeyId and secretAccessKey together (neither: the"
+        + " AWS SDK's default chain)", half);
+    String typo = errorFor(c -> c.getJsonObject("kms").put("endpont", "https://x"));
+    assertTrue(typo.contains("unknown key kms.endpont (did you mean kms.endpoint?)"), typo);
+    assertEquals("appliance.conf: missing key kms.region", errorFor(c -> c.getJsonObject("kms").remove("region")));
+  }
+
+  @Test
   void typoedKeyIsNamedWithTheNearestKnownOne() throws IOException {
     String m = errorFor(c -> c.put("maxConcurentJobs", 3));
     assertTrue(m.startsWith("appliance.conf: unknown key maxConcurentJobs (did you mean maxConcurrentJobs?)"), m);

@@ -197,6 +197,9 @@ import org.slf4j.LoggerFactory;
  *       vaultLocation} is its vault's; a copy job has {@code sourceVaultLocation} and {@code
  *       destinationVaultLocation} (and {@code vaultLocation}, the destination's); a restore job's
  *       {@code vaultLocation} is the vault holding its recovery point.
+ *   <li>A job whose vault was created with an {@code EncryptionKeyArn} carries it as {@code encryptionKeyArn}
+ *       (a copy job: {@code sourceEncryptionKeyArn} and {@code destinationEncryptionKeyArn}, and {@code
+ *       encryptionKeyArn}, the destination's): the gateway wraps that vault's keys with the KMS key.
  *   <li>A backup job into a locked vault carries {@code "vaultLock": {"mode": COMPLIANCE|GOVERNANCE,
  *       "retainUntil"?, "minRetentionDays"?, "maxRetentionDays"?}} ({@link #storageRetention}): the
  *       gateway keeps the vault in a bucket with Object Lock and writes the point under that retention.
@@ -818,6 +821,7 @@ public final class AgentApi {
               .put("leaseExpiresAt", lease.expiresAt().toString());
           JsonObject retention = vault == null ? null : storageRetention(vault.lock(), lease.job().lifecycle(), now);
           if (retention != null) job.put("vaultLock", retention);
+          if (vault != null && vault.encryptionKeyArn() != null) job.put("encryptionKeyArn", vault.encryptionKeyArn());
           return new JsonObject().put("job", job);
         }));
   }
@@ -903,8 +907,12 @@ public final class AgentApi {
                 + "=URL)", clock.instant())
             .map(failed -> new JsonObject());
       }
-      return Future.succeededFuture(new JsonObject().put("job", withLocations(copyJob(lease.job()), lease.job())
-          .put("leaseExpiresAt", lease.expiresAt().toString())));
+      JsonObject job = withLocations(copyJob(lease.job()), lease.job()).put("leaseExpiresAt", lease.expiresAt().toString());
+      return keyOf(lease.job().sourceVaultArn()).compose(sourceKey -> keyOf(destination).map(destinationKey -> {
+        if (sourceKey != null) job.put("sourceEncryptionKeyArn", sourceKey);
+        if (destinationKey != null) job.put("destinationEncryptionKeyArn", destinationKey).put("encryptionKeyArn", destinationKey);
+        return new JsonObject().put("job", job);
+      }));
     });
   }
 
@@ -941,8 +949,10 @@ public final class AgentApi {
       if (lease == null) return Future.succeededFuture(new JsonObject());
       JsonObject job = withLocation(restoreJob(lease.job()), lease.job()).put("leaseExpiresAt", lease.expiresAt().toString());
       PgRestoreTestResults tests = restoreTests;
-      Future<JsonObject> test = tests == null ? Future.succeededFuture()
-          : tests.leased(g.accountId(), g.gatewayId(), lease.job().jobId());
+      Future<JsonObject> test = keyOf(lease.job().vaultArn()).compose(key -> {
+        if (key != null) job.put("encryptionKeyArn", key);
+        return tests == null ? Future.succeededFuture() : tests.leased(g.accountId(), g.gatewayId(), lease.job().jobId());
+      });
       return test.map(t -> new JsonObject().put("job", t == null ? job : job.put("restoreTest", t)));
     });
   }
@@ -1026,6 +1036,17 @@ public final class AgentApi {
   private JsonObject withLocation(JsonObject out, RestoreJob j) {
     if (j.vaultArn() != null) out.put("vaultLocation", location(j.vaultArn()));
     return out;
+  }
+
+  /**
+   * The KMS key (EncryptionKeyArn) of the vault {@code vaultArn} names ({@code arn:aws:backup:<region>:<account>:
+   * backup-vault:<name>}): the gateway wraps the vault's keys with it. Null when the vault has none, or is not
+   * this coordinator's.
+   */
+  private Future<String> keyOf(String vaultArn) {
+    String[] parts = vaultArn == null ? new String[0] : vaultArn.split(":", 7);
+    if (parts.length < 7 || !"backup-vault".equals(parts[5])) return Future.succeededFuture();
+    return vaults.find(parts[4], parts[6]).map(v -> v == null ? null : v.encryptionKeyArn());
   }
 
   /**

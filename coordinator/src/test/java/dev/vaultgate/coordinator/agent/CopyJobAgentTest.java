@@ -202,6 +202,39 @@ class CopyJobAgentTest {
     assertEquals(1, withCopy.copiesOf(point).size());
   }
 
+  @Test
+  void leasedBackupAndCopyJobsCarryTheKmsKeysTheirVaultsWereCreatedWith() {
+    Setup plain = setup();
+    var kms = env.kmsClient(plain.key());
+    String sourceKey = kms.createKey(b -> b.description("source vault")).keyMetadata().arn();
+    String destinationKey = kms.createKey(b -> b.description("destination vault")).keyMetadata().arn();
+    String source = unique("kmssrc");
+    String sourceArn = plain.backup().createBackupVault(r -> r.backupVaultName(source).encryptionKeyArn(sourceKey)).backupVaultArn();
+    String destination = unique("kmsdst");
+    String destinationArn = plain.backup().createBackupVault(r -> r.backupVaultName(destination).encryptionKeyArn(destinationKey))
+        .backupVaultArn();
+    Setup s = new Setup(plain.key(), plain.backup(), source, sourceArn, plain.createdBy(), plain.gw());
+    s = new Setup(s.key(), s.backup(), source, sourceArn, planWithCopy(s, copyTo(destinationArn, 30)), s.gw());
+
+    String jobId = s.scheduledJob("vm-k");
+    JsonObject backupJob = s.gw().lease().body().getJsonObject("job");
+    assertEquals(jobId, backupJob.getString("jobId"));
+    assertEquals(sourceKey, backupJob.getString("encryptionKeyArn"), backupJob.encode());
+    assertEquals(200, s.gw().complete(jobId, 8192).status());
+
+    Reply lease = s.gw().post("/copy-jobs/lease", new JsonObject());
+    JsonObject copy = lease.body().getJsonObject("job");
+    assertEquals(sourceKey, copy.getString("sourceEncryptionKeyArn"), copy.encode());
+    assertEquals(destinationKey, copy.getString("destinationEncryptionKeyArn"), copy.encode());
+    assertEquals(destinationKey, copy.getString("encryptionKeyArn"), "the vault written to: " + copy.encode());
+
+    // A vault created without a key: its jobs name none (the gateway keeps its master key).
+    Setup without = setup();
+    without.scheduledJob("vm-n");
+    JsonObject plainJob = without.gw().lease().body().getJsonObject("job");
+    assertFalse(plainJob.containsKey("encryptionKeyArn"), plainJob.encode());
+  }
+
   /** A new version of {@code s}'s plan with {@code copies} on its rule; the createdBy of that version's jobs. */
   static JsonObject planWithCopy(Setup s, CopyAction... copies) {
     String planId = s.createdBy().getString("BackupPlanId");

@@ -1,0 +1,272 @@
+package dev.vaultgate.agent.gateway;
+
+import static dev.vaultgate.agent.testing.Await.await;
+import static dev.vaultgate.agent.testing.GatewayTestbed.waitFor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vaultgate.agent.testing.GatewayTestbed;
+import dev.vaultgate.agent.testing.TestDisks;
+import dev.vaultgate.coordinator.auth.AccessKey;
+import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.storage.FileVaultStorage;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.backup.BackupClient;
+import software.amazon.awssdk.services.backup.model.BackupJobState;
+import software.amazon.awssdk.services.backup.model.CopyJobState;
+import software.amazon.awssdk.services.backup.model.DescribeBackupJobResponse;
+import software.amazon.awssdk.services.backup.model.RestoreJobStatus;
+import software.amazon.awssdk.services.kms.KmsClient;
+
+/**
+ * Vault keys wrapped through KMS on the gateway's path, every part real: the coordinator (embedded PostgreSQL) serves
+ * the Backup API and its own KMS API, a key is made with the SDK's {@code kms} client, a vault is created with
+ * CreateBackupVault(EncryptionKeyArn = that key), and a gateway agent with a KMS configured backs the vcsim VM up
+ * into it, restores it, and copies it into a vault of another key. The gateway's KMS calls (with a key of their own) are in the coordinator's activity log; a
+ * disabled key fails the next backup with one line naming the key and the vault, and writes nothing to the vault.
+ */
+@Timeout(240)
+class GatewayKmsTest {
+  private static final String VM = "DC0_H0_VM0";
+  private static final Duration JOB_TIMEOUT = Duration.ofSeconds(90);
+
+  @TempDir
+  static Path dir;
+  private static GatewayTestbed bed;
+
+  @BeforeAll
+  static void start() throws IOException {
+    bed = GatewayTestbed.start(dir, null, "--vms", "1");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (bed != null) {
+      bed.close();
+    }
+  }
+
+  private static KmsClient kmsClient(AccessKey key) {
+    return KmsClient.builder()
+        .endpointOverride(URI.create("http://127.0.0.1:" + bed.coordinator.port()))
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())))
+        .httpClientBuilder(Apache5HttpClient.builder())
+        .build();
+  }
+
+  private static DescribeBackupJobResponse backUp(BackupClient backup, String vault, String role, String vmArn) {
+    String id = backup.startBackupJob(r -> r.backupVaultName(vault).iamRoleArn(role).resourceArn(vmArn)).backupJobId();
+    Set<BackupJobState> ended = Set.of(BackupJobState.COMPLETED, BackupJobState.FAILED, BackupJobState.ABORTED, BackupJobState.EXPIRED);
+    waitFor("backup job " + id, JOB_TIMEOUT, () -> ended.contains(backup.describeBackupJob(r -> r.backupJobId(id)).state()));
+    return backup.describeBackupJob(r -> r.backupJobId(id));
+  }
+
+  /** The vault's directory (the coordinator's file vault root): {@code <root>/<account>/<vault>}. */
+  private static Path vaultDir(String accountId, String vault) {
+    return Path.of(URI.create(bed.vaultLocation)).getParent().getParent().resolve(accountId).resolve(vault);
+  }
+
+  /** Every file of the vault, by relative path, with the SHA-256 of its content. */
+  private static Map<String, String> contents(Path vaultDir) {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(vaultDir)) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        out.put(vaultDir.relativize(p).toString(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return out;
+  }
+
+  /** The wrapped keys of the vault's config object: their scheme and key id, as the vault wrote them. */
+  private static JsonObject wrappedKey(Path vaultDir) {
+    FileVaultStorage storage = new FileVaultStorage(bed.vc.vertx, vaultDir);
+    byte[] config = await(bed.vc.vertx, () -> storage.get(ObjectKeys.CONFIG));
+    var keys = new JsonObject(new String(config, StandardCharsets.UTF_8)).getJsonArray("keys");
+    assertEquals(1, keys.size(), keys.encode());
+    return keys.getJsonObject(0);
+  }
+
+  /**
+   * The names of the activity log's events made with {@code accessKeyId}, once {@code last} is among them (the front
+   * tells the log of a call just after answering it).
+   */
+  private static List<String> eventsOf(String accessKeyId, String last) {
+    List<String> names = new ArrayList<>();
+    waitFor(last + " in the activity log", Duration.ofSeconds(10), () -> {
+      await(bed.coordinatorVertx, () -> bed.coordinator.activityLog().flush());
+      names.clear();
+      for (Row r : await(bed.coordinatorVertx, () -> bed.coordinator.pool().preparedQuery(
+          "SELECT event_source, event_name FROM activity_log WHERE access_key_id = $1 ORDER BY seq").execute(Tuple.of(accessKeyId)))) {
+        names.add(r.getString(0) + " " + r.getString(1));
+      }
+      return names.stream().anyMatch(n -> n.endsWith(" " + last));
+    });
+    return List.copyOf(names);
+  }
+
+  @Test
+  void aVaultMadeWithKmsKeepsOpeningWithKmsAndAGatewayWithoutAKmsSaysSoInOneLine() {
+    AccessKey account = bed.newAccount();
+    KmsClient kms = kmsClient(account);
+    try (kms) {
+      String keyArn = kms.createKey(r -> r.description("direct")).keyMetadata().arn();
+      GatewayConfig.Kms endpoint = new GatewayConfig.Kms(URI.create("http://127.0.0.1:" + bed.coordinator.port()),
+          GatewayTestbed.REGION, StaticCredentialsProvider.create(AwsBasicCredentials.create(account.accessKeyId(), account.secretAccessKey())));
+      VaultAccess withKms = new VaultAccess(bed.vc.vertx, dir.resolve("direct.key"), null, java.util.function.UnaryOperator.identity(),
+          endpoint);
+      String location = dir.resolve("direct-vault").toUri().toString();
+      String vaultId = await(bed.vc.vertx, () -> withKms.open(location, null, keyArn).map(o -> {
+        o.close();
+        return o.repo().config().vaultId();
+      }));
+      assertEquals("kms", wrappedKey(dir.resolve("direct-vault")).getString("scheme"));
+      assertFalse(Files.exists(dir.resolve("direct.key")), "no master key file is made for a KMS vault");
+
+      // A job that names no key (the vault's key unknown to it) still opens the vault as its config says: with KMS.
+      String reopened = await(bed.vc.vertx, () -> withKms.open(location, null, null).map(o -> {
+        o.close();
+        return o.repo().config().vaultId();
+      }));
+      assertEquals(vaultId, reopened);
+
+      VaultAccess withoutKms = new VaultAccess(bed.vc.vertx, dir.resolve("direct.key"));
+      String line = dev.vaultgate.agent.testing.Await.failure(bed.vc.vertx, () -> withoutKms.open(location, null, keyArn)).getMessage();
+      assertEquals("cannot open vault " + location + ": its keys are wrapped by KMS key " + keyArn
+          + " and this gateway has no KMS configured (kms: endpoint, region, credentials)", line);
+      assertFalse(Files.exists(dir.resolve("direct.key")), "nothing made on the way");
+    }
+  }
+
+  @Test
+  void aVaultCreatedWithAKmsKeyIsWrittenAndRestoredThroughTheKmsAndADisabledKeyFailsTheBackupWritingNothing() throws IOException {
+    AccessKey account = bed.newAccount();
+    // The gateway's KMS calls are signed with a key of their own: the activity log tells them apart.
+    AccessKey gatewayKms = await(bed.coordinatorVertx, () -> bed.coordinator.accessKeys().issue(account.accountId()));
+    BackupClient backup = bed.backupApi(account);
+    KmsClient kms = kmsClient(account);
+    String role = "arn:aws:iam::" + account.accountId() + ":role/backup";
+    GatewayConfig config = bed.config(account, 2, true).withKms(new GatewayConfig.Kms(
+        URI.create("http://127.0.0.1:" + bed.coordinator.port()), GatewayTestbed.REGION,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(gatewayKms.accessKeyId(), gatewayKms.secretAccessKey()))));
+    GatewayAgent agent = await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, config));
+    try {
+      String keyArn = kms.createKey(r -> r.description("gateway vault key")).keyMetadata().arn();
+      backup.createBackupVault(r -> r.backupVaultName("kms-vault").encryptionKeyArn(keyArn));
+      backup.createBackupVault(r -> r.backupVaultName("plain-vault"));
+      String vmArn = VmResources.arn(GatewayTestbed.REGION, account.accountId(), bed.vm(VM));
+      Path flat = bed.flatFile(VM);
+      TestDisks.writeRandomBlocks(flat, 91, 0, 3, 40, 41, 90);
+      byte[] backedUp = TestDisks.read(flat);
+
+      // 1. The backup creates the vault with its keys wrapped by the KMS key (KMS Encrypt).
+      DescribeBackupJobResponse first = backUp(backup, "kms-vault", role, vmArn);
+      assertEquals(BackupJobState.COMPLETED, first.state(), first.statusMessage());
+      Path kmsVault = vaultDir(account.accountId(), "kms-vault");
+      JsonObject wrapped = wrappedKey(kmsVault);
+      assertEquals("kms", wrapped.getString("scheme"), wrapped.encode());
+      assertEquals(keyArn, wrapped.getString("keyId"), wrapped.encode());
+
+      // A vault without a key keeps the gateway's master key, on the same gateway.
+      DescribeBackupJobResponse plain = backUp(backup, "plain-vault", role, vmArn);
+      assertEquals(BackupJobState.COMPLETED, plain.state(), plain.statusMessage());
+      assertEquals("local", wrappedKey(vaultDir(account.accountId(), "plain-vault")).getString("scheme"));
+
+      // 2. The restore opens the vault through the KMS (KMS Decrypt) and gives the disk back byte for byte.
+      TestDisks.writeRandomBlocks(flat, 92, 0, 3); // the VM moves on; the restore must give the backed-up bytes
+      Path target = Files.createDirectories(dir.resolve("restored"));
+      String restoreId = backup.startRestoreJob(r -> r.recoveryPointArn(first.recoveryPointArn()).iamRoleArn(role)
+          .metadata(Map.of("RestoreTo", "LocalFile", "TargetDirectory", target.toString()))).restoreJobId();
+      waitFor("restore " + restoreId, JOB_TIMEOUT, () -> Set.of(RestoreJobStatus.COMPLETED, RestoreJobStatus.FAILED)
+          .contains(backup.describeRestoreJob(r -> r.restoreJobId(restoreId)).status()));
+      var restore = backup.describeRestoreJob(r -> r.restoreJobId(restoreId));
+      assertEquals(RestoreJobStatus.COMPLETED, restore.status(), restore.statusMessage());
+      assertArrayEquals(backedUp, TestDisks.read(target.resolve(VM + "-scsi0_0.img")));
+
+      // 3. The coordinator's activity log holds the gateway's KMS calls: the key checked, the vault key wrapped on
+      // the first backup, unwrapped on the restore.
+      List<String> events = eventsOf(gatewayKms.accessKeyId(), "Decrypt");
+      assertTrue(events.stream().allMatch(e -> e.startsWith("kms.")), "only KMS calls are signed with the KMS key: " + events);
+      List<String> names = events.stream().map(e -> e.substring(e.indexOf(' ') + 1)).toList();
+      assertTrue(names.contains("DescribeKey"), names.toString());
+      assertEquals(1, names.stream().filter("Encrypt"::equals).count(), "one vault created, one key wrapped: " + names);
+      assertTrue(names.indexOf("Encrypt") < names.lastIndexOf("Decrypt"), names.toString());
+
+      // A copy reads the KMS vault and writes a vault created with another key; it restores byte for byte.
+      String copyKey = kms.createKey(r -> r.description("copy vault key")).keyMetadata().arn();
+      String copyVaultArn = backup.createBackupVault(r -> r.backupVaultName("kms-copies").encryptionKeyArn(copyKey)).backupVaultArn();
+      String copyId = backup.startCopyJob(r -> r.recoveryPointArn(first.recoveryPointArn()).sourceBackupVaultName("kms-vault")
+          .destinationBackupVaultArn(copyVaultArn).iamRoleArn(role)).copyJobId();
+      waitFor("copy " + copyId, JOB_TIMEOUT, () -> Set.of(CopyJobState.COMPLETED, CopyJobState.FAILED)
+          .contains(backup.describeCopyJob(r -> r.copyJobId(copyId)).copyJob().state()));
+      var copy = backup.describeCopyJob(r -> r.copyJobId(copyId)).copyJob();
+      assertEquals(CopyJobState.COMPLETED, copy.state(), copy.statusMessage());
+      JsonObject copyWrapped = wrappedKey(vaultDir(account.accountId(), "kms-copies"));
+      assertEquals("kms", copyWrapped.getString("scheme"));
+      assertEquals(copyKey, copyWrapped.getString("keyId"));
+      Path fromCopy = Files.createDirectories(dir.resolve("restored-from-copy"));
+      String copyRestoreId = backup.startRestoreJob(r -> r.recoveryPointArn(copy.destinationRecoveryPointArn()).iamRoleArn(role)
+          .metadata(Map.of("RestoreTo", "LocalFile", "TargetDirectory", fromCopy.toString()))).restoreJobId();
+      waitFor("restore " + copyRestoreId, JOB_TIMEOUT, () -> Set.of(RestoreJobStatus.COMPLETED, RestoreJobStatus.FAILED)
+          .contains(backup.describeRestoreJob(r -> r.restoreJobId(copyRestoreId)).status()));
+      var copyRestore = backup.describeRestoreJob(r -> r.restoreJobId(copyRestoreId));
+      assertEquals(RestoreJobStatus.COMPLETED, copyRestore.status(), copyRestore.statusMessage());
+      assertArrayEquals(backedUp, TestDisks.read(fromCopy.resolve(VM + "-scsi0_0.img")));
+
+      // 4. The key disabled, the next backup fails in one line naming the key and the vault, and writes nothing.
+      Map<String, String> before = contents(kmsVault);
+      kms.disableKey(r -> r.keyId(keyArn));
+      TestDisks.writeRandomBlocks(flat, 93, 5, 6);
+      DescribeBackupJobResponse refused = backUp(backup, "kms-vault", role, vmArn);
+      assertEquals(BackupJobState.FAILED, refused.state(), refused.statusMessage());
+      String line = refused.statusMessage();
+      assertFalse(line.contains("\n") || line.contains("\tat "), "one line, no stack trace: " + line);
+      assertTrue(line.contains(keyArn), "names the key: " + line);
+      assertTrue(line.contains(account.accountId() + "/kms-vault"), "names the vault: " + line);
+      assertTrue(line.contains("Disabled"), "says why: " + line);
+      assertEquals(before, contents(kmsVault), "nothing written to the vault");
+
+      // 5. Enabled again, the vault opens and takes the backup: nothing was lost.
+      kms.enableKey(r -> r.keyId(keyArn));
+      DescribeBackupJobResponse again = backUp(backup, "kms-vault", role, vmArn);
+      assertEquals(BackupJobState.COMPLETED, again.state(), again.statusMessage());
+    } finally {
+      await(bed.vc.vertx, agent::close);
+      kms.close();
+      backup.close();
+    }
+  }
+}
