@@ -192,7 +192,7 @@ class GatewayKmsTest {
       TestDisks.writeRandomBlocks(flat, 91, 0, 3, 40, 41, 90);
       byte[] backedUp = TestDisks.read(flat);
 
-      // 1. The backup creates the vault with its keys wrapped by the KMS key (KMS Encrypt).
+      // 1. The backup creates the vault with keys the KMS makes and wraps under the KMS key (KMS GenerateDataKey).
       DescribeBackupJobResponse first = backUp(backup, "kms-vault", role, vmArn);
       assertEquals(BackupJobState.COMPLETED, first.state(), first.statusMessage());
       Path kmsVault = vaultDir(account.accountId(), "kms-vault");
@@ -216,14 +216,14 @@ class GatewayKmsTest {
       assertEquals(RestoreJobStatus.COMPLETED, restore.status(), restore.statusMessage());
       assertArrayEquals(backedUp, TestDisks.read(target.resolve(VM + "-scsi0_0.img")));
 
-      // 3. The coordinator's activity log holds the gateway's KMS calls: the key checked, the vault key wrapped on
-      // the first backup, unwrapped on the restore.
+      // 3. The coordinator's activity log holds the gateway's KMS calls: the key checked, the vault key made and
+      // wrapped on the first backup, unwrapped on the restore.
       List<String> events = eventsOf(gatewayKms.accessKeyId(), "Decrypt");
       assertTrue(events.stream().allMatch(e -> e.startsWith("kms.")), "only KMS calls are signed with the KMS key: " + events);
       List<String> names = events.stream().map(e -> e.substring(e.indexOf(' ') + 1)).toList();
       assertTrue(names.contains("DescribeKey"), names.toString());
-      assertEquals(1, names.stream().filter("Encrypt"::equals).count(), "one vault created, one key wrapped: " + names);
-      assertTrue(names.indexOf("Encrypt") < names.lastIndexOf("Decrypt"), names.toString());
+      assertEquals(1, names.stream().filter("GenerateDataKey"::equals).count(), "one vault created, one key made: " + names);
+      assertTrue(names.indexOf("GenerateDataKey") < names.lastIndexOf("Decrypt"), names.toString());
 
       // A copy reads the KMS vault and writes a vault created with another key; it restores byte for byte.
       String copyKey = kms.createKey(r -> r.description("copy vault key")).keyMetadata().arn();

@@ -16,4 +16,17 @@ public interface KeyWrapper {
 
   /** @throws WrongMasterKeyException when this wrapper's key did not wrap {@code wrapped} */
   byte[] unwrap(byte[] wrapped);
+
+  /** New key material and its wrapped form. */
+  record Generated(byte[] material, byte[] wrapped) {
+  }
+
+  /**
+   * Makes {@code bytes} of new key material and wraps it. A KMS does both in one GenerateDataKey call (its own random
+   * source, one request); the default draws from the JDK's SecureRandom and calls {@link #wrap}.
+   */
+  default Generated generate(int bytes) {
+    byte[] material = Secrets.randomBytes(bytes);
+    return new Generated(material, wrap(material));
+  }
 }

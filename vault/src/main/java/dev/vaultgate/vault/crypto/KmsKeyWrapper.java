@@ -112,6 +112,16 @@ public final class KmsKeyWrapper implements KeyWrapper, AutoCloseable {
         .encryptionContext(CONTEXT)).join().ciphertextBlob().asByteArray(), "wrap the vault's keys", keyArn, where);
   }
 
+  /** GenerateDataKey: KMS makes the material and answers it both in the clear and wrapped (as Encrypt would). */
+  @Override
+  public Generated generate(int bytes) {
+    if (keyArn == null) throw new IllegalStateException("a KMS wrapper made for opening vaults names no key to wrap with");
+    return call(() -> {
+      var answer = client.generateDataKey(b -> b.keyId(keyArn).numberOfBytes(bytes).encryptionContext(CONTEXT)).join();
+      return new Generated(answer.plaintext().asByteArray(), answer.ciphertextBlob().asByteArray());
+    }, "make the vault's keys", keyArn, where);
+  }
+
   @Override
   public byte[] unwrap(byte[] wrapped) {
     try {

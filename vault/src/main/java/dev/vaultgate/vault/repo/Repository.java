@@ -95,10 +95,11 @@ public final class Repository implements AutoCloseable {
           return ar.cause() instanceof ObjectNotFoundException ? Future.succeededFuture() : Future.failedFuture(ar.cause());
         })
         .compose(v -> cpu.executeBlocking(() -> {
-          byte[] material = VaultKeys.newMaterial();
-          VaultKeys keys = VaultKeys.fromMaterial(material);
+          KeyWrapper.Generated material = wrapper.generate(VaultKeys.MATERIAL_BYTES);
+          VaultKeys keys = VaultKeys.fromMaterial(material.material());
           VaultConfig config = new VaultConfig(ObjectIds.newId(), System.currentTimeMillis(), settings);
-          return new Repository(vertx, storage, config, keys, cpu).withConfigBytes(config.encode(keys, material, wrapper));
+          return new Repository(vertx, storage, config, keys, cpu)
+              .withConfigBytes(config.encode(keys, material.wrapped(), wrapper.scheme(), wrapper.keyId()));
         }, false))
         .compose(pair -> {
           Retention retention = settings.locked()

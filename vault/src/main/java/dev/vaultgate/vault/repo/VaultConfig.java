@@ -25,6 +25,11 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
 
   /** The config object's bytes for a new vault whose key material {@code material} is wrapped by {@code wrapper}. */
   byte[] encode(VaultKeys keys, byte[] material, KeyWrapper wrapper) {
+    return encode(keys, wrapper.wrap(material), wrapper.scheme(), wrapper.keyId());
+  }
+
+  /** The config object's bytes for a new vault whose key material was wrapped already ({@link KeyWrapper#generate}). */
+  byte[] encode(VaultKeys keys, byte[] wrapped, String scheme, String keyId) {
     JsonObject settingsObject = new JsonObject()
         .put("vaultId", vaultId)
         .put("createdAt", createdAtMillis)
@@ -42,9 +47,9 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
     }
     String settingsJson = settingsObject.encode();
     JsonObject key = new JsonObject()
-        .put("scheme", wrapper.scheme())
-        .put("keyId", wrapper.keyId())
-        .put("wrapped", Base64.getEncoder().encodeToString(wrapper.wrap(material)));
+        .put("scheme", scheme)
+        .put("keyId", keyId)
+        .put("wrapped", Base64.getEncoder().encodeToString(wrapped));
     return new JsonObject()
         .put("format", FORMAT)
         .put("version", VERSION)
