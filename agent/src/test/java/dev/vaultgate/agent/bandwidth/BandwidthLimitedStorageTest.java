@@ -54,4 +54,19 @@ class BandwidthLimitedStorageTest {
     assertEquals(0, s.reserve(100_000_000));
     assertEquals(0, s.reserve(100_000_000));
   }
+
+  @Test
+  void storageClassOperationsPassThroughSoArchivedPacksCanBeThawed() throws Exception {
+    Files.createDirectories(dir.resolve("c"));
+    // an archive tier in front of a file vault: the only peer here with archive semantics is this stand-in
+    dev.vaultgate.vault.testing.ArchiveTierStorage archive =
+        new dev.vaultgate.vault.testing.ArchiveTierStorage(new FileVaultStorage(vertx, dir.resolve("c")), 0);
+    BandwidthLimitedStorage s = new BandwidthLimitedStorage(vertx, archive, () -> BandwidthSchedule.UNLIMITED, Clock.systemUTC());
+    Await.await(vertx, () -> s.put("packs/01/p", new byte[] {1, 2, 3}), Duration.ofSeconds(10));
+    Await.await(vertx, () -> s.changeStorageClass("packs/01/p", "DEEP_ARCHIVE"), Duration.ofSeconds(10));
+    assertTrue(Await.await(vertx, () -> s.archiveState("packs/01/p"), Duration.ofSeconds(10)).archived(), "the delegate's class is seen");
+    assertEquals(java.util.Map.of("packs/01/p", "DEEP_ARCHIVE"), Await.await(vertx, () -> s.storageClasses("packs/"), Duration.ofSeconds(10)));
+    Await.await(vertx, () -> s.requestRestore("packs/01/p", 1), Duration.ofSeconds(10));
+    assertEquals(1, archive.restoreRequests("packs/01/p"), "the restore request reached the storage");
+  }
 }

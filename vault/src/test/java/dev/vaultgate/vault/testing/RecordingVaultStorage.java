@@ -1,7 +1,6 @@
 package dev.vaultgate.vault.testing;
 
-import dev.vaultgate.vault.storage.ObjectInfo;
-import dev.vaultgate.vault.storage.ObjectLockState;
+import dev.vaultgate.vault.storage.ForwardingVaultStorage;
 import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Future;
@@ -15,12 +14,11 @@ import java.util.List;
  * "retain KEY" (only an extension that changed the retention), "hold KEY" / "release KEY", "delete KEY",
  * "destroy KEY" (every version). Tests read it to check order and count of writes.
  */
-public final class RecordingVaultStorage implements VaultStorage {
-  private final VaultStorage delegate;
+public final class RecordingVaultStorage extends ForwardingVaultStorage {
   private final List<String> events = Collections.synchronizedList(new ArrayList<>());
 
   public RecordingVaultStorage(VaultStorage delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   /** The events so far, oldest first. */
@@ -50,38 +48,8 @@ public final class RecordingVaultStorage implements VaultStorage {
   }
 
   @Override
-  public Future<byte[]> get(String key) {
-    return delegate.get(key);
-  }
-
-  @Override
-  public Future<byte[]> getRange(String key, long offset, int length) {
-    return delegate.getRange(key, offset, length);
-  }
-
-  @Override
-  public Future<ObjectInfo> stat(String key) {
-    return delegate.stat(key);
-  }
-
-  @Override
-  public Future<List<ObjectInfo>> list(String prefix) {
-    return delegate.list(prefix);
-  }
-
-  @Override
   public Future<Void> delete(String key) {
     return delegate.delete(key).onSuccess(v -> events.add("delete " + key));
-  }
-
-  @Override
-  public Future<Boolean> objectLockEnabled() {
-    return delegate.objectLockEnabled();
-  }
-
-  @Override
-  public Future<ObjectLockState> lockState(String key) {
-    return delegate.lockState(key);
   }
 
   @Override
@@ -104,32 +72,12 @@ public final class RecordingVaultStorage implements VaultStorage {
   }
 
   @Override
-  public Future<java.util.Map<String, String>> storageClasses(String prefix) {
-    return delegate.storageClasses(prefix);
-  }
-
-  @Override
   public Future<Void> changeStorageClass(String key, String storageClass) {
     return delegate.changeStorageClass(key, storageClass).onSuccess(v -> events.add("class " + key + " " + storageClass));
   }
 
   @Override
-  public Future<dev.vaultgate.vault.storage.ArchiveState> archiveState(String key) {
-    return delegate.archiveState(key);
-  }
-
-  @Override
   public Future<Void> requestRestore(String key, int days) {
     return delegate.requestRestore(key, days).onSuccess(v -> events.add("thaw " + key));
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
   }
 }
