@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator.lifecycle;
 
 import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.db.RowsInTurn;
 import dev.vaultgate.coordinator.audit.ActivityEvents;
 import dev.vaultgate.coordinator.audit.ActivityRecorder;
 import dev.vaultgate.vault.cold.ColdStorage;
@@ -111,15 +112,7 @@ public final class StorageLifecycle {
   }
 
   private Future<Result> extendRetentions(Instant now) {
-    return pool.preparedQuery(RETENTION_DUE).execute(Tuple.of(BATCH)).compose(rows -> {
-      List<Row> due = new ArrayList<>();
-      rows.forEach(due::add);
-      Future<Result> chain = Future.succeededFuture(Result.NONE);
-      for (Row row : due) {
-        chain = chain.compose(sum -> extend(row, now).map(sum::plus));
-      }
-      return chain;
-    });
+    return pool.preparedQuery(RETENTION_DUE).execute(Tuple.of(BATCH)).compose(rows -> RowsInTurn.sum(rows, Result.NONE, row -> extend(row, now), Result::plus));
   }
 
   private Future<Result> extend(Row row, Instant now) {
@@ -172,15 +165,7 @@ public final class StorageLifecycle {
   }
 
   private Future<Result> moveToCold(Instant now) {
-    return pool.preparedQuery(COLD_DUE).execute(Tuple.of(BATCH)).compose(rows -> {
-      List<Row> vaults = new ArrayList<>();
-      rows.forEach(vaults::add);
-      Future<Result> chain = Future.succeededFuture(Result.NONE);
-      for (Row vault : vaults) {
-        chain = chain.compose(sum -> moveVault(vault, now).map(sum::plus));
-      }
-      return chain;
-    });
+    return pool.preparedQuery(COLD_DUE).execute(Tuple.of(BATCH)).compose(rows -> RowsInTurn.sum(rows, Result.NONE, vault -> moveVault(vault, now), Result::plus));
   }
 
   private Future<Result> moveVault(Row vault, Instant now) {

@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator.lockcheck;
 
 import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.db.RowsInTurn;
 import dev.vaultgate.coordinator.lifecycle.StorageLifecycle;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,21 +75,11 @@ public final class LockReconciler {
 
   /** One pass over every locked vault's points; the number of objects found not held as the database says. */
   public Future<Integer> run(Instant now) {
-    AtomicInteger found = new AtomicInteger();
     Map<String, ObjectLockState> asked = new HashMap<>(); // location|key -> state (null: missing), for this pass
-    return pool.preparedQuery(POINTS).execute().compose(rows -> {
-      List<Row> points = new ArrayList<>();
-      rows.forEach(points::add);
-      Future<Void> chain = Future.succeededFuture();
-      for (Row row : points) {
-        chain = chain.compose(v -> check(row, now, asked).map(n -> {
-          found.addAndGet(n);
-          return null;
-        }));
-      }
-      return chain;
-    }).map(v -> found.get());
+    return pool.preparedQuery(POINTS).execute()
+        .compose(rows -> RowsInTurn.sum(rows, 0, row -> check(row, now, asked), Integer::sum));
   }
+
 
   private Future<Integer> check(Row row, Instant now, Map<String, ObjectLockState> asked) {
     String arn = row.getString("recovery_point_arn");

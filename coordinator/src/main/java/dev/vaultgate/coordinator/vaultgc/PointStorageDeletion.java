@@ -1,6 +1,7 @@
 package dev.vaultgate.coordinator.vaultgc;
 
 import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.db.RowsInTurn;
 import dev.vaultgate.coordinator.audit.ActivityEvents;
 import dev.vaultgate.coordinator.audit.ActivityRecorder;
 import dev.vaultgate.vault.lifecycle.KeylessLifecycle;
@@ -85,15 +86,7 @@ public final class PointStorageDeletion {
 
   /** Deletes from storage what points deleted up to now left there, as far as Object Lock lets it. */
   public Future<Result> run(Instant now) {
-    return pool.preparedQuery(DUE).execute(Tuple.of(now.atOffset(ZoneOffset.UTC), BATCH)).compose(rows -> {
-      List<Row> due = new ArrayList<>();
-      rows.forEach(due::add);
-      Future<Result> chain = Future.succeededFuture(Result.NONE);
-      for (Row row : due) {
-        chain = chain.compose(sum -> delete(row, now).map(sum::plus));
-      }
-      return chain;
-    });
+    return pool.preparedQuery(DUE).execute(Tuple.of(now.atOffset(ZoneOffset.UTC), BATCH)).compose(rows -> RowsInTurn.sum(rows, Result.NONE, row -> delete(row, now), Result::plus));
   }
 
   private Future<Result> delete(Row row, Instant now) {
