@@ -41,6 +41,9 @@ final class StorageLegalHolds {
   static final String POINTS = "SELECT rp.recovery_point_arn, rp.account_id, rp.vault_name, rp.resource_arn, rp.created_at,"
       + " rp.restore_metadata, rp.storage_legal_hold, v.arn AS vault_arn FROM recovery_points rp JOIN backup_vaults v"
       + " ON v.account_id = rp.account_id AND v.name = rp.vault_name WHERE v.locked AND rp.status = 'COMPLETED'"
+      // only accounts with a hold to apply or a point still held in storage: most passes read nothing
+      + " AND (rp.storage_legal_hold OR EXISTS (SELECT 1 FROM legal_holds h WHERE h.account_id = rp.account_id"
+      + " AND h.status = 'ACTIVE'))"
       + " ORDER BY rp.account_id, rp.vault_name, rp.recovery_point_arn";
   static final String ACTIVE_HOLDS = "SELECT account_id, selection FROM legal_holds WHERE status = 'ACTIVE'";
   static final String SET_APPLIED = "UPDATE recovery_points SET storage_legal_hold = $2 WHERE recovery_point_arn = ANY($1)";
