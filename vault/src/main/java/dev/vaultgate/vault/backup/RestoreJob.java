@@ -186,14 +186,18 @@ public final class RestoreJob {
 
   /**
    * Opens every chunk of a fetched range into the slot's output buffer and records the writes that put it on the
-   * disk: a chunk whose first block follows the previous write's last extends that write.
+   * disk. The buffer holds the chunks in disk order (of each one's first block), whatever their order in the pack:
+   * packs fill in the order the backup's workers finish, so neighbours on the disk sit apart in a pack, and in pack
+   * order one run on the disk would become a small write per block. A block that follows a recent write on the disk
+   * and in the buffer extends that write.
    */
   private static void gather(Repository repo, DiskBlocks disk, Fetch f, Slot slot) {
+    List<ChunkJob> chunks = f.chunks();
+    int[] at = slot.layOutInDiskOrder(chunks);
     ByteBuffer out = slot.output(f.rawBytes());
     slot.writes = 0;
-    long blockSize = disk.blockSize();
-    for (ChunkJob c : f.chunks()) {
-      IndexEntry e = c.entry();
+    for (int k = 0; k < chunks.size(); k++) {
+      IndexEntry e = chunks.get(k).entry();
       byte[] plain = slot.plain(e.rawLength());
       try {
         ChunkBlob.openInto(repo.keys(), e, slot.sealed, (int) (e.offset() - f.start()), plain, 0);
@@ -201,22 +205,19 @@ public final class RestoreJob {
         throw new VaultException("cannot restore from " + repo.name() + ": chunk at offset " + e.offset() + " of pack "
             + ObjectKeys.pack(f.packId()) + " is damaged (" + ex.getMessage() + ")");
       }
-      int at = out.position();
-      out.put(plain, 0, e.rawLength());
-      for (int i = 0; i < c.blocks().length; i++) {
-        long block = c.blocks()[i];
+      out.put(at[k], plain, 0, e.rawLength());
+    }
+    long blockSize = disk.blockSize();
+    for (int n = 0; n < chunks.size(); n++) {
+      int k = slot.diskOrder(n);
+      ChunkJob c = chunks.get(k);
+      for (long block : c.blocks()) {
         int len = disk.lengthOf(block);
-        if (len != e.rawLength()) {
-          throw new VaultException("cannot restore: block " + block + " is " + len + " bytes but its chunk holds " + e.rawLength());
+        if (len != c.entry().rawLength()) {
+          throw new VaultException("cannot restore: block " + block + " is " + len + " bytes but its chunk holds "
+              + c.entry().rawLength());
         }
-        long position = block * blockSize;
-        int last = slot.writes - 1;
-        if (i == 0 && last >= 0 && slot.writeAt[last] + slot.writeLength[last] == position
-            && slot.writeFrom[last] + slot.writeLength[last] == at) {
-          slot.writeLength[last] += len;
-        } else {
-          slot.addWrite(position, at, len);
-        }
+        slot.addOrExtendWrite(block * blockSize, at[k], len);
       }
     }
   }
@@ -254,6 +255,11 @@ public final class RestoreJob {
     int[] writeFrom = new int[64];
     int[] writeLength = new int[64];
     int writes;
+    /** How many of the latest writes a block may extend: enough for a run and a few copies of it interleaved. */
+    private static final int RECENT_WRITES = 8;
+    /** A fetch holds at most 4 MiB of plaintext: a million chunks even at 4-byte blocks, in 20 bits. */
+    private static final int CHUNK_INDEX_BITS = 20;
+    private static final int CHUNK_INDEX_MASK = (1 << CHUNK_INDEX_BITS) - 1;
 
     byte[] sealed(int length) {
       if (sealed.length < length) {
@@ -279,7 +285,56 @@ public final class RestoreJob {
       return output.clear();
     }
 
-    void addWrite(long position, int from, int length) {
+    /**
+     * Records that {@code length} bytes at {@code from} in the output go to {@code position}, extending a recent write
+     * that ends just there in both: a chunk repeated on the disk (a copied file, a cloned VM's blocks) would otherwise
+     * turn two long runs into one small write per block, and small O_DIRECT writes are what a restore waits on.
+     */
+    /** Chunk indexes (low bits) keyed by first block (high bits), sorted: the disk order of a fetch's chunks. */
+    private long[] order = new long[64];
+    private int[] at = new int[64];
+
+    /**
+     * Sorts the chunks by their first block and answers, per chunk in fetch order, where its plaintext starts in the
+     * output buffer; {@link #diskOrder} then names the chunks in disk order.
+     */
+    int[] layOutInDiskOrder(List<ChunkJob> chunks) {
+      int n = chunks.size();
+      if (n > CHUNK_INDEX_MASK) {
+        throw new IllegalStateException("a fetch of " + n + " chunks");
+      }
+      if (order.length < n) {
+        order = new long[Math.max(n, order.length * 2)];
+        at = new int[order.length];
+      }
+      for (int k = 0; k < n; k++) {
+        order[k] = chunks.get(k).blocks()[0] << CHUNK_INDEX_BITS | k;
+      }
+      Arrays.sort(order, 0, n);
+      int offset = 0;
+      for (int i = 0; i < n; i++) {
+        int k = diskOrder(i);
+        at[k] = offset;
+        offset += chunks.get(k).entry().rawLength();
+      }
+      return at;
+    }
+
+    int diskOrder(int i) {
+      return (int) (order[i] & CHUNK_INDEX_MASK);
+    }
+
+    void addOrExtendWrite(long position, int from, int length) {
+      for (int w = writes - 1; w >= Math.max(0, writes - RECENT_WRITES); w--) {
+        if (writeAt[w] + writeLength[w] == position && writeFrom[w] + writeLength[w] == from) {
+          writeLength[w] += length;
+          return;
+        }
+      }
+      addWrite(position, from, length);
+    }
+
+    private void addWrite(long position, int from, int length) {
       if (writes == writeAt.length) {
         writeAt = Arrays.copyOf(writeAt, writes * 2);
         writeFrom = Arrays.copyOf(writeFrom, writes * 2);
