@@ -66,6 +66,17 @@ class VaultgateCliTest {
   }
 
   @Test
+  void onlyTheNamedSubcommandIsBuiltAndHelpOrATypoGetsThemAll() {
+    assertEquals(List.of(BackupCommand.class), VaultgateCli.commandsFor("backup", "--vault", "file:///x"));
+    assertEquals(List.of(VaultCommands.class), VaultgateCli.commandsFor("vault", "gc"));
+    assertEquals(7, VaultgateCli.commandsFor().size());
+    assertEquals(7, VaultgateCli.commandsFor("--help").size());
+    CliRun typo = vg("bakup", "--vault", vault);
+    assertEquals(2, typo.exit());
+    assertTrue(typo.err().contains("Did you mean: vaultgate backup?"), typo.err());
+  }
+
+  @Test
   void backupPrintsJsonWithTheAgreedFieldsAndRestoreIsIdentical() throws IOException {
     init();
     CliRun b = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
