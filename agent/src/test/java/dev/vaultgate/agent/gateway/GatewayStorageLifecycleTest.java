@@ -5,6 +5,7 @@ import static dev.vaultgate.agent.testing.GatewayTestbed.waitFor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,6 +155,25 @@ class GatewayStorageLifecycleTest {
     assertTrue(activity("ApplyLegalHoldsInStorage").stream().anyMatch(e -> e.contains(held)), "in the activity log");
     assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures(), "a second pass changes nothing");
 
+    // The lock check compares the holds too: one pack's hold lifted behind the coordinator's back is a finding.
+    LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
+        bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN);
+    await(bed.coordinatorVertx, () -> check.run(Instant.now()));
+    assertNull(statusOf("locked-held", held), "held as the database says");
+    String pack = heldObjects.stream().filter(k -> k.startsWith(ObjectKeys.PACKS) && !freeObjects.contains(k)).findFirst()
+        .orElseGet(() -> heldObjects.stream().filter(k -> k.startsWith(ObjectKeys.PACKS)).findFirst().orElseThrow());
+    try (VaultStorage vault = vault("locked-held")) {
+      await(bed.vc.vertx, () -> vault.setLegalHold(pack, false));
+    }
+    assertTrue(await(bed.coordinatorVertx, () -> check.run(Instant.now())) >= 1);
+    assertEquals("Vault lock check: " + pack + " has no S3 legal hold, but the database says a legal hold holds the point",
+        statusOf("locked-held", held), "exactly the lifted pack");
+    try (VaultStorage vault = vault("locked-held")) {
+      await(bed.vc.vertx, () -> vault.setLegalHold(pack, true));
+    }
+    await(bed.coordinatorVertx, () -> check.run(Instant.now()));
+    assertNull(statusOf("locked-held", held), "the finding's message goes once the hold is back");
+
     backup.cancelLegalHold(r -> r.legalHoldId(hold).cancelDescription("case closed"));
     assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures());
     try (VaultStorage vault = vault("locked-held")) {
@@ -161,6 +181,10 @@ class GatewayStorageLifecycleTest {
         assertFalse(await(bed.vc.vertx, () -> vault.lockState(key)).legalHold(), key + " is released with the hold");
       }
     }
+  }
+
+  private static String statusOf(String vaultName, String recoveryPointArn) {
+    return backup.describeRecoveryPoint(r -> r.backupVaultName(vaultName).recoveryPointArn(recoveryPointArn)).statusMessage();
   }
 
   /** Every object a recovery point needs in storage: manifests, reference lists and what those name. */

@@ -19,11 +19,16 @@ public final class LockDrift {
    * Why {@code key} does not hold the point until {@code deleteAt}, or null when it does (or when the database sets
    * no delete date: the lock's minimum, enforced by the scheduler, is then all the storage promises).
    *
+   * @param heldInStorage whether the database says a legal hold has been put on the point's objects in storage. Only
+   *     a missing hold is a finding: an object the point shares with a held point is rightly held without it.
    * @param state the object's lock state, or null when the object is missing from the storage
    */
-  public static String compare(String key, Instant deleteAt, ObjectLockState state) {
+  public static String compare(String key, Instant deleteAt, boolean heldInStorage, ObjectLockState state) {
     if (state == null) {
       return key + " is missing from the vault's storage";
+    }
+    if (heldInStorage && !state.legalHold()) {
+      return key + " has no S3 legal hold, but the database says a legal hold holds the point";
     }
     if (deleteAt == null) {
       return null;

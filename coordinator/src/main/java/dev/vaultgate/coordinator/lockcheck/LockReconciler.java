@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks, for every completed recovery point of a locked vault, that its storage holds it as long as the
- * database says: GetObjectRetention (and the legal-hold flag, through {@link VaultStorage#lockState}) of each of its
+ * database says: GetObjectRetention and GetObjectLegalHold (through {@link VaultStorage#lockState}) of each of its
  * manifests (the ids the gateway reports in the restore metadata, {@link StorageLifecycle#pointIds}), of each manifest's
  * reference list {@code refs/<id>}, and of every object that list names (packs, index segments, the config), against
- * the point's delete date ({@link LockDrift}). Objects shared by several points are asked about once per pass.
+ * the point's delete date and, for a point the storage lifecycle put on legal hold (V17), that every one of them is
+ * held ({@link LockDrift}). Objects shared by several points are asked about once per pass.
  * Points written before reference lists existed are checked by their manifests only. Differences are logged at WARN,
  * kept in {@code lock_findings} (one row per point and pass, naming the first object and how many more), and shown
  * as the point's StatusMessage (DescribeRecoveryPoint); a point found consistent again loses that message. Points
@@ -43,7 +44,7 @@ public final class LockReconciler {
   static final String PREFIX = "Vault lock check: ";
 
   static final String POINTS = "SELECT rp.recovery_point_arn, rp.account_id, rp.vault_name, rp.delete_at, rp.restore_metadata,"
-      + " rp.status_message, v.arn AS vault_arn FROM recovery_points rp JOIN backup_vaults v"
+      + " rp.status_message, rp.storage_legal_hold, v.arn AS vault_arn FROM recovery_points rp JOIN backup_vaults v"
       + " ON v.account_id = rp.account_id AND v.name = rp.vault_name WHERE v.locked AND rp.status = 'COMPLETED'"
       + " ORDER BY rp.recovery_point_arn";
   static final String INSERT = "INSERT INTO lock_findings (found_at, account_id, vault_name, recovery_point_arn, object_key,"
@@ -90,6 +91,7 @@ public final class LockReconciler {
       return Future.succeededFuture(0);
     }
     Instant deleteAt = row.getOffsetDateTime("delete_at") == null ? null : row.getOffsetDateTime("delete_at").toInstant();
+    Expected expected = new Expected(deleteAt, Boolean.TRUE.equals(row.getBoolean("storage_legal_hold")));
     VaultStorage storage;
     try {
       storage = open.apply(location);
@@ -100,16 +102,16 @@ public final class LockReconciler {
     List<String> messages = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (String id : ids) {
-      chain = chain.compose(v -> compare(storage, location, ObjectKeys.point(id), deleteAt, asked, messages))
+      chain = chain.compose(v -> compare(storage, location, ObjectKeys.point(id), expected, asked, messages))
           .compose(v -> storage.get(ObjectKeys.refs(id))
               .map(bytes -> PointReferences.decode(id, bytes).objects())
               // a point written before reference lists existed: its manifest is all there is to check
               .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(java.util.Set.of()) : Future.failedFuture(e))
               .compose(objects -> {
                 Future<Void> each = objects.isEmpty() ? Future.succeededFuture()
-                    : compare(storage, location, ObjectKeys.refs(id), deleteAt, asked, messages);
+                    : compare(storage, location, ObjectKeys.refs(id), expected, asked, messages);
                 for (String key : objects) {
-                  each = each.compose(x -> compare(storage, location, key, deleteAt, asked, messages));
+                  each = each.compose(x -> compare(storage, location, key, expected, asked, messages));
                 }
                 return each;
               }));
@@ -121,7 +123,11 @@ public final class LockReconciler {
   }
 
   /** Adds why {@code key} does not hold the point to {@code messages}; asks the storage once per pass and object. */
-  private static Future<Void> compare(VaultStorage storage, String location, String key, Instant deleteAt,
+  /** What the database says of a point: kept until {@code deleteAt} (null: no date), on legal hold in storage or not. */
+  private record Expected(Instant deleteAt, boolean heldInStorage) {
+  }
+
+  private static Future<Void> compare(VaultStorage storage, String location, String key, Expected expected,
       Map<String, ObjectLockState> asked, List<String> messages) {
     String cacheKey = location + "|" + key;
     Future<ObjectLockState> state = asked.containsKey(cacheKey) ? Future.succeededFuture(asked.get(cacheKey))
@@ -129,7 +135,7 @@ public final class LockReconciler {
             .<ObjectLockState>recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
             .onSuccess(s -> asked.put(cacheKey, s));
     return state.map(s -> {
-      String message = LockDrift.compare(key, deleteAt, s);
+      String message = LockDrift.compare(key, expected.deleteAt(), expected.heldInStorage(), s);
       if (message != null) {
         messages.add(message);
       }
