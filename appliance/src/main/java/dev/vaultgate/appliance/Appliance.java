@@ -62,6 +62,8 @@ import java.util.OptionalLong;
  */
 public final class Appliance implements GatewayRuntime {
   private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+  /** How often the appliance looks whether the agent ran its maintenance (cheap: a counter). */
+  static final long MAINTENANCE_FOLLOW_MS = 2_000;
 
   /** What tests and the command line may choose; {@link #defaults()} is production. */
   public record Options(Duration healthInterval, LocalVolumeJobs.SourceOpener opener, Clock clock) {
@@ -92,6 +94,10 @@ public final class Appliance implements GatewayRuntime {
   private final VaultStorage probeStorage;
   private final Map<String, ProtectedResource> resources = new LinkedHashMap<>();
   private final BandwidthSchedule configBandwidth;
+  /** One for every job of this gateway: it knows the snapshots running jobs hold, which the leftover removal spares. */
+  private final Lvm lvm = new Lvm();
+  private long maintenanceTimer = -1;
+  private int maintenanceRunsSeen;
   private Future<LocalVolumeJobs> volumeJobs;
   private Repository repository;
   private HttpServer webServer;
@@ -198,7 +204,41 @@ public final class Appliance implements GatewayRuntime {
           webServer = s;
           log.info("gateway {} web UI on https://{}:{}/", config.gatewayName(), config.webUi().host(), s.actualPort());
         })
-        .compose(s -> startAgent());
+        .compose(s -> removeLeftoverSnapshots("at start"))
+        .compose(v -> startAgent())
+        .onSuccess(v -> followMaintenance());
+  }
+
+  /**
+   * Removes the LVM snapshots backups that died with the gateway left. At start it runs before the agent resumes
+   * any job (a resumed job takes a snapshot of the same name); later, once in each maintenance window. Never fails:
+   * what cannot be removed is logged and tried again next time.
+   */
+  private Future<Void> removeLeftoverSnapshots(String when) {
+    return blocking.executeBlocking(lvm::removeLeftovers, false).<Void>map(removed -> {
+      if (!removed.isEmpty()) {
+        log.info("gateway {}: {} removed {} leftover LVM snapshots: {}", config.gatewayName(), when, removed.size(), removed);
+      }
+      return null;
+    }).recover(e -> {
+      log.warn("gateway {}: {} the leftover LVM snapshots were not removed: {}", config.gatewayName(), when, e.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * The agent runs its maintenance once in each window, after the jobs it holds have ended; the LVM leftovers go
+   * right after it. The agent knows nothing of LVM, so the appliance watches its count of maintenance runs.
+   */
+  private void followMaintenance() {
+    maintenanceTimer = vertx.setPeriodic(MAINTENANCE_FOLLOW_MS, id -> {
+      GatewayAgent a = agent;
+      if (a == null || a.maintenanceRuns() == maintenanceRunsSeen) {
+        return;
+      }
+      maintenanceRunsSeen = a.maintenanceRuns();
+      removeLeftoverSnapshots("maintenance window");
+    });
   }
 
   /**
@@ -224,7 +264,7 @@ public final class Appliance implements GatewayRuntime {
           LocalVolumeResources volumes = new LocalVolumeResources(
               new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials(),
                   s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock()), agentConfig.kms()),
-              jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes());
+              jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes());
           GatewayAgent.Options agentOptions = new GatewayAgent.Options(options.clock(), configBandwidth, boardObserver());
           return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes,
                   agentOptions)
@@ -354,7 +394,7 @@ public final class Appliance implements GatewayRuntime {
             synchronized (this) {
               repository = repo;
             }
-            return new LocalVolumeJobs(repo, jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes(),
+            return new LocalVolumeJobs(repo, jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes(),
                 config.maxConcurrentJobs());
           });
       volumeJobs.onFailure(e -> {
@@ -442,6 +482,9 @@ public final class Appliance implements GatewayRuntime {
   /** Stops the health checks and the web UI, and closes the vault and storage. */
   public Future<Void> close() {
     health.stop();
+    if (maintenanceTimer >= 0) {
+      vertx.cancelTimer(maintenanceTimer);
+    }
     Future<Void> stopAgent = agent == null ? Future.succeededFuture() : agent.close();
     Future<Void> web = stopAgent.eventually(() -> webServer == null ? Future.succeededFuture() : webServer.close());
     return web.eventually(() -> {
