@@ -404,7 +404,7 @@ public final class Appliance implements GatewayRuntime {
     }
     return kmsBackups.submit(() -> vaults.open(config.vault().url(), null, config.vault().kmsKeyArn().get()).transform(ar -> {
       if (ar.failed()) {
-        jobs.start("BACKUP", name).failed(oneLine(ar.cause()));
+        jobs.start("BACKUP", name).failed(LocalVolumeJobs.oneLine(ar.cause()));
         return Future.failedFuture(ar.cause());
       }
       VaultAccess.Opened opened = ar.result();
@@ -415,12 +415,6 @@ public final class Appliance implements GatewayRuntime {
             return Future.succeededFuture();
           });
     }));
-  }
-
-  private static String oneLine(Throwable t) {
-    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
   }
 
   /**

@@ -225,7 +225,8 @@ public final class LocalVolumeJobs {
     }
   }
 
-  static String oneLine(Throwable t) {
+  /** The first line of {@code t}'s message (the job board's and the log's form of a failure). */
+  public static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
