@@ -17,6 +17,7 @@ import dev.vaultgate.appliance.tls.GatewayIdentity;
 import dev.vaultgate.appliance.tls.MutualTls;
 import dev.vaultgate.appliance.tls.SelfSignedWebCertificate;
 import dev.vaultgate.appliance.volumes.BlockDevices;
+import dev.vaultgate.appliance.volumes.JobSlots;
 import dev.vaultgate.appliance.volumes.LocalVolumeJobs;
 import dev.vaultgate.appliance.volumes.Lvm;
 import dev.vaultgate.appliance.web.WebUi;
@@ -62,6 +63,8 @@ import java.util.OptionalLong;
  */
 public final class Appliance implements GatewayRuntime {
   private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+  /** How often the appliance looks whether the agent ran its maintenance (cheap: a counter). */
+  static final long MAINTENANCE_FOLLOW_MS = 2_000;
 
   /** What tests and the command line may choose; {@link #defaults()} is production. */
   public record Options(Duration healthInterval, LocalVolumeJobs.SourceOpener opener, Clock clock) {
@@ -92,8 +95,18 @@ public final class Appliance implements GatewayRuntime {
   private final VaultStorage probeStorage;
   private final Map<String, ProtectedResource> resources = new LinkedHashMap<>();
   private final BandwidthSchedule configBandwidth;
+  /** One for every job of this gateway: it knows the snapshots running jobs hold, which the leftover removal spares. */
+  private final Lvm lvm = new Lvm();
+  private long maintenanceTimer = -1;
+  private int maintenanceRunsSeen;
   private Future<LocalVolumeJobs> volumeJobs;
   private Repository repository;
+  /** The vault through {@link #vaults} when its keys are KMS-wrapped (closed with the appliance); else null. */
+  private VaultAccess.Opened kmsVault;
+  /** maxConcurrentJobs for "Back up now" into a KMS vault, each backup on a vault opened for it. */
+  private final JobSlots kmsBackups;
+  /** Opens vaults by URL as the agent does: the appliance's own KMS vault, and the vaults leased jobs name. */
+  private final VaultAccess vaults;
   private HttpServer webServer;
   private HttpClient coordinatorClient;
   private volatile GatewayAgent agent;
@@ -109,6 +122,9 @@ public final class Appliance implements GatewayRuntime {
     // Uploads are paced to the bandwidth schedule; the health probe and reads are not.
     this.storage = new BandwidthLimitedStorage(vertx, ApplianceStorage.open(vertx, config), this::bandwidthSchedule, options.clock());
     this.probeStorage = ApplianceStorage.openRaw(vertx, config);
+    this.kmsBackups = new JobSlots(config.maxConcurrentJobs());
+    this.vaults = new VaultAccess(vertx, config.vault().masterKeyFile(), s3Credentials(config),
+        s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock()), config.kms().map(Appliance::kms).orElse(null));
     for (ApplianceConfig.LocalVolume v : config.localVolumes()) {
       resources.put(key(ProtectedResource.LOCAL_VOLUME, v.name()),
           new ProtectedResource(ProtectedResource.LOCAL_VOLUME, v.name(), v.path().toString(), v.tags()));
@@ -198,7 +214,41 @@ public final class Appliance implements GatewayRuntime {
           webServer = s;
           log.info("gateway {} web UI on https://{}:{}/", config.gatewayName(), config.webUi().host(), s.actualPort());
         })
-        .compose(s -> startAgent());
+        .compose(s -> removeLeftoverSnapshots("at start"))
+        .compose(v -> startAgent())
+        .onSuccess(v -> followMaintenance());
+  }
+
+  /**
+   * Removes the LVM snapshots backups that died with the gateway left. At start it runs before the agent resumes
+   * any job (a resumed job takes a snapshot of the same name); later, once in each maintenance window. Never fails:
+   * what cannot be removed is logged and tried again next time.
+   */
+  private Future<Void> removeLeftoverSnapshots(String when) {
+    return blocking.executeBlocking(lvm::removeLeftovers, false).<Void>map(removed -> {
+      if (!removed.isEmpty()) {
+        log.info("gateway {}: {} removed {} leftover LVM snapshots: {}", config.gatewayName(), when, removed.size(), removed);
+      }
+      return null;
+    }).recover(e -> {
+      log.warn("gateway {}: {} the leftover LVM snapshots were not removed: {}", config.gatewayName(), when, e.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * The agent runs its maintenance once in each window, after the jobs it holds have ended; the LVM leftovers go
+   * right after it. The agent knows nothing of LVM, so the appliance watches its count of maintenance runs.
+   */
+  private void followMaintenance() {
+    maintenanceTimer = vertx.setPeriodic(MAINTENANCE_FOLLOW_MS, id -> {
+      GatewayAgent a = agent;
+      if (a == null || a.maintenanceRuns() == maintenanceRunsSeen) {
+        return;
+      }
+      maintenanceRunsSeen = a.maintenanceRuns();
+      removeLeftoverSnapshots("maintenance window");
+    });
   }
 
   /**
@@ -221,10 +271,7 @@ public final class Appliance implements GatewayRuntime {
               new PemTrustOptions().addCertPath(tls.coordinatorCaFile().toString()));
           GatewayConfig agentConfig = agentConfig(id);
           // leased local-volume jobs upload at the pace of the same schedule as "Back up now"
-          LocalVolumeResources volumes = new LocalVolumeResources(
-              new VaultAccess(vertx, agentConfig.masterKeyFile(), agentConfig.s3Credentials(),
-                  s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock()), agentConfig.kms()),
-              jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes());
+          LocalVolumeResources volumes = new LocalVolumeResources(vaults, jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes());
           GatewayAgent.Options agentOptions = new GatewayAgent.Options(options.clock(), configBandwidth, boardObserver());
           return GatewayAgent.start(vertx, agentConfig, client, new GatewayAgent.Joined(id.gatewayId(), id.gatewayArn()), volumes,
                   agentOptions)
@@ -241,12 +288,17 @@ public final class Appliance implements GatewayRuntime {
    * every 10 s: a new hypervisor or a TestHypervisorConfiguration reaches the gateway with the next one.
    */
   GatewayConfig agentConfig(RegisteredGateway id) {
-    AwsCredentialsProvider s3 = config.s3().<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
-        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey()))).orElse(null);
+    AwsCredentialsProvider s3 = s3Credentials(config);
     return new GatewayConfig(config.coordinatorUrl(), id.region(), config.gatewayName(), null, null, null, config.vault().url(),
         config.vault().masterKeyFile(), config.dataDir().resolve("staging"), config.dataDir().resolve("agent"), Map.of(),
         config.maxConcurrentJobs(), Duration.ofSeconds(5), Duration.ofSeconds(10), 300, Duration.ofMinutes(5),
         GatewayConfig.DEFAULT_TRIGGER, s3, config.kms().map(Appliance::kms).orElse(null));
+  }
+
+  /** The config's S3 credentials; null: the SDK's default chain. */
+  static AwsCredentialsProvider s3Credentials(ApplianceConfig config) {
+    return config.s3().<AwsCredentialsProvider>map(c -> StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(c.accessKeyId(), c.secretAccessKey()))).orElse(null);
   }
 
   /** The agent's KMS from the appliance's {@code kms} keys. */
@@ -310,9 +362,10 @@ public final class Appliance implements GatewayRuntime {
   }
 
   private Future<Void> probeS3() {
-    return probeStorage.stat("config").<Void>mapEmpty().recover(e -> e instanceof ObjectNotFoundException
-        ? Future.failedFuture("S3 answers, but " + config.vault().url() + " holds no vault (run 'vaultgate vault init')")
-        : Future.failedFuture(e));
+    return probeStorage.stat("config").<Void>mapEmpty().recover(e -> !(e instanceof ObjectNotFoundException) ? Future.failedFuture(e)
+        // a KMS vault is created by its first backup; one wrapped by the master key file is made by 'vaultgate vault init'
+        : config.vault().kmsKeyArn().isPresent() ? Future.succeededFuture()
+        : Future.failedFuture("S3 answers, but " + config.vault().url() + " holds no vault (run 'vaultgate vault init')"));
   }
 
   private Future<Void> probeCoordinator() {
@@ -340,30 +393,70 @@ public final class Appliance implements GatewayRuntime {
     }));
   }
 
-  /** Starts a backup of a configured local volume; the future ends with the job. */
+  /**
+   * Starts a backup of a configured local volume; the future ends with the job. A vault with a KMS key is opened for
+   * each backup, as the agent opens a job's vault, so a key disabled since the last backup stops the next one: the
+   * job fails on the board in one line naming the vault, the key and its state, and nothing is written.
+   */
   public Future<BackupResult> backupVolume(String name) {
-    return volumeJobs().compose(v -> v.backup(name));
+    if (config.vault().kmsKeyArn().isEmpty()) {
+      return volumeJobs().compose(v -> v.backup(name));
+    }
+    return kmsBackups.submit(() -> vaults.open(config.vault().url(), null, config.vault().kmsKeyArn().get()).transform(ar -> {
+      if (ar.failed()) {
+        jobs.start("BACKUP", name).failed(LocalVolumeJobs.oneLine(ar.cause()));
+        return Future.failedFuture(ar.cause());
+      }
+      VaultAccess.Opened opened = ar.result();
+      return new LocalVolumeJobs(opened.repo(), jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes(), 1)
+          .backup(name)
+          .eventually(() -> {
+            opened.close();
+            return Future.succeededFuture();
+          });
+    }));
   }
 
-  /** The local-volume jobs on the opened vault; opening is retried on the next call after a failure. */
+  /**
+   * The local-volume jobs on the opened vault (its points, restores); opening is retried on the next call after a
+   * failure. A vault with a KMS key ({@code vault.kmsKeyArn}) is opened as the agent opens a job's vault ({@link
+   * VaultAccess}): created with that key on first use, and opened only while the key is enabled; a disabled, deleted
+   * or unknown key fails in one line naming the vault, the key and its state, before anything is written.
+   */
   public synchronized Future<LocalVolumeJobs> volumeJobs() {
-    if (volumeJobs == null) {
+    if (volumeJobs != null) {
+      return volumeJobs;
+    }
+    if (config.vault().kmsKeyArn().isPresent()) {
+      volumeJobs = vaults.open(config.vault().url(), null, config.vault().kmsKeyArn().get())
+          .map(opened -> {
+            synchronized (this) {
+              kmsVault = opened;
+              repository = opened.repo();
+            }
+            return new LocalVolumeJobs(opened.repo(), jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes(),
+                config.maxConcurrentJobs());
+          });
+    } else {
       volumeJobs = blocking.executeBlocking(() -> LocalKeyWrapper.load(config.vault().masterKeyFile()), false)
           .compose(key -> Repository.open(vertx, storage, key))
           .map(repo -> {
             synchronized (this) {
               repository = repo;
             }
-            return new LocalVolumeJobs(repo, jobs, blocking, new Lvm(), options.opener(), config.gatewayName(), config.localVolumes(),
+            return new LocalVolumeJobs(repo, jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes(),
                 config.maxConcurrentJobs());
           });
-      volumeJobs.onFailure(e -> {
-        synchronized (this) {
+    }
+    Future<LocalVolumeJobs> opening = volumeJobs;
+    opening.onFailure(e -> {
+      synchronized (this) {
+        if (volumeJobs == opening) {
           volumeJobs = null;
         }
-      });
-    }
-    return volumeJobs;
+      }
+    });
+    return opening;
   }
 
   private Future<JsonArray> discoverBlockDevices() {
@@ -442,11 +535,16 @@ public final class Appliance implements GatewayRuntime {
   /** Stops the health checks and the web UI, and closes the vault and storage. */
   public Future<Void> close() {
     health.stop();
+    if (maintenanceTimer >= 0) {
+      vertx.cancelTimer(maintenanceTimer);
+    }
     Future<Void> stopAgent = agent == null ? Future.succeededFuture() : agent.close();
     Future<Void> web = stopAgent.eventually(() -> webServer == null ? Future.succeededFuture() : webServer.close());
     return web.eventually(() -> {
       synchronized (this) {
-        if (repository != null) {
+        if (kmsVault != null) {
+          kmsVault.close();
+        } else if (repository != null) {
           repository.close();
         }
       }

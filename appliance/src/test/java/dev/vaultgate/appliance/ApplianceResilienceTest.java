@@ -5,7 +5,9 @@ import dev.vaultgate.agent.testing.ConnectedVcsim;
 import dev.vaultgate.appliance.config.ApplianceConfig;
 import dev.vaultgate.appliance.config.PasswordHash;
 import dev.vaultgate.appliance.volumes.LocalVolumeResources;
+import dev.vaultgate.appliance.volumes.LvmSnapshotNames;
 import dev.vaultgate.appliance.volumes.SlowBlockSource;
+import dev.vaultgate.appliance.volumes.TestVolumeGroup;
 import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
@@ -53,8 +55,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * again and uploads only what the first run did not, and for a VM first removes the snapshot the dead run left; a
  * coordinator unreachable when a job ends keeps the outcome queued on the gateway's disk, across a restart, and
  * reports it once it answers; in the maintenance window (PutMaintenanceStartTime, a movable clock) no job is taken
- * and the maintenance runs once (staging leftovers and a VM snapshot a crashed backup left in the vCenter
- * simulator are removed).
+ * and the maintenance runs once (staging leftovers, a VM snapshot a crashed backup left in the vCenter
+ * simulator, and an LVM snapshot one left in a real volume group are removed; an LVM leftover present at start is
+ * removed at start).
  */
 @Timeout(300)
 class ApplianceResilienceTest {
@@ -403,9 +406,26 @@ class ApplianceResilienceTest {
     String hypervisor = admin.importHypervisorConfiguration(r -> r.name("vcenter").host(vc.vcsim.hostPort())
         .username(vc.vcsim.user()).password(vc.vcsim.password())).hypervisorArn();
     admin.associateGatewayToServer(r -> r.gatewayArn(joined.gatewayArn()).serverArn(hypervisor));
+    // LVM snapshots a dead gateway's backups left, on real lvm2 (TestVolumeGroup: inactive, this kernel has no device-mapper)
+    try (TestVolumeGroup lvm = TestVolumeGroup.create(dir, 64)) {
+      maintenanceWindow(c, joined, clock, start, leftover, vc, lvm);
+    } finally {
+      vc.close();
+    }
+  }
+
+  private void maintenanceWindow(ApplianceConfig c, Registration.Registered joined, RealCoordinator.MovableClock clock, ZonedDateTime start,
+      Path leftover, ConnectedVcsim vc, TestVolumeGroup lvm) throws Exception {
+    lvm.createLv("data", "8m");
+    String beforeStart = LvmSnapshotNames.snapshotName(lvm.vg, "data", "0A2F6C1E-1111-4A1B-8C2D-0123456789AB");
+    String beforeWindow = LvmSnapshotNames.snapshotName(lvm.vg, "data", "0A2F6C1E-2222-4A1B-8C2D-0123456789AB");
+    lvm.createSnapshot("data", beforeStart);
+    lvm.createSnapshot("data", "data-vaultgate-mine"); // the operator's own: stays
 
     Appliance running = await(vertx, () -> Appliance.start(vertx, c, slowReads(64L * MIB).withClock(clock)));
     try {
+      assertEquals(List.of("data", "data-vaultgate-mine<data"), lvm.lvs(), "the leftover snapshot is removed at start");
+      lvm.createSnapshot("data", beforeWindow);
       waitFor("the maintenance start time from the heartbeat", Duration.ofSeconds(30), () -> running.agent().maintenanceWindow() != null);
       waitFor("the VMs in the agent's inventory", Duration.ofSeconds(60), () -> running.agent().protectedVms().size() == 2);
       assertEquals(String.format("daily at %02d:%02d UTC", start.getHour(), start.getMinute()),
@@ -419,6 +439,8 @@ class ApplianceResilienceTest {
       assertEquals(List.of(), Await.await(vc.vertx, () -> vc.client.vm("DC0_H0_VM0"), Duration.ofSeconds(30)).snapshots(),
           "the snapshot a crashed backup left is removed by the maintenance");
       assertEquals("1 staging leftovers and 1 leftover VM snapshots removed", running.agent().lastMaintenance());
+      waitFor("the LVM leftover removed after the maintenance", Duration.ofSeconds(10), () -> lvs(lvm).size() == 2);
+      assertEquals(List.of("data", "data-vaultgate-mine<data"), lvm.lvs(), "only the Vaultgate snapshot is removed");
       String jobId = startBackup(joined);
       Thread.sleep(12_000); // more than two job polls
       assertEquals("CREATED", job(jobId).state().toString(), "no job is taken in the maintenance window");
@@ -430,7 +452,14 @@ class ApplianceResilienceTest {
       assertEquals(1, running.agent().maintenanceRuns());
     } finally {
       await(vertx, running::close);
-      vc.close();
+    }
+  }
+
+  static List<String> lvs(TestVolumeGroup group) {
+    try {
+      return group.lvs();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

@@ -32,8 +32,15 @@ public record ApplianceConfig(
     this(gatewayName, coordinatorUrl, dataDir, vault, s3, tls, webUi, maxConcurrentJobs, localVolumes, bandwidth, Optional.empty());
   }
 
-  /** Where recovery points go, and the key that wraps the vault's keys. */
-  public record Vault(String url, Path masterKeyFile) {
+  /**
+   * Where recovery points go, and what wraps the vault's keys: the KMS key {@code kmsKeyArn} through the config's
+   * {@code kms} when given (the vault is then created with it on first use), else the master key file.
+   */
+  public record Vault(String url, Path masterKeyFile, Optional<String> kmsKeyArn) {
+    /** A vault whose keys the master key file wraps. */
+    public Vault(String url, Path masterKeyFile) {
+      this(url, masterKeyFile, Optional.empty());
+    }
   }
 
   /** The gateway's S3 credentials (write-only in production: deletion is the coordinator's). */

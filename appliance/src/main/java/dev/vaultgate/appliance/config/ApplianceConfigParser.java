@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
 public final class ApplianceConfigParser {
   static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  /** As the coordinator's KMS API and AWS accept a key reference in an ARN: a key or an alias. */
+  static final Pattern KMS_KEY_ARN = Pattern.compile("arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\\d+:\\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)");
   static final long MIN_UPLOAD_BITS_PER_SECOND = 51_200; // AWS Backup gateway's floor for a rate limit
   private static final int MAX_JOBS = 64;
 
@@ -75,7 +77,7 @@ public final class ApplianceConfigParser {
     Path dataDir = o.path("dataDir");
 
     Obj v = o.object("vault", true);
-    v.allow("url", "masterKeyFile");
+    v.allow("url", "masterKeyFile", "kmsKeyArn");
     String vaultUrl = v.string("url", true);
     try {
       VaultLocation.parse(vaultUrl);
@@ -83,7 +85,15 @@ public final class ApplianceConfigParser {
       throw v.bad("url", vaultUrl, "a vault URL file:///abs/dir or s3://bucket[/prefix]?endpoint=URL&region=REGION ("
           + firstLine(e.getMessage()) + ")");
     }
-    ApplianceConfig.Vault vault = new ApplianceConfig.Vault(vaultUrl, v.existingFile("masterKeyFile"));
+    Optional<String> vaultKmsKey = Optional.empty();
+    if (v.has("kmsKeyArn")) {
+      String arn = v.string("kmsKeyArn", true);
+      if (!KMS_KEY_ARN.matcher(arn).matches()) {
+        throw v.bad("kmsKeyArn", arn, "a KMS key ARN arn:aws:kms:REGION:ACCOUNT:key/ID (or :alias/NAME)");
+      }
+      vaultKmsKey = Optional.of(arn);
+    }
+    ApplianceConfig.Vault vault = new ApplianceConfig.Vault(vaultUrl, v.existingFile("masterKeyFile"), vaultKmsKey);
 
     Optional<ApplianceConfig.S3Credentials> s3 = Optional.empty();
     Obj s = o.object("s3", false);
@@ -109,6 +119,11 @@ public final class ApplianceConfigParser {
       kms = Optional.of(new ApplianceConfig.Kms(endpoint, region,
           k.has("accessKeyId") ? Optional.of(k.string("accessKeyId", true)) : Optional.empty(),
           k.has("secretAccessKey") ? Optional.of(k.string("secretAccessKey", true)) : Optional.empty()));
+    }
+
+    if (vault.kmsKeyArn().isPresent() && kms.isEmpty()) {
+      throw v.bad("kmsKeyArn", vault.kmsKeyArn().get(), "a kms section too (endpoint, region, credentials): the KMS that holds"
+          + " the key");
     }
 
     Path tlsDir = dataDir.resolve("tls");

@@ -78,6 +78,14 @@ public final class LocalVolumeJobs {
    * stored without index segments are indexed first, not uploaded again.
    */
   public Future<BackupResult> backup(String name, boolean adoptOrphans) {
+    return backup(name, java.util.UUID.randomUUID().toString(), adoptOrphans);
+  }
+
+  /**
+   * {@link #backup(String, boolean)} as job {@code jobId} (the coordinator's, for a leased job): its LVM snapshot is
+   * named after it ({@link LvmSnapshotNames}), so a resumed job meets what its dead run left, and no other job's.
+   */
+  public Future<BackupResult> backup(String name, String jobId, boolean adoptOrphans) {
     LocalVolume volume = volumes.get(name);
     if (volume == null) {
       return Future.failedFuture(new IllegalArgumentException("no local volume named '" + name + "' in the config (known: "
@@ -85,7 +93,7 @@ public final class LocalVolumeJobs {
     }
     return slots.submit(() -> {
       JobBoard.Job job = board.start("BACKUP", volume.name());
-      return runBackup(volume, job, adoptOrphans)
+      return runBackup(volume, job, jobId, adoptOrphans)
           .onSuccess(r -> job.succeeded(r.recoveryPointId(), String.format("%d bytes read, %d new in the vault, %.1f s",
               r.bytesRead(), r.bytesNew(), r.seconds())))
           .onFailure(e -> job.failed(oneLine(e)));
@@ -95,8 +103,8 @@ public final class LocalVolumeJobs {
   private record Prepared(Path readPath, String consistency, Lvm.LogicalVolume snapshot, BlockSource source) {
   }
 
-  private Future<BackupResult> runBackup(LocalVolume volume, JobBoard.Job job, boolean adoptOrphans) {
-    return blocking.<Prepared>executeBlocking(() -> prepare(volume, job.id()), false).compose(prep ->
+  private Future<BackupResult> runBackup(LocalVolume volume, JobBoard.Job job, String jobId, boolean adoptOrphans) {
+    return blocking.<Prepared>executeBlocking(() -> prepare(volume, jobId), false).compose(prep ->
         previous(volume.name()).compose(prev -> {
           JsonObject meta = new JsonObject().put("kind", KIND).put("source", volume.path().toString()).put("volume", volume.name())
               .put("gateway", gatewayName).put("tags", new JsonObject(Map.copyOf(volume.tags()))).put("consistency", prep.consistency());
@@ -117,11 +125,18 @@ public final class LocalVolumeJobs {
     Path readPath = volume.path();
     Optional<Lvm.LogicalVolume> lv = lvm.logicalVolumeOf(volume.path());
     if (lv.isPresent()) {
+      String claimed = null;
       try {
-        snapshot = lvm.snapshot(lv.get(), lv.get().lv() + "-vaultgate-" + jobId, SNAPSHOT_COW_PERCENT);
+        String name = LvmSnapshotNames.snapshotName(lv.get().vg(), lv.get().lv(), jobId);
+        claimed = lv.get().vg() + "/" + name;
+        lvm.claim(claimed); // before it exists: the removal of leftovers must never take it
+        snapshot = lvm.snapshot(lv.get(), name, SNAPSHOT_COW_PERCENT);
         readPath = snapshot.path();
         consistency = LVM_SNAPSHOT;
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        if (claimed != null) {
+          lvm.release(claimed);
+        }
         snapshotRefused = "LVM snapshot of " + lv.get().fullName() + " failed: " + e.getMessage();
         consistency = READ_LIVE + " (" + snapshotRefused + ")";
       }
@@ -130,7 +145,7 @@ public final class LocalVolumeJobs {
       return new Prepared(readPath, consistency, snapshot, opener.open(readPath));
     } catch (IOException | RuntimeException e) {
       if (snapshot != null) {
-        lvm.remove(snapshot);
+        removeSnapshot(snapshot);
       }
       if (snapshotRefused != null) {
         // an LV lvs lists but that cannot be read (inactive: no device node) fails both ways; the job says both
@@ -145,8 +160,17 @@ public final class LocalVolumeJobs {
       prep.source().close();
     } finally {
       if (prep.snapshot() != null) {
-        lvm.remove(prep.snapshot());
+        removeSnapshot(prep.snapshot());
       }
+    }
+  }
+
+  /** Released even when LVM refuses the removal: the leftover is then the maintenance's to remove. */
+  private void removeSnapshot(Lvm.LogicalVolume snapshot) throws IOException {
+    try {
+      lvm.remove(snapshot);
+    } finally {
+      lvm.release(snapshot.fullName());
     }
   }
 
@@ -201,7 +225,8 @@ public final class LocalVolumeJobs {
     }
   }
 
-  static String oneLine(Throwable t) {
+  /** The first line of {@code t}'s message (the job board's and the log's form of a failure). */
+  public static String oneLine(Throwable t) {
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);

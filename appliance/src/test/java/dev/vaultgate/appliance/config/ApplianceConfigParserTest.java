@@ -65,6 +65,28 @@ class ApplianceConfigParserTest {
   }
 
   @Test
+  void theVaultsKmsKeyIsReadAndNeedsAKeyArnAndTheKmsSection() throws IOException {
+    ApplianceConfig c = ApplianceConfigParser.parse("appliance.conf", example().encode());
+    assertEquals("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", c.vault().kmsKeyArn().orElseThrow());
+    JsonObject alias = example();
+    alias.getJsonObject("vault").put("kmsKeyArn", "arn:aws:kms:eu-west-1:123456789012:alias/gateway-vault");
+    assertEquals("arn:aws:kms:eu-west-1:123456789012:alias/gateway-vault",
+        ApplianceConfigParser.parse("appliance.conf", alias.encode()).vault().kmsKeyArn().orElseThrow());
+    JsonObject plain = example();
+    plain.getJsonObject("vault").remove("kmsKeyArn");
+    assertTrue(ApplianceConfigParser.parse("appliance.conf", plain.encode()).vault().kmsKeyArn().isEmpty(), "the master key file wraps");
+
+    assertEquals("appliance.conf: vault.kmsKeyArn = 1234abcd: expected a KMS key ARN arn:aws:kms:REGION:ACCOUNT:key/ID (or :alias/NAME)",
+        errorFor(x -> x.getJsonObject("vault").put("kmsKeyArn", "1234abcd")));
+    assertEquals("appliance.conf: vault.kmsKeyArn = arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab: expected"
+        + " a kms section too (endpoint, region, credentials): the KMS that holds the key", errorFor(x -> x.remove("kms")));
+    assertEquals("appliance.conf: vault.kmsKeyArn = \"\": expected a non-empty string",
+        errorFor(x -> x.getJsonObject("vault").put("kmsKeyArn", "")));
+    String typo = errorFor(x -> x.getJsonObject("vault").put("kmsKeyARN", "x"));
+    assertTrue(typo.contains("unknown key vault.kmsKeyARN (did you mean vault.kmsKeyArn?)"), typo);
+  }
+
+  @Test
   void kmsKeysAreReadAndValidated() throws IOException {
     ApplianceConfig.Kms kms = ApplianceConfigParser.parse("appliance.conf", example().encode()).kms().orElseThrow();
     assertEquals("https://coordinator.example.com:8443", kms.endpoint().orElseThrow().toString());
@@ -79,6 +101,7 @@ class ApplianceConfigParserTest {
     assertTrue(aws.endpoint().isEmpty() && aws.accessKeyId().isEmpty(), "AWS KMS of the region, the SDK's default chain: " + aws);
     JsonObject none = example();
     none.remove("kms");
+    none.getJsonObject("vault").remove("kmsKeyArn");
     assertTrue(ApplianceConfigParser.parse("appliance.conf", none.encode()).kms().isEmpty());
 
     assertEquals("appliance.conf: kms.endpoint = ftp://kms: expected an http:// or https:// URL with a host",
