@@ -329,6 +329,7 @@ final class VaultCommands {
   static JsonObject generationJson(dev.vaultgate.vault.repo.KeyGeneration g) {
     return new JsonObject().put("id", g.id()).put("object", g.objectKey())
         .put("created", java.time.Instant.ofEpochMilli(g.createdAtMillis()).toString())
-        .put("scheme", g.scheme()).put("keyId", g.keyId());
+        .put("scheme", g.scheme()).put("keyId", g.keyId())
+        .put("kmsRotation", g.kmsRotationMillis() == null ? null : java.time.Instant.ofEpochMilli(g.kmsRotationMillis()).toString());
   }
 }

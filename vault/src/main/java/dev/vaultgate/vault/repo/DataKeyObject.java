@@ -16,7 +16,8 @@ import java.util.Base64;
 /**
  * The object {@code keys/<id>} of one data-key generation after the config's: JSON in the clear,
  * {@code {"format":"vaultgate-data-key","version":1,"body":"<json string>","mac":base64}}, the body
- * {@code {"vaultId","id","createdAt","cipher":"aes-256-gcm","keys":[{"scheme","keyId","wrapped"}]}} holding the 32-byte
+ * {@code {"vaultId","id","createdAt","cipher":"aes-256-gcm","kmsRotation":ms|null,"keys":[{"scheme","keyId","wrapped"}]}}
+ * holding the 32-byte
  * AES key wrapped by the vault's key wrapper. The MAC is HMAC-SHA256 under the vault's id key (which every generation
  * shares) of {@code "vaultgate data key <id>\n" + body}: whoever can write to the bucket but has no vault key cannot
  * plant a generation (that would make backups seal under a key of their choosing) nor move one to another name.
@@ -40,6 +41,7 @@ final class DataKeyObject {
         .put("id", generation.id())
         .put("createdAt", generation.createdAtMillis())
         .put("cipher", "aes-256-gcm")
+        .put("kmsRotation", generation.kmsRotationMillis())
         .put("keys", new JsonArray().add(new JsonObject()
             .put("scheme", generation.scheme())
             .put("keyId", generation.keyId())
@@ -107,7 +109,8 @@ final class DataKeyObject {
             throw new WrongMasterKeyException("wrong master key for vault " + vaultName + ": " + e.getMessage()
                 + " (its data-key generation " + ObjectKeys.key(id) + " is wrapped by key id " + k.getString("keyId") + ")");
           }
-          return new Opened(new KeyGeneration(id, b.getLong("createdAt"), k.getString("scheme"), k.getString("keyId")), key);
+          return new Opened(new KeyGeneration(id, b.getLong("createdAt"), k.getString("scheme"), k.getString("keyId"),
+              b.getLong("kmsRotation")), key);
         }
       }
       throw new WrongMasterKeyException("cannot open vault " + vaultName + " with " + wrapper.scheme() + " key "

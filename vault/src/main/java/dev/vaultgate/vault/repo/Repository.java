@@ -179,6 +179,14 @@ public final class Repository implements AutoCloseable {
    *     with the key that opens the config, or the vault would stop opening for whoever opens it today
    */
   public Future<KeyGeneration> rekey(KeyWrapper wrapper) {
+    return rekey(wrapper, null);
+  }
+
+  /**
+   * {@link #rekey(KeyWrapper)} because the KMS key rotated at {@code kmsRotation} (its RotationDate, recorded in the
+   * new generation; null: not for a KMS rotation).
+   */
+  public Future<KeyGeneration> rekey(KeyWrapper wrapper, java.time.Instant kmsRotation) {
     KeyGeneration original = generations.get(0);
     if (!wrapper.scheme().equals(original.scheme())) {
       return Future.failedFuture(new VaultException("cannot rekey vault " + storage.describe() + " with a " + wrapper.scheme()
@@ -189,7 +197,8 @@ public final class Repository implements AutoCloseable {
         ? config.settings().lock().retentionFor(null, Instant.now(), storage.describe()) : null;
     return onCpu(() -> {
       KeyWrapper.Generated made = wrapper.generate(VaultKeys.DATA_KEY_BYTES);
-      KeyGeneration generation = new KeyGeneration(ObjectIds.newId(), System.currentTimeMillis(), wrapper.scheme(), wrapper.keyId());
+      KeyGeneration generation = new KeyGeneration(ObjectIds.newId(), System.currentTimeMillis(), wrapper.scheme(), wrapper.keyId(),
+          kmsRotation == null ? null : kmsRotation.toEpochMilli());
       return new NewGeneration(generation, made.material(), DataKeyObject.encode(keys, config.vaultId(), generation, made.wrapped()));
     }).compose(made -> storage.put(made.generation.objectKey(), made.bytes, stillAhead(retention), false).map(v -> {
       keys.addGeneration(made.generation.id(), made.dataKey);
