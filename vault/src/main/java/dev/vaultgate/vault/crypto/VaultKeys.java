@@ -17,7 +17,7 @@ import java.util.HexFormat;
  * adds a newer random AES-256 key ({@link #addGeneration}), stored as its own object {@code keys/<id>}. The id key and
  * the fingerprint seed never change, so chunk ids (and dedup) stay the same across rotations. Sealing uses the newest
  * generation; what generation 0 seals is exactly the format of vaults made before rotations existed (nonce ‖
- * ciphertext ‖ tag), and what a later generation seals starts with an envelope naming it: {@code "VGK1"} ‖ the
+ * ciphertext ‖ tag), and what a later generation seals starts with an envelope naming it: {@code "VGE1"} ‖ the
  * generation's 16-byte id ‖ nonce ‖ ciphertext ‖ tag. Opening reads the envelope and takes that generation's key. An
  * old object whose random nonce happens to start with the magic (odds 2^-32) still opens: when the envelope's key
  * fails, generation 0 is tried on the whole object.
@@ -27,8 +27,8 @@ public final class VaultKeys {
   public static final int CHUNK_ID_BYTES = 32;
   public static final int DATA_KEY_BYTES = 32;
   public static final int GENERATION_ID_BYTES = 16;
-  /** "VGK1": the magic of the envelope a sealed object of a rotated generation starts with. */
-  private static final byte[] ENVELOPE_MAGIC = {'V', 'G', 'K', '1'};
+  /** "VGE1": the magic of the envelope a sealed object of a rotated generation starts with. */
+  private static final byte[] ENVELOPE_MAGIC = {'V', 'G', 'E', '1'};
   public static final int ENVELOPE_BYTES = ENVELOPE_MAGIC.length + GENERATION_ID_BYTES;
 
   /** A data key after rotation: its id (32 hex digits, the name of {@code keys/<id>}) and key. */

@@ -231,8 +231,8 @@ class VaultKeysTest {
     byte[] material = VaultKeys.newMaterial();
     VaultKeys keys = VaultKeys.fromMaterial(material);
     keys.addGeneration(G1, Secrets.randomBytes(32));
-    // sealed by generation 0 (before rotations) with a nonce that happens to start with "VGK1" (odds 2^-32)
-    byte[] nonce = {'V', 'G', 'K', '1', 1, 2, 3, 4, 5, 6, 7, 8};
+    // sealed by generation 0 (before rotations) with a nonce that happens to start with "VGE1" (odds 2^-32)
+    byte[] nonce = {'V', 'G', 'E', '1', 1, 2, 3, 4, 5, 6, 7, 8};
     byte[] plain = Secrets.randomBytes(64);
     javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
     c.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(material, 0, 32, "AES"),
