@@ -183,6 +183,15 @@ public final class VaultKeys {
     return g == null ? Aead.seal(dataKey, plaintext, off, len, aad) : Aead.sealAfter(g.envelope, g.key, plaintext, off, len, aad);
   }
 
+  /**
+   * Seals with generation 0 (the config's key), whatever the newest generation is: for vault locks, which every
+   * process that opens the vault must read, including one that opened it before the latest rotation (a lock it could
+   * not read it would ignore, and gc could then run beside a backup). Locks hold no data, only who holds them.
+   */
+  public byte[] sealWithOriginalKey(byte[] plaintext, int off, int len, byte[] aad) {
+    return Aead.seal(dataKey, plaintext, off, len, aad);
+  }
+
   public byte[] open(byte[] sealed, int off, int len, byte[] aad) {
     if (!hasEnvelope(sealed, off, len)) {
       return Aead.open(dataKey, sealed, off, len, aad);

@@ -433,4 +433,25 @@ class KeyRotationTest {
       }
     }
   }
+
+  @Test
+  void aProcessThatOpenedTheVaultBeforeARotationStillSeesTheLocksOfOneAfter() throws IOException {
+    try (EngineFixture fx = EngineFixture.onFiles(tmp)) {
+      init(fx).close();
+      try (Repository before = fx.open()) {
+        rekey(fx);
+        try (Repository after = fx.open()) {
+          dev.vaultgate.vault.repo.VaultLock backup = fx.await(() -> dev.vaultgate.vault.repo.VaultLock.shared(after, "backup"));
+          try {
+            // gc in the process that does not know the new generation must still see the backup's lock
+            dev.vaultgate.vault.repo.VaultBusyException busy = assertThrows(dev.vaultgate.vault.repo.VaultBusyException.class,
+                () -> fx.await(() -> dev.vaultgate.vault.repo.VaultLock.exclusive(before, "gc")));
+            assertTrue(busy.getMessage().contains("is locked by backup"), busy.getMessage());
+          } finally {
+            fx.await(backup::release);
+          }
+        }
+      }
+    }
+  }
 }
