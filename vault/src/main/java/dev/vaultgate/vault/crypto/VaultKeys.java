@@ -233,7 +233,8 @@ public final class VaultKeys {
 
   private static TamperedDataException unknownGeneration(byte[] sealed, int off, int len) {
     return new TamperedDataException("sealed under data-key generation " + generationOf(sealed, off, len)
-        + ", which this vault does not have (no keys/" + generationOf(sealed, off, len) + ")");
+        + ", which this vault did not have when it was opened (keys/" + generationOf(sealed, off, len)
+        + " is missing, or was made since: open the vault again)");
   }
 
   public long[] fingerprintSeed() {

@@ -223,7 +223,8 @@ class VaultKeysTest {
     byte[] sealed = writer.seal(new byte[10], 0, 10, AAD);
     VaultKeys reader = VaultKeys.fromMaterial(VaultKeys.newMaterial());
     TamperedDataException e = assertThrows(TamperedDataException.class, () -> reader.open(sealed, 0, sealed.length, AAD));
-    assertEquals("sealed under data-key generation " + G1 + ", which this vault does not have (no keys/" + G1 + ")", e.getMessage());
+    assertEquals("sealed under data-key generation " + G1 + ", which this vault did not have when it was opened (keys/" + G1
+        + " is missing, or was made since: open the vault again)", e.getMessage());
   }
 
   @Test
