@@ -24,6 +24,7 @@ import dev.vaultgate.appliance.web.WebUi;
 import dev.vaultgate.vault.backup.BackupResult;
 import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.repo.KeyGeneration;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.VaultStorage;
@@ -53,6 +54,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -103,6 +105,8 @@ public final class Appliance implements GatewayRuntime {
   private Repository repository;
   /** The vault through {@link #vaults} when its keys are KMS-wrapped (closed with the appliance); else null. */
   private VaultAccess.Opened kmsVault;
+  /** Kept opens replaced after a key rotation, closed with the appliance. */
+  private final List<VaultAccess.Opened> retiredOpens = new ArrayList<>();
   /** maxConcurrentJobs for "Back up now" into a KMS vault, each backup on a vault opened for it. */
   private final JobSlots kmsBackups;
   /** Opens vaults by URL as the agent does: the appliance's own KMS vault, and the vaults leased jobs name. */
@@ -402,12 +406,13 @@ public final class Appliance implements GatewayRuntime {
     if (config.vault().kmsKeyArn().isEmpty()) {
       return volumeJobs().compose(v -> v.backup(name));
     }
-    return kmsBackups.submit(() -> vaults.open(config.vault().url(), null, config.vault().kmsKeyArn().get()).transform(ar -> {
+    return kmsBackups.submit(() -> vaults.openForWriting(config.vault().url(), null, config.vault().kmsKeyArn().get()).transform(ar -> {
       if (ar.failed()) {
         jobs.start("BACKUP", name).failed(LocalVolumeJobs.oneLine(ar.cause()));
         return Future.failedFuture(ar.cause());
       }
       VaultAccess.Opened opened = ar.result();
+      replaceKeptOpenIfBehind(opened.repo().currentKeyGeneration());
       return new LocalVolumeJobs(opened.repo(), jobs, blocking, lvm, options.opener(), config.gatewayName(), config.localVolumes(), 1)
           .backup(name)
           .eventually(() -> {
@@ -457,6 +462,22 @@ public final class Appliance implements GatewayRuntime {
       }
     });
     return opening;
+  }
+
+  /**
+   * Opening for a backup adds a data-key generation after a KMS rotation; the open kept for restores and the points
+   * list knows only the generations it loaded, so it cannot read what is sealed under the new one: the next restore
+   * opens the vault again. The old open stays alive until the appliance closes (a restore may still be using it).
+   */
+  private synchronized void replaceKeptOpenIfBehind(KeyGeneration newest) {
+    if (kmsVault != null && !Objects.equals(kmsVault.repo().currentKeyGeneration().id(), newest.id())) {
+      log.info("vault {}: data-key generation {} added by a backup; restores open the vault again", config.vault().url(),
+          newest.id());
+      retiredOpens.add(kmsVault);
+      kmsVault = null;
+      repository = null;
+      volumeJobs = null;
+    }
   }
 
   private Future<JsonArray> discoverBlockDevices() {
@@ -547,6 +568,7 @@ public final class Appliance implements GatewayRuntime {
         } else if (repository != null) {
           repository.close();
         }
+        retiredOpens.forEach(VaultAccess.Opened::close);
       }
       storage.close();
       probeStorage.close();

@@ -167,4 +167,43 @@ class ApplianceKmsVaultTest {
       await(appliance::close);
     }
   }
+
+  @Test
+  void afterTheKmsKeyRotatesTheNextBackupUsesANewDataKeyAndBothPointsRestore() throws Exception {
+    byte[] data = new byte[8 * MIB];
+    new Random(31).nextBytes(data);
+    Path volume = Files.write(dir.resolve("db.img"), data);
+    Path vault = dir.resolve("rotating-vault");
+    String keyArn = kms.createKey(r -> r.description("rotating appliance vault key")).keyMetadata().arn();
+    ApplianceConfig c = config(volume, vault, keyArn);
+
+    Appliance appliance = await(() -> Appliance.start(vertx, c, Appliance.Options.defaults().withHealthInterval(Duration.ofSeconds(1))));
+    try {
+      BackupResult before = await(() -> appliance.backupVolume("db"));
+      byte[] dataBefore = data.clone();
+      // the kept open for restores is made now, before the rotation
+      Path restoredBefore = dir.resolve("before.img");
+      await(() -> appliance.volumeJobs().compose(j -> j.restore(before.recoveryPointId(), restoredBefore, false)));
+      assertArrayEquals(dataBefore, Files.readAllBytes(restoredBefore));
+      assertFalse(Files.exists(vault.resolve("keys")) && Files.list(vault.resolve("keys")).findAny().isPresent(),
+          "no rotation yet, no data-key generation");
+
+      kms.rotateKeyOnDemand(r -> r.keyId(keyArn));
+      new Random(32).nextBytes(data);
+      Files.write(volume, data);
+      BackupResult after = await(() -> appliance.backupVolume("db"));
+      try (Stream<Path> generations = Files.list(vault.resolve("keys"))) {
+        assertEquals(1, generations.count(), "the backup after the rotation added one data-key generation");
+      }
+
+      Path restoredAfter = dir.resolve("after.img");
+      await(() -> appliance.volumeJobs().compose(j -> j.restore(after.recoveryPointId(), restoredAfter, false)));
+      assertArrayEquals(data, Files.readAllBytes(restoredAfter), "the new point, sealed under the new key, restores");
+      Path restoredAgain = dir.resolve("before-again.img");
+      await(() -> appliance.volumeJobs().compose(j -> j.restore(before.recoveryPointId(), restoredAgain, false)));
+      assertArrayEquals(dataBefore, Files.readAllBytes(restoredAgain), "the old point still restores");
+    } finally {
+      await(appliance::close);
+    }
+  }
 }

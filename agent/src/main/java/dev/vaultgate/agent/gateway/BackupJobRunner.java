@@ -59,7 +59,7 @@ final class BackupJobRunner {
     return agent.vmOf(resourceArn)
         .compose(found -> {
           vm = found;
-          return agent.vaults().open(location, lock, job.getString("encryptionKeyArn"));
+          return agent.vaults().openForWriting(location, lock, job.getString("encryptionKeyArn"));
         })
         .compose(opened -> VmBackup.run(agent.vsphere(), opened.repo(), options())
             .compose(result -> finish(opened, result))

@@ -101,7 +101,7 @@ final class CopyJobRunner {
 
   private Future<JsonObject> once(String from, String to, String sourceArn, String destinationArn) {
     return agent.vaults().open(from, null, job.getString("sourceEncryptionKeyArn"))
-        .compose(source -> agent.vaults().open(to, null, job.getString("destinationEncryptionKeyArn"))
+        .compose(source -> agent.vaults().openForWriting(to, null, job.getString("destinationEncryptionKeyArn"))
             .compose(destination -> VmRecoveryPoints.withLabel(source.repo(), BackupJobRunner.LABEL_RECOVERY_POINT, sourceArn)
                 .compose(point -> copy(source.repo(), destination.repo(), point, sourceArn, destinationArn)
                     .compose(copied -> complete(destination.repo(), point, copied)))

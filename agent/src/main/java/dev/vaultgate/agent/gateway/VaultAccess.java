@@ -4,6 +4,7 @@ import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.KmsKeyException;
 import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.repo.KeyGeneration;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
@@ -105,16 +106,32 @@ public final class VaultAccess {
    * with one line naming the key and the vault, before anything is written.
    */
   public Future<Opened> open(String location, RetentionLock lock, String kmsKeyArn) {
+    return open(location, lock, kmsKeyArn, false);
+  }
+
+  /**
+   * {@link #open(String, RetentionLock, String)} for a job that writes points (a backup, a copy's destination): when
+   * the vault's keys are wrapped by KMS key {@code kmsKeyArn} and that key rotated (ListKeyRotations) since the vault's
+   * newest data-key generation was made, a new generation is added first ({@link Repository#rekey}: KMS
+   * GenerateDataKey under the newest material), so new points use the new key with no operator step. A KMS that
+   * cannot list rotations (an older coordinator, a missing permission) is logged and the job goes on under the
+   * current generation; a rotation that fails to be stored fails the open.
+   */
+  public Future<Opened> openForWriting(String location, RetentionLock lock, String kmsKeyArn) {
+    return open(location, lock, kmsKeyArn, true);
+  }
+
+  private Future<Opened> open(String location, RetentionLock lock, String kmsKeyArn, boolean followKmsRotation) {
     Future<Opened> opened;
     synchronized (lastOpen) {
       Future<?> before = lastOpen.getOrDefault(location, Future.succeededFuture());
-      opened = before.transform(ignored -> openNow(location, lock, kmsKeyArn));
+      opened = before.transform(ignored -> openNow(location, lock, kmsKeyArn, followKmsRotation));
       lastOpen.put(location, opened);
     }
     return opened;
   }
 
-  private Future<Opened> openNow(String location, RetentionLock lock, String kmsKeyArn) {
+  private Future<Opened> openNow(String location, RetentionLock lock, String kmsKeyArn, boolean followKmsRotation) {
     VaultLocation parsed;
     VaultStorage raw;
     try {
@@ -143,6 +160,9 @@ public final class VaultAccess {
         .compose(schemes -> vertx.executeBlocking(() -> wrapperFor(location, schemes, kmsKeyArn), false)
             .compose(key -> (schemes != null ? Repository.open(vertx, storage, key)
                 : Repository.init(vertx, storage, key, lock == null ? VaultSettings.defaults() : VaultSettings.defaults().withLock(lock)))
+                // a vault made just now has the key's newest material already
+                .compose(repo -> followKmsRotation && schemes != null && key instanceof KmsKeyWrapper kms && kms.namesKey()
+                    ? followKmsRotation(repo, kms, location) : Future.succeededFuture(repo))
                 .recover(e -> Future.failedFuture(e instanceof KmsKeyException && !e.getMessage().startsWith("cannot open vault ")
                     ? new KmsKeyException("cannot open vault " + location + ": " + e.getMessage()) : e))
                 .eventually(() -> {
@@ -160,6 +180,31 @@ public final class VaultAccess {
         })
         .map(repo -> new Opened(repo, storage))
         .onFailure(e -> storage.close());
+  }
+
+  /** Adds a data-key generation when the KMS key rotated after the vault's newest one; closes the repository on failure. */
+  private Future<Repository> followKmsRotation(Repository repo, KmsKeyWrapper kms, String location) {
+    KeyGeneration newest = repo.currentKeyGeneration();
+    return vertx.executeBlocking(kms::latestRotation, false)
+        .recover(e -> {
+          LOG.warn("vault {}: cannot tell whether KMS key {} rotated ({}); this job keeps the vault's data-key generation {}",
+              location, kms.keyId(), e.getMessage(), newest.label());
+          return Future.succeededFuture(null);
+        })
+        .compose(rotated -> {
+          if (!newest.predatesKmsRotation(rotated)) {
+            return Future.succeededFuture(repo);
+          }
+          return repo.rekey(kms, rotated).map(made -> {
+            LOG.info("vault {}: KMS key {} rotated at {}, after data-key generation {}: new points use generation {}",
+                location, kms.keyId(), rotated, newest.label(), made.id());
+            return repo;
+          }).recover(e -> {
+            repo.close();
+            return Future.failedFuture(e instanceof KmsKeyException ? new KmsKeyException("cannot add a data-key generation after KMS"
+                + " key " + kms.keyId() + " rotated: " + e.getMessage()) : e);
+          });
+        });
   }
 
   /** What wraps a vault's keys: the gateway's master key file, or a KMS key. */

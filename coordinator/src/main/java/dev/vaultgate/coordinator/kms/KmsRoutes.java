@@ -32,6 +32,7 @@ public final class KmsRoutes {
     m.put("DisableKeyRotation", k::disableKeyRotation);
     m.put("GetKeyRotationStatus", k::getKeyRotationStatus);
     m.put("RotateKeyOnDemand", k::rotateKeyOnDemand);
+    m.put("ListKeyRotations", k::listKeyRotations);
     m.put("CreateAlias", k::createAlias);
     m.put("DeleteAlias", k::deleteAlias);
     m.put("ListAliases", k::listAliases);

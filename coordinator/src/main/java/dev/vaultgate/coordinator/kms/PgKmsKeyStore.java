@@ -31,8 +31,10 @@ public final class PgKmsKeyStore {
   static final String INSERT_ACCOUNT = "INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING";
   static final String INSERT_KEY = "INSERT INTO kms_keys (key_id, account_id, description, created_at)"
       + " VALUES ($1, $2, $3, $4) RETURNING " + COLUMNS;
-  static final String INSERT_MATERIAL =
-      "INSERT INTO kms_key_materials (key_id, version, sealed, created_at) VALUES ($1, $2, $3, $4)";
+  static final String INSERT_MATERIAL = "INSERT INTO kms_key_materials (key_id, version, sealed, created_at, rotation_type)"
+      + " VALUES ($1, $2, $3, $4, $5)";
+  static final String MATERIALS = "SELECT version, created_at, rotation_type FROM kms_key_materials"
+      + " WHERE key_id = $1 AND version > $2 ORDER BY version LIMIT $3";
   static final String PURGE_KEY = "DELETE FROM kms_keys WHERE key_id = $1 AND deletion_date <= $2";
   static final String PURGE_ACCOUNT = "DELETE FROM kms_keys WHERE account_id = $1 AND deletion_date <= $2";
   static final String FIND = "SELECT " + COLUMNS + " FROM kms_keys WHERE account_id = $1 AND key_id = $2";
@@ -87,7 +89,7 @@ public final class PgKmsKeyStore {
     byte[] sealed = newSealedMaterial(keyId, 1);
     return pool.withTransaction(conn -> conn.preparedQuery(INSERT_ACCOUNT).execute(Tuple.of(accountId))
         .compose(v -> conn.preparedQuery(INSERT_KEY).execute(Tuple.of(keyId, accountId, description, utc(now))))
-        .compose(rows -> conn.preparedQuery(INSERT_MATERIAL).execute(Tuple.of(keyId, 1, Buffer.buffer(sealed), utc(now)))
+        .compose(rows -> conn.preparedQuery(INSERT_MATERIAL).execute(Tuple.of(keyId, 1, Buffer.buffer(sealed), utc(now), null))
             .map(v -> key(rows.iterator().next()))));
   }
 
@@ -144,10 +146,24 @@ public final class PgKmsKeyStore {
           if (key == null || (onlyWhenDue && !key.rotationDue(now))) return Future.succeededFuture(key);
           int next = key.currentVersion() + 1;
           return conn.preparedQuery(INSERT_MATERIAL)
-              .execute(Tuple.of(keyId, next, Buffer.buffer(newSealedMaterial(keyId, next)), utc(now)))
+              .execute(Tuple.of(keyId, next, Buffer.buffer(newSealedMaterial(keyId, next)), utc(now),
+                  onlyWhenDue ? "AUTOMATIC" : "ON_DEMAND"))
               .compose(v -> conn.preparedQuery(ROTATED).execute(Tuple.of(accountId, keyId, next, utc(now))))
               .map(PgKmsKeyStore::first);
         }));
+  }
+
+  /** One material version of a key: its number, when it was made, and how (null: the first, or made before V18). */
+  public record Material(int version, Instant createdAt, String rotationType) {}
+
+  /** Up to {@code limit} material versions of a key after version {@code after}, oldest first (ListKeyRotations). */
+  public Future<List<Material>> materials(UUID keyId, int after, int limit) {
+    return pool.preparedQuery(MATERIALS).execute(Tuple.of(keyId, after, limit)).map(rows -> {
+      List<Material> out = new ArrayList<>();
+      rows.forEach(r -> out.add(new Material(r.getInteger("version"), instant(r.getOffsetDateTime("created_at")),
+          r.getString("rotation_type"))));
+      return out;
+    });
   }
 
   /** Up to {@code limit} keys after {@code after} (null: from the first), by key id. */

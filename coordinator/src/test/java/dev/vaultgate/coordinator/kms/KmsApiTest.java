@@ -186,6 +186,41 @@ class KmsApiTest {
     assertFalse(kms.getKeyRotationStatus(b -> b.keyId(key.keyId())).keyRotationEnabled());
   }
 
+  @Test
+  void listKeyRotationsAnswersEachRotationOldestFirstWithItsDateAndTypeAndPages() {
+    KeyMetadata key = newKey("rotations listed");
+    assertTrue(kms.listKeyRotations(b -> b.keyId(key.keyId())).rotations().isEmpty(), "a new key has not rotated");
+    java.time.Instant before = java.time.Instant.now().minusSeconds(1);
+    for (int i = 0; i < 3; i++) {
+      kms.rotateKeyOnDemand(b -> b.keyId(key.arn()));
+    }
+    var all = kms.listKeyRotations(b -> b.keyId(key.keyId()));
+    assertEquals(3, all.rotations().size(), all.toString());
+    assertFalse(all.truncated());
+    java.time.Instant last = before;
+    for (var r : all.rotations()) {
+      assertEquals(key.arn(), r.keyId());
+      assertEquals(software.amazon.awssdk.services.kms.model.RotationType.ON_DEMAND, r.rotationType());
+      assertFalse(r.rotationDate().isBefore(last), "oldest first: " + all.rotations());
+      assertFalse(r.rotationDate().isAfter(java.time.Instant.now().plusSeconds(1)));
+      last = r.rotationDate();
+    }
+    var page1 = kms.listKeyRotations(b -> b.keyId(key.keyId()).limit(2));
+    assertEquals(2, page1.rotations().size());
+    assertTrue(page1.truncated());
+    var page2 = kms.listKeyRotations(b -> b.keyId(key.keyId()).limit(2).marker(page1.nextMarker()));
+    assertEquals(1, page2.rotations().size());
+    assertFalse(page2.truncated());
+    assertEquals(all.rotations().get(2), page2.rotations().get(0));
+    // the key's first material too, without a rotation type
+    var withFirst = kms.listKeyRotations(b -> b.keyId(key.keyId()).includeKeyMaterial("ALL_KEY_MATERIAL"));
+    assertEquals(4, withFirst.rotations().size());
+    assertEquals(null, withFirst.rotations().get(0).rotationType());
+    assertThrows(NotFoundException.class, () -> kms.listKeyRotations(b -> b.keyId(java.util.UUID.randomUUID().toString())));
+    assertThrows(software.amazon.awssdk.services.kms.model.InvalidMarkerException.class,
+        () -> kms.listKeyRotations(b -> b.keyId(key.keyId()).marker("not-a-marker")));
+  }
+
   /** ValidationException is not a modeled KMS error: the SDK raises it as a KmsException with that code, status 400. */
   static void assertValidation(org.junit.jupiter.api.function.Executable call) {
     KmsException e = assertThrows(KmsException.class, call);

@@ -90,4 +90,19 @@ class KmsRotationScheduleTest {
     assertFalse(await(ops.getKeyRotationStatus(day(400), new JsonObject().put("KeyId", keyId)))
         .getBoolean("KeyRotationEnabled"));
   }
+
+  @Test
+  void listKeyRotationsMakesADueAutomaticRotationAndListsItAsAutomatic() {
+    String keyId = await(ops.createKey(day(0), new JsonObject())).getJsonObject("KeyMetadata").getString("KeyId");
+    await(ops.enableKeyRotation(day(0), new JsonObject().put("KeyId", keyId).put("RotationPeriodInDays", 90L)));
+    await(ops.rotateKeyOnDemand(day(1), new JsonObject().put("KeyId", keyId)));
+    assertEquals(1, await(ops.listKeyRotations(day(50), new JsonObject().put("KeyId", keyId))).getJsonArray("Rotations").size());
+    // due on day 91 (90 days after the on-demand rotation): asking on day 95 makes it, before any encryption
+    var rotations = await(ops.listKeyRotations(day(95), new JsonObject().put("KeyId", keyId))).getJsonArray("Rotations");
+    assertEquals(2, rotations.size(), rotations.encode());
+    assertEquals("ON_DEMAND", rotations.getJsonObject(0).getString("RotationType"));
+    assertEquals("AUTOMATIC", rotations.getJsonObject(1).getString("RotationType"));
+    assertEquals(T0.plus(Duration.ofDays(95)).getEpochSecond(), rotations.getJsonObject(1).getLong("RotationDate"));
+    assertEquals(3, version(encrypt(keyId, 96)), "the encryption after it uses the new material");
+  }
 }

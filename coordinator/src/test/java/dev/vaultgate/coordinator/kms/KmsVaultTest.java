@@ -241,6 +241,77 @@ class KmsVaultTest {
     }
   }
 
+  /**
+   * {@code vault rekey} of a KMS vault through the CLI after RotateKeyOnDemand: the new generation is made by KMS
+   * (GenerateDataKey under the newest material, a blob of material version 2) and wrapped by the vault's key; the
+   * next backup is sealed with it; both points restore; {@code vault keys} lists both generations.
+   */
+  @Test
+  void cliRekeysAKmsVaultAfterItsKeyRotatedAndBothPointsRestore() throws IOException {
+    String alias = newKeyWithAlias();
+    System.setProperty("aws.accessKeyId", account.accessKeyId());
+    System.setProperty("aws.secretAccessKey", account.secretAccessKey());
+    try {
+      Path vaultDir = Files.createDirectories(dir.resolve("v"));
+      String vault = "file://" + vaultDir;
+      String endpoint = env.endpoint().toString();
+      assertEquals(0, cli("vault", "init", "--vault", vault, "--kms-key", alias, "--kms-endpoint", endpoint).code);
+      byte[] disk = new byte[2 << 20];
+      new java.util.Random(8).nextBytes(disk);
+      Path source = Files.write(dir.resolve("disk.img"), disk);
+      Run first = cli("backup", "--vault", vault, "--source", source.toString(), "--kms-endpoint", endpoint, "--json");
+      assertEquals(0, first.code, first.err);
+      String p0 = new JsonObject(first.out.strip().lines().reduce((a, b) -> b).orElseThrow()).getString("recoveryPointId");
+
+      kms.rotateKeyOnDemand(b -> b.keyId(alias));
+      Run rekey = cli("vault", "rekey", "--vault", vault, "--kms-endpoint", endpoint, "--json");
+      assertEquals(0, rekey.code, rekey.err);
+      JsonObject made = new JsonObject(rekey.out.strip().lines().reduce((a, b) -> b).orElseThrow());
+      String keyArn = kms.describeKey(b -> b.keyId(alias)).keyMetadata().arn();
+      assertEquals("kms", made.getString("scheme"));
+      assertEquals(keyArn, made.getString("keyId"));
+      JsonObject body = new JsonObject(new JsonObject(Files.readString(vaultDir.resolve("keys").resolve(made.getString("id"))))
+          .getString("body"));
+      byte[] blob = Base64.getDecoder().decode(body.getJsonArray("keys").getJsonObject(0).getString("wrapped"));
+      assertEquals(2, ByteBuffer.wrap(blob).getInt(20), "wrapped under the key's newest material");
+
+      new java.util.Random(9).nextBytes(disk);
+      Files.write(source, disk);
+      Run second = cli("backup", "--vault", vault, "--source", source.toString(), "--kms-endpoint", endpoint, "--json");
+      assertEquals(0, second.code, second.err);
+      String p1 = new JsonObject(second.out.strip().lines().reduce((a, b) -> b).orElseThrow()).getString("recoveryPointId");
+      byte[] manifest = Files.readAllBytes(vaultDir.resolve("points").resolve(p1));
+      assertEquals(made.getString("id"), dev.vaultgate.vault.crypto.VaultKeys.generationOf(manifest, 0, manifest.length));
+
+      Path old = dir.resolve("old.img");
+      assertEquals(0, cli("restore", "--vault", vault, "--recovery-point", p0, "--target", old.toString(),
+          "--kms-endpoint", endpoint).code);
+      byte[] first0 = new byte[2 << 20];
+      new java.util.Random(8).nextBytes(first0);
+      assertTrue(java.util.Arrays.equals(first0, Files.readAllBytes(old)), "the point from before the rotation");
+      Path now = dir.resolve("new.img");
+      assertEquals(0, cli("restore", "--vault", vault, "--recovery-point", p1, "--target", now.toString(),
+          "--kms-endpoint", endpoint).code);
+      assertEquals(-1L, Files.mismatch(source, now));
+
+      Run keys = cli("vault", "keys", "--vault", vault, "--kms-endpoint", endpoint, "--json");
+      assertEquals(0, keys.code, keys.err);
+      JsonObject listed = new JsonObject(keys.out.strip().lines().reduce((a, b) -> b).orElseThrow());
+      assertEquals(2, listed.getJsonArray("generations").size(), listed.encode());
+      assertEquals(made.getString("id"), listed.getString("current"));
+      // a master key file cannot rekey a KMS vault: one line, nothing written
+      Path key = dir.resolve("master.key");
+      dev.vaultgate.vault.crypto.LocalKeyWrapper.create(key);
+      Run wrongScheme = cli("vault", "rekey", "--vault", vault, "--master-key", key.toString());
+      assertEquals(1, wrongScheme.code);
+      assertEquals(1, wrongScheme.err.strip().lines().count(), wrongScheme.err);
+      assertEquals(1, Files.list(vaultDir.resolve("keys")).count());
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
   record Run(int code, String out, String err) {}
 
   static synchronized Run cli(String... args) {

@@ -22,10 +22,11 @@ import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-/** {@code vaultgate vault init|check|repair-index|gc|cold}. */
-@Command(name = "vault", mixinStandardHelpOptions = true, description = "Create, check, repair and clean a vault; move points to cold storage.",
+/** {@code vaultgate vault init|check|repair-index|gc|cold|rekey|keys}. */
+@Command(name = "vault", mixinStandardHelpOptions = true,
+    description = "Create, check, repair and clean a vault; move points to cold storage; rotate and list its data keys.",
     subcommands = {VaultCommands.Init.class, VaultCommands.Check.class, VaultCommands.RepairIndex.class, VaultCommands.Gc.class,
-        VaultCommands.Cold.class})
+        VaultCommands.Cold.class, VaultCommands.Rekey.class, VaultCommands.Keys.class})
 final class VaultCommands {
 
   @Command(name = "init", mixinStandardHelpOptions = true,
@@ -247,5 +248,88 @@ final class VaultCommands {
       }
       return 0;
     }
+  }
+
+  @Command(name = "rekey", mixinStandardHelpOptions = true,
+      description = {"Rotate the vault's data key: add a new data-key generation (a random AES-256 key wrapped by the"
+          + " vault's master key file, or made by KMS GenerateDataKey under the KMS key's newest material) as a new object"
+          + " keys/<id>. New packs, index segments and recovery points are sealed with it; older ones stay readable with"
+          + " their own generation. Nothing is rewritten (config neither: a locked vault's is retained). Chunk ids do not"
+          + " change, so dedup against older points keeps working."})
+  static final class Rekey implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--kms-key", paramLabel = "ARN|ALIAS",
+        description = "For a KMS vault: the KMS key that makes and wraps the new data key (default: the one that wraps"
+            + " the vault's config). Needs --kms-endpoint or $VAULTGATE_KMS_ENDPOINT.")
+    String kmsKey;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      String endpoint = vault.kmsEndpoint();
+      if (kmsKey != null && endpoint == null) {
+        throw new IllegalArgumentException("vault rekey --kms-key " + kmsKey + ": give --kms-endpoint (or $VAULTGATE_KMS_ENDPOINT)"
+            + " as well: the vault must open with KMS to be rekeyed with it");
+      }
+      dev.vaultgate.vault.repo.KeyGeneration made = vault.withRepository(repo -> {
+        if (endpoint == null) {
+          return repo.rekey(vault.loadKey());
+        }
+        String arn = kmsKey != null ? kmsKey : repo.keyGenerations().get(0).keyId();
+        // forKey asks KMS (DescribeKey) and blocks: on the vault's worker, never on the event loop
+        return repo.onCpu(() -> KmsKeyWrapper.forKey(vault.kmsClient(endpoint), true, arn, endpoint))
+            .compose(wrapper -> repo.rekey(wrapper).eventually(() -> {
+              wrapper.close();
+              return Future.succeededFuture();
+            }));
+      });
+      if (json) {
+        System.out.println(generationJson(made).encode());
+      } else {
+        System.out.println("added data-key generation " + made.id() + " at " + java.time.Instant.ofEpochMilli(made.createdAtMillis())
+            + " (" + made.scheme() + " key " + made.keyId() + "); new points of " + vault.vault + " are sealed with it");
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "keys", mixinStandardHelpOptions = true,
+      description = "List the vault's data-key generations, oldest first; the last one seals what is written now.")
+  static final class Keys implements Callable<Integer> {
+    @Mixin
+    VaultOptions vault;
+
+    @Option(names = "--json", description = "Print a JSON object as the last line.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      java.util.List<dev.vaultgate.vault.repo.KeyGeneration> all = vault.withRepository(repo -> Future.succeededFuture(repo.keyGenerations()));
+      if (json) {
+        JsonArray list = new JsonArray();
+        all.forEach(g -> list.add(generationJson(g)));
+        System.out.println(new JsonObject().put("vault", vault.vault).put("current", all.get(all.size() - 1).id())
+            .put("generations", list).encode());
+      } else {
+        System.out.printf("%-34s %-24s %-6s %s%n", "GENERATION", "CREATED", "SCHEME", "WRAPPED BY");
+        for (int i = 0; i < all.size(); i++) {
+          dev.vaultgate.vault.repo.KeyGeneration g = all.get(i);
+          System.out.printf("%-34s %-24s %-6s %s%s%n", g.label(), java.time.Instant.ofEpochMilli(g.createdAtMillis()), g.scheme(),
+              g.keyId(), i == all.size() - 1 ? "  (current)" : "");
+        }
+      }
+      return 0;
+    }
+  }
+
+  static JsonObject generationJson(dev.vaultgate.vault.repo.KeyGeneration g) {
+    return new JsonObject().put("id", g.id()).put("object", g.objectKey())
+        .put("created", java.time.Instant.ofEpochMilli(g.createdAtMillis()).toString())
+        .put("scheme", g.scheme()).put("keyId", g.keyId())
+        .put("kmsRotation", g.kmsRotationMillis() == null ? null : java.time.Instant.ofEpochMilli(g.kmsRotationMillis()).toString());
   }
 }

@@ -46,6 +46,26 @@ public final class Aead {
   }
 
   /**
+   * Seals {@code plaintext[off, off+len)} after {@code prefix}: prefix || nonce || ciphertext || tag, in one array
+   * (the prefix is not authenticated here: a caller that needs it bound puts it in {@code aad} or, as the data-key
+   * envelope does, lets the choice of key it names be checked by the tag).
+   */
+  public static byte[] sealAfter(byte[] prefix, SecretKeySpec key, byte[] plaintext, int off, int len, byte[] aad) {
+    byte[] out = new byte[prefix.length + NONCE_BYTES + len + TAG_BYTES];
+    System.arraycopy(prefix, 0, out, 0, prefix.length);
+    Secrets.fill(out, prefix.length, NONCE_BYTES);
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, out, prefix.length, NONCE_BYTES));
+      c.updateAAD(aad);
+      c.doFinal(plaintext, off, len, out, prefix.length + NONCE_BYTES);
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM encryption failed", e);
+    }
+  }
+
+  /**
    * Opens {@code sealed[off, off+len)} into {@code out} from {@code outOff} without allocating, and answers the
    * plaintext's length ({@code len - OVERHEAD}). On a tag mismatch it throws {@link TamperedDataException}, and what
    * {@code out} holds in that range is not the plaintext.

@@ -137,6 +137,32 @@ public final class KmsKeyWrapper implements KeyWrapper, AutoCloseable {
     }
   }
 
+  /** Whether this wrapper names a key (made by {@link #forKey}): only such a wrapper wraps, generates and lists rotations. */
+  public boolean namesKey() {
+    return keyArn != null;
+  }
+
+  /**
+   * When the key last rotated (ListKeyRotations, every page; its newest RotationDate), or null when it never did.
+   * Blocking, as every call of this class.
+   */
+  public java.time.Instant latestRotation() {
+    if (keyArn == null) throw new IllegalStateException("a KMS wrapper made for opening vaults names no key to ask about");
+    return call(() -> {
+      java.time.Instant latest = null;
+      String marker = null;
+      do {
+        String page = marker;
+        var answer = client.listKeyRotations(b -> b.keyId(keyArn).marker(page)).join();
+        for (var r : answer.rotations()) {
+          if (r.rotationDate() != null && (latest == null || r.rotationDate().isAfter(latest))) latest = r.rotationDate();
+        }
+        marker = Boolean.TRUE.equals(answer.truncated()) ? answer.nextMarker() : null;
+      } while (marker != null);
+      return latest;
+    }, "list the rotations", keyArn, where);
+  }
+
   /** Runs a KMS call; any failure becomes one line naming the operation, the key, the KMS and KMS's error type. */
   private static <T> T call(java.util.function.Supplier<T> request, String operation, String keyRef, String where) {
     try {

@@ -53,7 +53,8 @@ final class BinaryCodec {
     try {
       return keys.open(sealed, 0, sealed.length, aad.getBytes(StandardCharsets.US_ASCII));
     } catch (TamperedDataException e) {
-      throw new CorruptObjectException(what + " fails authentication (damaged, truncated or not of this vault)");
+      throw new CorruptObjectException(what + (e.getMessage().startsWith("sealed under data-key generation")
+          ? " is " + e.getMessage() : " fails authentication (damaged, truncated or not of this vault)"));
     }
   }
 

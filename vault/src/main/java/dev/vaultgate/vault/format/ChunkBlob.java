@@ -9,6 +9,8 @@ import java.security.MessageDigest;
 /**
  * One sealed chunk as it lies in a pack: nonce || AES-GCM(encoded plaintext) || tag, with the chunk id and
  * the encoding as associated data, so a blob can be moved between packs as is but never swapped for another.
+ * Under a rotated data key the blob starts with the envelope naming its generation ({@link VaultKeys}), so it keeps
+ * saying which key opens it wherever gc moves it.
  */
 public final class ChunkBlob {
   private ChunkBlob() {
@@ -70,9 +72,10 @@ public final class ChunkBlob {
     byte[] aad = scratch.aad;
     System.arraycopy(entry.chunkId(), 0, aad, 0, VaultKeys.CHUNK_ID_BYTES);
     aad[VaultKeys.CHUNK_ID_BYTES] = entry.encoding();
+    // Without an envelope (generation 0) or with one (a rotated data key, 20 bytes more): the room for the largest.
     int encodedLength = entry.length() - Aead.OVERHEAD;
     if (entry.encoding() == ChunkEncoding.RAW) {
-      if (encodedLength != raw) {
+      if (encodedLength != raw && VaultKeys.plaintextLength(sealed, off, entry.length()) != raw) {
         throw new TamperedDataException("chunk does not decode: raw chunk is " + encodedLength + " bytes, index says " + raw);
       }
       keys.openInto(sealed, off, entry.length(), aad, out, outOff);

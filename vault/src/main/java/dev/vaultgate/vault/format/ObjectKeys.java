@@ -11,6 +11,9 @@ public final class ObjectKeys {
   /** Per recovery point, in the clear: the objects it needs (see {@link PointReferences}). */
   public static final String REFS = "refs/";
 
+  /** Data-key generations after the config's ({@code keys/<id>}, see {@code repo.DataKeyObject}). */
+  public static final String KEYS = "keys/";
+
   private static final Pattern HEX_ID = Pattern.compile("[0-9a-f]{32}");
 
   private ObjectKeys() {
@@ -26,6 +29,10 @@ public final class ObjectKeys {
 
   public static String point(String recoveryPointId) {
     return POINTS + recoveryPointId;
+  }
+
+  public static String key(String generationId) {
+    return KEYS + generationId;
   }
 
   public static String refs(String recoveryPointId) {

@@ -12,7 +12,8 @@ import java.util.TreeSet;
 
 /**
  * {@code refs/<recovery-point-id>}: the keys of the objects a recovery point needs besides its manifest (the
- * config, the packs holding its chunks, the index segments naming those packs), in the clear, written under the
+ * config, the data-key generations {@code keys/<id>} of a vault whose key was rotated, the packs holding its chunks,
+ * the index segments naming those packs), in the clear, written under the
  * point's retention just before its manifest.
  *
  * <p>Why in the clear: the coordinator holds no vault key, yet its lifecycle acts on storage (extending retention
@@ -66,7 +67,7 @@ public record PointReferences(String pointId, Set<String> objects) {
     List<String> keys = new ArrayList<>();
     for (Object o : array) {
       if (!(o instanceof String key) || !(key.equals(ObjectKeys.CONFIG) || key.startsWith(ObjectKeys.PACKS)
-          || key.startsWith(ObjectKeys.INDEX)) || key.contains("..")) {
+          || key.startsWith(ObjectKeys.INDEX) || key.startsWith(ObjectKeys.KEYS)) || key.contains("..")) {
         throw new CorruptObjectException(what + " names " + o + ", which no point needs");
       }
       keys.add(key);

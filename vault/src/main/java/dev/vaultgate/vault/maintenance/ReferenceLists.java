@@ -56,7 +56,7 @@ public final class ReferenceLists {
         }
       }
       return locations(repo, stored).compose(at -> Bounded.forEach(points, PARALLELISM, m -> {
-        PointReferences wanted = references(m, at);
+        PointReferences wanted = references(m, at, repo.keyObjects());
         String key = ObjectKeys.refs(m.id());
         return repo.storage().get(key)
             .map(bytes -> PointReferences.decode(m.id(), bytes))
@@ -93,9 +93,8 @@ public final class ReferenceLists {
     })).map(v -> new Locations(packsByChunk, segmentsByPack));
   }
 
-  private static PointReferences references(Manifest m, Locations at) {
-    Set<String> objects = new TreeSet<>();
-    objects.add(ObjectKeys.CONFIG);
+  private static PointReferences references(Manifest m, Locations at, Set<String> keyObjects) {
+    Set<String> objects = new TreeSet<>(keyObjects);
     Set<String> packs = new HashSet<>();
     for (DiskBlocks disk : m.disks()) {
       for (int i = 0; i < disk.entryCount(); i++) {

@@ -57,13 +57,17 @@ public final class Repository implements AutoCloseable {
    * extended once, and one written by this backup not at all.
    */
   private final Map<String, Retention> knownRetention = new ConcurrentHashMap<>();
+  /** Data-key generations: the config's first, then each {@code keys/<id>} by age. */
+  private final List<KeyGeneration> generations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private Repository(Vertx vertx, VaultStorage storage, VaultConfig config, VaultKeys keys, WorkerExecutor cpu) {
+  private Repository(Vertx vertx, VaultStorage storage, VaultConfig config, VaultKeys keys, KeyGeneration original,
+      WorkerExecutor cpu) {
     this.vertx = vertx;
     this.storage = storage;
     this.config = config;
     this.keys = keys;
     this.cpu = cpu;
+    generations.add(original);
   }
 
   public static int cores() {
@@ -98,7 +102,8 @@ public final class Repository implements AutoCloseable {
           KeyWrapper.Generated material = wrapper.generate(VaultKeys.MATERIAL_BYTES);
           VaultKeys keys = VaultKeys.fromMaterial(material.material());
           VaultConfig config = new VaultConfig(ObjectIds.newId(), System.currentTimeMillis(), settings);
-          return new Repository(vertx, storage, config, keys, cpu)
+          return new Repository(vertx, storage, config, keys,
+              new KeyGeneration(null, config.createdAtMillis(), wrapper.scheme(), wrapper.keyId()), cpu)
               .withConfigBytes(config.encode(keys, material.wrapped(), wrapper.scheme(), wrapper.keyId()));
         }, false))
         .compose(pair -> {
@@ -116,7 +121,10 @@ public final class Repository implements AutoCloseable {
     return new WithBytes(this, bytes);
   }
 
-  /** Opens the vault: reads its config, unwraps its keys with {@code wrapper}, and loads its index. */
+  /**
+   * Opens the vault: reads its config, unwraps its keys with {@code wrapper}, then every data-key generation
+   * ({@code keys/}: each must pass its MAC under the vault's key, or the vault does not open), and loads its index.
+   */
   public static Future<Repository> open(Vertx vertx, VaultStorage storage, KeyWrapper wrapper) {
     WorkerExecutor cpu = cpuExecutor(vertx);
     return storage.get(ObjectKeys.CONFIG)
@@ -124,13 +132,106 @@ public final class Repository implements AutoCloseable {
             ? new VaultException("no vault at " + storage.describe() + ": it has no config object (create one with 'vaultgate vault init')")
             : e))
         .compose(bytes -> cpu.executeBlocking(() -> VaultConfig.decode(bytes, wrapper, storage.describe()), false))
-        .map(opened -> new Repository(vertx, storage, opened.config(), opened.keys(), cpu))
+        .map(opened -> new Repository(vertx, storage, opened.config(), opened.keys(), opened.original(), cpu))
+        .compose(repo -> repo.loadKeyGenerations(wrapper).map(repo))
         .compose(repo -> {
           Trace.mark("config read, keys unwrapped");
           return repo.loadIndex().map(repo);
         })
         .onSuccess(repo -> Trace.mark("index loaded: " + repo.index().size() + " chunks"))
         .onFailure(e -> cpu.close());
+  }
+
+  private Future<Void> loadKeyGenerations(KeyWrapper wrapper) {
+    return storage.list(ObjectKeys.KEYS).compose(objects -> Bounded.forEach(objects, FETCH_PARALLELISM, o -> {
+      String id = ObjectKeys.idOf(o.key());
+      if (id == null || !o.key().equals(ObjectKeys.key(id))) {
+        return Future.succeededFuture(); // no envelope can name it: nothing would ever use it
+      }
+      return storage.get(o.key())
+          .compose(bytes -> onCpu(() -> DataKeyObject.decode(bytes, id, keys, config.vaultId(), wrapper, storage.describe())))
+          .map(opened -> {
+            keys.addGeneration(id, opened.dataKey());
+            generations.add(opened.generation());
+            return null;
+          });
+    })).map(v -> {
+      sortGenerations();
+      return null;
+    });
+  }
+
+  private synchronized void sortGenerations() {
+    List<KeyGeneration> sorted = new ArrayList<>(generations);
+    sorted.sort(java.util.Comparator.comparing((KeyGeneration g) -> g.id() != null).thenComparing(g -> g.id() == null ? "" : g.id()));
+    generations.clear();
+    generations.addAll(sorted);
+  }
+
+  /**
+   * Rotates the data key: a new random AES-256 key made and wrapped by {@code wrapper} (KMS: one GenerateDataKey, under
+   * the KMS key's newest material), stored as the new object {@code keys/<id>} with a MAC under the vault's key, and
+   * used from now on for everything this repository seals (packs, index segments, manifests, locks). Older generations
+   * stay: what they sealed keeps opening. {@code config} is never touched (a locked vault's is retained and cannot
+   * change); in a locked vault the new object is retained like the config at init, and each point extends it.
+   *
+   * @throws VaultException when {@code wrapper} is not of the scheme that opened the vault: a generation must open
+   *     with the key that opens the config, or the vault would stop opening for whoever opens it today
+   */
+  public Future<KeyGeneration> rekey(KeyWrapper wrapper) {
+    return rekey(wrapper, null);
+  }
+
+  /**
+   * {@link #rekey(KeyWrapper)} because the KMS key rotated at {@code kmsRotation} (its RotationDate, recorded in the
+   * new generation; null: not for a KMS rotation).
+   */
+  public Future<KeyGeneration> rekey(KeyWrapper wrapper, java.time.Instant kmsRotation) {
+    KeyGeneration original = generations.get(0);
+    if (!wrapper.scheme().equals(original.scheme())) {
+      return Future.failedFuture(new VaultException("cannot rekey vault " + storage.describe() + " with a " + wrapper.scheme()
+          + " key: it was opened with its " + original.scheme() + " key (" + original.keyId() + "), which must open every"
+          + " data-key generation too"));
+    }
+    Retention retention = config.settings().locked()
+        ? config.settings().lock().retentionFor(null, Instant.now(), storage.describe()) : null;
+    return onCpu(() -> {
+      KeyWrapper.Generated made = wrapper.generate(VaultKeys.DATA_KEY_BYTES);
+      KeyGeneration generation = new KeyGeneration(ObjectIds.newId(), System.currentTimeMillis(), wrapper.scheme(), wrapper.keyId(),
+          kmsRotation == null ? null : kmsRotation.toEpochMilli());
+      return new NewGeneration(generation, made.material(), DataKeyObject.encode(keys, config.vaultId(), generation, made.wrapped()));
+    }).compose(made -> storage.put(made.generation.objectKey(), made.bytes, stillAhead(retention), false).map(v -> {
+      keys.addGeneration(made.generation.id(), made.dataKey);
+      generations.add(made.generation);
+      sortGenerations();
+      if (stillAhead(retention) != null) {
+        knownRetention.put(made.generation.objectKey(), retention);
+      }
+      return made.generation;
+    }));
+  }
+
+  private record NewGeneration(KeyGeneration generation, byte[] dataKey, byte[] bytes) {
+  }
+
+  /** The data-key generations, the config's first, then by age; the last one seals. */
+  public List<KeyGeneration> keyGenerations() {
+    return List.copyOf(generations);
+  }
+
+  /** The newest data-key generation, which seals what this repository writes. */
+  public KeyGeneration currentKeyGeneration() {
+    List<KeyGeneration> all = keyGenerations();
+    return all.get(all.size() - 1);
+  }
+
+  /** The objects holding the wrapped keys a reader may need: {@code config} and each {@code keys/<id>}. */
+  public Set<String> keyObjects() {
+    Set<String> out = new TreeSet<>();
+    for (KeyGeneration g : generations) {
+      out.add(g.objectKey());
+    }
+    return out;
   }
 
   private Future<Void> loadIndex() {
@@ -182,7 +283,8 @@ public final class Repository implements AutoCloseable {
   public Future<Void> storePack(SealedPack pack, Retention retention) {
     String segment = ObjectIds.newId();
     String packKey = ObjectKeys.pack(pack.packId());
-    return storage.put(packKey, pack.bytes(), stillAhead(retention), false)
+    return retainCurrentKey(retention)
+        .compose(v -> storage.put(packKey, pack.bytes(), stillAhead(retention), false))
         .compose(v -> onCpu(() -> IndexSegmentCodec.encode(keys, segment, pack.entries())))
         .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {
@@ -195,6 +297,17 @@ public final class Repository implements AutoCloseable {
           }
           return null;
         });
+  }
+
+  /**
+   * Whatever is sealed under a rotated generation is unreadable without its {@code keys/<id>}: before an object is
+   * written with {@code retention}, that object is retained as long (gc repacking an old, long-retained point's chunks
+   * under the newest generation included). Once per retention and process: {@link #extendRetention} remembers.
+   */
+  private Future<Integer> retainCurrentKey(Retention retention) {
+    String current = keys.currentGeneration();
+    return retention == null || current == null ? Future.succeededFuture(0)
+        : extendRetention(List.of(ObjectKeys.key(current)), retention);
   }
 
   /** Writes an index segment that lists {@code entries}, which must all lie in stored packs. */
@@ -286,11 +399,13 @@ public final class Repository implements AutoCloseable {
 
   private static final Duration RETENTION_MARGIN = Duration.ofSeconds(1);
 
-  /** Pack keys, index segment keys and the config that a point needs, in a stable order. */
+  /**
+   * Pack keys, index segment keys, and the config and every data-key generation (few; a point may need any older one
+   * through a reused chunk) that a point needs, in a stable order.
+   */
   public Set<String> referencedObjects(Manifest manifest) {
     Set<String> packs = referencedPacks(manifest);
-    Set<String> objects = new TreeSet<>();
-    objects.add(ObjectKeys.CONFIG);
+    Set<String> objects = new TreeSet<>(keyObjects());
     for (String pack : packs) {
       objects.add(ObjectKeys.pack(pack));
     }

@@ -61,7 +61,7 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
   }
 
   /** What {@link #decode} finds: the config and the vault's keys. */
-  record Opened(VaultConfig config, VaultKeys keys) {
+  record Opened(VaultConfig config, VaultKeys keys, KeyGeneration original) {
   }
 
   /**
@@ -87,12 +87,14 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
     try {
       String settingsJson = json.getString("settings");
       byte[] material = null;
+      JsonObject opener = null;
       JsonArray keyList = json.getJsonArray("keys");
       for (int i = 0; i < keyList.size() && material == null; i++) {
         JsonObject k = keyList.getJsonObject(i);
         if (wrapper.scheme().equals(k.getString("scheme"))) {
           try {
             material = wrapper.unwrap(Base64.getDecoder().decode(k.getString("wrapped")));
+            opener = k;
           } catch (WrongMasterKeyException e) {
             if (i == keyList.size() - 1) {
               throw new WrongMasterKeyException("wrong master key for vault " + vaultName + ": " + e.getMessage()
@@ -115,7 +117,8 @@ public record VaultConfig(String vaultId, long createdAtMillis, VaultSettings se
       VaultSettings settings = new VaultSettings(s.getInteger("blockSize"), s.getInteger("packSize"), lock == null ? null
           : new RetentionLock(RetentionMode.parse(lock.getString("mode")),
               Duration.ofSeconds(lock.getLong("minRetentionSeconds")), Duration.ofSeconds(lock.getLong("maxRetentionSeconds"))));
-      return new Opened(new VaultConfig(s.getString("vaultId"), s.getLong("createdAt"), settings), keys);
+      return new Opened(new VaultConfig(s.getString("vaultId"), s.getLong("createdAt"), settings), keys,
+          new KeyGeneration(null, s.getLong("createdAt"), opener.getString("scheme"), opener.getString("keyId")));
     } catch (NullPointerException | ClassCastException | IllegalArgumentException | DecodeException e) {
       throw new CorruptObjectException("config of " + vaultName + " is malformed (" + e.getMessage() + ")");
     }

@@ -18,7 +18,8 @@ import java.util.List;
  * A lock object under {@code locks/}: backups hold a shared lock, gc an exclusive one, so gc never deletes a
  * chunk that a running backup has just reused (restic's model). A holder rewrites its lock every
  * {@link #REFRESH}; a lock not refreshed for {@link #STALE} belongs to a process that died and is ignored.
- * Lock objects are sealed like every other object but the config.
+ * Lock objects are sealed like every other object but the config, always under data-key generation 0 (the config's
+ * key), so that a process that opened the vault before a rotation still reads the locks of one that opened it after.
  */
 public final class VaultLock {
   public static final String PREFIX = "locks/";
@@ -104,7 +105,8 @@ public final class VaultLock {
 
   private Future<Void> write() {
     byte[] plain = info.copy().put("time", Instant.now().toString()).encode().getBytes(StandardCharsets.UTF_8);
-    return repo.onCpu(() -> repo.keys().seal(plain, 0, plain.length, aad(id)))
+    // under generation 0: a process that opened the vault before a rotation must still see this lock
+    return repo.onCpu(() -> repo.keys().sealWithOriginalKey(plain, 0, plain.length, aad(id)))
         .compose(sealed -> repo.storage().put(PREFIX + id, sealed));
   }
 

@@ -31,7 +31,7 @@ final class EngineFixture implements AutoCloseable {
   private EngineFixture(Path dir, Function<Vertx, VaultStorage> storage) {
     this.dir = dir;
     this.storage = storage.apply(vertx);
-    this.key = LocalKeyWrapper.create(dir.resolve("master.key"));
+    this.key = LocalKeyWrapper.loadOrCreate(dir.resolve("master.key")); // a test may bring a vault and its key
   }
 
   static EngineFixture onFiles(Path dir) throws IOException {

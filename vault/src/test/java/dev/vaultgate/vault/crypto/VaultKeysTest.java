@@ -157,4 +157,106 @@ class VaultKeysTest {
       pool.shutdownNow();
     }
   }
+
+  // --- data-key generations ------------------------------------------------------------------------------
+
+  private static final String G1 = "01a20a2d0cd499edafabfccd8f260889";
+  private static final String G2 = "01a20a2d0cd499edafabfccd8f26088a";
+  private static final byte[] AAD = "point 1".getBytes(StandardCharsets.US_ASCII);
+
+  @Test
+  void generationZeroSealsTheFormatOfVaultsBeforeRotation() {
+    byte[] material = VaultKeys.newMaterial();
+    VaultKeys keys = VaultKeys.fromMaterial(material);
+    byte[] plain = "hello".getBytes(StandardCharsets.US_ASCII);
+    byte[] sealed = keys.seal(plain, 0, plain.length, AAD);
+    // nonce || ciphertext || tag under the first 32 bytes of the material, as before rotations existed
+    assertArrayEquals(plain, Aead.open(Arrays.copyOfRange(material, 0, 32), sealed, AAD));
+    assertEquals(null, VaultKeys.generationOf(sealed, 0, sealed.length));
+    assertEquals(null, keys.currentGeneration());
+  }
+
+  @Test
+  void aRotatedGenerationSealsBehindAnEnvelopeNamingItAndOlderObjectsStillOpen() {
+    VaultKeys keys = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+    byte[] plain = Secrets.randomBytes(1000);
+    byte[] old = keys.seal(plain, 0, plain.length, AAD);
+    byte[] dataKey1 = Secrets.randomBytes(32);
+    keys.addGeneration(G1, dataKey1);
+    byte[] sealed1 = keys.seal(plain, 0, plain.length, AAD);
+    keys.addGeneration(G2, Secrets.randomBytes(32));
+    byte[] sealed2 = keys.seal(plain, 0, plain.length, AAD);
+
+    assertEquals(G1, VaultKeys.generationOf(sealed1, 0, sealed1.length));
+    assertEquals(G2, VaultKeys.generationOf(sealed2, 0, sealed2.length));
+    assertEquals(G2, keys.currentGeneration());
+    assertEquals(plain.length + VaultKeys.ENVELOPE_BYTES + Aead.OVERHEAD, sealed1.length);
+    assertEquals(plain.length, VaultKeys.plaintextLength(sealed1, 0, sealed1.length));
+    // what follows the envelope is plain AES-GCM under that generation's key
+    assertArrayEquals(plain, Aead.open(dataKey1, Arrays.copyOfRange(sealed1, VaultKeys.ENVELOPE_BYTES, sealed1.length), AAD));
+    for (byte[] s : List.of(old, sealed1, sealed2)) {
+      assertArrayEquals(plain, keys.open(s, 0, s.length, AAD));
+      byte[] out = new byte[plain.length + 5];
+      assertEquals(plain.length, keys.openInto(s, 0, s.length, AAD, out, 5));
+      assertArrayEquals(plain, Arrays.copyOfRange(out, 5, out.length));
+    }
+  }
+
+  @Test
+  void aFlippedBitOrTheWrongAadUnderARotatedGenerationIsTampering() {
+    VaultKeys keys = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+    keys.addGeneration(G1, Secrets.randomBytes(32));
+    byte[] plain = Secrets.randomBytes(100);
+    byte[] sealed = keys.seal(plain, 0, plain.length, AAD);
+    for (int bit : new int[] {8 * VaultKeys.ENVELOPE_BYTES, 8 * (sealed.length - 1)}) {
+      byte[] bad = sealed.clone();
+      bad[bit / 8] ^= 1;
+      assertThrows(TamperedDataException.class, () -> keys.open(bad, 0, bad.length, AAD));
+    }
+    assertThrows(TamperedDataException.class, () -> keys.open(sealed, 0, sealed.length, "point 2".getBytes(StandardCharsets.US_ASCII)));
+  }
+
+  @Test
+  void anObjectOfAnUnknownGenerationIsRefusedNamingIt() {
+    VaultKeys writer = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+    writer.addGeneration(G1, Secrets.randomBytes(32));
+    byte[] sealed = writer.seal(new byte[10], 0, 10, AAD);
+    VaultKeys reader = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+    TamperedDataException e = assertThrows(TamperedDataException.class, () -> reader.open(sealed, 0, sealed.length, AAD));
+    assertEquals("sealed under data-key generation " + G1 + ", which this vault did not have when it was opened (keys/" + G1
+        + " is missing, or was made since: open the vault again)", e.getMessage());
+  }
+
+  @Test
+  void anOldObjectWhoseNonceBeginsLikeAnEnvelopeStillOpens() throws Exception {
+    byte[] material = VaultKeys.newMaterial();
+    VaultKeys keys = VaultKeys.fromMaterial(material);
+    keys.addGeneration(G1, Secrets.randomBytes(32));
+    // sealed by generation 0 (before rotations) with a nonce that happens to start with "VGE1" (odds 2^-32)
+    byte[] nonce = {'V', 'G', 'E', '1', 1, 2, 3, 4, 5, 6, 7, 8};
+    byte[] plain = Secrets.randomBytes(64);
+    javax.crypto.Cipher c = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+    c.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(material, 0, 32, "AES"),
+        new javax.crypto.spec.GCMParameterSpec(128, nonce));
+    c.updateAAD(AAD);
+    byte[] body = c.doFinal(plain);
+    byte[] sealed = new byte[12 + body.length];
+    System.arraycopy(nonce, 0, sealed, 0, 12);
+    System.arraycopy(body, 0, sealed, 12, body.length);
+    assertArrayEquals(plain, keys.open(sealed, 0, sealed.length, AAD));
+    byte[] out = new byte[plain.length + VaultKeys.ENVELOPE_BYTES];
+    assertEquals(plain.length, keys.openInto(sealed, 0, sealed.length, AAD, out, 0));
+    assertArrayEquals(plain, Arrays.copyOf(out, plain.length));
+  }
+
+  @Test
+  void generationsShareTheIdKeySoChunkIdsAndFingerprintsDoNotChange() {
+    VaultKeys keys = VaultKeys.fromMaterial(VaultKeys.newMaterial());
+    byte[] data = Secrets.randomBytes(4096);
+    byte[] before = keys.chunkId(data, 0, data.length);
+    long[] seed = keys.fingerprintSeed();
+    keys.addGeneration(G1, Secrets.randomBytes(32));
+    assertArrayEquals(before, keys.chunkId(data, 0, data.length));
+    assertArrayEquals(seed, keys.fingerprintSeed());
+  }
 }
