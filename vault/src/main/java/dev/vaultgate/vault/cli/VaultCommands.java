@@ -13,6 +13,7 @@ import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.RetentionMode;
+import dev.vaultgate.vault.storage.VaultLocation;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +21,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code vaultgate vault init|check|repair-index|gc|cold|rekey|keys}. */
@@ -30,7 +37,7 @@ import java.util.concurrent.Callable;
 final class VaultCommands {
 
   @Command(name = "init", mixinStandardHelpOptions = true,
-      description = "Create a vault in an empty directory or bucket; creates the master key file when it does not exist.")
+      description = "Create a vault in an empty (or missing: it is created) directory, or an existing bucket; creates the master key file when it does not exist.")
   static final class Init implements Callable<Integer> {
     @Mixin
     VaultOptions vault;
@@ -75,6 +82,9 @@ final class VaultCommands {
       KeyWrapper key = kmsKey == null ? LocalKeyWrapper.loadOrCreate(vault.masterKeyPath())
           : KmsKeyWrapper.forKey(vault.kmsClient(vault.kmsEndpoint()), true, kmsKey,
               vault.kmsEndpoint() == null ? "AWS KMS" : vault.kmsEndpoint());
+      if (vault.location() instanceof VaultLocation.FileLocation file) {
+        createDirectory(file.directory()); // as restic init does; a bucket must exist (its settings are the owner's)
+      }
       String id;
       try {
         id = vault.withStorage(ctx -> Repository.init(ctx.vertx(), ctx.storage(), key, chosen).map(repo -> {
@@ -94,6 +104,16 @@ final class VaultCommands {
             + (chosen.locked() ? ", " + chosen.lock() : "") + ")");
       }
       return 0;
+    }
+    private static void createDirectory(Path directory) {
+      try {
+        Files.createDirectories(directory);
+      } catch (IOException e) {
+        String why = e instanceof AccessDeniedException ? "permission denied"
+            : e instanceof FileAlreadyExistsException ? "it is a file"
+            : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+        throw new IllegalArgumentException("cannot create vault directory " + directory + ": " + why);
+      }
     }
   }
 

@@ -66,6 +66,22 @@ class VaultgateCliTest {
   }
 
   @Test
+  void initCreatesAMissingVaultDirectoryButNotOverAFile() throws IOException {
+    Path nested = tmp.resolve("new/nested/vault");
+    vault = nested.toUri().toString();
+    init();
+    assertTrue(Files.isRegularFile(nested.resolve("config")), "the vault is made in the new directory");
+    backup();
+
+    Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
+    assertOneLineError(vg("vault", "init", "--vault", file.resolve("vault").toUri().toString(), "--master-key", key),
+        "cannot create vault directory " + file.resolve("vault") + ": Not a directory");
+    assertOneLineError(vg("vault", "init", "--vault", file.toUri().toString(), "--master-key", key),
+        "cannot create vault directory " + file + ": it is a file");
+    assertEquals("not a directory", Files.readString(file), "the file is left as it was");
+  }
+
+  @Test
   void onlyTheNamedSubcommandIsBuiltAndHelpOrATypoGetsThemAll() {
     assertEquals(List.of(BackupCommand.class), VaultgateCli.commandsFor("backup", "--vault", "file:///x"));
     assertEquals(List.of(VaultCommands.class), VaultgateCli.commandsFor("vault", "gc"));
