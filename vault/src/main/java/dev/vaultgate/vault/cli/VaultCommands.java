@@ -9,6 +9,7 @@ import dev.vaultgate.vault.maintenance.GcReport;
 import dev.vaultgate.vault.maintenance.ReferenceLists;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.IndexRepair;
+import dev.vaultgate.vault.repo.KeyGeneration;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
@@ -27,6 +28,11 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /** {@code vaultgate vault init|check|repair-index|gc|cold|rekey|keys}. */
@@ -234,7 +240,7 @@ final class VaultCommands {
     String storageClass;
 
     @Option(names = "--recovery-point", paramLabel = "ID", description = "A point to move (repeatable).")
-    java.util.List<String> points = new java.util.ArrayList<>();
+    List<String> points = new ArrayList<>();
 
     @Option(names = "--older-than", paramLabel = "DURATION", description = "Every point made longer ago than this (90d, 12h).")
     String olderThan;
@@ -248,9 +254,9 @@ final class VaultCommands {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
             "vault cold: give --recovery-point ID (repeatable) or --older-than DURATION");
       }
-      java.time.Instant before = olderThan == null ? null : java.time.Instant.now().minus(Durations.parse("--older-than", olderThan));
+      Instant before = olderThan == null ? null : Instant.now().minus(Durations.parse("--older-than", olderThan));
       dev.vaultgate.vault.cold.ColdStorage.Report r = vault.withRepository(repo -> repo.listPoints().compose(ids -> {
-        java.util.Set<String> cold = new java.util.TreeSet<>(points);
+        Set<String> cold = new TreeSet<>(points);
         for (String id : ids) {
           // Point ids begin with their creation time in ms (48 bits).
           if (before != null && Long.parseLong(id.substring(0, 12), 16) < before.toEpochMilli()) {
@@ -295,7 +301,7 @@ final class VaultCommands {
         throw new IllegalArgumentException("vault rekey --kms-key " + kmsKey + ": give --kms-endpoint (or $VAULTGATE_KMS_ENDPOINT)"
             + " as well: the vault must open with KMS to be rekeyed with it");
       }
-      dev.vaultgate.vault.repo.KeyGeneration made = vault.withRepository(repo -> {
+      KeyGeneration made = vault.withRepository(repo -> {
         if (endpoint == null) {
           return repo.rekey(vault.loadKey());
         }
@@ -310,7 +316,7 @@ final class VaultCommands {
       if (json) {
         System.out.println(generationJson(made).encode());
       } else {
-        System.out.println("added data-key generation " + made.id() + " at " + java.time.Instant.ofEpochMilli(made.createdAtMillis())
+        System.out.println("added data-key generation " + made.id() + " at " + Instant.ofEpochMilli(made.createdAtMillis())
             + " (" + made.scheme() + " key " + made.keyId() + "); new points of " + vault.vault + " are sealed with it");
       }
       return 0;
@@ -328,7 +334,7 @@ final class VaultCommands {
 
     @Override
     public Integer call() {
-      java.util.List<dev.vaultgate.vault.repo.KeyGeneration> all = vault.withRepository(repo -> Future.succeededFuture(repo.keyGenerations()));
+      List<KeyGeneration> all = vault.withRepository(repo -> Future.succeededFuture(repo.keyGenerations()));
       if (json) {
         JsonArray list = new JsonArray();
         all.forEach(g -> list.add(generationJson(g)));
@@ -337,8 +343,8 @@ final class VaultCommands {
       } else {
         System.out.printf("%-34s %-24s %-6s %s%n", "GENERATION", "CREATED", "SCHEME", "WRAPPED BY");
         for (int i = 0; i < all.size(); i++) {
-          dev.vaultgate.vault.repo.KeyGeneration g = all.get(i);
-          System.out.printf("%-34s %-24s %-6s %s%s%n", g.label(), java.time.Instant.ofEpochMilli(g.createdAtMillis()), g.scheme(),
+          KeyGeneration g = all.get(i);
+          System.out.printf("%-34s %-24s %-6s %s%s%n", g.label(), Instant.ofEpochMilli(g.createdAtMillis()), g.scheme(),
               g.keyId(), i == all.size() - 1 ? "  (current)" : "");
         }
       }
@@ -346,10 +352,10 @@ final class VaultCommands {
     }
   }
 
-  static JsonObject generationJson(dev.vaultgate.vault.repo.KeyGeneration g) {
+  static JsonObject generationJson(KeyGeneration g) {
     return new JsonObject().put("id", g.id()).put("object", g.objectKey())
-        .put("created", java.time.Instant.ofEpochMilli(g.createdAtMillis()).toString())
+        .put("created", Instant.ofEpochMilli(g.createdAtMillis()).toString())
         .put("scheme", g.scheme()).put("keyId", g.keyId())
-        .put("kmsRotation", g.kmsRotationMillis() == null ? null : java.time.Instant.ofEpochMilli(g.kmsRotationMillis()).toString());
+        .put("kmsRotation", g.kmsRotationMillis() == null ? null : Instant.ofEpochMilli(g.kmsRotationMillis()).toString());
   }
 }
