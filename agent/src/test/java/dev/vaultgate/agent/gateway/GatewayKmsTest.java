@@ -87,6 +87,13 @@ class GatewayKmsTest {
         .build();
   }
 
+  /** The account's gateway config with the coordinator's KMS, called with the gateway's own key {@code kmsKey}. */
+  private static GatewayConfig configWithKms(AccessKey account, AccessKey kmsKey) throws IOException {
+    return bed.config(account, 2, true).withKms(new GatewayConfig.Kms(
+        URI.create("http://127.0.0.1:" + bed.coordinator.port()), GatewayTestbed.REGION,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(kmsKey.accessKeyId(), kmsKey.secretAccessKey()))));
+  }
+
   private static DescribeBackupJobResponse backUp(BackupClient backup, String vault, String role, String vmArn) {
     String id = backup.startBackupJob(r -> r.backupVaultName(vault).iamRoleArn(role).resourceArn(vmArn)).backupJobId();
     Set<BackupJobState> ended = Set.of(BackupJobState.COMPLETED, BackupJobState.FAILED, BackupJobState.ABORTED, BackupJobState.EXPIRED);
@@ -187,9 +194,7 @@ class GatewayKmsTest {
     BackupClient backup = bed.backupApi(account);
     KmsClient kms = kmsClient(account);
     String role = "arn:aws:iam::" + account.accountId() + ":role/backup";
-    GatewayConfig config = bed.config(account, 2, true).withKms(new GatewayConfig.Kms(
-        URI.create("http://127.0.0.1:" + bed.coordinator.port()), GatewayTestbed.REGION,
-        StaticCredentialsProvider.create(AwsBasicCredentials.create(gatewayKms.accessKeyId(), gatewayKms.secretAccessKey()))));
+    GatewayConfig config = configWithKms(account, gatewayKms);
     GatewayAgent agent = await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, config));
     try {
       String keyArn = kms.createKey(r -> r.description("gateway vault key")).keyMetadata().arn();
@@ -316,9 +321,7 @@ class GatewayKmsTest {
     BackupClient backup = bed.backupApi(account);
     KmsClient kms = kmsClient(account);
     String role = "arn:aws:iam::" + account.accountId() + ":role/backup";
-    GatewayConfig config = bed.config(account, 2, true).withKms(new GatewayConfig.Kms(
-        URI.create("http://127.0.0.1:" + bed.coordinator.port()), GatewayTestbed.REGION,
-        StaticCredentialsProvider.create(AwsBasicCredentials.create(gatewayKms.accessKeyId(), gatewayKms.secretAccessKey()))));
+    GatewayConfig config = configWithKms(account, gatewayKms);
     GatewayAgent agent = await(bed.vc.vertx, () -> GatewayAgent.start(bed.vc.vertx, config));
     try {
       String keyArn = kms.createKey(r -> r.description("rotating vault key")).keyMetadata().arn();

@@ -32,11 +32,16 @@ public interface VaultStorage extends AutoCloseable {
    * {@link #getRange} answers.
    */
   default Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
+    return getRangeCopiedInto(this, key, offset, length, into);
+  }
+
+  /** {@link #getRangeInto} through {@code storage}'s {@link #getRange} and a copy: for storages without a better way. */
+  static Future<Integer> getRangeCopiedInto(VaultStorage storage, String key, long offset, int length, byte[] into) {
     if (into.length < length) {
       return Future.failedFuture(new IllegalArgumentException(
           "a buffer of " + into.length + " bytes cannot hold " + length + " bytes of " + key));
     }
-    return getRange(key, offset, length).map(bytes -> {
+    return storage.getRange(key, offset, length).map(bytes -> {
       System.arraycopy(bytes, 0, into, 0, Math.min(length, bytes.length));
       return bytes.length;
     });

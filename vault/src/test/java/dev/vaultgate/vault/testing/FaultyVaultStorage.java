@@ -1,7 +1,7 @@
 package dev.vaultgate.vault.testing;
 
+import dev.vaultgate.vault.storage.ForwardingVaultStorage;
 import dev.vaultgate.vault.storage.ObjectInfo;
-import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorageException;
@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * <pre>new FaultyVaultStorage(vertx, storage).failNthPut(2, true).delay(Duration.ofMillis(50))</pre>
  * Call numbers start at 1 and count calls that reach this decorator, failed ones included.
  */
-public final class FaultyVaultStorage implements VaultStorage {
+public final class FaultyVaultStorage extends ForwardingVaultStorage {
 
   public enum Operation { PUT, GET, GET_RANGE, STAT, LIST, DELETE }
 
@@ -42,7 +42,6 @@ public final class FaultyVaultStorage implements VaultStorage {
   private enum PutFault { FAIL_RETRYABLE, FAIL_PERMANENT, LOSE_REPLY }
 
   private final Vertx vertx;
-  private final VaultStorage delegate;
   private final Map<Operation, AtomicInteger> calls = new EnumMap<>(Operation.class);
   private final AtomicInteger reads = new AtomicInteger();
   private final Map<Integer, PutFault> nthPut = new ConcurrentHashMap<>();
@@ -55,8 +54,8 @@ public final class FaultyVaultStorage implements VaultStorage {
   private volatile long delayMs;
 
   public FaultyVaultStorage(Vertx vertx, VaultStorage delegate) {
+    super(delegate);
     this.vertx = vertx;
-    this.delegate = delegate;
     for (Operation op : Operation.values()) {
       calls.put(op, new AtomicInteger());
     }
@@ -204,60 +203,17 @@ public final class FaultyVaultStorage implements VaultStorage {
     return later(() -> delegate.delete(key));
   }
 
-  // Object Lock passes straight through: faults here are injected into the plain operations above.
-  @Override
-  public Future<Boolean> objectLockEnabled() {
-    return delegate.objectLockEnabled();
-  }
-
-  @Override
-  public Future<ObjectLockState> lockState(String key) {
-    return delegate.lockState(key);
-  }
-
-  @Override
-  public Future<Boolean> extendRetention(String key, Retention retention) {
-    return delegate.extendRetention(key, retention);
-  }
-
-  @Override
-  public Future<Void> setLegalHold(String key, boolean on) {
-    return delegate.setLegalHold(key, on);
-  }
-
+  // Every other operation (Object Lock, storage classes) passes straight through (ForwardingVaultStorage): faults
+  // are injected into the plain operations above, and a version deletion is slowed as they are.
   @Override
   public Future<Void> deleteAllVersions(String key, boolean bypassGovernance) {
     return later(() -> delegate.deleteAllVersions(key, bypassGovernance));
   }
 
+  /** A ranged read into a buffer is a ranged read here, so its faults and counts apply. */
   @Override
-  public Future<java.util.Map<String, String>> storageClasses(String prefix) {
-    return delegate.storageClasses(prefix);
-  }
-
-  @Override
-  public Future<Void> changeStorageClass(String key, String storageClass) {
-    return delegate.changeStorageClass(key, storageClass);
-  }
-
-  @Override
-  public Future<dev.vaultgate.vault.storage.ArchiveState> archiveState(String key) {
-    return delegate.archiveState(key);
-  }
-
-  @Override
-  public Future<Void> requestRestore(String key, int days) {
-    return delegate.requestRestore(key, days);
-  }
-
-  @Override
-  public String describe() {
-    return delegate.describe();
-  }
-
-  @Override
-  public void close() {
-    delegate.close();
+  public Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
+    return VaultStorage.getRangeCopiedInto(this, key, offset, length, into);
   }
 
   @Override
