@@ -1,5 +1,6 @@
 package dev.vaultgate.coordinator;
 
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.audit.ActivityLog;
 import dev.vaultgate.coordinator.audit.AuditConfig;
 import dev.vaultgate.coordinator.audit.AuditDigestVerticle;
@@ -397,14 +398,12 @@ public final class Coordinator {
       }
       return dev.vaultgate.vault.storage.VaultStorages.open(vertx, location);
     };
-    lockReconciler = new LockReconciler(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open);
-    storageLifecycle = new StorageLifecycle(pool, config.region(), config.vaultStorageRoot(), config.regionStorage(), open,
-        activity);
+    VaultStorageAccess vaults = new VaultStorageAccess(config.region(), config.vaultStorageRoot(), config.regionStorage(), open);
+    lockReconciler = new LockReconciler(pool, vaults);
+    storageLifecycle = new StorageLifecycle(pool, vaults, activity);
     // A point Object Lock still protects is tried again after the gc interval, as a busy vault's gc is.
-    pointStorageDeletion = new PointStorageDeletion(pool, config.region(), config.vaultStorageRoot(),
-        config.regionStorage(), open, activity, config.vaultGc().interval());
-    vaultGarbageCollection = new VaultGarbageCollection(vertx, pool, config.region(), config.vaultStorageRoot(),
-        config.regionStorage(), open, activity, config.vaultGc());
+    pointStorageDeletion = new PointStorageDeletion(pool, vaults, activity, config.vaultGc().interval());
+    vaultGarbageCollection = new VaultGarbageCollection(vertx, pool, vaults, activity, config.vaultGc());
     if (!config.schedulerInterval().isZero()) {
       if (config.vaultGc().collects()) {
         LOG.info("vault gc: vaults whose points were deleted are garbage-collected with the vault master key {}, at most"

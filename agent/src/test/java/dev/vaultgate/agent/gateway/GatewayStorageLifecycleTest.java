@@ -94,8 +94,7 @@ class GatewayStorageLifecycleTest {
   };
 
   private static StorageLifecycle lifecycle() {
-    return new StorageLifecycle(bed.coordinator.pool(), GatewayTestbed.REGION, bed.coordinator.config().vaultStorageRoot(),
-        Map.of(), OPEN, bed.coordinator.activityLog());
+    return new StorageLifecycle(bed.coordinator.pool(), bed.vaults(OPEN), bed.coordinator.activityLog());
   }
 
   /** The activity log's records of the service event {@code name} (after the log wrote what was queued). */
@@ -156,8 +155,7 @@ class GatewayStorageLifecycleTest {
     assertEquals(0, await(bed.coordinatorVertx, () -> lifecycle().run(Instant.now())).failures(), "a second pass changes nothing");
 
     // The lock check compares the holds too: one pack's hold lifted behind the coordinator's back is a finding.
-    LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
-        bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN);
+    LockReconciler check = new LockReconciler(bed.coordinator.pool(), bed.vaults(OPEN));
     await(bed.coordinatorVertx, () -> check.run(Instant.now()));
     assertNull(statusOf("locked-held", held), "held as the database says");
     String pack = heldObjects.stream().filter(k -> k.startsWith(ObjectKeys.PACKS) && !freeObjects.contains(k)).findFirst()
@@ -212,8 +210,7 @@ class GatewayStorageLifecycleTest {
 
     backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked-lengthened").recoveryPointArn(point)
         .lifecycle(l -> l.deleteAfterDays(30L)));
-    LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
-        bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN);
+    LockReconciler check = new LockReconciler(bed.coordinator.pool(), bed.vaults(OPEN));
     int shortObjects = await(bed.coordinatorVertx, () -> check.run(Instant.now()));
     assertTrue(shortObjects >= 5,
         "until the storage lifecycle ran, the manifest, its list, config, packs and segments are 23 days short: " + shortObjects);

@@ -91,8 +91,7 @@ class GatewayVaultGcRgwTest {
   private static final Duration RETRY = Duration.ofMinutes(1);
 
   private static PointStorageDeletion deletion() {
-    return new PointStorageDeletion(bed.coordinator.pool(), GatewayTestbed.REGION,
-        bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN, bed.coordinator.activityLog(), RETRY);
+    return new PointStorageDeletion(bed.coordinator.pool(), bed.vaults(OPEN), bed.coordinator.activityLog(), RETRY);
   }
 
   private static String prefix(String vaultName) {
@@ -169,7 +168,7 @@ class GatewayVaultGcRgwTest {
 
     // The gc that follows leaves alone what Object Lock still retains (the packs, retained two days), and loses nothing.
     VaultGarbageCollection gc = new VaultGarbageCollection(bed.coordinatorVertx, bed.coordinator.pool(),
-        GatewayTestbed.REGION, bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN, bed.coordinator.activityLog(),
+        bed.vaults(OPEN), bed.coordinator.activityLog(),
         new VaultGcSettings(agentConfig.masterKeyFile(), RETRY));
     VaultGarbageCollection.Result collected = await(bed.coordinatorVertx, () -> gc.run(retry));
     assertEquals(1, collected.vaultsCollected(), collected.toString());

@@ -88,14 +88,12 @@ class GatewayVaultGcTest {
       VaultLocation.parse(url));
 
   private static PointStorageDeletion deletion() {
-    return new PointStorageDeletion(bed.coordinator.pool(), GatewayTestbed.REGION,
-        bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN, bed.coordinator.activityLog(), Duration.ofMinutes(1));
+    return new PointStorageDeletion(bed.coordinator.pool(), bed.vaults(OPEN), bed.coordinator.activityLog(), Duration.ofMinutes(1));
   }
 
   /** Vault gc as a coordinator started with {@code --vault-master-key <the gateway's key> --vault-gc-interval 1}. */
   private static VaultGarbageCollection gc() {
-    return new VaultGarbageCollection(bed.coordinatorVertx, bed.coordinator.pool(), GatewayTestbed.REGION,
-        bed.coordinator.config().vaultStorageRoot(), Map.of(), OPEN, bed.coordinator.activityLog(),
+    return new VaultGarbageCollection(bed.coordinatorVertx, bed.coordinator.pool(), bed.vaults(OPEN), bed.coordinator.activityLog(),
         new VaultGcSettings(agentConfig.masterKeyFile(), Duration.ofMinutes(1)));
   }
 

@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,13 +108,12 @@ class GatewayVaultLockTest {
       }
 
       // The scheduled lock check: storage and database agree, until the database keeps the point longer.
-      LockReconciler check = new LockReconciler(bed.coordinator.pool(), GatewayTestbed.REGION,
-          bed.coordinator.config().vaultStorageRoot(), Map.of(), url -> {
+      LockReconciler check = new LockReconciler(bed.coordinator.pool(), bed.vaults(url -> {
             VaultLocation.S3Location at = (VaultLocation.S3Location) VaultLocation.parse(url);
             // retried, as the coordinator opens storage: RGW closes a kept-alive connection now and then
             return new RetryingVaultStorage(bed.vc.vertx,
                 new S3VaultStorage(bed.vc.vertx, TestRgw.client(), at.bucket(), at.prefix()));
-          });
+          }));
       assertEquals(0, await(bed.coordinatorVertx, () -> check.run(Instant.now())), "a consistent point has no finding");
       backup.updateRecoveryPointLifecycle(r -> r.backupVaultName("locked").recoveryPointArn(done.recoveryPointArn())
           .lifecycle(l -> l.deleteAfterDays(20L)));

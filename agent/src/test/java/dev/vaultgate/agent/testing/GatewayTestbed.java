@@ -9,7 +9,9 @@ import dev.vaultgate.agent.vsphere.VmInfo;
 import dev.vaultgate.coordinator.Coordinator;
 import dev.vaultgate.coordinator.CoordinatorConfig;
 import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.auth.AccessKey;
+import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
@@ -110,6 +113,11 @@ public final class GatewayTestbed implements AutoCloseable {
    * 200 ms, heartbeats every second, the shortest lease (30 s: progress every 5 s), no periodic inventory within
    * a test (changes come through the change feed).
    */
+  /** The coordinator's way to its vaults' storage (this region's root), opened by {@code opener}: for storage passes. */
+  public VaultStorageAccess vaults(Function<String, VaultStorage> opener) {
+    return new VaultStorageAccess(REGION, coordinator.config().vaultStorageRoot(), Map.of(), opener);
+  }
+
   public GatewayConfig config(int maxJobs, boolean staticVcenter) throws IOException {
     return config(key, maxJobs, staticVcenter);
   }

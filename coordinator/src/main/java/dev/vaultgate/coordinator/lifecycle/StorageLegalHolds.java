@@ -1,6 +1,6 @@
 package dev.vaultgate.coordinator.lifecycle;
 
-import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.audit.ActivityEvents;
 import dev.vaultgate.coordinator.audit.ActivityRecorder;
 import dev.vaultgate.coordinator.backup.PgLegalHoldStore;
@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,19 +61,12 @@ final class StorageLegalHolds {
   }
 
   private final Pool pool;
-  private final String region;
-  private final String root;
-  private final Map<String, String> regionStorage;
-  private final Function<String, VaultStorage> open;
+  private final VaultStorageAccess vaults;
   private final ActivityRecorder activity;
 
-  StorageLegalHolds(Pool pool, String region, String root, Map<String, String> regionStorage,
-      Function<String, VaultStorage> open, ActivityRecorder activity) {
+  StorageLegalHolds(Pool pool, VaultStorageAccess vaults, ActivityRecorder activity) {
     this.pool = pool;
-    this.region = region;
-    this.root = root;
-    this.regionStorage = regionStorage;
-    this.open = open;
+    this.vaults = vaults;
     this.activity = activity;
   }
 
@@ -114,11 +106,11 @@ final class StorageLegalHolds {
   }
 
   private Future<Result> vault(String vaultArn, String account, List<PointRow> points, Instant now) {
-    String location = VaultLocations.ofArn(region, root, regionStorage, vaultArn);
+    String location = vaults.location(vaultArn);
     if (location == null) {
       return Future.succeededFuture(Result.NONE);
     }
-    VaultStorage storage = StorageLifecycle.openOrLog(open, location, "storage legal holds of " + vaultArn);
+    VaultStorage storage = StorageLifecycle.openOrLog(vaults, location, "storage legal holds of " + vaultArn);
     if (storage == null) {
       return Future.succeededFuture(new Result(0, 0, 0, 1));
     }
@@ -152,7 +144,7 @@ final class StorageLegalHolds {
                 plan.pointsHeld().size(), plan.pointsReleased().size(), changed[0]);
             activity.record(ActivityEvents.serviceAction("ApplyLegalHoldsInStorage", account, new JsonObject()
                 .put("backupVaultArn", vaultArn).put("recoveryPointsHeld", new JsonArray(plan.pointsHeld()))
-                .put("recoveryPointsReleased", new JsonArray(plan.pointsReleased())).put("objectsChanged", changed[0]), now, region));
+                .put("recoveryPointsReleased", new JsonArray(plan.pointsReleased())).put("objectsChanged", changed[0]), now, vaults.region()));
             return new Result(plan.pointsHeld().size(), plan.pointsReleased().size(), changed[0], 0);
           });
     }).recover(e -> {

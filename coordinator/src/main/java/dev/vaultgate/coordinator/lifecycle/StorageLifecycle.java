@@ -1,6 +1,6 @@
 package dev.vaultgate.coordinator.lifecycle;
 
-import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.db.RowsInTurn;
 import dev.vaultgate.coordinator.audit.ActivityEvents;
 import dev.vaultgate.coordinator.audit.ActivityRecorder;
@@ -19,9 +19,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,29 +78,21 @@ public final class StorageLifecycle {
   }
 
   private final Pool pool;
-  private final String region;
-  private final String root;
-  private final Map<String, String> regionStorage;
-  private final Function<String, VaultStorage> open;
+  private final VaultStorageAccess vaults;
   private final ActivityRecorder activity;
   private final StorageLegalHolds legalHolds;
 
-  /** @param open opens a vault's storage from its location URL (retried: RGW closes kept-alive connections now and then) */
-  public StorageLifecycle(Pool pool, String region, String root, Map<String, String> regionStorage,
-      Function<String, VaultStorage> open) {
-    this(pool, region, root, regionStorage, open, ActivityRecorder.NONE);
+  /** @param vaults where the vaults are and how to open them (retried: RGW closes kept-alive connections now and then) */
+  public StorageLifecycle(Pool pool, VaultStorageAccess vaults) {
+    this(pool, vaults, ActivityRecorder.NONE);
   }
 
   /** With each storage action recorded in the activity log as the service acting, in the point's account. */
-  public StorageLifecycle(Pool pool, String region, String root, Map<String, String> regionStorage,
-      Function<String, VaultStorage> open, ActivityRecorder activity) {
+  public StorageLifecycle(Pool pool, VaultStorageAccess vaults, ActivityRecorder activity) {
     this.activity = activity;
     this.pool = pool;
-    this.region = region;
-    this.root = root;
-    this.regionStorage = Map.copyOf(regionStorage);
-    this.open = open;
-    this.legalHolds = new StorageLegalHolds(pool, region, root, this.regionStorage, open, activity);
+    this.vaults = vaults;
+    this.legalHolds = new StorageLegalHolds(pool, vaults, activity);
   }
 
   /** One pass: pending retention extensions, then due cold moves, then legal holds ({@link StorageLegalHolds}). */
@@ -119,7 +109,7 @@ public final class StorageLifecycle {
     String arn = row.getString("recovery_point_arn");
     OffsetDateTime deleteAt = row.getOffsetDateTime("delete_at");
     List<String> ids = pointIds(row.getJsonObject("restore_metadata"));
-    String location = VaultLocations.ofArn(region, root, regionStorage, row.getString("vault_arn"));
+    String location = vaults.location(row.getString("vault_arn"));
     boolean applies = Boolean.TRUE.equals(row.getBoolean("locked")) && deleteAt != null
         && "COMPLETED".equals(row.getString("status")) && !ids.isEmpty() && location != null
         && deleteAt.toInstant().isAfter(now);
@@ -130,7 +120,7 @@ public final class StorageLifecycle {
     OffsetDateTime changeableUntil = row.getOffsetDateTime("lock_changeable_until");
     RetentionMode modeIfNone = changeableUntil != null && !now.isBefore(changeableUntil.toInstant())
         ? RetentionMode.COMPLIANCE : RetentionMode.GOVERNANCE;
-    VaultStorage storage = openOrLog(open, location, "storage lifecycle of " + arn);
+    VaultStorage storage = openOrLog(vaults, location, "storage lifecycle of " + arn);
     if (storage == null) {
       return Future.succeededFuture(new Result(0, 0, 0, 0, 1));
     }
@@ -151,7 +141,7 @@ public final class StorageLifecycle {
           deleteAt, extended[0]);
       activity.record(ActivityEvents.serviceAction("ExtendRecoveryPointStorageRetention", row.getString("account_id"),
           new JsonObject().put("recoveryPointArn", arn).put("retainUntil", deleteAt.toInstant().toString())
-              .put("objectsExtended", extended[0]), now, region));
+              .put("objectsExtended", extended[0]), now, vaults.region()));
       return done(arn, deleteAt, deleteAt).map(new Result(1, extended[0], 0, 0, 0));
     }, e -> {
       LOG.warn("storage lifecycle: cannot extend the retention of recovery point {} in {} to {}: {}", arn, location,
@@ -172,7 +162,7 @@ public final class StorageLifecycle {
     String account = vault.getString("account_id");
     String name = vault.getString("vault_name");
     String coldClass = vault.getString("cold_class");
-    String location = VaultLocations.ofArn(region, root, regionStorage, vault.getString("vault_arn"));
+    String location = vaults.location(vault.getString("vault_arn"));
     if (location == null) {
       return Future.succeededFuture(Result.NONE);
     }
@@ -195,7 +185,7 @@ public final class StorageLifecycle {
       if (ids.isEmpty()) {
         return Future.succeededFuture(Result.NONE);
       }
-      VaultStorage storage = openOrLog(open, location, "storage lifecycle of vault " + name);
+      VaultStorage storage = openOrLog(vaults, location, "storage lifecycle of vault " + name);
       if (storage == null) {
         return Future.succeededFuture(new Result(0, 0, 0, 0, 1));
       }
@@ -210,7 +200,7 @@ public final class StorageLifecycle {
             activity.record(ActivityEvents.serviceAction("MoveRecoveryPointsToColdStorage", account, new JsonObject()
                 .put("backupVaultArn", vault.getString("vault_arn")).put("storageClass", coldClass)
                 .put("recoveryPointArns", new io.vertx.core.json.JsonArray(arns)).put("packsMoved", report.moved())
-                .put("packsKeptWarm", report.keptWarm()), now, region));
+                .put("packsKeptWarm", report.keptWarm()), now, vaults.region()));
             return pool.preparedQuery(COLD_DONE).execute(Tuple.of(account, name, now.atOffset(ZoneOffset.UTC),
                     arns.toArray(new String[0])))
                 .map(new Result(0, 0, 1, report.moved(), 0));
@@ -223,9 +213,9 @@ public final class StorageLifecycle {
   }
 
   /** Opens a vault's storage, or logs why it cannot and answers null: the pass counts a failure and goes on. */
-  static VaultStorage openOrLog(Function<String, VaultStorage> open, String location, String what) {
+  static VaultStorage openOrLog(VaultStorageAccess vaults, String location, String what) {
     try {
-      return open.apply(location);
+      return vaults.open(location);
     } catch (RuntimeException e) {
       LOG.warn("{}: cannot open {}: {}", what, location, e.getMessage());
       return null;

@@ -1,17 +1,14 @@
 package dev.vaultgate.coordinator.lockcheck;
 
-import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.db.RowsInTurn;
 import dev.vaultgate.coordinator.lifecycle.StorageLifecycle;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
-import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.storage.VaultStorage;
-import dev.vaultgate.vault.storage.VaultStorages;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -22,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,24 +50,12 @@ public final class LockReconciler {
       + " ORDER BY finding_id";
 
   private final Pool pool;
-  private final String region;
-  private final String root;
-  private final Map<String, String> regionStorage;
-  private final Function<String, VaultStorage> open;
+  private final VaultStorageAccess vaults;
 
-  /** @param open opens a vault's storage from its location URL (the coordinator: the AWS SDK's default credentials) */
-  public LockReconciler(Pool pool, String region, String root, Map<String, String> regionStorage,
-      Function<String, VaultStorage> open) {
+  /** @param vaults where the vaults are and how to open them (the coordinator: the AWS SDK's default credentials) */
+  public LockReconciler(Pool pool, VaultStorageAccess vaults) {
     this.pool = pool;
-    this.region = region;
-    this.root = root;
-    this.regionStorage = Map.copyOf(regionStorage);
-    this.open = open;
-  }
-
-  /** With storage opened as the vault module opens a location URL. */
-  public static LockReconciler of(Vertx vertx, Pool pool, String region, String root, Map<String, String> regionStorage) {
-    return new LockReconciler(pool, region, root, regionStorage, url -> VaultStorages.open(vertx, VaultLocation.parse(url)));
+    this.vaults = vaults;
   }
 
   /** One pass over every locked vault's points; the number of objects found not held as the database says. */
@@ -86,7 +70,7 @@ public final class LockReconciler {
     String arn = row.getString("recovery_point_arn");
     JsonObject metadata = (JsonObject) row.getValue("restore_metadata");
     List<String> ids = StorageLifecycle.pointIds(metadata);
-    String location = VaultLocations.ofArn(region, root, regionStorage, row.getString("vault_arn"));
+    String location = vaults.location(row.getString("vault_arn"));
     if (ids.isEmpty() || location == null) {
       return Future.succeededFuture(0);
     }
@@ -94,7 +78,7 @@ public final class LockReconciler {
     Expected expected = new Expected(deleteAt, Boolean.TRUE.equals(row.getBoolean("storage_legal_hold")));
     VaultStorage storage;
     try {
-      storage = open.apply(location);
+      storage = vaults.open(location);
     } catch (RuntimeException e) {
       LOG.warn("lock check of {}: cannot open {}: {}", arn, location, e.getMessage());
       return Future.succeededFuture(0);

@@ -1,6 +1,6 @@
 package dev.vaultgate.coordinator.vaultgc;
 
-import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.db.RowsInTurn;
 import dev.vaultgate.coordinator.audit.ActivityEvents;
 import dev.vaultgate.coordinator.audit.ActivityRecorder;
@@ -18,8 +18,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,24 +60,17 @@ public final class PointStorageDeletion {
   }
 
   private final Pool pool;
-  private final String region;
-  private final String root;
-  private final Map<String, String> regionStorage;
-  private final Function<String, VaultStorage> open;
+  private final VaultStorageAccess vaults;
   private final ActivityRecorder activity;
   private final Duration retryAfter;
 
   /**
-   * @param open opens a vault's storage from its location URL, with the owner's credentials
+   * @param vaults where the vaults are and how to open them, with the owner's credentials
    * @param retryAfter how long a point Object Lock still protects (or storage failed on) waits before the next try
    */
-  public PointStorageDeletion(Pool pool, String region, String root, Map<String, String> regionStorage,
-      Function<String, VaultStorage> open, ActivityRecorder activity, Duration retryAfter) {
+  public PointStorageDeletion(Pool pool, VaultStorageAccess vaults, ActivityRecorder activity, Duration retryAfter) {
     this.pool = pool;
-    this.region = region;
-    this.root = root;
-    this.regionStorage = Map.copyOf(regionStorage);
-    this.open = open;
+    this.vaults = vaults;
     this.activity = activity;
     this.retryAfter = retryAfter;
   }
@@ -93,7 +84,7 @@ public final class PointStorageDeletion {
     String arn = row.getString("recovery_point_arn");
     String vaultArn = row.getString("vault_arn");
     List<String> ids = ids(row.getString("point_ids"));
-    String location = VaultLocations.ofArn(region, root, regionStorage, vaultArn);
+    String location = vaults.location(vaultArn);
     if ((location == null || ids.isEmpty()) && row.getString("last_refusal") == null) {
       LOG.warn("storage deletion of recovery point {}: no storage known for vault {} (region without --region-storage):"
           + " its objects stay", arn, vaultArn);
@@ -108,7 +99,7 @@ public final class PointStorageDeletion {
       }
       VaultStorage storage;
       try {
-        storage = open.apply(location);
+        storage = vaults.open(location);
       } catch (RuntimeException e) {
         return failed(row, location, e, now);
       }
@@ -124,7 +115,7 @@ public final class PointStorageDeletion {
             location, ids.size());
         activity.record(ActivityEvents.serviceAction("DeleteRecoveryPointFromStorage", row.getString("account_id"),
             new JsonObject().put("recoveryPointArn", arn).put("backupVaultArn", vaultArn)
-                .put("vaultPointIds", new JsonArray(new ArrayList<>(ids))), now, region));
+                .put("vaultPointIds", new JsonArray(new ArrayList<>(ids))), now, vaults.region()));
         return pool.withTransaction(conn -> conn.preparedQuery(DONE).execute(Tuple.of(arn))
                 .compose(r -> conn.preparedQuery(GC_DUE).execute(Tuple.of(vaultArn, row.getString("account_id"),
                     row.getString("vault_name")))))

@@ -1,6 +1,6 @@
 package dev.vaultgate.coordinator.vaultgc;
 
-import dev.vaultgate.coordinator.agent.VaultLocations;
+import dev.vaultgate.coordinator.agent.VaultStorageAccess;
 import dev.vaultgate.coordinator.audit.ActivityEvents;
 import dev.vaultgate.coordinator.audit.ActivityRecorder;
 import dev.vaultgate.vault.crypto.KeyWrapper;
@@ -20,8 +20,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,21 +60,15 @@ public final class VaultGarbageCollection {
 
   private final Vertx vertx;
   private final Pool pool;
-  private final String region;
-  private final String root;
-  private final Map<String, String> regionStorage;
-  private final Function<String, VaultStorage> open;
+  private final VaultStorageAccess vaults;
   private final ActivityRecorder activity;
   private final VaultGcSettings settings;
 
-  public VaultGarbageCollection(Vertx vertx, Pool pool, String region, String root, Map<String, String> regionStorage,
-      Function<String, VaultStorage> open, ActivityRecorder activity, VaultGcSettings settings) {
+  public VaultGarbageCollection(Vertx vertx, Pool pool, VaultStorageAccess vaults, ActivityRecorder activity,
+      VaultGcSettings settings) {
     this.vertx = vertx;
     this.pool = pool;
-    this.region = region;
-    this.root = root;
-    this.regionStorage = Map.copyOf(regionStorage);
-    this.open = open;
+    this.vaults = vaults;
     this.activity = activity;
     this.settings = settings;
   }
@@ -103,13 +95,13 @@ public final class VaultGarbageCollection {
   private Future<Result> collect(String vaultArn, Row claim, Instant now) {
     String account = claim.getString("account_id");
     int deletions = claim.getInteger("deletions_since_gc");
-    String location = VaultLocations.ofArn(region, root, regionStorage, vaultArn);
+    String location = vaults.location(vaultArn);
     if (location == null) {
       return refused(vaultArn, claim, "no storage known for vault " + vaultArn, false).map(new Result(0, 0, 1, 0, 0));
     }
     VaultStorage storage;
     try {
-      storage = open.apply(location);
+      storage = vaults.open(location);
     } catch (RuntimeException e) {
       return refused(vaultArn, claim, e.getMessage(), false).map(new Result(0, 0, 1, 0, 0));
     }
@@ -136,7 +128,7 @@ public final class VaultGarbageCollection {
     activity.record(ActivityEvents.serviceAction("GarbageCollectBackupVault", account, new JsonObject()
         .put("backupVaultArn", vaultArn).put("packsDeleted", report.packsDeleted())
         .put("packsRepacked", report.packsRepacked()).put("packsRetained", report.packsRetained())
-        .put("bytesFreed", report.bytesFreed()).put("chunksRemoved", report.chunksRemoved()), now, region));
+        .put("bytesFreed", report.bytesFreed()).put("chunksRemoved", report.chunksRemoved()), now, vaults.region()));
     // Packs Object Lock still retained stay due: the gc of the next interval after their retention frees them.
     int settled = report.packsRetained() > 0 ? 0 : deletions;
     return pool.preparedQuery(DONE).execute(Tuple.of(vaultArn, settled, now.atOffset(ZoneOffset.UTC)))
