@@ -11,6 +11,7 @@ import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.ChunkClaims;
 import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.PackRanges;
 import dev.vaultgate.vault.repo.Repository;
@@ -28,7 +29,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
@@ -100,7 +100,7 @@ public final class CopyJob {
   private final BlockFingerprint fingerprint;
   private final PackAssembler assembler;
   /** Destination chunk ids sealed into a pack that is not stored yet: not packed twice. */
-  private final Set<ByteBuffer> pending = ConcurrentHashMap.newKeySet();
+  private final ChunkClaims claims;
   private final AtomicLong chunksRead = new AtomicLong();
   private final AtomicLong chunksCopied = new AtomicLong();
   private final AtomicLong bytesRead = new AtomicLong();
@@ -116,6 +116,7 @@ public final class CopyJob {
     this.retention = retention;
     this.fingerprint = new BlockFingerprint(destination.keys().fingerprintSeed());
     this.assembler = destination.newPackAssembler();
+    this.claims = new ChunkClaims(destination.index());
   }
 
   /** Copies point {@code pointId} of {@code source} into {@code destination}. */
@@ -210,9 +211,7 @@ public final class CopyJob {
   private Future<Void> store(SealedPack pack) {
     return destination.storePack(pack, retention).map(v -> {
       bytesWritten.addAndGet(pack.bytes().length);
-      for (IndexEntry e : pack.entries()) {
-        pending.remove(ByteBuffer.wrap(e.chunkId()));
-      }
+      claims.release(pack.entries());
       return null;
     });
   }
@@ -260,12 +259,12 @@ public final class CopyJob {
       chunksRead.incrementAndGet();
       byte[] id = destination.keys().chunkId(plain, 0, plain.length);
       mapped.put(ByteBuffer.wrap(c.chunkId()), new Mapped(id, fingerprint.fingerprint(plain, 0, plain.length)));
-      if (destination.index().contains(id, 0) || !pending.add(ByteBuffer.wrap(id))) {
+      if (!claims.claim(id)) {
         continue; // the destination has it, or this copy packed it already
       }
       ChunkEncoding.Encoded encoded = ChunkEncoding.encode(plain, 0, plain.length);
       chunksCopied.incrementAndGet();
-      SealedPack pack = assembler.add(id, encoded.encoding(), plain.length, ChunkBlob.seal(destination.keys(), id, encoded));
+      SealedPack pack = assembler.seal(id, encoded, plain.length);
       if (pack != null) {
         full.add(pack);
       }

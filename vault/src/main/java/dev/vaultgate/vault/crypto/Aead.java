@@ -46,6 +46,31 @@ public final class Aead {
   }
 
   /**
+   * Seals {@code plaintext[off, off+len)} into {@code out} from {@code outOff} as {@code prefix || nonce ||
+   * ciphertext || tag} ({@code prefix} may be empty; see {@link #sealAfter}) without allocating, and answers how many
+   * bytes it wrote: a pack is built in place, not from one array per chunk.
+   */
+  public static int sealInto(byte[] prefix, SecretKeySpec key, byte[] plaintext, int off, int len, byte[] aad,
+                             byte[] out, int outOff) {
+    int sealed = prefix.length + NONCE_BYTES + len + TAG_BYTES;
+    if (outOff < 0 || out.length - outOff < sealed) {
+      throw new IllegalArgumentException("no room for " + sealed + " sealed bytes at " + outOff + " of " + out.length);
+    }
+    System.arraycopy(prefix, 0, out, outOff, prefix.length);
+    int nonceAt = outOff + prefix.length;
+    Secrets.fill(out, nonceAt, NONCE_BYTES);
+    try {
+      Cipher c = CIPHER.get();
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, out, nonceAt, NONCE_BYTES));
+      c.updateAAD(aad);
+      c.doFinal(plaintext, off, len, out, nonceAt + NONCE_BYTES);
+      return sealed;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM encryption failed", e);
+    }
+  }
+
+  /**
    * Seals {@code plaintext[off, off+len)} after {@code prefix}: prefix || nonce || ciphertext || tag, in one array
    * (the prefix is not authenticated here: a caller that needs it bound puts it in {@code aad} or, as the data-key
    * envelope does, lets the choice of key it names be checked by the tag).

@@ -30,6 +30,8 @@ public final class VaultKeys {
   /** "VGE1": the magic of the envelope a sealed object of a rotated generation starts with. */
   private static final byte[] ENVELOPE_MAGIC = {'V', 'G', 'E', '1'};
   public static final int ENVELOPE_BYTES = ENVELOPE_MAGIC.length + GENERATION_ID_BYTES;
+  /** The most sealing adds, whichever generation seals: room to leave before a rotation is seen. */
+  public static final int MAX_SEALED_OVERHEAD = ENVELOPE_BYTES + Aead.OVERHEAD;
 
   /** A data key after rotation: its id (32 hex digits, the name of {@code keys/<id>}) and key. */
   private record Generation(String id, byte[] envelope, SecretKeySpec key) {
@@ -182,6 +184,18 @@ public final class VaultKeys {
     Generation g = newest;
     return g == null ? Aead.seal(dataKey, plaintext, off, len, aad) : Aead.sealAfter(g.envelope, g.key, plaintext, off, len, aad);
   }
+
+  /**
+   * {@link #seal} into {@code out} from {@code outOff} (room for {@code len + MAX_SEALED_OVERHEAD} bytes), without
+   * allocating; answers how many bytes it wrote.
+   */
+  public int sealInto(byte[] plaintext, int off, int len, byte[] aad, byte[] out, int outOff) {
+    Generation g = newest;
+    return g == null ? Aead.sealInto(NO_PREFIX, dataKey, plaintext, off, len, aad, out, outOff)
+        : Aead.sealInto(g.envelope, g.key, plaintext, off, len, aad, out, outOff);
+  }
+
+  private static final byte[] NO_PREFIX = new byte[0];
 
   /**
    * Seals with generation 0 (the config's key), whatever the newest generation is: for vault locks, which every

@@ -21,6 +21,14 @@ public final class ChunkBlob {
   }
 
   /**
+   * {@link #seal} into {@code out} from {@code outOff}, which has room for {@code encoded.length() +
+   * VaultKeys.MAX_SEALED_OVERHEAD} bytes; answers the blob's length.
+   */
+  public static int sealInto(VaultKeys keys, byte[] chunkId, ChunkEncoding.Encoded encoded, byte[] out, int outOff) {
+    return keys.sealInto(encoded.data(), encoded.offset(), encoded.length(), aad(chunkId, encoded.encoding()), out, outOff);
+  }
+
+  /**
    * Opens, decodes and verifies a blob: the GCM tag, then the chunk id recomputed from the plaintext.
    *
    * @throws TamperedDataException when either check fails

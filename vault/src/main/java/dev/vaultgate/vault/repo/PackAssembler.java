@@ -1,23 +1,30 @@
 package dev.vaultgate.vault.repo;
 
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.ChunkBlob;
+import dev.vaultgate.vault.format.ChunkEncoding;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.format.PackCodec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Gathers sealed chunk blobs into packs of about the target size. Thread-safe: CPU workers add blobs
- * concurrently; whoever fills a pack gets it back to store.
+ * Gathers sealed chunk blobs into packs of about the target size. Blobs lie back to back in one buffer that is
+ * reused from pack to pack, and a chunk is sealed straight into it ({@link #seal}): a backup allocates one array
+ * per pack, not one per chunk as well (measured: half the young collections of a full backup, and their copying of
+ * blobs that wait for their pack). Thread-safe, but meant to be used by one thread: a backup gives each CPU worker
+ * its own, so no worker waits on another's encryption; whoever fills a pack gets it back to store.
  */
 public final class PackAssembler {
   private final VaultKeys keys;
   private final int targetBytes;
 
   private String packId = ObjectIds.newId();
-  private final List<byte[]> blobs = new ArrayList<>();
+  /** The blobs of the pack being gathered, in {@code [0, bytes)}; grown when a blob would not fit, never shrunk. */
+  private byte[] blobs = new byte[0];
   private final List<IndexEntry> entries = new ArrayList<>();
   private int bytes;
 
@@ -26,12 +33,36 @@ public final class PackAssembler {
     this.targetBytes = targetBytes;
   }
 
-  /** Adds a blob; returns the pack it completed, or null. */
+  /** Adds a blob sealed elsewhere (one that gc or a copy moves as it is); returns the pack it completed, or null. */
   public synchronized SealedPack add(byte[] chunkId, byte encoding, int rawLength, byte[] blob) {
-    entries.add(new IndexEntry(chunkId, packId, bytes, blob.length, rawLength, encoding));
-    blobs.add(blob);
-    bytes += blob.length;
+    ensureRoom(blob.length);
+    System.arraycopy(blob, 0, blobs, bytes, blob.length);
+    return added(chunkId, encoding, rawLength, blob.length);
+  }
+
+  /**
+   * Seals a chunk ({@link ChunkBlob#seal}) straight into the pack being gathered; returns the pack it completed,
+   * or null.
+   */
+  public synchronized SealedPack seal(byte[] chunkId, ChunkEncoding.Encoded encoded, int rawLength) {
+    ensureRoom(encoded.length() + VaultKeys.MAX_SEALED_OVERHEAD);
+    int length = ChunkBlob.sealInto(keys, chunkId, encoded, blobs, bytes);
+    return added(chunkId, encoded.encoding(), rawLength, length);
+  }
+
+  private SealedPack added(byte[] chunkId, byte encoding, int rawLength, int length) {
+    entries.add(new IndexEntry(chunkId, packId, bytes, length, rawLength, encoding));
+    bytes += length;
     return bytes >= targetBytes ? sealLocked() : null;
+  }
+
+  private void ensureRoom(int length) {
+    if (blobs.length - bytes < length) {
+      // The first pack sizes the buffer: the target and one more of the largest blob fit without growing again.
+      int size = (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) blobs.length * 2,
+          Math.max((long) targetBytes + 2L * length, (long) bytes + length)));
+      blobs = Arrays.copyOf(blobs, size);
+    }
   }
 
   /** Seals what has been gathered so far; null when nothing has. */
@@ -41,16 +72,10 @@ public final class PackAssembler {
 
   private SealedPack sealLocked() {
     byte[] header = PackCodec.headerAndTrailer(keys, packId, entries);
-    byte[] pack = new byte[bytes + header.length];
-    int at = 0;
-    for (byte[] b : blobs) {
-      System.arraycopy(b, 0, pack, at, b.length);
-      at += b.length;
-    }
-    System.arraycopy(header, 0, pack, at, header.length);
+    byte[] pack = Arrays.copyOf(blobs, bytes + header.length);
+    System.arraycopy(header, 0, pack, bytes, header.length);
     SealedPack sealed = new SealedPack(packId, pack, List.copyOf(entries));
     packId = ObjectIds.newId();
-    blobs.clear();
     entries.clear();
     bytes = 0;
     return sealed;

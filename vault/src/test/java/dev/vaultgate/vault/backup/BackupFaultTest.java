@@ -111,8 +111,10 @@ class BackupFaultTest {
   @Test
   void truncatedReadIsDetectedAndNamesThePack() {
     BackupResult b = vault.backup(source);
-    // Reads 1-6 open the vault (config, four index segments) and load the manifest; the pack reads follow.
-    vault.wrap(s -> new FaultyVaultStorage(vault.vertx, s).cutReadsAfter(6, ReadCut.TRUNCATE));
+    // Opening the vault reads its config and every index segment, then the restore loads the manifest: the
+    // reads after those are of packs.
+    int beforePacks = 1 + vault.await(() -> vault.storage.list("index/")).size() + 1;
+    vault.wrap(s -> new FaultyVaultStorage(vault.vertx, s).cutReadsAfter(beforePacks, ReadCut.TRUNCATE));
     Path target = tmp.resolve("out.img");
 
     VaultException e = assertThrows(VaultException.class, () -> vault.restore(b.recoveryPointId(), target));

@@ -89,6 +89,35 @@ class AeadTest {
   }
 
   @Test
+  void sealIntoWritesPrefixNonceCiphertextAndTagAtTheOffset() {
+    SecretKeySpec key = new SecretKeySpec(Secrets.randomBytes(32), "AES");
+    byte[] plain = Secrets.randomBytes(1000);
+    byte[] aad = "chunk".getBytes(StandardCharsets.US_ASCII);
+    byte[] prefix = "VGE1-generation!".getBytes(StandardCharsets.US_ASCII);
+    byte[] out = new byte[2000];
+    Arrays.fill(out, (byte) 0x5a);
+    int n = Aead.sealInto(prefix, key, plain, 0, plain.length, aad, out, 100);
+    assertEquals(prefix.length + plain.length + Aead.OVERHEAD, n);
+    assertArrayEquals(prefix, Arrays.copyOfRange(out, 100, 100 + prefix.length));
+    assertArrayEquals(plain, Aead.open(key, out, 100 + prefix.length, n - prefix.length, aad));
+    for (int i = 0; i < out.length; i++) {
+      if (i < 100 || i >= 100 + n) {
+        assertEquals((byte) 0x5a, out[i], "byte " + i + " outside the sealed range was written");
+      }
+    }
+  }
+
+  @Test
+  void sealIntoWithoutRoomIsRefusedAndWritesNothing() {
+    SecretKeySpec key = new SecretKeySpec(Secrets.randomBytes(32), "AES");
+    byte[] out = new byte[100 + Aead.OVERHEAD - 1];
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Aead.sealInto(new byte[0], key, new byte[100], 0, 100, new byte[0], out, 0));
+    assertEquals("no room for 128 sealed bytes at 0 of 127", e.getMessage());
+    assertArrayEquals(new byte[out.length], out);
+  }
+
+  @Test
   void twoSealsOfTheSamePlaintextUseDifferentNonces() {
     byte[] key = Secrets.randomBytes(32);
     byte[] plain = "same plaintext".getBytes(StandardCharsets.US_ASCII);
