@@ -40,6 +40,11 @@ public final class BandwidthLimitedStorage extends ForwardingVaultStorage {
     return afterTurn(data.length).compose(v -> delegate.put(key, data, retention, legalHold));
   }
 
+  @Override
+  public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
+    return afterTurn(length).compose(v -> delegate.put(key, data, length, retention, legalHold));
+  }
+
   private Future<Void> afterTurn(long bytes) {
     long waitMillis = reserve(bytes);
     return waitMillis <= 0 ? Future.succeededFuture() : vertx.timer(waitMillis).mapEmpty();

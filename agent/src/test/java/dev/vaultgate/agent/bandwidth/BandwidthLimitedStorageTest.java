@@ -47,6 +47,23 @@ class BandwidthLimitedStorageTest {
   }
 
   @Test
+  void packsBuiltInPlaceArePacedByTheirLengthNotTheirBuffer() throws Exception {
+    Files.createDirectories(dir.resolve("p"));
+    // 8 Mbit/s = 1 MB/s. Three packs of 250 kB in buffers of 2 MB: paced as 750 kB (0.5 s), not 6 MB (5.5 s).
+    BandwidthSchedule limit = new BandwidthSchedule(OptionalLong.of(8_000_000L), List.of());
+    BandwidthLimitedStorage s = new BandwidthLimitedStorage(vertx, new FileVaultStorage(vertx, dir.resolve("p")),
+        () -> limit, Clock.systemUTC());
+    byte[] buffer = new byte[2_000_000];
+    new java.util.Random(2).nextBytes(buffer);
+    long start = System.nanoTime();
+    Await.await(vertx, () -> Future.all(s.put("a", buffer, 250_000, null, false), s.put("b", buffer, 250_000, null, false),
+        s.put("c", buffer, 250_000, null, false)).mapEmpty(), Duration.ofSeconds(30));
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(millis >= 480 && millis < 3_000, "paced by length: " + millis + " ms");
+    assertArrayEquals(java.util.Arrays.copyOf(buffer, 250_000), Await.await(vertx, () -> s.get("c"), Duration.ofSeconds(10)));
+  }
+
+  @Test
   void unlimitedUploadsAreNotDelayed() throws Exception {
     Files.createDirectories(dir.resolve("u"));
     BandwidthLimitedStorage s = new BandwidthLimitedStorage(vertx, new FileVaultStorage(vertx, dir.resolve("u")),

@@ -325,11 +325,12 @@ public final class BackupJob {
       uploadsInFlight++;
       repo.storePack(pack, retention).onComplete(ar -> {
         uploadsInFlight--;
+        pack.release();
         if (ar.failed()) {
           fail(ar.cause());
           return;
         }
-        bytesNew.add(pack.bytes().length);
+        bytesNew.add(pack.length());
         claims.release(pack.entries());
         upload();
         pump();

@@ -209,8 +209,8 @@ public final class CopyJob {
   }
 
   private Future<Void> store(SealedPack pack) {
-    return destination.storePack(pack, retention).map(v -> {
-      bytesWritten.addAndGet(pack.bytes().length);
+    return destination.storePack(pack, retention).onComplete(ar -> pack.release()).map(v -> {
+      bytesWritten.addAndGet(pack.length());
       claims.release(pack.entries());
       return null;
     });

@@ -284,7 +284,7 @@ public final class Repository implements AutoCloseable {
     String segment = ObjectIds.newId();
     String packKey = ObjectKeys.pack(pack.packId());
     return retainCurrentKey(retention)
-        .compose(v -> storage.put(packKey, pack.bytes(), stillAhead(retention), false))
+        .compose(v -> storage.put(packKey, pack.bytes(), pack.length(), stillAhead(retention), false))
         .compose(v -> onCpu(() -> IndexSegmentCodec.encode(keys, segment, pack.entries())))
         .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {

@@ -96,6 +96,11 @@ public final class RetryingVaultStorage implements VaultStorage {
   }
 
   @Override
+  public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
+    return retry(() -> delegate.put(key, data, length, retention, legalHold));
+  }
+
+  @Override
   public Future<ObjectLockState> lockState(String key) {
     return retry(() -> delegate.lockState(key));
   }

@@ -39,6 +39,7 @@ import software.amazon.awssdk.utils.ThreadFactoryBuilder;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -157,10 +158,7 @@ public final class S3VaultStorage implements VaultStorage {
 
   @Override
   public Future<Void> put(String key, byte[] data) {
-    return call(StorageOp.WRITE, key, () -> client.putObject(
-        b -> b.bucket(bucket).key(keyPrefix + key).contentLength((long) data.length),
-        AsyncRequestBody.fromBytesUnsafe(data)))
-        .mapEmpty();
+    return put(key, data, data.length, null, false);
   }
 
   @Override
@@ -246,14 +244,24 @@ public final class S3VaultStorage implements VaultStorage {
 
   @Override
   public Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
+    return put(key, data, data.length, retention, legalHold);
+  }
+
+  @Override
+  public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
+    if (length < 0 || length > data.length) {
+      return VaultStorage.super.put(key, data, length, retention, legalHold); // refuses it in one line
+    }
     if (retention == null && !legalHold) {
-      return put(key, data);
+      return call(StorageOp.WRITE, key, () -> client.putObject(
+          b -> b.bucket(bucket).key(keyPrefix + key).contentLength((long) length), body(data, length)))
+          .mapEmpty();
     }
     // S3 wants Content-MD5 (or a checksum) on every PUT with Object Lock parameters; hashing a pack is CPU work.
-    return digestExecutor().executeBlocking(() -> contentMd5(data), false)
+    return digestExecutor().executeBlocking(() -> contentMd5(data, length), false)
         .compose(md5 -> call(StorageOp.WRITE, key, () -> client.putObject(b -> {
           PutObjectRequest.Builder request = b.bucket(bucket).key(keyPrefix + key)
-              .contentLength((long) data.length).contentMD5(md5);
+              .contentLength((long) length).contentMD5(md5);
           if (retention != null) {
             request.objectLockMode(ObjectLockMode.fromValue(retention.mode().name()))
                 .objectLockRetainUntilDate(retention.retainUntil());
@@ -261,8 +269,13 @@ public final class S3VaultStorage implements VaultStorage {
           if (legalHold) {
             request.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
           }
-        }, AsyncRequestBody.fromBytesUnsafe(data))))
+        }, body(data, length))))
         .mapEmpty();
+  }
+
+  /** The request body of {@code data[0, length)}, not copied: the caller keeps the array until the put completes. */
+  private static AsyncRequestBody body(byte[] data, int length) {
+    return AsyncRequestBody.fromRemainingByteBufferUnsafe(ByteBuffer.wrap(data, 0, length));
   }
 
   @Override
@@ -505,9 +518,11 @@ public final class S3VaultStorage implements VaultStorage {
     return executor;
   }
 
-  private static String contentMd5(byte[] data) {
+  private static String contentMd5(byte[] data, int length) {
     try {
-      return Base64.getEncoder().encodeToString(MessageDigest.getInstance("MD5").digest(data));
+      MessageDigest md5 = MessageDigest.getInstance("MD5");
+      md5.update(data, 0, length);
+      return Base64.getEncoder().encodeToString(md5.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no MD5", e);
     }

@@ -2,6 +2,7 @@ package dev.vaultgate.vault.storage;
 
 import io.vertx.core.Future;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -69,6 +70,20 @@ public interface VaultStorage extends AutoCloseable {
    */
   default Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
     return retention == null && !legalHold ? put(key, data) : Future.failedFuture(noObjectLock("write", key));
+  }
+
+  /**
+   * {@link #put(String, byte[], Retention, boolean)} of {@code data[0, length)}: for a buffer its owner reuses once
+   * the future completes (a pack built in place), so do not keep it past that. This default copies the bytes out and
+   * goes through {@link #put(String, byte[], Retention, boolean)}, so a decorator that changes only that one still
+   * sees every write; a storage that can write part of an array overrides it.
+   */
+  default Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
+    if (length < 0 || length > data.length) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "cannot write " + length + " bytes of a " + data.length + "-byte buffer to " + key));
+    }
+    return put(key, length == data.length ? data : Arrays.copyOf(data, length), retention, legalHold);
   }
 
   /** The object's retention and legal hold; {@link ObjectNotFoundException} when there is no object. */

@@ -29,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PackAssemblerTest {
@@ -58,7 +60,7 @@ class PackAssemblerTest {
 
   /** Checks the pack's layout: blobs back to back from offset 0, each opening to its chunk, then header and trailer. */
   private void assertWellFormed(SealedPack pack, Map<String, Chunk> chunksById) {
-    byte[] bytes = pack.bytes();
+    byte[] bytes = Arrays.copyOf(pack.bytes(), pack.length()); // the object as it is stored
     int offset = 0;
     for (IndexEntry e : pack.entries()) {
       assertEquals(pack.packId(), e.packId());
@@ -188,16 +190,38 @@ class PackAssemblerTest {
       byId.put(key(c.id()), c);
       first = seal(assembler, c);
     }
-    byte[] before = first.bytes().clone();
+    byte[] before = Arrays.copyOf(first.bytes(), first.length());
     SealedPack second = null;
     while (second == null) {
       Chunk c = unsealed(random, 100 * 1024);
       byId.put(key(c.id()), c);
       second = seal(assembler, c);
     }
-    assertArrayEquals(before, first.bytes(), "the assembler's reused buffer showed through a sealed pack");
+    assertArrayEquals(before, Arrays.copyOf(first.bytes(), first.length()), "the next pack was built over one not released");
     assertWellFormed(first, byId);
     assertWellFormed(second, byId);
+  }
+
+  @Test
+  void aReleasedPackLendsItsBufferToALaterPackOnlyOnce() {
+    PackAssembler assembler = new PackAssembler(keys, MIB);
+    Random random = new Random(7);
+    List<SealedPack> packs = new ArrayList<>();
+    while (packs.size() < 4) {
+      SealedPack p = seal(assembler, unsealed(random, 100 * 1024));
+      if (p != null) {
+        packs.add(p);
+        if (packs.size() == 1) {
+          p.release();
+          p.release(); // twice: still lent to one pack only
+        }
+      }
+    }
+    // The second pack was begun when the first was sealed, before its release: the third gets the first's buffer.
+    assertSame(packs.get(0).bytes(), packs.get(2).bytes(), "the released buffer is used again");
+    assertNotSame(packs.get(0).bytes(), packs.get(1).bytes());
+    assertNotSame(packs.get(1).bytes(), packs.get(3).bytes(), "a pack not released keeps its buffer");
+    assertNotSame(packs.get(0).bytes(), packs.get(3).bytes(), "a buffer released twice went to two packs");
   }
 
   @Test

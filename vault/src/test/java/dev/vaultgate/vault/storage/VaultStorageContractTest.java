@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -57,6 +58,27 @@ abstract class VaultStorageContractTest {
     byte[] data = bytes(1, 4096);
     expect(ctx, storage.put(PACK_KEY, data).compose(v -> storage.get(PACK_KEY)),
         read -> assertArrayEquals(data, read));
+  }
+
+  @Test
+  void putOfTheStartOfABufferStoresExactlyThoseBytes(VertxTestContext ctx) {
+    byte[] buffer = bytes(3, (2 << 20) + 8192); // beyond 1 MiB: the file store writes it with O_DIRECT
+    int length = (1 << 20) + 4097; // not a multiple of any alignment
+    expect(ctx, storage.put(PACK_KEY, buffer, length, null, false)
+            .compose(v -> Future.all(storage.get(PACK_KEY), storage.stat(PACK_KEY))),
+        both -> {
+          assertArrayEquals(Arrays.copyOf(buffer, length), both.resultAt(0));
+          assertEquals(new ObjectInfo(PACK_KEY, length), both.resultAt(1));
+        });
+  }
+
+  @Test
+  void putOfMoreBytesThanTheBufferHoldsIsRefusedInOneLine(VertxTestContext ctx) {
+    expectFailure(ctx, storage.put(PACK_KEY, new byte[10], 11, null, false).compose(v -> storage.stat(PACK_KEY)),
+        error -> {
+          assertTrue(error instanceof IllegalArgumentException, String.valueOf(error));
+          assertEquals("cannot write 11 bytes of a 10-byte buffer to " + PACK_KEY, error.getMessage());
+        });
   }
 
   @Test
