@@ -43,8 +43,17 @@ import java.util.concurrent.atomic.LongAdder;
 public final class BackupJob {
   /** A unit is at most this many bytes of consecutive blocks. */
   static final int UNIT_BYTES = 4 << 20;
-  /** A unit is read this many bytes at a time (whole blocks): 256 KiB measured 13% faster to scan than 4 MiB. */
+  /**
+   * A unit is read this many bytes at a time (whole blocks), so that the zero test and fingerprint find them in the
+   * core's L2 cache right after the kernel copied them: measured on a 4 GiB image, 256 KiB pieces scan 13% faster
+   * than 4 MiB ones and 1 MiB ones back up 4% slower.
+   */
   static final int PIECE_BYTES = 256 << 10;
+  /**
+   * After a piece of zeros only, the next is this large: runs of zeros (holes of a thin disk) are only zero-tested, and
+   * the kernel hands out holes in large reads far faster (a 64 GiB image with 256 MiB of data: 23.8 s -> 18.9 s).
+   */
+  static final int ZERO_RUN_PIECE_BYTES = 1 << 20;
 
   /**
    * @param retainUntil in a locked vault, how long the new point is retained (null: the vault lock's minimum);
@@ -368,21 +377,23 @@ public final class BackupJob {
     int len = (int) Math.min((long) unit.blocks * blockSize, size - start);
     // The unit lands in a direct buffer in one kernel copy; zero test and fingerprint read it where it lies,
     // and only a block that must be named (changed or new) is copied to the heap for HMAC, zstd and AES.
-    // It is read in pieces that fit the core's L2 cache, so the zero test and fingerprint find the bytes
-    // there, not in memory, right after the kernel copied them.
-    int piece = Math.max(blockSize, PIECE_BYTES / blockSize * blockSize);
-    ByteBuffer buf = readBuffer(Math.min(len, piece));
+    // It is read in pieces (PIECE_BYTES, or ZERO_RUN_PIECE_BYTES after a piece of zeros only).
+    int dataPiece = Math.max(blockSize, PIECE_BYTES / blockSize * blockSize);
+    int zeroPiece = Math.max(blockSize, ZERO_RUN_PIECE_BYTES / blockSize * blockSize);
+    ByteBuffer buf = readBuffer(Math.min(len, Math.max(dataPiece, zeroPiece)));
     r.bytesRead = len;
     byte[] block = null;
     int pieceStart = 0;
     int pieceEnd = 0;
+    boolean pieceAllZero = false;
     for (int i = 0; i < unit.blocks; i++) {
       long blockNo = unit.firstBlock + i;
       int at = i * blockSize;
       if (at >= pieceEnd) {
         pieceStart = at;
-        pieceEnd = Math.min(len, at + piece);
+        pieceEnd = Math.min(len, at + (pieceAllZero ? zeroPiece : dataPiece));
         readFully(start + pieceStart, buf, pieceEnd - pieceStart);
+        pieceAllZero = true;
       }
       int off = at - pieceStart;
       int blen = Math.min(blockSize, len - at);
@@ -395,6 +406,7 @@ public final class BackupJob {
         }
         continue;
       }
+      pieceAllZero = false;
       int idOff = i * DiskBlocks.ID;
       int fpOff = i * DiskBlocks.FP;
       fingerprint.fingerprint(buf, off, blen, r.fps, fpOff);
