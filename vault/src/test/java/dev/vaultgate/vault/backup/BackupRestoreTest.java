@@ -5,6 +5,7 @@ import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.Repository;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -203,6 +204,40 @@ class BackupRestoreTest {
       assertEquals(1, report.points());
       assertTrue(report.bytesVerified() > 0);
     }
+  }
+
+  /**
+   * Runs of zeros are read in larger pieces than data: blocks of data right after such runs, at every position
+   * within a piece and at the ends of units, are each backed up, found again by the next incremental, and restored.
+   */
+  @Test
+  void dataRightAfterRunsOfZerosIsBackedUpAndItsChangesFound() throws IOException {
+    EngineFixture v = vault("file");
+    int blocks = 3 * (BackupJob.UNIT_BYTES / BLOCK) + 5;
+    int[] dataBlocks = {3, 4, 21, 22, 40, 63, 64, 65, 80, 127, 150, 191, blocks - 1};
+    byte[] image = new byte[blocks * BLOCK - 777];
+    Random random = new Random(31);
+    for (int b : dataBlocks) {
+      int at = b * BLOCK + random.nextInt(BLOCK / 2);
+      int n = Math.min(1000 + random.nextInt(BLOCK / 2), image.length - at);
+      byte[] data = new byte[n];
+      random.nextBytes(data);
+      System.arraycopy(data, 0, image, at, n);
+    }
+    Path source = Files.write(tmp.resolve("zero-runs.img"), image);
+    BackupResult full = v.backup(source);
+    assertEquals(dataBlocks.length, full.chunksNew(), "one chunk per block holding data");
+
+    image[40 * BLOCK + 5] ^= 1; // one bit in a block after a zero run
+    image[100 * BLOCK + 9] = 7; // one byte in the middle of a zero run
+    Files.write(source, image);
+    BackupResult next = v.backup(source, v.point(full.recoveryPointId()), null);
+    assertEquals(2, next.blocksChanged());
+    assertEquals(2, next.chunksNew());
+
+    Path target = tmp.resolve("zero-runs.out");
+    v.restore(next.recoveryPointId(), target);
+    assertEquals(-1L, Files.mismatch(source, target));
   }
 
   @ParameterizedTest
