@@ -251,13 +251,18 @@ public final class Repository implements AutoCloseable {
     }));
   }
 
+  /** The system property that turns {@link #warmUpCrypto()} off when {@code false}. */
+  public static final String CRYPTO_WARMUP_PROPERTY = "vaultgate.cryptoWarmup";
+
   /**
    * Gets AES-GCM and HMAC compiled with their intrinsics on one worker, in the background, once per
    * repository: for jobs that are mostly crypto (a restore, a first backup), started while they still wait
-   * on storage. Not for an incremental backup, which hashes little and needs both cores to read.
+   * on storage. Not for an incremental backup, which hashes little and needs both cores to read. Off when the
+   * system property {@value #CRYPTO_WARMUP_PROPERTY} is {@code false}: {@code scripts/vaultgate} sets it when the JVM
+   * starts from an AOT cache, whose method profiles get the crypto compiled as early without it.
    */
   public void warmUpCrypto() {
-    if (warmedUp.compareAndSet(false, true)) {
+    if (Boolean.parseBoolean(System.getProperty(CRYPTO_WARMUP_PROPERTY, "true")) && warmedUp.compareAndSet(false, true)) {
       cpu.executeBlocking(() -> {
         CryptoWarmup.run();
         Trace.mark("crypto warmed up");
