@@ -26,7 +26,6 @@ import java.util.ArrayDeque;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -140,8 +139,7 @@ public final class BackupJob {
   private final VaultKeys keys;
   private final ChunkIndex index;
   private final BlockFingerprint fingerprint;
-  /** Assemblers no unit is using: a unit takes one for its run, so no two workers share one and few are made. */
-  private final ConcurrentLinkedQueue<PackAssembler> assemblers = new ConcurrentLinkedQueue<>();
+  private final PackAssembler assembler;
   private final int blockSize;
   private final DiskBlocks previous;
   private final ChunkClaims claims;
@@ -168,7 +166,7 @@ public final class BackupJob {
   private int unitsInFlight;
   private int uploadsInFlight;
   private final ArrayDeque<SealedPack> packsWaiting = new ArrayDeque<>();
-  /** The last, partial packs: sealed only after every unit is done, and the manifest only after they are stored. */
+  /** The last, partial pack: sealed only after every unit is done, and the manifest only after it is stored. */
   private enum Flush { NOT_STARTED, RUNNING, DONE }
 
   private Flush flush = Flush.NOT_STARTED;
@@ -187,6 +185,7 @@ public final class BackupJob {
     this.index = repo.index();
     this.fingerprint = new BlockFingerprint(keys.fingerprintSeed());
     this.claims = new ChunkClaims(index);
+    this.assembler = repo.newPackAssembler();
     this.blockSize = repo.config().settings().blockSize();
     DiskBlocks prev = options.previous() == null ? null : options.previous().disk(options.diskName());
     this.previous = prev != null && prev.blockSize() == blockSize ? prev : null;
@@ -310,13 +309,15 @@ public final class BackupJob {
     if (nextUnit == units.size() && unitsInFlight == 0 && flush == Flush.NOT_STARTED) {
       flush = Flush.RUNNING;
       Trace.mark("all units read");
-      repo.onCpu(this::flushAssemblers).onComplete(ar -> {
+      repo.onCpu(assembler::flush).onComplete(ar -> {
         flush = Flush.DONE;
         if (ar.failed()) {
           fail(ar.cause());
           return;
         }
-        packsWaiting.addAll(ar.result());
+        if (ar.result() != null) {
+          packsWaiting.add(ar.result());
+        }
         upload();
         pump();
       });
@@ -347,31 +348,7 @@ public final class BackupJob {
     }
   }
 
-  /** The last, partial packs: one per assembler that holds chunks. */
-  private List<SealedPack> flushAssemblers() {
-    List<SealedPack> last = new ArrayList<>();
-    for (PackAssembler a : assemblers) {
-      SealedPack p = a.flush();
-      if (p != null) {
-        last.add(p);
-      }
-    }
-    return last;
-  }
-
   private UnitResult process(Unit unit) throws IOException {
-    PackAssembler assembler = assemblers.poll();
-    if (assembler == null) {
-      assembler = repo.newPackAssembler();
-    }
-    try {
-      return process(unit, assembler);
-    } finally {
-      assemblers.add(assembler);
-    }
-  }
-
-  private UnitResult process(Unit unit, PackAssembler assembler) throws IOException {
     UnitResult r = new UnitResult(unit);
     long start = unit.firstBlock * blockSize;
     int len = (int) Math.min((long) unit.blocks * blockSize, size - start);

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An open vault: its storage, keys, settings and chunk index, and the operations on packs, index segments
  * and recovery points. CPU work (sealing, decoding) runs on the shared "vault-cpu" worker executor, one
- * thread per core.
+ * thread per core; the index segment of a stored pack is encoded on "vault-index" (one thread), so that it is not
+ * queued behind a backup's units, which may wait on a slow source while they hold every "vault-cpu" thread.
  */
 public final class Repository implements AutoCloseable {
   /** Index segments and manifests fetched at once when a vault opens. */
@@ -48,6 +49,7 @@ public final class Repository implements AutoCloseable {
   private final VaultKeys keys;
   private final ChunkIndex index = new ChunkIndex();
   private final WorkerExecutor cpu;
+  private final WorkerExecutor indexWork;
   private final List<String> indexSegments = Collections.synchronizedList(new ArrayList<>());
   private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
   /** Which packs each index segment names: gc of a locked vault deletes a pack only with every segment naming it. */
@@ -67,6 +69,7 @@ public final class Repository implements AutoCloseable {
     this.config = config;
     this.keys = keys;
     this.cpu = cpu;
+    this.indexWork = vertx.createSharedWorkerExecutor("vault-index", 1);
     generations.add(original);
   }
 
@@ -290,7 +293,7 @@ public final class Repository implements AutoCloseable {
     String packKey = ObjectKeys.pack(pack.packId());
     return retainCurrentKey(retention)
         .compose(v -> storage.put(packKey, pack.bytes(), pack.length(), stillAhead(retention), false))
-        .compose(v -> onCpu(() -> IndexSegmentCodec.encode(keys, segment, pack.entries())))
+        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, pack.entries()), false))
         .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {
           index.addAll(pack.entries());
@@ -559,6 +562,7 @@ public final class Repository implements AutoCloseable {
   @Override
   public void close() {
     cpu.close();
+    indexWork.close();
     index.close();
   }
 }
