@@ -32,18 +32,11 @@ public final class Aead {
 
   /** Seals {@code plaintext[off, off+len)} and returns nonce || ciphertext || tag. */
   public static byte[] seal(SecretKeySpec key, byte[] plaintext, int off, int len, byte[] aad) {
-    byte[] out = new byte[NONCE_BYTES + len + TAG_BYTES];
-    Secrets.fill(out, 0, NONCE_BYTES);
-    try {
-      Cipher c = CIPHER.get();
-      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, out, 0, NONCE_BYTES));
-      c.updateAAD(aad);
-      c.doFinal(plaintext, off, len, out, NONCE_BYTES);
-      return out;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM encryption failed", e);
-    }
+    return sealAfter(NO_PREFIX, key, plaintext, off, len, aad);
   }
+
+  /** No prefix before the nonce (generation 0); package-wide, so sealing allocates none per call. */
+  static final byte[] NO_PREFIX = new byte[0];
 
   /**
    * Seals {@code plaintext[off, off+len)} into {@code out} from {@code outOff} as {@code prefix || nonce ||
@@ -77,17 +70,8 @@ public final class Aead {
    */
   public static byte[] sealAfter(byte[] prefix, SecretKeySpec key, byte[] plaintext, int off, int len, byte[] aad) {
     byte[] out = new byte[prefix.length + NONCE_BYTES + len + TAG_BYTES];
-    System.arraycopy(prefix, 0, out, 0, prefix.length);
-    Secrets.fill(out, prefix.length, NONCE_BYTES);
-    try {
-      Cipher c = CIPHER.get();
-      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, out, prefix.length, NONCE_BYTES));
-      c.updateAAD(aad);
-      c.doFinal(plaintext, off, len, out, prefix.length + NONCE_BYTES);
-      return out;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM encryption failed", e);
-    }
+    sealInto(prefix, key, plaintext, off, len, aad, out, 0);
+    return out;
   }
 
   /**

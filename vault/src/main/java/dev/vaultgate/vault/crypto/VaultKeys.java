@@ -191,11 +191,9 @@ public final class VaultKeys {
    */
   public int sealInto(byte[] plaintext, int off, int len, byte[] aad, byte[] out, int outOff) {
     Generation g = newest;
-    return g == null ? Aead.sealInto(NO_PREFIX, dataKey, plaintext, off, len, aad, out, outOff)
+    return g == null ? Aead.sealInto(Aead.NO_PREFIX, dataKey, plaintext, off, len, aad, out, outOff)
         : Aead.sealInto(g.envelope, g.key, plaintext, off, len, aad, out, outOff);
   }
-
-  private static final byte[] NO_PREFIX = new byte[0];
 
   /**
    * Seals with generation 0 (the config's key), whatever the newest generation is: for vault locks, which every

@@ -40,10 +40,8 @@ public final class PackAssembler {
   }
 
   /** Adds a blob sealed elsewhere (one that gc or a copy moves as it is); returns the pack it completed, or null. */
-  public synchronized SealedPack add(byte[] chunkId, byte encoding, int rawLength, byte[] blob) {
-    ensureRoom(blob.length);
-    System.arraycopy(blob, 0, blobs, bytes, blob.length);
-    return added(chunkId, encoding, rawLength, blob.length);
+  public SealedPack add(byte[] chunkId, byte encoding, int rawLength, byte[] blob) {
+    return append(chunkId, encoding, rawLength, blob, blob.length);
   }
 
   /**
@@ -58,20 +56,19 @@ public final class PackAssembler {
       SEAL_SCRATCH.set(scratch);
     }
     int length = ChunkBlob.sealInto(keys, chunkId, encoded, scratch, 0);
-    synchronized (this) {
-      ensureRoom(length);
-      System.arraycopy(scratch, 0, blobs, bytes, length);
-      return added(chunkId, encoded.encoding(), rawLength, length);
-    }
+    return append(chunkId, encoded.encoding(), rawLength, scratch, length);
   }
 
-  private static final ThreadLocal<byte[]> SEAL_SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
-
-  private SealedPack added(byte[] chunkId, byte encoding, int rawLength, int length) {
+  /** Copies the blob {@code blob[0, length)} in after the last; returns the pack it completed, or null. */
+  private synchronized SealedPack append(byte[] chunkId, byte encoding, int rawLength, byte[] blob, int length) {
+    ensureRoom(length);
+    System.arraycopy(blob, 0, blobs, bytes, length);
     entries.add(new IndexEntry(chunkId, packId, bytes, length, rawLength, encoding));
     bytes += length;
     return bytes >= targetBytes ? sealLocked() : null;
   }
+
+  private static final ThreadLocal<byte[]> SEAL_SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
   private void ensureRoom(int length) {
     if (blobs.length - bytes < length) {
