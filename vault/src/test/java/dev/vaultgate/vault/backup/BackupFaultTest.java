@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.Repository;
@@ -56,7 +57,8 @@ class BackupFaultTest {
 
   @Test
   void interruptedBackupLeavesAValidVaultAndTheNextRunUploadsOnlyWhatIsMissing() {
-    FaultyVaultStorage faulty = new FaultyVaultStorage(vault.vertx, vault.storage).failPutsAfter(5, false);
+    FaultyVaultStorage faulty = new FaultyVaultStorage(vault.vertx, vault.storage)
+        .failPutsUnder(ObjectKeys.PACKS, 2);
     vault.wrap(s -> faulty);
 
     assertThrows(VaultStorageException.class, () -> vault.backup(source));

@@ -8,6 +8,7 @@ import dev.vaultgate.vault.backup.RestoreJob;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.Repository;
@@ -209,7 +210,7 @@ class CopyJobTest {
     new Random(4).nextBytes(img);
     BackupResult point = backup(Files.write(tmp.resolve("disk.img"), img), null);
 
-    FaultyVaultStorage faulty = new FaultyVaultStorage(vertx, destinationStorage).failPutsAfter(5, false);
+    FaultyVaultStorage faulty = new FaultyVaultStorage(vertx, destinationStorage).failPutsUnder(ObjectKeys.PACKS, 2);
     assertThrows(VaultStorageException.class, () -> copy(point.recoveryPointId(), faulty));
 
     int indexedAfterFailure;

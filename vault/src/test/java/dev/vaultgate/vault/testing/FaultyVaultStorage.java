@@ -49,6 +49,8 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
   private volatile int putsAllowed = Integer.MAX_VALUE;
   private volatile boolean laterPutsRetryable;
   private volatile String refusedPrefix;
+  private volatile int putsUnderPrefixAllowed;
+  private final AtomicInteger putsUnderPrefix = new AtomicInteger();
   private volatile int readsUncut = Integer.MAX_VALUE;
   private volatile ReadCut laterReadCut;
   private volatile long delayMs;
@@ -69,6 +71,17 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
 
   /** Every put of a key under {@code prefix} ("points/") fails permanently without reaching the delegate. */
   public FaultyVaultStorage failPutsUnder(String prefix) {
+    return failPutsUnder(prefix, 0);
+  }
+
+  /**
+   * Every put of a key under {@code prefix} after the first {@code n} of them fails permanently without reaching the
+   * delegate; puts of other keys are not counted and go through (a fault that does not depend on how concurrent
+   * writes of different kinds happen to interleave).
+   */
+  public FaultyVaultStorage failPutsUnder(String prefix, int n) {
+    putsUnderPrefix.set(0);
+    putsUnderPrefixAllowed = n;
     refusedPrefix = prefix;
     return this;
   }
@@ -154,7 +167,8 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
     if (fault == null && n > putsAllowed) {
       fault = laterPutsRetryable ? PutFault.FAIL_RETRYABLE : PutFault.FAIL_PERMANENT;
     }
-    if (fault == null && refusedPrefix != null && key.startsWith(refusedPrefix)) {
+    if (fault == null && refusedPrefix != null && key.startsWith(refusedPrefix)
+        && putsUnderPrefix.incrementAndGet() > putsUnderPrefixAllowed) {
       fault = PutFault.FAIL_PERMANENT;
     }
     PutFault chosen = fault;
