@@ -128,7 +128,6 @@ public final class BackupJob {
   /** Per CPU worker: the unit being read (direct: filled by the kernel without a heap copy) and one block to name. */
   private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
   private static final ThreadLocal<byte[]> BLOCK_BUFFER = new ThreadLocal<>();
-  private static final ByteBuffer ZEROS = ByteBuffer.wrap(new byte[4 << 20]).asReadOnlyBuffer();
 
   private final Repository repo;
   private final BlockSource source;
@@ -359,7 +358,6 @@ public final class BackupJob {
     int zeroPiece = Math.max(blockSize, ZERO_RUN_PIECE_BYTES / blockSize * blockSize);
     ByteBuffer buf = readBuffer(Math.min(len, Math.max(dataPiece, zeroPiece)));
     r.bytesRead = len;
-    byte[] block = null;
     int pieceStart = 0;
     int pieceEnd = 0;
     boolean pieceAllZero = false;
@@ -375,7 +373,7 @@ public final class BackupJob {
       int off = at - pieceStart;
       int blen = Math.min(blockSize, len - at);
       int prevEntry = previous == null ? -1 : previous.find(blockNo);
-      if (buf.slice(off, blen).mismatch(ZEROS.slice(0, blen)) < 0) {
+      if (Zeros.allZero(buf, off, blen)) {
         r.sparse[i] = true;
         r.sparseCount++;
         if (prevEntry >= 0) {
@@ -393,24 +391,31 @@ public final class BackupJob {
           continue; // unchanged since the previous point: no hashing, no upload
         }
       }
-      if (block == null) {
-        block = blockBuffer(blockSize);
-      }
-      buf.get(off, block, 0, blen);
-      byte[] id = keys.chunkId(block, 0, blen);
-      System.arraycopy(id, 0, r.ids, idOff, DiskBlocks.ID);
-      r.changed++;
-      if (!claims.claim(id)) {
-        continue; // deduplicated
-      }
-      ChunkEncoding.Encoded encoded = ChunkEncoding.encode(block, 0, blen);
-      r.chunksNew++;
-      SealedPack full = assembler.seal(id, encoded, blen);
-      if (full != null) {
-        r.packs.add(full);
-      }
+      name(r, buf, off, blen, idOff);
     }
     return r;
+  }
+
+  /**
+   * Names a changed or new block (HMAC), and unless another block already claimed that content, compresses and seals
+   * it into the pack. Apart from {@link #process}'s loop so that the loop stays small: in an incremental backup it runs
+   * over every block of the disk and is compiled early and quickly, and this, for the few changed blocks, on its own.
+   */
+  private void name(UnitResult r, ByteBuffer buf, int off, int blen, int idOff) {
+    byte[] block = blockBuffer(blockSize);
+    buf.get(off, block, 0, blen);
+    byte[] id = keys.chunkId(block, 0, blen);
+    System.arraycopy(id, 0, r.ids, idOff, DiskBlocks.ID);
+    r.changed++;
+    if (!claims.claim(id)) {
+      return; // deduplicated
+    }
+    ChunkEncoding.Encoded encoded = ChunkEncoding.encode(block, 0, blen);
+    r.chunksNew++;
+    SealedPack full = assembler.seal(id, encoded, blen);
+    if (full != null) {
+      r.packs.add(full);
+    }
   }
 
   private static ByteBuffer readBuffer(int len) {

@@ -16,7 +16,7 @@ import java.util.List;
         "The master key is ~/.config/vaultgate/master.key unless VAULTGATE_MASTER_KEY or --master-key names another file."})
 public final class VaultgateCli {
   private static final List<Class<?>> COMMANDS = List.of(VaultCommands.class, BackupCommand.class, RestoreCommand.class,
-      PointsCommand.class, ForgetCommand.class, LegalHoldCommand.class, CopyCommand.class);
+      PointsCommand.class, ForgetCommand.class, LegalHoldCommand.class, CopyCommand.class, BatchCommand.class);
 
   public static void main(String[] args) {
     System.exit(run(args));

@@ -19,6 +19,13 @@ import java.nio.ByteOrder;
  */
 public final class BlockFingerprint {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /**
+   * Buffer reads through a static VarHandle, not {@code ByteBuffer.getLong}: that call is virtual, and when C2 compiles
+   * this loop from the AOT cache's training profile (JDK 25) it may lack the receiver type, leaving a call per word
+   * (measured: a warm 4 GiB scan 0.45 s instead of 0.36 s). The VarHandle is bound statically and always inlined, and
+   * it reads little-endian whatever the buffer's order, so no view is made per block.
+   */
+  private static final VarHandle BUFFER_LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long P0 = 0xa0761d6478bd642fL;
   private static final long P1 = 0xe7037ed1a0b428dbL;
   private static final long P2 = 0x8ebc6af09c88c6e3L;
@@ -47,9 +54,15 @@ public final class BlockFingerprint {
     int i = off;
     int end = off + len;
     // Two lanes of 16 bytes each per step keep two multiply chains in flight.
+    // mum written out in the two loops (the same arithmetic as mum()): the loop's speed must not depend on an inlining
+    // decision, and C2 has refused to inline mum here ("callee uses too much stack") when compiling from a training profile.
     for (; i + 32 <= end; i += 32) {
-      a = (a ^ mum((long) LONGS.get(data, i) ^ s0, (long) LONGS.get(data, i + 8) ^ s1)) * P2;
-      b = (b ^ mum((long) LONGS.get(data, i + 16) ^ s2, (long) LONGS.get(data, i + 24) ^ s3)) * P3;
+      long x0 = (long) LONGS.get(data, i) ^ s0;
+      long y0 = (long) LONGS.get(data, i + 8) ^ s1;
+      long x1 = (long) LONGS.get(data, i + 16) ^ s2;
+      long y1 = (long) LONGS.get(data, i + 24) ^ s3;
+      a = (a ^ (x0 * y0 ^ Math.multiplyHigh(x0, y0))) * P2;
+      b = (b ^ (x1 * y1 ^ Math.multiplyHigh(x1, y1))) * P3;
     }
     for (; i + 8 <= end; i += 8) {
       a = (a ^ mum((long) LONGS.get(data, i) ^ s2, b ^ s3)) * P2;
@@ -67,24 +80,28 @@ public final class BlockFingerprint {
 
   /**
    * The same fingerprint of {@code data[off, off+len)} (absolute indexes; the buffer's position, limit and
-   * order are left alone), so a block read into a direct buffer is fingerprinted where it lies, without a copy.
+   * order are left alone, and its order does not matter), so a block read into a direct buffer is fingerprinted where
+   * it lies, without a copy.
    */
   public void fingerprint(ByteBuffer data, int off, int len, byte[] out, int outOff) {
-    ByteBuffer le = data.order() == ByteOrder.LITTLE_ENDIAN ? data : data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     long a = s0 ^ P0;
     long b = s1 ^ P1;
     int i = off;
     int end = off + len;
     for (; i + 32 <= end; i += 32) {
-      a = (a ^ mum(le.getLong(i) ^ s0, le.getLong(i + 8) ^ s1)) * P2;
-      b = (b ^ mum(le.getLong(i + 16) ^ s2, le.getLong(i + 24) ^ s3)) * P3;
+      long x0 = (long) BUFFER_LONGS.get(data, i) ^ s0;
+      long y0 = (long) BUFFER_LONGS.get(data, i + 8) ^ s1;
+      long x1 = (long) BUFFER_LONGS.get(data, i + 16) ^ s2;
+      long y1 = (long) BUFFER_LONGS.get(data, i + 24) ^ s3;
+      a = (a ^ (x0 * y0 ^ Math.multiplyHigh(x0, y0))) * P2;
+      b = (b ^ (x1 * y1 ^ Math.multiplyHigh(x1, y1))) * P3;
     }
     for (; i + 8 <= end; i += 8) {
-      a = (a ^ mum(le.getLong(i) ^ s2, b ^ s3)) * P2;
+      a = (a ^ mum((long) BUFFER_LONGS.get(data, i) ^ s2, b ^ s3)) * P2;
     }
     long last = 0;
     for (int shift = 0; i < end; i++, shift += 8) {
-      last |= (le.get(i) & 0xffL) << shift;
+      last |= (data.get(i) & 0xffL) << shift;
     }
     b = (b ^ mum(last ^ s0, len ^ s1)) * P3;
     long h0 = mum(a ^ P0, b ^ s2);
