@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,13 +31,17 @@ class BandwidthLimitedStorageTest {
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
+  /** 8 Mbit/s = 1 MB/s in front of a file vault in {@code dir/name}. */
+  private BandwidthLimitedStorage oneMegabytePerSecond(String name) throws IOException {
+    BandwidthSchedule limit = new BandwidthSchedule(OptionalLong.of(8_000_000L), List.of());
+    return new BandwidthLimitedStorage(vertx, new FileVaultStorage(vertx, Files.createDirectories(dir.resolve(name))),
+        () -> limit, Clock.systemUTC());
+  }
+
   @Test
   void uploadsArePacedToTheLimitAndStoredIntact() throws Exception {
-    Files.createDirectories(dir.resolve("v"));
-    // 8 Mbit/s = 1 MB/s: three uploads of 250 kB cannot all have started before 0.5 s.
-    BandwidthSchedule limit = new BandwidthSchedule(OptionalLong.of(8_000_000L), List.of());
-    BandwidthLimitedStorage s = new BandwidthLimitedStorage(vertx, new FileVaultStorage(vertx, dir.resolve("v")),
-        () -> limit, Clock.systemUTC());
+    // Three uploads of 250 kB cannot all have started before 0.5 s.
+    BandwidthLimitedStorage s = oneMegabytePerSecond("v");
     byte[] data = new byte[250_000];
     new java.util.Random(1).nextBytes(data);
     long start = System.nanoTime();
@@ -48,11 +53,8 @@ class BandwidthLimitedStorageTest {
 
   @Test
   void packsBuiltInPlaceArePacedByTheirLengthNotTheirBuffer() throws Exception {
-    Files.createDirectories(dir.resolve("p"));
-    // 8 Mbit/s = 1 MB/s. Three packs of 250 kB in buffers of 2 MB: paced as 750 kB (0.5 s), not 6 MB (5.5 s).
-    BandwidthSchedule limit = new BandwidthSchedule(OptionalLong.of(8_000_000L), List.of());
-    BandwidthLimitedStorage s = new BandwidthLimitedStorage(vertx, new FileVaultStorage(vertx, dir.resolve("p")),
-        () -> limit, Clock.systemUTC());
+    // Three packs of 250 kB in buffers of 2 MB: paced as 750 kB (0.5 s), not 6 MB (5.5 s).
+    BandwidthLimitedStorage s = oneMegabytePerSecond("p");
     byte[] buffer = new byte[2_000_000];
     new java.util.Random(2).nextBytes(buffer);
     long start = System.nanoTime();

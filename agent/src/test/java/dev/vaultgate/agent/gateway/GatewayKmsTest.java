@@ -87,11 +87,15 @@ class GatewayKmsTest {
         .build();
   }
 
+  /** The coordinator's KMS as a gateway reaches it, its calls signed with {@code key}. */
+  private static GatewayConfig.Kms kmsEndpoint(AccessKey key) {
+    return new GatewayConfig.Kms(URI.create("http://127.0.0.1:" + bed.coordinator.port()), GatewayTestbed.REGION,
+        StaticCredentialsProvider.create(AwsBasicCredentials.create(key.accessKeyId(), key.secretAccessKey())));
+  }
+
   /** The account's gateway config with the coordinator's KMS, called with the gateway's own key {@code kmsKey}. */
   private static GatewayConfig configWithKms(AccessKey account, AccessKey kmsKey) throws IOException {
-    return bed.config(account, 2, true).withKms(new GatewayConfig.Kms(
-        URI.create("http://127.0.0.1:" + bed.coordinator.port()), GatewayTestbed.REGION,
-        StaticCredentialsProvider.create(AwsBasicCredentials.create(kmsKey.accessKeyId(), kmsKey.secretAccessKey()))));
+    return bed.config(account, 2, true).withKms(kmsEndpoint(kmsKey));
   }
 
   private static DescribeBackupJobResponse backUp(BackupClient backup, String vault, String role, String vmArn) {
@@ -159,10 +163,8 @@ class GatewayKmsTest {
     KmsClient kms = kmsClient(account);
     try (kms) {
       String keyArn = kms.createKey(r -> r.description("direct")).keyMetadata().arn();
-      GatewayConfig.Kms endpoint = new GatewayConfig.Kms(URI.create("http://127.0.0.1:" + bed.coordinator.port()),
-          GatewayTestbed.REGION, StaticCredentialsProvider.create(AwsBasicCredentials.create(account.accessKeyId(), account.secretAccessKey())));
       VaultAccess withKms = new VaultAccess(bed.vc.vertx, dir.resolve("direct.key"), null, java.util.function.UnaryOperator.identity(),
-          endpoint);
+          kmsEndpoint(account));
       String location = dir.resolve("direct-vault").toUri().toString();
       String vaultId = await(bed.vc.vertx, () -> withKms.open(location, null, keyArn).map(o -> {
         o.close();

@@ -58,7 +58,7 @@ public final class FileVaultStorage implements VaultStorage {
 
   @Override
   public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
-    if (retention != null || legalHold || length < 0 || length > data.length) {
+    if (retention != null || legalHold || !VaultStorage.isPrefixOf(length, data)) {
       return VaultStorage.super.put(key, data, length, retention, legalHold); // refused, as a directory has no Object Lock
     }
     return write(key, data, length);

@@ -249,7 +249,7 @@ public final class S3VaultStorage implements VaultStorage {
 
   @Override
   public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
-    if (length < 0 || length > data.length) {
+    if (!VaultStorage.isPrefixOf(length, data)) {
       return VaultStorage.super.put(key, data, length, retention, legalHold); // refuses it in one line
     }
     if (retention == null && !legalHold) {

@@ -79,11 +79,16 @@ public interface VaultStorage extends AutoCloseable {
    * sees every write; a storage that can write part of an array overrides it.
    */
   default Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
-    if (length < 0 || length > data.length) {
+    if (!isPrefixOf(length, data)) {
       return Future.failedFuture(new IllegalArgumentException(
           "cannot write " + length + " bytes of a " + data.length + "-byte buffer to " + key));
     }
     return put(key, length == data.length ? data : Arrays.copyOf(data, length), retention, legalHold);
+  }
+
+  /** Whether {@code length} names a prefix of {@code data}: the only lengths that put accepts (it refuses others). */
+  static boolean isPrefixOf(int length, byte[] data) {
+    return length >= 0 && length <= data.length;
   }
 
   /** The object's retention and legal hold; {@link ObjectNotFoundException} when there is no object. */
