@@ -49,33 +49,7 @@ public final class BlockFingerprint {
 
   /** Writes the 16-byte fingerprint of {@code data[off, off+len)} into {@code out[outOff, outOff+16)}. */
   public void fingerprint(byte[] data, int off, int len, byte[] out, int outOff) {
-    long a = s0 ^ P0;
-    long b = s1 ^ P1;
-    int i = off;
-    int end = off + len;
-    // Two lanes of 16 bytes each per step keep two multiply chains in flight.
-    // mum written out in the two loops (the same arithmetic as mum()): the loop's speed must not depend on an inlining
-    // decision, and C2 has refused to inline mum here ("callee uses too much stack") when compiling from a training profile.
-    for (; i + 32 <= end; i += 32) {
-      long x0 = (long) LONGS.get(data, i) ^ s0;
-      long y0 = (long) LONGS.get(data, i + 8) ^ s1;
-      long x1 = (long) LONGS.get(data, i + 16) ^ s2;
-      long y1 = (long) LONGS.get(data, i + 24) ^ s3;
-      a = (a ^ (x0 * y0 ^ Math.multiplyHigh(x0, y0))) * P2;
-      b = (b ^ (x1 * y1 ^ Math.multiplyHigh(x1, y1))) * P3;
-    }
-    for (; i + 8 <= end; i += 8) {
-      a = (a ^ mum((long) LONGS.get(data, i) ^ s2, b ^ s3)) * P2;
-    }
-    long last = 0;
-    for (int shift = 0; i < end; i++, shift += 8) {
-      last |= (data[i] & 0xffL) << shift;
-    }
-    b = (b ^ mum(last ^ s0, len ^ s1)) * P3;
-    long h0 = mum(a ^ P0, b ^ s2);
-    long h1 = mum(b ^ P1, a ^ s3);
-    LONGS.set(out, outOff, h0 ^ Long.rotateLeft(h1, 32) ^ a);
-    LONGS.set(out, outOff + 8, h1 ^ Long.rotateLeft(h0, 32) ^ b);
+    fingerprint(ByteBuffer.wrap(data), off, len, out, outOff);
   }
 
   /**
@@ -88,6 +62,8 @@ public final class BlockFingerprint {
     long b = s1 ^ P1;
     int i = off;
     int end = off + len;
+    // mum written out (the same arithmetic as mum()): the loop's speed must not depend on an inlining decision, and C2
+    // has refused to inline mum here ("callee uses too much stack") when compiling from a training profile.
     for (; i + 32 <= end; i += 32) {
       long x0 = (long) BUFFER_LONGS.get(data, i) ^ s0;
       long y0 = (long) BUFFER_LONGS.get(data, i + 8) ^ s1;
