@@ -21,7 +21,7 @@ final class PointsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<Manifest> points = vault.withRepository(repo -> repo.loadAllPoints());
+    List<Manifest> points = vault.withRepositoryWithoutIndex(repo -> repo.loadAllPoints());
     if (json) {
       JsonArray list = new JsonArray();
       points.forEach(m -> list.add(PointSummary.json(m)));

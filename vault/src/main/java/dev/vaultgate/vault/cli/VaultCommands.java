@@ -334,7 +334,7 @@ final class VaultCommands {
 
     @Override
     public Integer call() {
-      List<KeyGeneration> all = vault.withRepository(repo -> Future.succeededFuture(repo.keyGenerations()));
+      List<KeyGeneration> all = vault.withRepositoryWithoutIndex(repo -> Future.succeededFuture(repo.keyGenerations()));
       if (json) {
         JsonArray list = new JsonArray();
         all.forEach(g -> list.add(generationJson(g)));

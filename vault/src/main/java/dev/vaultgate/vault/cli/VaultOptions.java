@@ -114,10 +114,23 @@ final class VaultOptions {
 
   /** Opens the vault with the master key, runs {@code work}, and closes everything. */
   <T> T withRepository(Function<Repository, Future<T>> work) {
+    return withRepository(true, work);
+  }
+
+  /**
+   * {@link #withRepository(Function)} without reading the vault's index ({@link Repository#openWithoutIndex}): for
+   * commands that need only the keys and the manifests, and so cost no GET per index segment.
+   */
+  <T> T withRepositoryWithoutIndex(Function<Repository, Future<T>> work) {
+    return withRepository(false, work);
+  }
+
+  private <T> T withRepository(boolean index, Function<Repository, Future<T>> work) {
     location();
     KeyWrapper key = openingKey();
     try {
-      return withStorage(ctx -> Repository.open(ctx.vertx(), ctx.storage(), key)
+      return withStorage(ctx -> (index ? Repository.open(ctx.vertx(), ctx.storage(), key)
+              : Repository.openWithoutIndex(ctx.vertx(), ctx.storage(), key))
           .compose(repo -> work.apply(repo).eventually(() -> {
             repo.close();
             return Future.succeededFuture();

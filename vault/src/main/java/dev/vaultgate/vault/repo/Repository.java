@@ -59,6 +59,11 @@ public final class Repository implements AutoCloseable {
    * extended once, and one written by this backup not at all.
    */
   private final Map<String, Retention> knownRetention = new ConcurrentHashMap<>();
+  /**
+   * False while a repository opened by {@link #openWithoutIndex} has not read the index: everything that needs it
+   * refuses (an empty index would make a backup store everything again and gc think nothing is referenced).
+   */
+  private volatile boolean indexLoaded = true;
   /** Data-key generations: the config's first, then each {@code keys/<id>} by age. */
   private final List<KeyGeneration> generations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -129,6 +134,23 @@ public final class Repository implements AutoCloseable {
    * ({@code keys/}: each must pass its MAC under the vault's key, or the vault does not open), and loads its index.
    */
   public static Future<Repository> open(Vertx vertx, VaultStorage storage, KeyWrapper wrapper) {
+    return openWithoutIndex(vertx, storage, wrapper).compose(repo -> repo.loadIndex().transform(ar -> {
+      if (ar.failed()) {
+        repo.close();
+        return Future.failedFuture(ar.cause());
+      }
+      repo.indexLoaded = true;
+      Trace.mark("index loaded: " + repo.index().size() + " chunks");
+      return Future.succeededFuture(repo);
+    }));
+  }
+
+  /**
+   * Opens the vault as {@link #open} does but does not read its index: for what needs only the config, the keys and
+   * the manifests (listing points and key generations), which then costs no GET per index segment. Everything that
+   * needs the index fails with an {@link IllegalStateException} naming the operation.
+   */
+  public static Future<Repository> openWithoutIndex(Vertx vertx, VaultStorage storage, KeyWrapper wrapper) {
     WorkerExecutor cpu = cpuExecutor(vertx);
     return storage.get(ObjectKeys.CONFIG)
         .recover(e -> Future.failedFuture(e instanceof ObjectNotFoundException
@@ -136,13 +158,19 @@ public final class Repository implements AutoCloseable {
             : e))
         .compose(bytes -> cpu.executeBlocking(() -> VaultConfig.decode(bytes, wrapper, storage.describe()), false))
         .map(opened -> new Repository(vertx, storage, opened.config(), opened.keys(), opened.original(), cpu))
-        .compose(repo -> repo.loadKeyGenerations(wrapper).map(repo))
         .compose(repo -> {
-          Trace.mark("config read, keys unwrapped");
-          return repo.loadIndex().map(repo);
+          repo.indexLoaded = false;
+          return repo.loadKeyGenerations(wrapper).map(repo);
         })
-        .onSuccess(repo -> Trace.mark("index loaded: " + repo.index().size() + " chunks"))
+        .onSuccess(repo -> Trace.mark("config read, keys unwrapped"))
         .onFailure(e -> cpu.close());
+  }
+
+  private void requireIndex(String operation) {
+    if (!indexLoaded) {
+      throw new IllegalStateException("cannot " + operation + " in vault " + storage.describe()
+          + ": it was opened without its index");
+    }
   }
 
   private Future<Void> loadKeyGenerations(KeyWrapper wrapper) {
@@ -289,6 +317,7 @@ public final class Repository implements AutoCloseable {
    * (null: none).
    */
   public Future<Void> storePack(SealedPack pack, Retention retention) {
+    requireIndex("store a pack");
     String segment = ObjectIds.newId();
     String packKey = ObjectKeys.pack(pack.packId());
     return retainCurrentKey(retention)
@@ -320,6 +349,7 @@ public final class Repository implements AutoCloseable {
 
   /** Writes an index segment that lists {@code entries}, which must all lie in stored packs. */
   public Future<String> storeIndexSegment(List<IndexEntry> entries) {
+    requireIndex("write an index segment");
     String segment = ObjectIds.newId();
     return onCpu(() -> IndexSegmentCodec.encode(keys, segment, entries))
         .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes))
@@ -412,6 +442,7 @@ public final class Repository implements AutoCloseable {
    * through a reused chunk) that a point needs, in a stable order.
    */
   public Set<String> referencedObjects(Manifest manifest) {
+    requireIndex("list the objects a point needs");
     Set<String> packs = referencedPacks(manifest);
     Set<String> objects = new TreeSet<>(keyObjects());
     for (String pack : packs) {
@@ -430,6 +461,7 @@ public final class Repository implements AutoCloseable {
 
   /** Ids of the packs holding the chunks of {@code manifest}. */
   public Set<String> referencedPacks(Manifest manifest) {
+    requireIndex("list the packs a point needs");
     Set<String> packs = new HashSet<>();
     for (DiskBlocks disk : manifest.disks()) {
       byte[] id = new byte[DiskBlocks.ID];
@@ -468,11 +500,13 @@ public final class Repository implements AutoCloseable {
 
   /** The index segments and the packs each names, as read at open or written since. */
   public Map<String, Set<String>> packsBySegment() {
+    requireIndex("list index segments");
     return Map.copyOf(packsBySegment);
   }
 
   /** Forgets a deleted index segment (gc). */
   public void forgetSegment(String segment) {
+    requireIndex("forget an index segment");
     packsBySegment.remove(segment);
     indexSegments.remove(segment);
   }
@@ -541,11 +575,13 @@ public final class Repository implements AutoCloseable {
   }
 
   public ChunkIndex index() {
+    requireIndex("use the chunk index");
     return index;
   }
 
   /** The index segments read at open or written since. */
   public List<String> indexSegments() {
+    requireIndex("list index segments");
     synchronized (indexSegments) {
       return List.copyOf(indexSegments);
     }
