@@ -63,13 +63,14 @@ public final class Repository implements AutoCloseable {
    * False while a repository opened by {@link #openWithoutIndex} has not read the index: everything that needs it
    * refuses (an empty index would make a backup store everything again and gc think nothing is referenced).
    */
-  private volatile boolean indexLoaded = true;
+  private volatile boolean indexLoaded;
   /** Data-key generations: the config's first, then each {@code keys/<id>} by age. */
   private final List<KeyGeneration> generations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Repository(Vertx vertx, VaultStorage storage, VaultConfig config, VaultKeys keys, KeyGeneration original,
-      WorkerExecutor cpu) {
+      WorkerExecutor cpu, boolean indexLoaded) {
     this.vertx = vertx;
+    this.indexLoaded = indexLoaded;
     this.storage = storage;
     this.config = config;
     this.keys = keys;
@@ -111,7 +112,7 @@ public final class Repository implements AutoCloseable {
           VaultKeys keys = VaultKeys.fromMaterial(material.material());
           VaultConfig config = new VaultConfig(ObjectIds.newId(), System.currentTimeMillis(), settings);
           return new Repository(vertx, storage, config, keys,
-              new KeyGeneration(null, config.createdAtMillis(), wrapper.scheme(), wrapper.keyId()), cpu)
+              new KeyGeneration(null, config.createdAtMillis(), wrapper.scheme(), wrapper.keyId()), cpu, true) // nothing to read
               .withConfigBytes(config.encode(keys, material.wrapped(), wrapper.scheme(), wrapper.keyId()));
         }, false))
         .compose(pair -> {
@@ -157,11 +158,8 @@ public final class Repository implements AutoCloseable {
             ? new VaultException("no vault at " + storage.describe() + ": it has no config object (create one with 'vaultgate vault init')")
             : e))
         .compose(bytes -> cpu.executeBlocking(() -> VaultConfig.decode(bytes, wrapper, storage.describe()), false))
-        .map(opened -> new Repository(vertx, storage, opened.config(), opened.keys(), opened.original(), cpu))
-        .compose(repo -> {
-          repo.indexLoaded = false;
-          return repo.loadKeyGenerations(wrapper).map(repo);
-        })
+        .map(opened -> new Repository(vertx, storage, opened.config(), opened.keys(), opened.original(), cpu, false))
+        .compose(repo -> repo.loadKeyGenerations(wrapper).map(repo))
         .onSuccess(repo -> Trace.mark("config read, keys unwrapped"))
         .onFailure(e -> cpu.close());
   }
