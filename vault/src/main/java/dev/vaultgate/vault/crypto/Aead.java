@@ -7,7 +7,8 @@ import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 
 /**
- * AES-256-GCM with a fresh 96-bit random nonce: sealed = nonce || ciphertext || 128-bit tag.
+ * AES-256-GCM with a fresh 96-bit nonce ({@link Nonces}: random, counted up between draws): sealed = nonce ||
+ * ciphertext || 128-bit tag.
  * One {@link Cipher} per thread: Cipher objects are not thread-safe and costly to create.
  */
 public final class Aead {
@@ -51,7 +52,7 @@ public final class Aead {
     }
     System.arraycopy(prefix, 0, out, outOff, prefix.length);
     int nonceAt = outOff + prefix.length;
-    Secrets.fill(out, nonceAt, NONCE_BYTES);
+    Nonces.next(out, nonceAt);
     try {
       Cipher c = CIPHER.get();
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, out, nonceAt, NONCE_BYTES));
