@@ -128,7 +128,8 @@ public final class Appliance implements GatewayRuntime {
     this.probeStorage = ApplianceStorage.openRaw(vertx, config);
     this.kmsBackups = new JobSlots(config.maxConcurrentJobs());
     this.vaults = new VaultAccess(vertx, config.vault().masterKeyFile(), s3Credentials(config),
-        s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock()), config.kms().map(Appliance::kms).orElse(null));
+        s -> new BandwidthLimitedStorage(vertx, s, this::bandwidthSchedule, options.clock()), config.kms().map(Appliance::kms).orElse(null))
+        .cacheIndexSegmentsUnder(config.dataDir().resolve("cache"));
     for (ApplianceConfig.LocalVolume v : config.localVolumes()) {
       resources.put(key(ProtectedResource.LOCAL_VOLUME, v.name()),
           new ProtectedResource(ProtectedResource.LOCAL_VOLUME, v.name(), v.path().toString(), v.tags()));

@@ -150,7 +150,7 @@ public final class GatewayAgent {
     this.local = local;
     this.coordinator = coordinator;
     this.vaults = new VaultAccess(vertx, config.masterKeyFile(), config.s3Credentials(), java.util.function.UnaryOperator.identity(),
-        config.kms());
+        config.kms()).cacheIndexSegmentsUnder(config.stateDir().resolve("cache"));
     this.pins = new ThumbprintPins(config.stateDir(), config.thumbprints());
   }
 

@@ -8,6 +8,7 @@ import dev.vaultgate.vault.repo.KeyGeneration;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
 import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.CachingVaultStorage;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.RetryingVaultStorage;
 import dev.vaultgate.vault.storage.S3VaultStorage;
@@ -72,6 +73,18 @@ public final class VaultAccess {
     this.vertx = vertx;
     this.masterKeyFile = masterKeyFile;
     this.s3Credentials = s3Credentials;
+  }
+
+  /** Where copies of S3 vaults' index segments are kept between jobs; null: none. */
+  private volatile Path indexCache;
+
+  /**
+   * Keeps copies of S3 vaults' index segments under {@code cacheRoot} ({@link CachingVaultStorage}), so that a job
+   * opening a vault reads from S3 only the segments written since the last job, not one per pack ever stored.
+   */
+  public VaultAccess cacheIndexSegmentsUnder(Path cacheRoot) {
+    this.indexCache = cacheRoot;
+    return this;
   }
 
   /** An open vault and its storage. */
@@ -143,7 +156,10 @@ public final class VaultAccess {
     } catch (RuntimeException e) {
       return Future.failedFuture(new IllegalArgumentException("cannot open vault " + location + ": " + e.getMessage(), e));
     }
-    VaultStorage storage = decorate.apply(raw);
+    Path cacheRoot = indexCache;
+    VaultStorage storage = cacheRoot != null && parsed instanceof VaultLocation.S3Location
+        ? new CachingVaultStorage(vertx, decorate.apply(raw), CachingVaultStorage.directoryFor(cacheRoot, location), ObjectKeys.INDEX)
+        : decorate.apply(raw);
     return vertx.executeBlocking(() -> {
           if (parsed instanceof VaultLocation.FileLocation file) {
             Files.createDirectories(file.directory()); // a new vault's directory, as a bucket prefix needs nothing

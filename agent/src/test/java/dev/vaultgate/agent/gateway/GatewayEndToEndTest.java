@@ -14,11 +14,13 @@ import dev.vaultgate.agent.vsphere.VsphereTags;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.vault.testing.TestVaults;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,12 @@ class GatewayEndToEndTest {
       assertTrue(uploaded >= 2L * BLOCK && uploaded < 2L * BLOCK + 64 * 1024,
           "uploaded to S3: the two changed blocks and a little metadata, " + uploaded + " bytes");
       byte[] atSecond = TestDisks.read(flat);
+      // Each job opens the vault; the gateway keeps its index segments under its state directory, so a job reads
+      // from S3 only the segments written since the last one (both backups' segments are there now).
+      try (Stream<Path> copies = Files.walk(config.stateDir().resolve("cache"))) {
+        assertTrue(copies.filter(Files::isRegularFile).filter(p -> p.getParent().getFileName().toString().equals("index"))
+            .count() >= 2, "index segments of both backups cached by the gateway");
+      }
 
       // 6. Restored as a new VM, byte for byte.
       String restoreId = backup.startRestoreJob(r -> r.recoveryPointArn(second.recoveryPointArn()).iamRoleArn(role)

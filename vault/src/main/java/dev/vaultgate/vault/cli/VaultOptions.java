@@ -4,7 +4,9 @@ import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.storage.CachingVaultStorage;
 import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
@@ -36,6 +38,31 @@ final class VaultOptions {
   @Option(names = "--kms-region", paramLabel = "REGION",
       description = "The KMS's region (default: $AWS_REGION, else us-east-1).")
   String kmsRegion;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "Keep copies of an S3 vault's index segments under DIR/vaults/ between commands, so that opening the"
+          + " vault again reads only the new ones from S3 (default: $VAULTGATE_CACHE_DIR, else $XDG_CACHE_HOME/vaultgate,"
+          + " else ~/.cache/vaultgate).")
+  Path cacheDir;
+
+  @Option(names = "--no-cache", description = "Read every index segment of an S3 vault from S3, and keep no copies.")
+  boolean noCache;
+
+  /** The directory of this vault's cached index segments (one per --vault URL), or null for none. */
+  Path vaultCacheDirectory(VaultLocation location) {
+    if (noCache || !(location instanceof VaultLocation.S3Location)) {
+      return null; // a file:// vault is already on a local disk
+    }
+    Path root = cacheDir;
+    if (root == null) {
+      String env = System.getenv("VAULTGATE_CACHE_DIR");
+      String xdg = System.getenv("XDG_CACHE_HOME");
+      root = env != null && !env.isBlank() ? Path.of(env)
+          : xdg != null && !xdg.isBlank() ? Path.of(xdg, "vaultgate")
+          : Path.of(System.getProperty("user.home"), ".cache", "vaultgate");
+    }
+    return CachingVaultStorage.directoryFor(root, vault);
+  }
 
   /** The KMS endpoint, or null when the vault's keys are wrapped by the local master key. */
   String kmsEndpoint() {
@@ -100,7 +127,9 @@ final class VaultOptions {
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000).setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
     try {
       dev.vaultgate.vault.repo.Trace.mark("vert.x started");
-      VaultStorage storage = VaultStorages.open(vertx, location);
+      VaultStorage opened = VaultStorages.open(vertx, location);
+      Path cache = vaultCacheDirectory(location);
+      VaultStorage storage = cache == null ? opened : new CachingVaultStorage(vertx, opened, cache, ObjectKeys.INDEX);
       try {
         return Await.await(vertx, () -> work.apply(new VaultStorageContext(vertx, storage)));
       } finally {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -254,6 +255,69 @@ class VaultgateCliTest {
       System.clearProperty("aws.accessKeyId");
       System.clearProperty("aws.secretAccessKey");
     }
+  }
+
+  /** The cached copies under {@code root} (any vault's), by file name. */
+  private static List<String> cachedSegments(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.filter(Files::isRegularFile).map(p -> p.getParent().getFileName() + "/" + p.getFileName()).sorted().toList();
+    }
+  }
+
+  @Test
+  void anS3VaultsIndexSegmentsAreCachedLocallyAndADamagedCopyIsReadFromTheVaultAgain() throws IOException {
+    String endpoint = TestVaults.s3Server().endpoint().toString();
+    vault = "s3://" + TestVaults.newBucket() + "/cached?endpoint=" + endpoint + "&region=us-east-1";
+    Path cache = tmp.resolve("cache");
+    try {
+      System.setProperty("aws.accessKeyId", TestVaults.ACCESS_KEY);
+      System.setProperty("aws.secretAccessKey", TestVaults.SECRET_KEY);
+      init();
+      assertEquals(0, vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--cache-dir",
+          cache.toString()).exit());
+      List<String> first = cachedSegments(cache);
+      assertFalse(first.isEmpty(), "the backup's index segments are cached");
+      assertTrue(first.stream().allMatch(f -> f.startsWith("index/")), "only index segments: " + first);
+
+      image[5 * BLOCK] ^= 1;
+      Files.write(source, image);
+      CliRun second = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--cache-dir",
+          cache.toString(), "--json");
+      assertEquals(0, second.exit(), second.toString());
+      List<String> both = cachedSegments(cache);
+      assertTrue(both.containsAll(first) && both.size() > first.size(), "the second backup's segment joins: " + both);
+
+      try (Stream<Path> copies = Files.walk(cache)) {
+        for (Path copy : copies.filter(Files::isRegularFile).toList()) {
+          byte[] damaged = Files.readAllBytes(copy);
+          damaged[damaged.length / 2] ^= 0x40;
+          Files.write(copy, damaged);
+        }
+      }
+      Path restored = tmp.resolve("restored.img");
+      String point = new JsonObject(second.lastLine()).getString("recoveryPointId");
+      CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+          restored.toString(), "--cache-dir", cache.toString());
+      assertEquals(0, restore.exit(), restore.toString());
+      assertArrayEquals(image, Files.readAllBytes(restored));
+
+      Path unused = tmp.resolve("no-cache");
+      assertEquals(0, vg("points", "--vault", vault, "--master-key", key, "--cache-dir", unused.toString(), "--no-cache").exit());
+      assertEquals(0, vg("vault", "check", "--vault", vault, "--master-key", key, "--cache-dir", unused.toString(), "--no-cache").exit());
+      assertFalse(Files.exists(unused), "--no-cache keeps no copies");
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+    Path fileCache = tmp.resolve("file-cache");
+    vault = tmp.resolve("vault").toUri().toString();
+    init();
+    assertEquals(0, vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--cache-dir",
+        fileCache.toString()).exit());
+    assertFalse(Files.exists(fileCache), "a file:// vault is on a local disk already: no copies");
   }
 
   private List<Path> packs() throws IOException {
