@@ -11,6 +11,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -187,7 +188,7 @@ public final class CachingVaultStorage extends ForwardingVaultStorage {
   private static void writeCopy(Path copy, byte[] data, int length) {
     Path temporary = copy.resolveSibling(copy.getFileName() + TEMPORARY + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
-      Files.createDirectories(copy.getParent());
+      createPrivateDirectories(copy.getParent());
       byte[] crc = ByteBuffer.allocate(CRC_BYTES).putInt(crc(data, length)).array();
       try (var out = Files.newOutputStream(temporary)) {
         out.write(data, 0, length);
@@ -200,6 +201,21 @@ public final class CachingVaultStorage extends ForwardingVaultStorage {
       }
     } catch (IOException | RuntimeException e) {
       deleteQuietly(temporary); // best effort: the next read fetches the object again
+    }
+  }
+
+  /**
+   * Creates what is missing of {@code dir} readable by its owner only (as restic's cache): the copies are sealed, but
+   * how many segments a vault has and when they were written is nobody else's business.
+   */
+  private static void createPrivateDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } else {
+      Files.createDirectories(dir);
     }
   }
 

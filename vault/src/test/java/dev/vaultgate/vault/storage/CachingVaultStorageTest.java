@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,6 +90,8 @@ class CachingVaultStorageTest extends VaultStorageContractTest {
       assertArrayEquals(bytes("a segment in"), Await.await(vertx, () -> cache.get("index/seg2")));
       assertEquals(0, storage.gets.get());
       assertArrayEquals(bytes("a segment in"), Await.await(vertx, () -> storage.get("index/seg2")), "the storage has it too");
+      assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("cache"))),
+          "the cache is its owner's only");
     }
   }
 
