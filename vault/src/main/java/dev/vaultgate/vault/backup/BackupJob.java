@@ -199,19 +199,21 @@ public final class BackupJob {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    BackupJob job = new BackupJob(repo, source, options, retention);
-    // A shared vault lock for the whole job: gc (exclusive) cannot delete a chunk this backup reuses.
-    return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock -> {
-      Future<Void> adopted = !options.adoptOrphans() ? Future.succeededFuture() : IndexRepair.adoptOrphanPacks(repo)
-          .<Void>map(report -> {
-            Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans());
-            return null;
-          });
-      return adopted.compose(a -> {
-        ctx.runOnContext(v -> job.start());
-        return job.done.future();
-      }).eventually(lock::release);
-    });
+    // A shared vault lock for the whole job: gc (exclusive) cannot delete a chunk this backup reuses. Under it, the
+    // index is brought up to date first: the repository may have been opened before a gc ran (kept open across jobs,
+    // or opened just before the lock), and its index then names chunks that may be gone.
+    return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock -> repo.refreshIndex()
+        .compose(refreshed -> !options.adoptOrphans() ? Future.<Void>succeededFuture() : IndexRepair.adoptOrphanPacks(repo)
+            .<Void>map(report -> {
+              Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans());
+              return null;
+            }))
+        .compose(a -> {
+          BackupJob job = new BackupJob(repo, source, options, retention);
+          ctx.runOnContext(v -> job.start());
+          return job.done.future();
+        })
+        .eventually(lock::release));
   }
 
   private void start() {

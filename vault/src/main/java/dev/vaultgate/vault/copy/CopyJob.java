@@ -135,11 +135,13 @@ public final class CopyJob {
     if (!ObjectKeys.isId(destinationId)) {
       return Future.failedFuture(new VaultException("not a recovery point id: '" + destinationId + "' (expected 32 hex digits)"));
     }
-    CopyJob job = new CopyJob(source, destination, options, retention);
     // Shared locks: gc of either vault (exclusive) waits, so no chunk this copy reads or reuses is deleted meanwhile.
+    // Under them both indexes are brought up to date (Repository.refreshIndex): a gc may have run since either opened.
     return VaultLock.shared(source, "copy of " + pointId + " to " + destination.name()).compose(sourceLock ->
         VaultLock.shared(destination, "copy of " + pointId + " from " + source.name()).compose(destinationLock ->
-            source.loadPoint(pointId).compose(manifest -> job.copy(manifest, destinationId))
+            source.refreshIndex().compose(v -> destination.refreshIndex())
+                .compose(v -> source.loadPoint(pointId))
+                .compose(manifest -> new CopyJob(source, destination, options, retention).copy(manifest, destinationId))
                 .eventually(destinationLock::release))
             .eventually(sourceLock::release));
   }

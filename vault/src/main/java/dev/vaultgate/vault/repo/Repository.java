@@ -47,7 +47,12 @@ public final class Repository implements AutoCloseable {
   private final VaultStorage storage;
   private final VaultConfig config;
   private final VaultKeys keys;
-  private final ChunkIndex index = new ChunkIndex();
+  /** Replaced (never changed in place) when {@link #refreshIndex} finds that a gc removed segments. */
+  private volatile ChunkIndex index = new ChunkIndex();
+  /** Indexes {@link #refreshIndex} replaced; closed with the repository, since a job that started before may read one. */
+  private final List<ChunkIndex> retiredIndexes = Collections.synchronizedList(new ArrayList<>());
+  /** The last refresh: refreshes run one after the other. */
+  private Future<Void> refreshing = Future.succeededFuture();
   private final WorkerExecutor cpu;
   private final WorkerExecutor indexWork;
   private final List<String> indexSegments = Collections.synchronizedList(new ArrayList<>());
@@ -264,20 +269,111 @@ public final class Repository implements AutoCloseable {
   }
 
   private Future<Void> loadIndex() {
-    return storage.list(ObjectKeys.INDEX).compose(objects -> Bounded.forEach(objects, FETCH_PARALLELISM, o -> {
+    return storage.list(ObjectKeys.INDEX).compose(objects -> {
+      List<String> segments = segmentIds(objects);
+      return loadSegments(segments, index, packsBySegment).map(v -> {
+        indexSegments.addAll(segments);
+        return null;
+      });
+    });
+  }
+
+  /** The index segments a listing of {@code index/} names. */
+  private static List<String> segmentIds(List<ObjectInfo> objects) {
+    List<String> ids = new ArrayList<>();
+    for (ObjectInfo o : objects) {
       String segment = ObjectKeys.idOf(o.key());
-      if (segment == null) {
+      if (segment != null && o.key().equals(ObjectKeys.index(segment))) {
+        ids.add(segment);
+      }
+    }
+    return ids;
+  }
+
+  /** Reads {@code segments} into {@code into}, and the packs each names into {@code packsOut}. */
+  private Future<Void> loadSegments(List<String> segments, ChunkIndex into, Map<String, Set<String>> packsOut) {
+    return Bounded.forEach(segments, FETCH_PARALLELISM, segment -> storage.get(ObjectKeys.index(segment))
+        .compose(bytes -> onCpu(() -> IndexSegmentCodec.decode(keys, segment, bytes)))
+        .map(entries -> {
+          into.addAll(entries);
+          packsOut.put(segment, packsOf(entries));
+          return null;
+        }));
+  }
+
+  /**
+   * Brings the index of a repository kept open across jobs up to date with the vault; to be called under a vault lock,
+   * so that no gc runs meanwhile (a backup calls it right after taking its shared lock). Segments that other processes
+   * wrote since are read and added. If a segment this repository read is no longer listed, a gc deleted it, and perhaps
+   * chunks that no point needed any more with it: the index may name chunks that are gone, and a backup that found one
+   * there would name it in its manifest without storing it. Then every listed segment is read again into a new index,
+   * which replaces this one (with the segments this process stored meanwhile).
+   */
+  public Future<Void> refreshIndex() {
+    try {
+      requireIndex("refresh the index");
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e); // a future, not a throw: the caller holds a vault lock it must release
+    }
+    synchronized (this) {
+      Future<Void> next = refreshing.transform(ignored -> refreshNow());
+      refreshing = next;
+      return next;
+    }
+  }
+
+  private Future<Void> refreshNow() {
+    Set<String> known = new HashSet<>(indexSegments()); // all stored before the listing below, so all listed unless deleted
+    return storage.list(ObjectKeys.INDEX).compose(objects -> {
+      List<String> listed = segmentIds(objects);
+      if (new HashSet<>(listed).containsAll(known)) {
+        List<String> added = listed.stream().filter(s -> !known.contains(s)).toList();
+        Map<String, Set<String>> packs = new ConcurrentHashMap<>();
+        return loadSegments(added, index, packs).map(v -> {
+          synchronized (this) {
+            packsBySegment.putAll(packs);
+            for (String segment : added) {
+              if (!indexSegments.contains(segment)) {
+                indexSegments.add(segment);
+              }
+            }
+          }
+          if (!added.isEmpty()) {
+            Trace.mark("index refreshed: " + added.size() + " segments written since the open");
+          }
+          return null;
+        });
+      }
+      ChunkIndex fresh = new ChunkIndex();
+      Map<String, Set<String>> packs = new ConcurrentHashMap<>();
+      Set<String> loaded = new HashSet<>(listed);
+      return loadSegments(listed, fresh, packs)
+          .compose(v -> replaceIndex(fresh, packs, loaded, known))
+          .onSuccess(v -> Trace.mark("index read again: a gc deleted segments since the open"))
+          .onFailure(e -> fresh.close());
+    });
+  }
+
+  /**
+   * Puts {@code fresh} in place of the index once it also holds the segments this process stored since the refresh
+   * began ({@link #storePack} adds to the index under the same monitor, so none is missed between the check and the swap).
+   */
+  private Future<Void> replaceIndex(ChunkIndex fresh, Map<String, Set<String>> packs, Set<String> loaded, Set<String> known) {
+    List<String> storedMeanwhile;
+    synchronized (this) {
+      storedMeanwhile = indexSegments().stream().filter(s -> !known.contains(s) && !loaded.contains(s)).toList();
+      if (storedMeanwhile.isEmpty()) {
+        retiredIndexes.add(index);
+        index = fresh;
+        indexSegments.clear();
+        indexSegments.addAll(loaded);
+        packsBySegment.clear();
+        packsBySegment.putAll(packs);
         return Future.succeededFuture();
       }
-      return storage.get(o.key())
-          .compose(bytes -> onCpu(() -> IndexSegmentCodec.decode(keys, segment, bytes)))
-          .map(entries -> {
-            index.addAll(entries);
-            indexSegments.add(segment);
-            packsBySegment.put(segment, packsOf(entries));
-            return null;
-          });
-    }));
+    }
+    loaded.addAll(storedMeanwhile);
+    return loadSegments(storedMeanwhile, fresh, packs).compose(v -> replaceIndex(fresh, packs, loaded, known));
   }
 
   /** The system property that turns {@link #warmUpCrypto()} off when {@code false}. */
@@ -323,9 +419,11 @@ public final class Repository implements AutoCloseable {
         .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, pack.entries()), false))
         .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {
-          index.addAll(pack.entries());
-          indexSegments.add(segment);
-          packsBySegment.put(segment, Set.of(pack.packId()));
+          synchronized (this) { // not between a refresh's check and its swap (replaceIndex)
+            index.addAll(pack.entries());
+            indexSegments.add(segment);
+            packsBySegment.put(segment, Set.of(pack.packId()));
+          }
           if (retention != null) {
             knownRetention.put(packKey, retention);
             knownRetention.put(ObjectKeys.index(segment), retention);
@@ -598,5 +696,8 @@ public final class Repository implements AutoCloseable {
     cpu.close();
     indexWork.close();
     index.close();
+    synchronized (retiredIndexes) {
+      retiredIndexes.forEach(ChunkIndex::close);
+    }
   }
 }

@@ -1,0 +1,111 @@
+package dev.vaultgate.vault.backup;
+
+import dev.vaultgate.vault.copy.CopyJob;
+import dev.vaultgate.vault.maintenance.GarbageCollector;
+import dev.vaultgate.vault.maintenance.GcReport;
+import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.FileVaultStorage;
+import dev.vaultgate.vault.storage.VaultStorage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A repository kept open across backups (the appliance keeps one for its local volumes for as long as it runs) sees,
+ * at each backup, what other processes did to the vault since it was opened: index segments they wrote, and chunks
+ * a gc removed, which a backup (or a copy into it) must store again rather than name in a manifest.
+ */
+class KeptOpenRepositoryTest {
+  @TempDir
+  Path tmp;
+  private EngineFixture vault;
+  private byte[] image;
+  private Path disk;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    vault = EngineFixture.onFiles(tmp);
+    vault.init().close();
+    image = new byte[20 * EngineFixture.BLOCK + 321];
+    new Random(11).nextBytes(image);
+    disk = Files.write(tmp.resolve("disk.img"), image);
+  }
+
+  @AfterEach
+  void tearDown() {
+    vault.close();
+  }
+
+  private BackupResult backUp(Repository repo) {
+    try (FileBlockSource source = FileBlockSource.open(disk)) {
+      return vault.await(() -> BackupJob.run(repo, source, BackupJob.Options.defaults("disk0")));
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void chunksThatAGcRemovedWhileTheRepositoryWasOpenAreStoredAgainNotReused() throws IOException {
+    BackupResult second;
+    try (Repository kept = vault.open()) {
+      BackupResult first = backUp(kept);
+      assertEquals(21, first.chunksNew());
+      try (Repository other = vault.open()) { // another process: the point is forgotten and its data collected
+        vault.await(() -> other.deletePoint(first.recoveryPointId()));
+        GcReport gc = vault.await(() -> GarbageCollector.collect(other));
+        assertTrue(gc.packsDeleted() >= 1, gc.toString());
+      }
+      second = backUp(kept);
+      assertEquals(21, second.chunksNew(), "every chunk stored again, none named from the index as it was at open");
+    }
+    Path restored = tmp.resolve("restored.img");
+    vault.restore(second.recoveryPointId(), restored);
+    assertArrayEquals(image, Files.readAllBytes(restored));
+  }
+
+  @Test
+  void aCopyIntoADestinationKeptOpenAcrossAGcStoresTheChunksTheGcRemovedAgain() throws IOException {
+    String point = vault.backup(disk).recoveryPointId();
+    VaultStorage destination = new FileVaultStorage(vault.vertx, Files.createDirectories(tmp.resolve("destination")));
+    try {
+      vault.await(() -> Repository.init(vault.vertx, destination, vault.key, VaultSettings.defaults())).close();
+      try (Repository source = vault.open();
+           Repository kept = vault.await(() -> Repository.open(vault.vertx, destination, vault.key))) {
+        assertEquals(21, vault.await(() -> CopyJob.run(source, kept, point, CopyJob.Options.defaults())).chunksCopied());
+        try (Repository other = vault.await(() -> Repository.open(vault.vertx, destination, vault.key))) {
+          vault.await(() -> other.deletePoint(point));
+          assertTrue(vault.await(() -> GarbageCollector.collect(other)).packsDeleted() >= 1);
+        }
+        assertEquals(21, vault.await(() -> CopyJob.run(source, kept, point, CopyJob.Options.defaults())).chunksCopied(),
+            "every chunk written again into the destination");
+      }
+      Path restored = tmp.resolve("copy-restored.img");
+      try (Repository fresh = vault.await(() -> Repository.open(vault.vertx, destination, vault.key))) {
+        vault.await(() -> fresh.loadPoint(point).compose(m -> RestoreJob.run(fresh, m, restored, RestoreJob.Options.defaults())));
+      }
+      assertArrayEquals(image, Files.readAllBytes(restored));
+    } finally {
+      destination.close();
+    }
+  }
+
+  @Test
+  void segmentsThatAnotherProcessWroteSinceTheOpenServeDeduplication() {
+    try (Repository kept = vault.open()) {
+      BackupResult byOther = vault.backup(disk); // its own repository, opened and closed around the backup
+      assertEquals(21, byOther.chunksNew());
+      assertEquals(0, backUp(kept).chunksNew(), "the other process's chunks were found in the vault");
+    }
+  }
+}
