@@ -113,8 +113,10 @@ public final class RestoreJob {
     // At most FETCH_PARALLELISM fetches hold a slot at a time, so the pool never grows past that.
     Queue<Slot> slots = new ConcurrentLinkedQueue<>();
     WorkerExecutor writer = repo.vertx().createSharedWorkerExecutor(WRITER, 1);
+    // The index first catches up with the vault (a repository kept open may predate a gc that moved chunks to new
+    // packs); best effort, since a restore holds no vault lock and a failed refresh leaves the index as it was.
     // Packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once; other classes read directly.
-    return ColdReads.thaw(repo, manifest).compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
+    return repo.refreshIndex().recover(e -> Future.succeededFuture()).compose(refreshed -> ColdReads.thaw(repo, manifest)).compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
         // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
         Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
                 Math.min(disk.entryCount(), from + window)))

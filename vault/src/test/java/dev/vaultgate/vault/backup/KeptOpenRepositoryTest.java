@@ -75,6 +75,26 @@ class KeptOpenRepositoryTest {
   }
 
   @Test
+  void aRestoreThroughARepositoryKeptOpenAcrossAGcThatRepackedFindsTheChunksInTheirNewPacks() throws IOException {
+    byte[] other = new byte[40 * EngineFixture.BLOCK];
+    new Random(12).nextBytes(other);
+    System.arraycopy(image, 0, other, 0, 4 * EngineFixture.BLOCK); // a few of the first point's chunks stay live
+    Path otherDisk = Files.write(tmp.resolve("other.img"), other);
+    String first = vault.backup(disk).recoveryPointId();
+    String second = vault.backup(otherDisk).recoveryPointId();
+    Path restored = tmp.resolve("restored.img");
+    try (Repository kept = vault.open()) {
+      try (Repository gcProcess = vault.open()) {
+        vault.await(() -> gcProcess.deletePoint(first));
+        GcReport gc = vault.await(() -> GarbageCollector.collect(gcProcess));
+        assertTrue(gc.packsRepacked() >= 1, gc.toString());
+      }
+      vault.await(() -> kept.loadPoint(second).compose(m -> RestoreJob.run(kept, m, restored, RestoreJob.Options.defaults())));
+    }
+    assertArrayEquals(other, Files.readAllBytes(restored));
+  }
+
+  @Test
   void aCopyIntoADestinationKeptOpenAcrossAGcStoresTheChunksTheGcRemovedAgain() throws IOException {
     String point = vault.backup(disk).recoveryPointId();
     VaultStorage destination = new FileVaultStorage(vault.vertx, Files.createDirectories(tmp.resolve("destination")));
