@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A repository kept open across backups (the appliance keeps one for its local volumes for as long as it runs) sees,
- * at each backup, what other processes did to the vault since it was opened: index segments they wrote, and chunks
- * a gc removed, which a backup (or a copy into it) must store again rather than name in a manifest.
+ * at each job, what other processes did to the vault since it was opened: index segments they wrote, chunks a gc
+ * removed, which a backup (or a copy into it) must store again rather than name in a manifest, and chunks a gc moved
+ * into new packs, where a restore must look for them.
  */
 class KeptOpenRepositoryTest {
   @TempDir
