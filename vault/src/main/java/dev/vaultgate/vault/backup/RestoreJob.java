@@ -116,7 +116,9 @@ public final class RestoreJob {
     // The index first catches up with the vault (a repository kept open may predate a gc that moved chunks to new
     // packs); best effort, since a restore holds no vault lock and a failed refresh leaves the index as it was.
     // Packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once; other classes read directly.
-    return repo.refreshIndex().recover(e -> Future.succeededFuture()).compose(refreshed -> ColdReads.thaw(repo, manifest)).compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
+    return repo.refreshIndex().recover(e -> Future.succeededFuture())
+        .compose(refreshed -> ColdReads.thaw(repo, manifest))
+        .compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
         // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
         Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
                 Math.min(disk.entryCount(), from + window)))
