@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +56,8 @@ public final class Repository implements AutoCloseable {
   private Future<Void> refreshing = Future.succeededFuture();
   private final WorkerExecutor cpu;
   private final WorkerExecutor indexWork;
-  private final List<String> indexSegments = Collections.synchronizedList(new ArrayList<>());
+  /** In the order read or written; a set, so that a segment recorded twice (a refresh meets one this process wrote) counts once. */
+  private final Set<String> indexSegments = Collections.synchronizedSet(new LinkedHashSet<>());
   private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
   /** Which packs each index segment names: gc of a locked vault deletes a pack only with every segment naming it. */
   private final Map<String, Set<String>> packsBySegment = new ConcurrentHashMap<>();
@@ -271,8 +273,9 @@ public final class Repository implements AutoCloseable {
   private Future<Void> loadIndex() {
     return storage.list(ObjectKeys.INDEX).compose(objects -> {
       List<String> segments = segmentIds(objects);
-      return loadSegments(segments, index, packsBySegment).map(v -> {
-        indexSegments.addAll(segments);
+      Map<String, Set<String>> packs = new ConcurrentHashMap<>();
+      return loadSegments(segments, index, packs).map(v -> {
+        recordSegments(segments, packs);
         return null;
       });
     });
@@ -288,6 +291,12 @@ public final class Repository implements AutoCloseable {
       }
     }
     return ids;
+  }
+
+  /** Records segments whose entries are in the current index, and the packs each names. */
+  private synchronized void recordSegments(Collection<String> segments, Map<String, Set<String>> packs) {
+    indexSegments.addAll(segments);
+    packsBySegment.putAll(packs);
   }
 
   /** Reads {@code segments} into {@code into}, and the packs each names into {@code packsOut}. */
@@ -330,14 +339,7 @@ public final class Repository implements AutoCloseable {
         List<String> added = listed.stream().filter(s -> !known.contains(s)).toList();
         Map<String, Set<String>> packs = new ConcurrentHashMap<>();
         return loadSegments(added, index, packs).map(v -> {
-          synchronized (this) {
-            packsBySegment.putAll(packs);
-            for (String segment : added) {
-              if (!indexSegments.contains(segment)) {
-                indexSegments.add(segment);
-              }
-            }
-          }
+          recordSegments(added, packs);
           if (!added.isEmpty()) {
             Trace.mark("index refreshed: " + added.size() + " segments written since the open");
           }
@@ -366,9 +368,8 @@ public final class Repository implements AutoCloseable {
         retiredIndexes.add(index);
         index = fresh;
         indexSegments.clear();
-        indexSegments.addAll(loaded);
         packsBySegment.clear();
-        packsBySegment.putAll(packs);
+        recordSegments(loaded, packs);
         return Future.succeededFuture();
       }
     }
