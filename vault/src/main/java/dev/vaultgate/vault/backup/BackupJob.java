@@ -192,28 +192,39 @@ public final class BackupJob {
 
   /** Starts the backup; must be called on a Vert.x context, where the driver then runs. */
   public static Future<BackupResult> run(Repository repo, BlockSource source, Options options) {
-    Context ctx = repo.vertx().getOrCreateContext();
-    Retention retention;
     try {
-      retention = repo.retentionFor(options.retainUntil()); // a retention the lock refuses fails before any write
+      repo.retentionFor(options.retainUntil()); // a retention the lock refuses fails before anything is written
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
+    return run(repo, source, Future.succeededFuture(options));
+  }
+
+  /**
+   * {@link #run(Repository, BlockSource, Options)} with options still being prepared (typically the previous point
+   * being read), while the vault lock is taken and the index read: a command that opened its vault without the index
+   * ({@link Repository#openWithoutIndex}) reads it here once, under the lock, alongside the previous point.
+   */
+  public static Future<BackupResult> run(Repository repo, BlockSource source, Future<Options> pendingOptions) {
+    Context ctx = repo.vertx().getOrCreateContext();
     // A shared vault lock for the whole job: gc (exclusive) cannot delete a chunk this backup reuses. Under it, the
-    // index is brought up to date first: the repository may have been opened before a gc ran (kept open across jobs,
-    // or opened just before the lock), and its index then names chunks that may be gone.
-    return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock -> repo.refreshIndex()
-        .compose(refreshed -> !options.adoptOrphans() ? Future.<Void>succeededFuture() : IndexRepair.adoptOrphanPacks(repo)
-            .<Void>map(report -> {
-              Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans());
-              return null;
-            }))
-        .compose(a -> {
-          BackupJob job = new BackupJob(repo, source, options, retention);
-          ctx.runOnContext(v -> job.start());
-          return job.done.future();
-        })
-        .eventually(lock::release));
+    // index is read or brought up to date first: a repository opened before a gc ran (kept open across jobs, or opened
+    // just before the lock) has an index that may name chunks that are gone.
+    return VaultLock.shared(repo, "backup of " + source.describe()).compose(lock ->
+        Future.all(repo.refreshIndex(), pendingOptions).compose(ready -> {
+          Options options = pendingOptions.result();
+          Retention retention = repo.retentionFor(options.retainUntil()); // refused: fails before any pack is written
+          Future<Void> adopted = !options.adoptOrphans() ? Future.succeededFuture() : IndexRepair.adoptOrphanPacks(repo)
+              .<Void>map(report -> {
+                Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans());
+                return null;
+              });
+          return adopted.compose(a -> {
+            BackupJob job = new BackupJob(repo, source, options, retention);
+            ctx.runOnContext(v -> job.start());
+            return job.done.future();
+          });
+        }).eventually(lock::release));
   }
 
   private void start() {

@@ -113,10 +113,11 @@ public final class RestoreJob {
     // At most FETCH_PARALLELISM fetches hold a slot at a time, so the pool never grows past that.
     Queue<Slot> slots = new ConcurrentLinkedQueue<>();
     WorkerExecutor writer = repo.vertx().createSharedWorkerExecutor(WRITER, 1);
-    // The index first catches up with the vault (a repository kept open may predate a gc that moved chunks to new
-    // packs); best effort, since a restore holds no vault lock and a failed refresh leaves the index as it was.
+    // The index is read first (a repository opened without it) or catches up with the vault (a repository kept open
+    // may predate a gc that moved chunks to new packs); a failed catch-up is no failure, since a restore holds no
+    // vault lock and the index stays as it was, but a restore cannot go on without any index.
     // Packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once; other classes read directly.
-    return repo.refreshIndex().recover(e -> Future.succeededFuture())
+    return repo.refreshIndex().recover(e -> repo.indexLoaded() ? Future.succeededFuture() : Future.failedFuture(e))
         .compose(refreshed -> ColdReads.thaw(repo, manifest))
         .compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
         // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.

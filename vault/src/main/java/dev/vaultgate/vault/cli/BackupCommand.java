@@ -77,20 +77,20 @@ final class BackupCommand implements Callable<Integer> {
     String kind = Files.isRegularFile(absolute) ? "file" : "device";
     BackupResult r;
     try (FileBlockSource src = FileBlockSource.open(absolute)) {
-      r = vault.withRepository(repo -> previous(repo, absolute.toString()).compose(prev -> {
+      // The vault opens without its index: the job reads it under its lock, while the previous point is read.
+      r = vault.withRepositoryWithoutIndex(repo -> BackupJob.run(repo, src, previous(repo, absolute.toString()).map(prev -> {
         Trace.mark("previous point loaded");
         if (extents != null && prev == null) {
           System.err.println("vaultgate backup: no previous recovery point of " + absolute + "; reading the whole source");
         }
-        BackupJob.Options options = BackupJob.Options.defaults(PointSummary.DISK)
+        return BackupJob.Options.defaults(PointSummary.DISK)
             .withPrevious(prev)
             .withChangedExtents(extents)
             .withMetadata(PointSummary.metadata(absolute.toString(), kind))
             .withProgress(ProgressBar.forStderr("backup"))
             .withRetainUntil(until)
             .withAdoptOrphans(adoptOrphans);
-        return BackupJob.run(repo, src, options);
-      }));
+      })));
     }
     if (json) {
       System.out.println(new JsonObject()

@@ -33,7 +33,8 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RestoreResult r = vault.withRepository(repo -> {
+    // The vault opens without its index: the restore reads it (RestoreJob), so that it is listed once.
+    RestoreResult r = vault.withRepositoryWithoutIndex(repo -> {
       Future<String> id = !"latest".equals(pointId) ? Future.succeededFuture(pointId) : repo.listPoints().compose(ids -> ids.isEmpty()
           ? Future.failedFuture(new IllegalArgumentException("vault " + repo.name() + " has no recovery points"))
           : Future.succeededFuture(ids.get(ids.size() - 1)));

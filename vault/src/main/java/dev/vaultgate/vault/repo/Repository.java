@@ -142,21 +142,20 @@ public final class Repository implements AutoCloseable {
    * ({@code keys/}: each must pass its MAC under the vault's key, or the vault does not open), and loads its index.
    */
   public static Future<Repository> open(Vertx vertx, VaultStorage storage, KeyWrapper wrapper) {
-    return openWithoutIndex(vertx, storage, wrapper).compose(repo -> repo.loadIndex().transform(ar -> {
+    return openWithoutIndex(vertx, storage, wrapper).compose(repo -> repo.refreshIndex().transform(ar -> {
       if (ar.failed()) {
         repo.close();
         return Future.failedFuture(ar.cause());
       }
-      repo.indexLoaded = true;
-      Trace.mark("index loaded: " + repo.index().size() + " chunks");
       return Future.succeededFuture(repo);
     }));
   }
 
   /**
    * Opens the vault as {@link #open} does but does not read its index: for what needs only the config, the keys and
-   * the manifests (listing points and key generations), which then costs no GET per index segment. Everything that
-   * needs the index fails with an {@link IllegalStateException} naming the operation.
+   * the manifests (listing points and key generations), which then costs no GET per index segment, and for a job that
+   * reads the index itself under its vault lock ({@link #refreshIndex}), so that it is listed once. Until then,
+   * everything that needs the index fails with an {@link IllegalStateException} naming the operation.
    */
   public static Future<Repository> openWithoutIndex(Vertx vertx, VaultStorage storage, KeyWrapper wrapper) {
     WorkerExecutor cpu = cpuExecutor(vertx);
@@ -169,6 +168,11 @@ public final class Repository implements AutoCloseable {
         .compose(repo -> repo.loadKeyGenerations(wrapper).map(repo))
         .onSuccess(repo -> Trace.mark("config read, keys unwrapped"))
         .onFailure(e -> cpu.close());
+  }
+
+  /** Whether the index has been read: by {@link #open}, or by the first {@link #refreshIndex} after {@link #openWithoutIndex}. */
+  public boolean indexLoaded() {
+    return indexLoaded;
   }
 
   private void requireIndex(String operation) {
@@ -270,17 +274,6 @@ public final class Repository implements AutoCloseable {
     return out;
   }
 
-  private Future<Void> loadIndex() {
-    return storage.list(ObjectKeys.INDEX).compose(objects -> {
-      List<String> segments = segmentIds(objects);
-      Map<String, Set<String>> packs = new ConcurrentHashMap<>();
-      return loadSegments(segments, index, packs).map(v -> {
-        recordSegments(segments, packs);
-        return null;
-      });
-    });
-  }
-
   /** The index segments a listing of {@code index/} names. */
   private static List<String> segmentIds(List<ObjectInfo> objects) {
     List<String> ids = new ArrayList<>();
@@ -311,24 +304,33 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Brings the index of a repository kept open across jobs up to date with the vault; to be called under a vault lock,
-   * so that no gc runs meanwhile (a backup calls it right after taking its shared lock). Segments that other processes
-   * wrote since are read and added. If a segment this repository read is no longer listed, a gc deleted it, and perhaps
-   * chunks that no point needed any more with it: the index may name chunks that are gone, and a backup that found one
-   * there would name it in its manifest without storing it. Then every listed segment is read again into a new index,
-   * which replaces this one (with the segments this process stored meanwhile).
+   * Reads the index, or brings the index of a repository kept open across jobs up to date with the vault; to be called
+   * under a vault lock, so that no gc runs meanwhile (a backup calls it right after taking its shared lock). The first
+   * call reads every listed segment. A later one reads and adds the segments that other processes wrote since. If a
+   * segment this repository read is no longer listed, a gc deleted it, and perhaps chunks that no point needed any more
+   * with it: the index may name chunks that are gone, and a backup that found one there would name it in its manifest
+   * without storing it. Then every listed segment is read again into a new index, which replaces this one (with the
+   * segments this process stored meanwhile).
    */
   public Future<Void> refreshIndex() {
-    try {
-      requireIndex("refresh the index");
-    } catch (IllegalStateException e) {
-      return Future.failedFuture(e); // a future, not a throw: the caller holds a vault lock it must release
-    }
     synchronized (this) {
-      Future<Void> next = refreshing.transform(ignored -> refreshNow());
+      Future<Void> next = refreshing.transform(ignored -> indexLoaded ? refreshNow() : loadIndex());
       refreshing = next;
       return next;
     }
+  }
+
+  private Future<Void> loadIndex() {
+    return storage.list(ObjectKeys.INDEX).compose(objects -> {
+      List<String> segments = segmentIds(objects);
+      Map<String, Set<String>> packs = new ConcurrentHashMap<>();
+      return loadSegments(segments, index, packs).map(v -> {
+        recordSegments(segments, packs);
+        indexLoaded = true;
+        Trace.mark("index loaded: " + index.size() + " chunks");
+        return null;
+      });
+    });
   }
 
   private Future<Void> refreshNow() {

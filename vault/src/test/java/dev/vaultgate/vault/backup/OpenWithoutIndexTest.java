@@ -3,6 +3,10 @@ package dev.vaultgate.vault.backup;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultLock;
+import dev.vaultgate.vault.storage.ForwardingVaultStorage;
+import dev.vaultgate.vault.storage.ObjectInfo;
+import io.vertx.core.Future;
 import dev.vaultgate.vault.testing.FaultyVaultStorage;
 import dev.vaultgate.vault.testing.FaultyVaultStorage.Operation;
 import org.junit.jupiter.api.AfterEach;
@@ -18,11 +22,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A vault opened without its index lists points and keys at the cost of no index read, and refuses the rest. */
+/**
+ * A vault opened without its index lists points and keys at the cost of no index read, and refuses the rest; a backup
+ * through such a repository reads the index itself, once, under its vault lock.
+ */
 class OpenWithoutIndexTest {
   @TempDir
   Path tmp;
@@ -81,5 +89,52 @@ class OpenWithoutIndexTest {
             e.getMessage());
       });
     }
+  }
+
+  @Test
+  void aBackupThroughARepositoryOpenedWithoutItsIndexListsAndReadsTheIndexOnceUnderItsLock() throws IOException {
+    int segments = vault.await(() -> vault.storage.list(ObjectKeys.INDEX)).size();
+    List<String> calls = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    vault.wrap(s -> new ForwardingVaultStorage(s) {
+      @Override
+      public Future<List<ObjectInfo>> list(String prefix) {
+        calls.add("LIST " + prefix);
+        return super.list(prefix);
+      }
+
+      @Override
+      public Future<byte[]> get(String key) {
+        calls.add(key.startsWith(ObjectKeys.INDEX) ? "GET index segment" : "GET " + key);
+        return super.get(key);
+      }
+
+      @Override
+      public Future<Void> put(String key, byte[] data) {
+        calls.add(key.startsWith(VaultLock.PREFIX) ? "PUT lock" : "PUT other");
+        return super.put(key, data);
+      }
+    });
+    byte[] image = Files.readAllBytes(tmp.resolve("disk.img"));
+    image[12345] ^= 1; // one changed block
+    Path changed = Files.write(tmp.resolve("disk2.img"), image);
+
+    BackupResult r;
+    try (Repository repo = vault.await(() -> Repository.openWithoutIndex(vault.vertx, vault.storage, vault.key));
+         FileBlockSource source = FileBlockSource.open(changed)) {
+      r = vault.await(() -> BackupJob.run(repo, source, repo.loadPoint(pointId)
+          .map(previous -> BackupJob.Options.defaults("disk0").withPrevious(previous))));
+      assertEquals(1, r.chunksNew(), "the index was read: only the changed block is new");
+    }
+    assertEquals(1, java.util.Collections.frequency(calls, "LIST " + ObjectKeys.INDEX), calls.toString());
+    assertEquals(segments, java.util.Collections.frequency(calls, "GET index segment"), calls.toString());
+    int lockTaken = calls.indexOf("PUT lock");
+    assertTrue(lockTaken >= 0 && lockTaken < calls.indexOf("LIST " + ObjectKeys.INDEX), "the index is listed under the lock: " + calls);
+    assertArrayEquals(image, restored(r.recoveryPointId()));
+  }
+
+  private byte[] restored(String id) throws IOException {
+    Path target = tmp.resolve("restored-" + id);
+    vault.restore(id, target);
+    return Files.readAllBytes(target);
   }
 }
