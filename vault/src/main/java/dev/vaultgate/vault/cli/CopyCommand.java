@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -50,6 +51,9 @@ final class CopyCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print a JSON object as the last line.")
   boolean json;
 
+  @Mixin
+  CacheOptions cache = new CacheOptions();
+
   @Override
   public Integer call() {
     VaultLocation source = VaultLocation.parse(from);
@@ -73,10 +77,11 @@ final class CopyCommand implements Callable<Integer> {
     LocalKeyWrapper destinationWrapper = destinationKey;
     Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000).setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
     CopyResult r;
-    try (VaultStorage sourceStorage = VaultStorages.open(vertx, source);
-         VaultStorage destinationStorage = VaultStorages.open(vertx, destination)) {
-      r = Await.await(vertx, () -> Repository.open(vertx, sourceStorage, sourceKey).compose(src ->
-          Repository.open(vertx, destinationStorage, destinationWrapper).compose(dest ->
+    // Both vaults open without their indexes: the job reads them under its locks, so that each is listed once.
+    try (VaultStorage sourceStorage = cache.wrap(vertx, VaultStorages.open(vertx, source), source, from);
+         VaultStorage destinationStorage = cache.wrap(vertx, VaultStorages.open(vertx, destination), destination, to)) {
+      r = Await.await(vertx, () -> Repository.openWithoutIndex(vertx, sourceStorage, sourceKey).compose(src ->
+          Repository.openWithoutIndex(vertx, destinationStorage, destinationWrapper).compose(dest ->
                   CopyJob.run(src, dest, pointId, CopyJob.Options.defaults().withRetainUntil(until)
                           .withProgress(ProgressBar.forStderr("copy")))
                       .eventually(() -> {

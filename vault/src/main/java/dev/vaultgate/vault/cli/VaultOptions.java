@@ -4,15 +4,14 @@ import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
-import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Repository;
-import dev.vaultgate.vault.storage.CachingVaultStorage;
 import dev.vaultgate.vault.storage.VaultLocation;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
@@ -20,7 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 
-/** The options every command shares (--vault, --master-key, --kms-endpoint), and running work against the open vault. */
+/** The options every command shares (--vault, --master-key, --kms-endpoint, the cache), and running work against the open vault. */
 final class VaultOptions {
   @Option(names = "--vault", required = true, paramLabel = "URL",
       description = "The vault: file:///abs/dir or s3://bucket[/prefix]?endpoint=URL&region=REGION.")
@@ -39,30 +38,8 @@ final class VaultOptions {
       description = "The KMS's region (default: $AWS_REGION, else us-east-1).")
   String kmsRegion;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Keep copies of an S3 vault's index segments under DIR/vaults/ between commands, so that opening the"
-          + " vault again reads only the new ones from S3 (default: $VAULTGATE_CACHE_DIR, else $XDG_CACHE_HOME/vaultgate,"
-          + " else ~/.cache/vaultgate).")
-  Path cacheDir;
-
-  @Option(names = "--no-cache", description = "Read every index segment of an S3 vault from S3, and keep no copies.")
-  boolean noCache;
-
-  /** The directory of this vault's cached index segments (one per --vault URL), or null for none. */
-  Path vaultCacheDirectory(VaultLocation location) {
-    if (noCache || !(location instanceof VaultLocation.S3Location)) {
-      return null; // a file:// vault is already on a local disk
-    }
-    Path root = cacheDir;
-    if (root == null) {
-      String env = System.getenv("VAULTGATE_CACHE_DIR");
-      String xdg = System.getenv("XDG_CACHE_HOME");
-      root = env != null && !env.isBlank() ? Path.of(env)
-          : xdg != null && !xdg.isBlank() ? Path.of(xdg, "vaultgate")
-          : Path.of(System.getProperty("user.home"), ".cache", "vaultgate");
-    }
-    return CachingVaultStorage.directoryFor(root, vault);
-  }
+  @Mixin
+  CacheOptions cache = new CacheOptions();
 
   /** The KMS endpoint, or null when the vault's keys are wrapped by the local master key. */
   String kmsEndpoint() {
@@ -128,8 +105,7 @@ final class VaultOptions {
     try {
       dev.vaultgate.vault.repo.Trace.mark("vert.x started");
       VaultStorage opened = VaultStorages.open(vertx, location);
-      Path cache = vaultCacheDirectory(location);
-      VaultStorage storage = cache == null ? opened : new CachingVaultStorage(vertx, opened, cache, ObjectKeys.INDEX);
+      VaultStorage storage = cache.wrap(vertx, opened, location, vault);
       try {
         return Await.await(vertx, () -> work.apply(new VaultStorageContext(vertx, storage)));
       } finally {

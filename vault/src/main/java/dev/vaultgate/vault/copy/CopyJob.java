@@ -136,11 +136,12 @@ public final class CopyJob {
       return Future.failedFuture(new VaultException("not a recovery point id: '" + destinationId + "' (expected 32 hex digits)"));
     }
     // Shared locks: gc of either vault (exclusive) waits, so no chunk this copy reads or reuses is deleted meanwhile.
-    // Under them both indexes are brought up to date (Repository.refreshIndex): a gc may have run since either opened.
+    // Under them both indexes are read, or brought up to date (Repository.refreshIndex): a gc may have run since either
+    // opened.
     return VaultLock.shared(source, "copy of " + pointId + " to " + destination.name()).compose(sourceLock ->
         VaultLock.shared(destination, "copy of " + pointId + " from " + source.name()).compose(destinationLock ->
-            source.refreshIndex().compose(v -> destination.refreshIndex())
-                .compose(v -> source.loadPoint(pointId))
+            Future.all(source.refreshIndex(), destination.refreshIndex(), source.loadPoint(pointId))
+                .map(all -> all.<Manifest>resultAt(2))
                 .compose(manifest -> new CopyJob(source, destination, options, retention).copy(manifest, destinationId))
                 .eventually(destinationLock::release))
             .eventually(sourceLock::release));

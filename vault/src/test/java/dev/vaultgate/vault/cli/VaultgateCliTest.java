@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.cli;
 
+import dev.vaultgate.vault.storage.CachingVaultStorage;
 import dev.vaultgate.vault.testing.TestVaults;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeEach;
@@ -268,7 +269,7 @@ class VaultgateCliTest {
   }
 
   @Test
-  void anS3VaultsIndexSegmentsAreCachedLocallyAndADamagedCopyIsReadFromTheVaultAgain() throws IOException {
+  void anS3VaultsIndexSegmentsAreCachedLocallyForEveryCommandAndADamagedCopyIsReadFromTheVaultAgain() throws IOException {
     String endpoint = TestVaults.s3Server().endpoint().toString();
     vault = "s3://" + TestVaults.newBucket() + "/cached?endpoint=" + endpoint + "&region=us-east-1";
     Path cache = tmp.resolve("cache");
@@ -303,6 +304,24 @@ class VaultgateCliTest {
           restored.toString(), "--cache-dir", cache.toString());
       assertEquals(0, restore.exit(), restore.toString());
       assertArrayEquals(image, Files.readAllBytes(restored));
+
+      // copy: both vaults' segments are cached, each in its own directory
+      String destination = "s3://" + TestVaults.newBucket() + "/copy?endpoint=" + endpoint + "&region=us-east-1";
+      assertEquals(0, vg("vault", "init", "--vault", destination, "--master-key", key).exit());
+      CliRun copy = vg("copy", "--from", vault, "--to", destination, "--point", point, "--master-key", key,
+          "--cache-dir", cache.toString());
+      assertEquals(0, copy.exit(), copy.toString());
+      try (Stream<Path> vaults = Files.list(cache.resolve("vaults"))) {
+        assertEquals(2, vaults.count(), "the source's and the destination's copies, apart");
+      }
+      Path destinationCopies = CachingVaultStorage.directoryFor(cache, destination).resolve("index");
+      try (Stream<Path> copies = Files.list(destinationCopies)) {
+        assertTrue(copies.findAny().isPresent(), "the destination's new segments are cached");
+      }
+      Path copied = tmp.resolve("copied.img");
+      assertEquals(0, vg("restore", "--vault", destination, "--master-key", key, "--recovery-point", point, "--target",
+          copied.toString(), "--cache-dir", cache.toString()).exit());
+      assertArrayEquals(image, Files.readAllBytes(copied));
 
       Path unused = tmp.resolve("no-cache");
       assertEquals(0, vg("points", "--vault", vault, "--master-key", key, "--cache-dir", unused.toString(), "--no-cache").exit());
