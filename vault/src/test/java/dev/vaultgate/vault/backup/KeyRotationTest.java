@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.copy.CopyJob;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;

@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PackCodec;

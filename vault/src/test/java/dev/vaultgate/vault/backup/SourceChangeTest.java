@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.backup;
 
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.Repository;
 import org.junit.jupiter.api.AfterEach;

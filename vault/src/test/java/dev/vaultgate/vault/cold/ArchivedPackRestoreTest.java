@@ -1,8 +1,5 @@
 package dev.vaultgate.vault.cold;
 
-import dev.vaultgate.vault.Await;
-import dev.vaultgate.vault.backup.BackupJob;
-import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
 import dev.vaultgate.vault.copy.CopyJob;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
@@ -14,8 +11,7 @@ import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.ArchivedObjectException;
 import dev.vaultgate.vault.storage.FileVaultStorage;
 import dev.vaultgate.vault.testing.ArchiveTierStorage;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import dev.vaultgate.vault.testing.EngineFixture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,8 +26,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,54 +44,31 @@ class ArchivedPackRestoreTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
+  private EngineFixture vault;
   private ArchiveTierStorage storage;
-  private LocalKeyWrapper key;
   private byte[] data;
   private String point;
 
   @BeforeEach
   void backUpAndArchive() throws IOException {
-    vertx = Vertx.vertx();
     Files.createDirectories(dir.resolve("vault"));
-    storage = new ArchiveTierStorage(new FileVaultStorage(vertx, dir.resolve("vault")), 3);
-    key = LocalKeyWrapper.create(dir.resolve("master.key"));
-    await(() -> Repository.init(vertx, storage, key, new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK))).close();
+    vault = EngineFixture.on(dir, vertx -> new ArchiveTierStorage(new FileVaultStorage(vertx, dir.resolve("vault")), 3));
+    storage = (ArchiveTierStorage) vault.storage;
+    vault.init(new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK)).close();
     data = new byte[3 << 20];
     new Random(11).nextBytes(data);
-    Path image = dir.resolve("image");
-    Files.write(image, data);
-    Repository vault = await(() -> Repository.open(vertx, storage, key));
-    try (FileBlockSource src = FileBlockSource.open(image)) {
-      point = await(() -> BackupJob.run(vault, src, BackupJob.Options.defaults("disk0"))).recoveryPointId();
-    } finally {
-      vault.close();
-    }
-    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(point), "DEEP_ARCHIVE"));
+    point = vault.backup(Files.write(dir.resolve("image"), data)).recoveryPointId();
+    ColdStorage.Report report = vault.withRepo(repo -> ColdStorage.move(repo, Set.of(point), "DEEP_ARCHIVE"));
     assertTrue(report.moved() >= 3, "several packs archived: " + report);
   }
 
   @AfterEach
   void close() {
-    storage.close();
-    vertx.close().toCompletionStage().toCompletableFuture().join();
-  }
-
-  private <T> T await(Supplier<Future<T>> work) {
-    return Await.await(vertx, work, Duration.ofSeconds(120));
-  }
-
-  private <T> T withRepo(Function<Repository, Future<T>> work) {
-    Repository repo = await(() -> Repository.open(vertx, storage, key));
-    try {
-      return await(() -> work.apply(repo));
-    } finally {
-      repo.close();
-    }
+    vault.close();
   }
 
   private Set<String> packKeys() {
-    return withRepo(repo -> repo.loadPoint(point).map(m -> {
+    return vault.withRepo(repo -> repo.loadPoint(point).map(m -> {
       Set<String> keys = new java.util.TreeSet<>();
       repo.referencedPacks(m).forEach(p -> keys.add(ObjectKeys.pack(p)));
       return keys;
@@ -108,11 +79,11 @@ class ArchivedPackRestoreTest {
   void restoreOfAnArchivedPointAsksForEveryPackOnceWaitsAndThenReads() throws IOException {
     Set<String> packs = packKeys();
     String one = packs.iterator().next();
-    assertThrows(ArchivedObjectException.class, () -> await(() -> storage.get(one)), "archived packs do not read");
+    assertThrows(ArchivedObjectException.class, () -> vault.await(() -> storage.get(one)), "archived packs do not read");
 
     Path target = dir.resolve("restored");
     long started = System.nanoTime();
-    withRepo(repo -> repo.loadPoint(point).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
+    vault.withRepo(repo -> repo.loadPoint(point).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
 
     assertArrayEquals(data, Files.readAllBytes(target));
@@ -129,14 +100,14 @@ class ArchivedPackRestoreTest {
     List<int[]> updates = Collections.synchronizedList(new ArrayList<>());
     ColdReads.Options options = ColdReads.Options.defaults().withPolling(Duration.ofMillis(200), Duration.ofMinutes(1))
         .withProgress((readable, total, waited) -> updates.add(new int[] {readable, total}));
-    int archived = withRepo(repo -> repo.loadPoint(point).compose(m -> ColdReads.thaw(repo, m, options)));
+    int archived = vault.withRepo(repo -> repo.loadPoint(point).compose(m -> ColdReads.thaw(repo, m, options)));
     int total = packKeys().size();
     assertEquals(total, archived);
     assertEquals(0, updates.get(0)[0], "nothing readable at first");
     assertEquals(total, updates.get(updates.size() - 1)[0], "all readable at the end");
     assertTrue(updates.size() >= 3, "progress while waiting: " + updates.size() + " updates");
     // Restored packs read now; a second thaw asks for nothing more.
-    withRepo(repo -> repo.loadPoint(point).compose(m -> ColdReads.thaw(repo, m, options)));
+    vault.withRepo(repo -> repo.loadPoint(point).compose(m -> ColdReads.thaw(repo, m, options)));
     for (String pack : packKeys()) {
       assertEquals(1, storage.restoreRequests(pack));
     }
@@ -147,37 +118,37 @@ class ArchivedPackRestoreTest {
     ArchiveTierStorage slow = storage;
     ColdReads.Options options = ColdReads.Options.defaults().withPolling(Duration.ofMillis(100), Duration.ofMillis(300));
     // A fresh fake whose restores never finish within the test, over the same directory.
-    storage = new ArchiveTierStorage(new FileVaultStorage(vertx, dir.resolve("vault")), Integer.MAX_VALUE);
-    withRepo(repo -> ColdStorage.move(repo, Set.of(point), "DEEP_ARCHIVE"));
+    vault.storage = storage = new ArchiveTierStorage(new FileVaultStorage(vault.vertx, dir.resolve("vault")), Integer.MAX_VALUE);
+    vault.withRepo(repo -> ColdStorage.move(repo, Set.of(point), "DEEP_ARCHIVE"));
     VaultException e = assertThrows(VaultException.class,
-        () -> withRepo(repo -> repo.loadPoint(point).compose(m -> ColdReads.thaw(repo, m, options))));
+        () -> vault.withRepo(repo -> repo.loadPoint(point).compose(m -> ColdReads.thaw(repo, m, options))));
     assertTrue(e.getMessage().startsWith("cannot read " + packKeys().size() + " of " + packKeys().size()
         + " archived packs of "), e.getMessage());
     assertTrue(e.getMessage().contains("has not finished"), e.getMessage());
     // Nothing was lost: once restored, the point reads.
-    storage = slow;
+    vault.storage = storage = slow;
     Path target = dir.resolve("restored");
-    withRepo(repo -> repo.loadPoint(point).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
+    vault.withRepo(repo -> repo.loadPoint(point).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
     assertArrayEquals(data, Files.readAllBytes(target));
   }
 
   @Test
   void copyOfAnArchivedPointRestoresItsPacksFirst() throws IOException {
     Files.createDirectories(dir.resolve("copy"));
-    FileVaultStorage destination = new FileVaultStorage(vertx, dir.resolve("copy"));
+    FileVaultStorage destination = new FileVaultStorage(vault.vertx, dir.resolve("copy"));
     LocalKeyWrapper destinationKey = LocalKeyWrapper.create(dir.resolve("copy.key"));
-    Repository to = await(() -> Repository.init(vertx, destination, destinationKey, VaultSettings.defaults()));
+    Repository to = vault.await(() -> Repository.init(vault.vertx, destination, destinationKey, VaultSettings.defaults()));
     try {
-      withRepo(from -> CopyJob.run(from, to, point, CopyJob.Options.defaults()));
+      vault.withRepo(from -> CopyJob.run(from, to, point, CopyJob.Options.defaults()));
     } finally {
       to.close();
     }
     assertEquals(packKeys(), storage.restoredKeys());
-    Repository copy = await(() -> Repository.open(vertx, destination, destinationKey));
+    Repository copy = vault.await(() -> Repository.open(vault.vertx, destination, destinationKey));
     try {
       Path target = dir.resolve("from-copy");
-      Manifest m = await(() -> copy.loadPoint(point));
-      await(() -> RestoreJob.run(copy, m, target, RestoreJob.Options.defaults()));
+      Manifest m = vault.await(() -> copy.loadPoint(point));
+      vault.await(() -> RestoreJob.run(copy, m, target, RestoreJob.Options.defaults()));
       assertArrayEquals(data, Files.readAllBytes(target));
     } finally {
       copy.close();

@@ -1,28 +1,16 @@
 package dev.vaultgate.vault.cold;
 
-import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.backup.BackupJob;
 import dev.vaultgate.vault.backup.BackupResult;
-import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
-import dev.vaultgate.vault.crypto.LocalKeyWrapper;
-import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
-import dev.vaultgate.vault.repo.Repository;
-import dev.vaultgate.vault.repo.RetentionLock;
-import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.RetentionMode;
-import dev.vaultgate.vault.storage.RetryingVaultStorage;
-import dev.vaultgate.vault.storage.S3VaultStorage;
-import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorageException;
 import dev.vaultgate.vault.testing.RequiresRgw;
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.testing.TestRgw;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -31,7 +19,6 @@ import software.amazon.awssdk.services.s3.model.ObjectVersion;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -39,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,78 +46,36 @@ class ColdStorageRgwTest {
 
   @TempDir
   Path dir;
-  private Vertx vertx;
-  private S3VaultStorage s3;
-  private VaultStorage storage;
-  private LocalKeyWrapper key;
-
-  @BeforeEach
-  void open() {
-    vertx = Vertx.vertx();
-    key = LocalKeyWrapper.create(dir.resolve("master.key"));
-  }
-
-  private void newVault(boolean locked) {
-    s3 = TestRgw.newStorage(vertx, locked);
-    storage = new RetryingVaultStorage(vertx, s3);
-    VaultSettings settings = new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK);
-    if (locked) {
-      settings = settings.withLock(new RetentionLock(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1)));
-    }
-    VaultSettings chosen = settings;
-    await(() -> Repository.init(vertx, storage, key, chosen)).close();
-  }
-
+  private EngineFixture vault;
   @AfterEach
   void close() {
-    if (storage != null) {
-      storage.close();
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().join();
-  }
-
-  private <T> T await(Supplier<Future<T>> work) {
-    return Await.await(vertx, work, Duration.ofSeconds(120));
-  }
-
-  private <T> T withRepo(Function<Repository, Future<T>> work) {
-    Repository repo = await(() -> Repository.open(vertx, storage, key));
-    try {
-      return await(() -> work.apply(repo));
-    } finally {
-      repo.close();
+    if (vault != null) {
+      vault.close();
     }
   }
 
   private BackupResult backup(Path source, Instant retainUntil) {
-    Repository repo = await(() -> Repository.open(vertx, storage, key));
-    try (FileBlockSource src = FileBlockSource.open(source)) {
-      BackupJob.Options options = BackupJob.Options.defaults("disk0");
-      return await(() -> BackupJob.run(repo, src, retainUntil == null ? options : options.withRetainUntil(retainUntil)));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } finally {
-      repo.close();
-    }
+    BackupJob.Options options = BackupJob.Options.defaults("disk0");
+    return vault.backup(source, retainUntil == null ? options : options.withRetainUntil(retainUntil));
   }
 
   private byte[] restore(String pointId) throws IOException {
     Path target = dir.resolve("restored-" + pointId);
-    withRepo(repo -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults().withOverwrite(true))));
+    vault.withRepo(repo -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults().withOverwrite(true))));
     return Files.readAllBytes(target);
   }
 
   private Map<String, String> classes() {
-    return await(() -> storage.storageClasses(ObjectKeys.PACKS));
+    return vault.await(() -> vault.storage.storageClasses(ObjectKeys.PACKS));
   }
 
   private Set<String> packsOf(String pointId) {
-    return withRepo(repo -> repo.loadPoint(pointId).map(repo::referencedPacks));
+    return vault.withRepo(repo -> repo.loadPoint(pointId).map(repo::referencedPacks));
   }
 
   @Test
   void coldPointsPacksMoveToTheColdClassKeepingRetentionAndSharedPacksStayWarm() throws IOException {
-    newVault(true);
+    vault = TestRgw.newVault(dir, true, PACK);
     byte[] first = new byte[4 << 20];
     new Random(7).nextBytes(first);
     Path image = dir.resolve("image");
@@ -157,11 +100,11 @@ class ColdStorageRgwTest {
     assertFalse(oldOnly.isEmpty(), "the old point has packs of its own");
     Map<String, Retention> before = new java.util.HashMap<>();
     for (String pack : oldOnly) {
-      before.put(pack, await(() -> storage.lockState(ObjectKeys.pack(pack))).retention().orElseThrow());
+      before.put(pack, vault.await(() -> vault.storage.lockState(ObjectKeys.pack(pack))).retention().orElseThrow());
     }
     Integer coldPoolBefore = TestRgw.radosObjectCount(COLD_POOL);
 
-    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(old), COLD));
+    ColdStorage.Report report = vault.withRepo(repo -> ColdStorage.move(repo, Set.of(old), COLD));
     assertEquals(oldOnly.size(), report.moved());
     assertEquals(shared.size(), report.keptWarm());
 
@@ -169,7 +112,7 @@ class ColdStorageRgwTest {
     for (String pack : oldOnly) {
       assertEquals(COLD, classes.get(ObjectKeys.pack(pack)), "pack " + pack + " only the cold point needs");
       String key = ObjectKeys.pack(pack);
-      Retention now = await(() -> storage.lockState(key)).retention().orElseThrow();
+      Retention now = vault.await(() -> vault.storage.lockState(key)).retention().orElseThrow();
       assertEquals(RetentionMode.COMPLIANCE, now.mode());
       assertFalse(now.retainUntil().isBefore(before.get(pack).retainUntil()), "the moved pack is retained as long");
     }
@@ -192,10 +135,10 @@ class ColdStorageRgwTest {
     assertArrayEquals(second, restore(recent), "the warm point restores");
 
     // Once the recent point is cold too, everything moves; a second pass moves nothing again.
-    ColdStorage.Report all = withRepo(repo -> ColdStorage.move(repo, Set.of(old, recent), COLD));
+    ColdStorage.Report all = vault.withRepo(repo -> ColdStorage.move(repo, Set.of(old, recent), COLD));
     assertEquals(recentPacks.size(), all.moved());
     assertEquals(oldOnly.size(), all.alreadyCold());
-    ColdStorage.Report again = withRepo(repo -> ColdStorage.move(repo, Set.of(old, recent), COLD));
+    ColdStorage.Report again = vault.withRepo(repo -> ColdStorage.move(repo, Set.of(old, recent), COLD));
     assertEquals(0, again.moved());
     assertArrayEquals(second, restore(recent), "restores from the cold class");
     assertArrayEquals(first, restore(old));
@@ -203,13 +146,13 @@ class ColdStorageRgwTest {
 
   @Test
   void anUnlockedVaultKeepsNoWarmCopyAndAnUnknownClassIsRefusedWithItsName() throws IOException {
-    newVault(false);
+    vault = TestRgw.newVault(dir, false, PACK);
     byte[] data = new byte[3 << 20];
     new Random(9).nextBytes(data);
     Path image = dir.resolve("image");
     Files.write(image, data);
     String point = backup(image, null).recoveryPointId();
-    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
+    ColdStorage.Report report = vault.withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
     assertTrue(report.moved() > 0);
     try (S3AsyncClient client = TestRgw.client()) {
       for (String pack : packsOf(point)) {
@@ -221,7 +164,7 @@ class ColdStorageRgwTest {
     assertArrayEquals(data, restore(point));
 
     VaultStorageException refused = assertThrows(VaultStorageException.class,
-        () -> withRepo(repo -> ColdStorage.move(repo, Set.of(point), "NO_SUCH_CLASS")));
+        () -> vault.withRepo(repo -> ColdStorage.move(repo, Set.of(point), "NO_SUCH_CLASS")));
     assertTrue(refused.getMessage().contains("NO_SUCH_CLASS") || refused.getMessage().contains("InvalidArgument"),
         refused.getMessage());
     assertTrue(refused.getMessage().startsWith("cannot change the storage class of packs/"), refused.getMessage());
@@ -229,15 +172,15 @@ class ColdStorageRgwTest {
 
   @Test
   void aHeldPacksHoldMovesToItsColdCopyAndAWarmVersionPastItsRetentionIsDeleted() throws Exception {
-    newVault(true);
+    vault = TestRgw.newVault(dir, true, PACK);
     byte[] data = new byte[2 << 20];
     new Random(10).nextBytes(data);
     Path image = dir.resolve("image");
     Files.write(image, data);
     String point = backup(image, Instant.now().plusSeconds(3)).recoveryPointId();
-    withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.hold(repo, point));
+    vault.withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.hold(repo, point));
     Thread.sleep(4000); // the warm versions' retention passes; the legal hold stays
-    ColdStorage.Report report = withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
+    ColdStorage.Report report = vault.withRepo(repo -> ColdStorage.move(repo, Set.of(point), COLD));
     assertTrue(report.moved() > 0, report.toString());
     try (S3AsyncClient client = TestRgw.client()) {
       for (String pack : packsOf(point)) {
@@ -245,18 +188,18 @@ class ColdStorageRgwTest {
         List<ObjectVersion> versions = client.listObjectVersions(b -> b.bucket(bucketOf()).prefix(fullKey)).join().versions();
         assertEquals(1, versions.size(), "the warm version, no longer held nor retained, is gone: " + fullKey);
         assertEquals(COLD, versions.get(0).storageClassAsString());
-        assertTrue(await(() -> storage.lockState(ObjectKeys.pack(pack))).legalHold(), "the cold copy carries the hold");
+        assertTrue(vault.await(() -> vault.storage.lockState(ObjectKeys.pack(pack))).legalHold(), "the cold copy carries the hold");
       }
     }
-    withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.release(repo, point));
+    vault.withRepo(repo -> dev.vaultgate.vault.maintenance.LegalHolds.release(repo, point));
     for (String pack : packsOf(point)) {
-      assertFalse(await(() -> storage.lockState(ObjectKeys.pack(pack))).legalHold(), "released: " + pack);
+      assertFalse(vault.await(() -> vault.storage.lockState(ObjectKeys.pack(pack))).legalHold(), "released: " + pack);
     }
     assertArrayEquals(data, restore(point));
   }
 
   private String bucketOf() {
-    String where = s3.describe(); // s3://bucket/vault
+    String where = vault.storage.describe(); // s3://bucket/vault
     return where.substring("s3://".length(), where.indexOf('/', "s3://".length()));
   }
 }

@@ -1,6 +1,5 @@
 package dev.vaultgate.vault.maintenance;
 
-import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.backup.BackupJob;
 import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
@@ -15,10 +14,10 @@ import dev.vaultgate.vault.storage.ObjectLockedException;
 import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.RetentionMode;
 import dev.vaultgate.vault.storage.RetryingVaultStorage;
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.testing.RecordingVaultStorage;
 import dev.vaultgate.vault.testing.RequiresRgw;
 import dev.vaultgate.vault.testing.TestRgw;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,7 +32,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Random;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,34 +50,22 @@ class KeyRotationRgwTest {
 
   @TempDir
   Path dir;
+  private EngineFixture vault;
   private Vertx vertx;
   private RecordingVaultStorage storage;
   private LocalKeyWrapper key;
 
   @BeforeEach
   void open() {
-    vertx = Vertx.vertx();
-    storage = new RecordingVaultStorage(new RetryingVaultStorage(vertx, TestRgw.newStorage(vertx, true)));
-    key = LocalKeyWrapper.create(dir.resolve("master.key"));
+    vault = EngineFixture.on(dir, v -> new RecordingVaultStorage(new RetryingVaultStorage(v, TestRgw.newStorage(v, true))));
+    vertx = vault.vertx;
+    storage = (RecordingVaultStorage) vault.storage;
+    key = vault.key;
   }
 
   @AfterEach
   void close() {
-    storage.close();
-    vertx.close().toCompletionStage().toCompletableFuture().join();
-  }
-
-  private <T> T await(Supplier<Future<T>> work) {
-    return Await.await(vertx, work, Duration.ofSeconds(120));
-  }
-
-  private <T> T withRepo(java.util.function.Function<Repository, Future<T>> work) {
-    Repository repo = await(() -> Repository.open(vertx, storage, key));
-    try {
-      return await(() -> work.apply(repo));
-    } finally {
-      repo.close();
-    }
+    vault.close();
   }
 
   private static Instant inSeconds(long seconds) {
@@ -88,19 +74,19 @@ class KeyRotationRgwTest {
 
   private String backup(Path source, Instant retainUntil) throws IOException {
     try (FileBlockSource src = FileBlockSource.open(source)) {
-      return withRepo(repo -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withRetainUntil(retainUntil)))
+      return vault.withRepo(repo -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withRetainUntil(retainUntil)))
           .recoveryPointId();
     }
   }
 
   private Retention retentionOf(String objectKey) {
-    return await(() -> storage.lockState(objectKey)).retention()
+    return vault.await(() -> storage.lockState(objectKey)).retention()
         .orElseThrow(() -> new AssertionError(objectKey + " has no retention"));
   }
 
   @Test
   void aLockedVaultRotatesWithoutTouchingConfigAndRetainsTheNewGeneration() throws IOException {
-    await(() -> Repository.init(vertx, storage, key, new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK)
+    vault.await(() -> Repository.init(vertx, storage, key, new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK)
         .withLock(new RetentionLock(RetentionMode.COMPLIANCE, Duration.ofSeconds(60), Duration.ofDays(1))))).close();
     byte[] a = new byte[2 * PACK];
     new Random(1).nextBytes(a);
@@ -109,29 +95,29 @@ class KeyRotationRgwTest {
     Path sourceA = Files.write(dir.resolve("a.img"), a);
     Path sourceB = Files.write(dir.resolve("b.img"), b);
     String p0 = backup(sourceA, inSeconds(600));
-    byte[] configBefore = await(() -> storage.get(ObjectKeys.CONFIG));
+    byte[] configBefore = vault.await(() -> storage.get(ObjectKeys.CONFIG));
 
     storage.clear();
-    KeyGeneration g1 = withRepo(repo -> repo.rekey(key));
+    KeyGeneration g1 = vault.withRepo(repo -> repo.rekey(key));
     assertEquals(List.of("put " + ObjectKeys.key(g1.id())), storage.events(), "a rotation adds one object, nothing else");
     assertEquals(RetentionMode.COMPLIANCE, retentionOf(ObjectKeys.key(g1.id())).mode(), "retained from its first byte, for the lock's minimum");
 
     Instant until = inSeconds(1200);
     String p1 = backup(sourceB, until);
     assertTrue(storage.events("put " + ObjectKeys.CONFIG).isEmpty(), "config is never written again");
-    assertArrayEquals(configBefore, await(() -> storage.get(ObjectKeys.CONFIG)));
-    byte[] manifest = await(() -> storage.get(ObjectKeys.point(p1)));
+    assertArrayEquals(configBefore, vault.await(() -> storage.get(ObjectKeys.CONFIG)));
+    byte[] manifest = vault.await(() -> storage.get(ObjectKeys.point(p1)));
     assertEquals(g1.id(), VaultKeys.generationOf(manifest, 0, manifest.length));
     Retention kept = retentionOf(ObjectKeys.key(g1.id()));
     assertFalse(kept.retainUntil().isBefore(until), "the generation is retained as long as the point: " + kept);
-    assertThrows(ObjectLockedException.class, () -> await(() -> storage.deleteAllVersions(ObjectKeys.key(g1.id()), true)));
+    assertThrows(ObjectLockedException.class, () -> vault.await(() -> storage.deleteAllVersions(ObjectKeys.key(g1.id()), true)));
 
     for (String[] point : new String[][] {{p0, "a"}, {p1, "b"}}) {
       Path target = dir.resolve("restored-" + point[1]);
-      withRepo(repo -> repo.loadPoint(point[0]).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
+      vault.withRepo(repo -> repo.loadPoint(point[0]).compose(m -> RestoreJob.run(repo, m, target, RestoreJob.Options.defaults())));
       assertArrayEquals(point[1].equals("a") ? a : b, Files.readAllBytes(target), point[0]);
     }
-    CheckReport report = withRepo(repo -> VaultChecker.check(repo, true));
+    CheckReport report = vault.withRepo(repo -> VaultChecker.check(repo, true));
     assertTrue(report.ok(), report.errors().toString());
     assertTrue(report.warnings().isEmpty(), report.warnings().toString());
   }

@@ -1,6 +1,5 @@
 package dev.vaultgate.vault.maintenance;
 
-import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.backup.BackupJob;
 import dev.vaultgate.vault.backup.BackupResult;
 import dev.vaultgate.vault.backup.FileBlockSource;
@@ -20,10 +19,10 @@ import dev.vaultgate.vault.storage.RetryingVaultStorage;
 import dev.vaultgate.vault.storage.S3VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.testing.FaultyVaultStorage;
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.testing.RecordingVaultStorage;
 import dev.vaultgate.vault.testing.RequiresRgw;
 import dev.vaultgate.vault.testing.TestRgw;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +40,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,6 +56,7 @@ class LockedVaultTest {
 
   @TempDir
   Path dir;
+  private EngineFixture vault;
   private Vertx vertx;
   private S3VaultStorage s3;
   private RecordingVaultStorage storage;
@@ -65,21 +64,16 @@ class LockedVaultTest {
 
   @BeforeEach
   void open() {
-    vertx = Vertx.vertx();
-    s3 = TestRgw.newStorage(vertx, true);
     // As VaultStorages.open does: RGW sometimes closes a kept-alive connection under a request, which is retried.
-    storage = new RecordingVaultStorage(new RetryingVaultStorage(vertx, s3));
-    key = LocalKeyWrapper.create(dir.resolve("master.key"));
+    vault = EngineFixture.on(dir, v -> new RecordingVaultStorage(new RetryingVaultStorage(v, s3 = TestRgw.newStorage(v, true))));
+    vertx = vault.vertx;
+    storage = (RecordingVaultStorage) vault.storage;
+    key = vault.key;
   }
 
   @AfterEach
   void close() {
-    storage.close();
-    vertx.close().toCompletionStage().toCompletableFuture().join();
-  }
-
-  private <T> T await(Supplier<Future<T>> work) {
-    return Await.await(vertx, work, Duration.ofSeconds(120));
+    vault.close();
   }
 
   private static Instant inSeconds(long seconds) {
@@ -89,7 +83,7 @@ class LockedVaultTest {
   private void init(RetentionMode mode, Duration min, Duration max) {
     VaultSettings settings = new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, PACK)
         .withLock(new RetentionLock(mode, min, max));
-    await(() -> Repository.init(vertx, storage, key, settings)).close();
+    vault.await(() -> Repository.init(vertx, storage, key, settings)).close();
   }
 
   private Path image(long seed, int bytes) throws IOException {
@@ -105,9 +99,9 @@ class LockedVaultTest {
   }
 
   private BackupResult backup(VaultStorage through, Path source, Instant retainUntil) {
-    Repository repo = await(() -> Repository.open(vertx, through, key));
+    Repository repo = vault.await(() -> Repository.open(vertx, through, key));
     try (FileBlockSource src = FileBlockSource.open(source)) {
-      return await(() -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withRetainUntil(retainUntil)));
+      return vault.await(() -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withRetainUntil(retainUntil)));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } finally {
@@ -115,25 +109,16 @@ class LockedVaultTest {
     }
   }
 
-  private <T> T withRepo(java.util.function.Function<Repository, Future<T>> work) {
-    Repository repo = await(() -> Repository.open(vertx, storage, key));
-    try {
-      return await(() -> work.apply(repo));
-    } finally {
-      repo.close();
-    }
-  }
-
   private List<String> keys(String prefix) {
     List<String> keys = new ArrayList<>();
-    for (ObjectInfo o : await(() -> storage.list(prefix))) {
+    for (ObjectInfo o : vault.await(() -> storage.list(prefix))) {
       keys.add(o.key());
     }
     return keys;
   }
 
   private Retention retentionOf(String key) {
-    return await(() -> storage.lockState(key)).retention().orElseThrow(() -> new AssertionError(key + " has no retention"));
+    return vault.await(() -> storage.lockState(key)).retention().orElseThrow(() -> new AssertionError(key + " has no retention"));
   }
 
   @Test
@@ -142,16 +127,16 @@ class LockedVaultTest {
     VaultSettings locked = VaultSettings.defaults().withLock(
         new RetentionLock(RetentionMode.COMPLIANCE, Duration.ofDays(1), Duration.ofDays(30)));
     try {
-      VaultException e = assertThrows(VaultException.class, () -> await(() -> Repository.init(vertx, plain, key, locked)));
+      VaultException e = assertThrows(VaultException.class, () -> vault.await(() -> Repository.init(vertx, plain, key, locked)));
       assertEquals("cannot init a COMPLIANCE-locked vault in " + plain.describe() + ": the bucket does not have Object Lock"
           + " enabled (GetObjectLockConfiguration found none; Object Lock can only be enabled when a bucket is created:"
           + " create-bucket --object-lock-enabled-for-bucket)", e.getMessage());
-      assertTrue(await(() -> plain.list("")).isEmpty(), "nothing was written");
+      assertTrue(vault.await(() -> plain.list("")).isEmpty(), "nothing was written");
     } finally {
       plain.close();
     }
     FileVaultStorage files = new FileVaultStorage(vertx, dir);
-    VaultException e = assertThrows(VaultException.class, () -> await(() -> Repository.init(vertx, files, key, locked)));
+    VaultException e = assertThrows(VaultException.class, () -> vault.await(() -> Repository.init(vertx, files, key, locked)));
     assertTrue(e.getMessage().endsWith("only an S3 bucket with Object Lock enabled can hold a locked vault"), e.getMessage());
   }
 
@@ -173,17 +158,17 @@ class LockedVaultTest {
     }
     for (String k : needed) {
       // Even the bucket owner asking to bypass governance cannot delete a version under COMPLIANCE.
-      assertThrows(ObjectLockedException.class, () -> await(() -> storage.deleteAllVersions(k, true)), k);
+      assertThrows(ObjectLockedException.class, () -> vault.await(() -> storage.deleteAllVersions(k, true)), k);
     }
     ObjectLockedException forget = assertThrows(ObjectLockedException.class,
-        () -> withRepo(repo -> repo.deletePoint(point)));
+        () -> vault.withRepo(repo -> repo.deletePoint(point)));
     assertTrue(forget.getMessage().startsWith("cannot delete " + ObjectKeys.point(point)), forget.getMessage());
     String pack = keys("packs/").get(0);
-    assertFalse(await(() -> storage.extendRetention(pack, new Retention(RetentionMode.COMPLIANCE, inSeconds(60)))),
+    assertFalse(vault.await(() -> storage.extendRetention(pack, new Retention(RetentionMode.COMPLIANCE, inSeconds(60)))),
         "a shorter retention is never asked for");
     assertFalse(retentionOf(pack).retainUntil().isBefore(until));
 
-    CheckReport report = withRepo(repo -> VaultChecker.check(repo, true));
+    CheckReport report = vault.withRepo(repo -> VaultChecker.check(repo, true));
     assertTrue(report.ok(), report.errors().toString());
   }
 
@@ -239,9 +224,9 @@ class LockedVaultTest {
     assertEquals(RetentionMode.GOVERNANCE, retentionOf(manifest).mode());
 
     // The engine never asks to bypass: forget is refused while the retention runs.
-    assertThrows(ObjectLockedException.class, () -> withRepo(repo -> repo.deletePoint(point)));
-    assertThrows(ObjectLockedException.class, () -> await(() -> storage.deleteAllVersions(manifest, false)));
-    await(() -> storage.deleteAllVersions(manifest, true));
+    assertThrows(ObjectLockedException.class, () -> vault.withRepo(repo -> repo.deletePoint(point)));
+    assertThrows(ObjectLockedException.class, () -> vault.await(() -> storage.deleteAllVersions(manifest, false)));
+    vault.await(() -> storage.deleteAllVersions(manifest, true));
     assertEquals(List.of(), keys("points/"));
   }
 
@@ -253,23 +238,23 @@ class LockedVaultTest {
     Instant until = inSeconds(3);
     String a = backup(source, until).recoveryPointId();
     String b = backup(source, until).recoveryPointId(); // the same packs
-    withRepo(repo -> LegalHolds.hold(repo, a));
-    withRepo(repo -> LegalHolds.hold(repo, b));
+    vault.withRepo(repo -> LegalHolds.hold(repo, a));
+    vault.withRepo(repo -> LegalHolds.hold(repo, b));
     Thread.sleep(Math.max(0, Duration.between(Instant.now(), until).toMillis()) + 1100);
 
     for (String pack : keys("packs/")) {
-      assertTrue(await(() -> storage.lockState(pack)).legalHold(), pack);
-      assertThrows(ObjectLockedException.class, () -> await(() -> storage.deleteAllVersions(pack, true)), pack);
+      assertTrue(vault.await(() -> storage.lockState(pack)).legalHold(), pack);
+      assertThrows(ObjectLockedException.class, () -> vault.await(() -> storage.deleteAllVersions(pack, true)), pack);
     }
-    assertThrows(ObjectLockedException.class, () -> withRepo(repo -> repo.deletePoint(a)));
+    assertThrows(ObjectLockedException.class, () -> vault.withRepo(repo -> repo.deletePoint(a)));
 
-    withRepo(repo -> LegalHolds.release(repo, a));
-    assertFalse(await(() -> storage.lockState(ObjectKeys.point(a))).legalHold());
+    vault.withRepo(repo -> LegalHolds.release(repo, a));
+    assertFalse(vault.await(() -> storage.lockState(ObjectKeys.point(a))).legalHold());
     for (String pack : keys("packs/")) {
-      assertTrue(await(() -> storage.lockState(pack)).legalHold(), "still needed by held point " + b + ": " + pack);
+      assertTrue(vault.await(() -> storage.lockState(pack)).legalHold(), "still needed by held point " + b + ": " + pack);
     }
-    withRepo(repo -> repo.deletePoint(a)); // retention passed, hold released
-    assertThrows(ObjectLockedException.class, () -> withRepo(repo -> repo.deletePoint(b)));
+    vault.withRepo(repo -> repo.deletePoint(a)); // retention passed, hold released
+    assertThrows(ObjectLockedException.class, () -> vault.withRepo(repo -> repo.deletePoint(b)));
     assertEquals(List.of(ObjectKeys.point(b)), keys("points/"));
   }
 
@@ -283,19 +268,19 @@ class LockedVaultTest {
     List<String> longPacks = new ArrayList<>(keys("packs/"));
     longPacks.removeAll(shortPacks);
 
-    assertThrows(ObjectLockedException.class, () -> withRepo(repo -> repo.deletePoint(shortLived)));
+    assertThrows(ObjectLockedException.class, () -> vault.withRepo(repo -> repo.deletePoint(shortLived)));
     Thread.sleep(Math.max(0, Duration.between(Instant.now(), soon).toMillis()) + 1100);
-    withRepo(repo -> repo.deletePoint(shortLived));
+    vault.withRepo(repo -> repo.deletePoint(shortLived));
 
-    GcReport report = withRepo(GarbageCollector::collect);
+    GcReport report = vault.withRepo(GarbageCollector::collect);
     assertEquals(shortPacks.size(), report.packsDeleted(), report.toString());
     assertTrue(report.bytesFreed() >= 2L * PACK - 4096, report.toString());
     assertEquals(Set.copyOf(longPacks), Set.copyOf(keys("packs/")));
     for (String pack : shortPacks) {
       assertTrue(storage.events().contains("destroy " + pack), "every version deleted: " + pack);
     }
-    assertTrue(withRepo(repo -> VaultChecker.check(repo, true)).ok());
-    assertEquals(List.of(longLived), withRepo(Repository::listPoints));
+    assertTrue(vault.withRepo(repo -> VaultChecker.check(repo, true)).ok());
+    assertEquals(List.of(longLived), vault.withRepo(Repository::listPoints));
   }
 
   @Test
@@ -310,7 +295,7 @@ class LockedVaultTest {
     assertEquals(List.of(), keys("points/"));
 
     storage.clear();
-    GcReport report = withRepo(GarbageCollector::collect);
+    GcReport report = vault.withRepo(GarbageCollector::collect);
     assertEquals(0, report.packsDeleted(), report.toString());
     assertEquals(packs.size(), report.packsRetained(), report.toString());
     assertEquals(List.of(), storage.events("destroy packs/"), "gc tried no delete S3 would refuse");
@@ -333,10 +318,10 @@ class LockedVaultTest {
     Instant later = inSeconds(1800);
     backup(secondImage, later);
     Thread.sleep(Math.max(0, Duration.between(Instant.now(), soon).toMillis()) + 1100);
-    withRepo(repo -> repo.deletePoint(a));
+    vault.withRepo(repo -> repo.deletePoint(a));
 
     storage.clear();
-    GcReport report = withRepo(GarbageCollector::collect);
+    GcReport report = vault.withRepo(GarbageCollector::collect);
     assertEquals(0, report.packsRepacked(), report.toString());
     assertTrue(report.packsRetained() >= 1, report.toString());
     List<String> left = keys("packs/");
@@ -344,7 +329,7 @@ class LockedVaultTest {
     assertEquals(1, kept.size(), "A's first pack stays whole, its other packs go: " + report);
     assertFalse(retentionOf(kept.get(0)).retainUntil().isBefore(later));
     assertEquals(List.of(), storage.events("put packs/"), "nothing repacked");
-    assertTrue(withRepo(repo -> VaultChecker.check(repo, true)).ok());
+    assertTrue(vault.withRepo(repo -> VaultChecker.check(repo, true)).ok());
   }
 
   @Test
@@ -360,7 +345,7 @@ class LockedVaultTest {
       raw.putObjectRetention(b -> b.bucket(bucket).key("vault/" + pack).bypassGovernanceRetention(true)
           .retention(r -> r.mode("GOVERNANCE").retainUntilDate(shorter))).join();
     }
-    CheckReport report = withRepo(repo -> VaultChecker.check(repo, false));
+    CheckReport report = vault.withRepo(repo -> VaultChecker.check(repo, false));
     assertEquals(List.of(pack + " is retained GOVERNANCE until " + shorter + " but recovery point " + point + " needs it "
         + "GOVERNANCE until " + until), report.errors());
   }
@@ -368,7 +353,7 @@ class LockedVaultTest {
   @Test
   void stateOfAnObjectWithNeitherRetentionNorHoldIsNone() {
     init(RetentionMode.GOVERNANCE, Duration.ofSeconds(1), Duration.ofDays(1));
-    await(() -> storage.put("locks/plain", new byte[] {1}));
-    assertEquals(ObjectLockState.NONE, await(() -> storage.lockState("locks/plain")));
+    vault.await(() -> storage.put("locks/plain", new byte[] {1}));
+    assertEquals(ObjectLockState.NONE, vault.await(() -> storage.lockState("locks/plain")));
   }
 }

@@ -1,5 +1,9 @@
 package dev.vaultgate.vault.testing;
 
+import dev.vaultgate.vault.repo.RetentionLock;
+import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.storage.RetentionMode;
+import dev.vaultgate.vault.storage.RetryingVaultStorage;
 import dev.vaultgate.vault.storage.S3VaultStorage;
 import io.vertx.core.Vertx;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -12,6 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +105,20 @@ public final class TestRgw {
   /** An empty vault storage under {@code vault/} of a new bucket. */
   public static S3VaultStorage newStorage(Vertx vertx, boolean objectLock) {
     return new S3VaultStorage(vertx, client(), newBucket(objectLock), "vault");
+  }
+
+  /**
+   * A new vault in a new bucket, packs of {@code packSize}; when {@code locked}, the bucket has Object Lock and the vault
+   * a COMPLIANCE lock of 1 s to 1 day. Behind retries, as {@code VaultStorages.open} puts an S3 vault: RGW sometimes
+   * closes a kept-alive connection under a request.
+   */
+  public static EngineFixture newVault(Path dir, boolean locked, int packSize) {
+    EngineFixture vault = EngineFixture.on(dir, vertx -> new RetryingVaultStorage(vertx, newStorage(vertx, locked)));
+    VaultSettings settings = new VaultSettings(VaultSettings.DEFAULT_BLOCK_SIZE, packSize);
+    vault.init(locked
+        ? settings.withLock(new RetentionLock(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1)))
+        : settings).close();
+    return vault;
   }
 
   /** Stops radosgw only: the cluster and every object stay, the endpoint refuses connections. */

@@ -1,13 +1,18 @@
-package dev.vaultgate.vault.backup;
+package dev.vaultgate.vault.testing;
 
 import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.backup.BackupJob;
+import dev.vaultgate.vault.backup.BackupResult;
+import dev.vaultgate.vault.backup.ChangedExtents;
+import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.backup.RestoreJob;
+import dev.vaultgate.vault.backup.RestoreResult;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.FileVaultStorage;
 import dev.vaultgate.vault.storage.VaultStorage;
-import dev.vaultgate.vault.testing.TestVaults;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -20,13 +25,14 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** A vault on real storage (a directory or the in-process S3 server), a master key, and blocking helpers for tests. */
-final class EngineFixture implements AutoCloseable {
-  static final int BLOCK = VaultSettings.DEFAULT_BLOCK_SIZE;
+public final class EngineFixture implements AutoCloseable {
+  public static final int BLOCK = VaultSettings.DEFAULT_BLOCK_SIZE;
 
-  final Vertx vertx = Vertx.vertx();
-  final Path dir;
-  VaultStorage storage;
-  final LocalKeyWrapper key;
+  public final Vertx vertx = Vertx.vertx();
+  public final Path dir;
+  /** May be replaced by a test (a decorator, another view of the same vault): every helper uses the current one. */
+  public VaultStorage storage;
+  public final LocalKeyWrapper key;
 
   private EngineFixture(Path dir, Function<Vertx, VaultStorage> storage) {
     this.dir = dir;
@@ -34,62 +40,81 @@ final class EngineFixture implements AutoCloseable {
     this.key = LocalKeyWrapper.loadOrCreate(dir.resolve("master.key")); // a test may bring a vault and its key
   }
 
-  static EngineFixture onFiles(Path dir) throws IOException {
+  public static EngineFixture onFiles(Path dir) throws IOException {
     Files.createDirectories(dir.resolve("vault"));
     return new EngineFixture(dir, v -> new FileVaultStorage(v, dir.resolve("vault")));
   }
 
-  static EngineFixture onS3(Path dir) {
+  public static EngineFixture onS3(Path dir) {
     return new EngineFixture(dir, TestVaults::newS3Storage);
   }
 
-  static EngineFixture on(String kind, Path dir) throws IOException {
+  /** A vault on the storage {@code storage} makes (RGW, a decorated store), with its master key in {@code dir}. */
+  public static EngineFixture on(Path dir, Function<Vertx, VaultStorage> storage) {
+    return new EngineFixture(dir, storage);
+  }
+
+  public static EngineFixture on(String kind, Path dir) throws IOException {
     return kind.equals("s3") ? onS3(dir) : onFiles(dir);
   }
 
   /** Puts a decorator (faults, retry) in front of the storage for the operations that follow. */
-  EngineFixture wrap(java.util.function.UnaryOperator<VaultStorage> decorator) {
+  public EngineFixture wrap(java.util.function.UnaryOperator<VaultStorage> decorator) {
     storage = decorator.apply(storage);
     return this;
   }
 
   /** Runs {@code work} on a Vert.x context and waits for its result; a failure is rethrown as it is. */
-  <T> T await(Supplier<Future<T>> work) {
+  public <T> T await(Supplier<Future<T>> work) {
     return Await.await(vertx, work, Duration.ofSeconds(120));
   }
 
-  Repository init() {
-    return await(() -> Repository.init(vertx, storage, key, VaultSettings.defaults()));
+  public Repository init() {
+    return init(VaultSettings.defaults());
   }
 
-  Repository open() {
+  public Repository init(VaultSettings settings) {
+    return await(() -> Repository.init(vertx, storage, key, settings));
+  }
+
+  public Repository open() {
     return await(() -> Repository.open(vertx, storage, key));
   }
 
-  BackupResult backup(Path source, Manifest previous, ChangedExtents extents) {
+  /** Opens the vault, runs {@code work} on it and waits for the result, and closes it. */
+  public <T> T withRepo(Function<Repository, Future<T>> work) {
+    try (Repository repo = open()) {
+      return await(() -> work.apply(repo));
+    }
+  }
+
+  public BackupResult backup(Path source, Manifest previous, ChangedExtents extents) {
+    return backup(source, BackupJob.Options.defaults("disk0").withPrevious(previous).withChangedExtents(extents));
+  }
+
+  public BackupResult backup(Path source, BackupJob.Options options) {
     try (Repository repo = open(); FileBlockSource src = FileBlockSource.open(source)) {
-      return await(() -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withPrevious(previous)
-          .withChangedExtents(extents)));
+      return await(() -> BackupJob.run(repo, src, options));
     } catch (IOException e) {
       throw new AssertionError(e);
     }
   }
 
-  BackupResult backup(Path source) {
+  public BackupResult backup(Path source) {
     return backup(source, null, null);
   }
 
-  Manifest point(String id) {
+  public Manifest point(String id) {
     try (Repository repo = open()) {
       return await(() -> repo.loadPoint(id));
     }
   }
 
-  RestoreResult restore(String pointId, Path target) {
+  public RestoreResult restore(String pointId, Path target) {
     return restore(pointId, target, RestoreJob.Options.defaults());
   }
 
-  RestoreResult restore(String pointId, Path target, RestoreJob.Options options) {
+  public RestoreResult restore(String pointId, Path target, RestoreJob.Options options) {
     try (Repository repo = open()) {
       return await(() -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, options)));
     }
@@ -97,7 +122,9 @@ final class EngineFixture implements AutoCloseable {
 
   @Override
   public void close() {
-    storage.close();
+    if (storage != null) {
+      storage.close();
+    }
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
@@ -105,7 +132,7 @@ final class EngineFixture implements AutoCloseable {
    * A deterministic image of mixed content: zero runs, random runs, text-like runs, and copies of earlier
    * blocks, cut at sizes that are not multiples of the block size.
    */
-  static byte[] mixedImage(long seed, int size) {
+  public static byte[] mixedImage(long seed, int size) {
     Random r = new Random(seed);
     byte[] img = new byte[size];
     int at = 0;
