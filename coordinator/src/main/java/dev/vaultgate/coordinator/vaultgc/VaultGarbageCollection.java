@@ -106,7 +106,8 @@ public final class VaultGarbageCollection {
       return refused(vaultArn, claim, e.getMessage(), false).map(new Result(0, 0, 1, 0, 0));
     }
     Future<KeyWrapper> key = vertx.executeBlocking(() -> LocalKeyWrapper.load(settings.vaultMasterKeyFile()), false);
-    return key.compose(k -> Repository.open(vertx, storage, k))
+    // Opened without the index: gc reads it under its exclusive lock (GarbageCollector.collect), once.
+    return key.compose(k -> Repository.openWithoutIndex(vertx, storage, k))
         .compose(repo -> GarbageCollector.collect(repo).eventually(() -> {
           repo.close();
           return Future.succeededFuture();

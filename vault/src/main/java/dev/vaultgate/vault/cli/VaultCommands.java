@@ -214,7 +214,7 @@ final class VaultCommands {
 
     @Override
     public Integer call() {
-      GcReport r = vault.withRepository(GarbageCollector::collect);
+      GcReport r = vault.withRepositoryWithoutIndex(GarbageCollector::collect);
       if (json) {
         System.out.println(new JsonObject().put("packsDeleted", r.packsDeleted()).put("packsRepacked", r.packsRepacked())
             .put("packsKept", r.packsKept()).put("bytesFreed", r.bytesFreed()).put("chunksRemoved", r.chunksRemoved())

@@ -39,7 +39,10 @@ public final class ColdStorage {
       return Future.failedFuture(new VaultException("cannot move recovery points of " + repo.name()
           + " to cold storage: no cold storage class given (e.g. GLACIER_IR, DEEP_ARCHIVE, or a Ceph placement class)"));
     }
-    return repo.loadAllPoints().compose(points -> repo.onCpu(() -> {
+    // The index is brought up to date after the points are read: it then names the packs of each of them (a point's
+    // segments are written before its manifest), also of points made after the repository was opened, whose packs an
+    // index read at the open would not name, so that none of them would move.
+    return repo.loadAllPoints().compose(points -> repo.refreshIndex().map(points)).compose(points -> repo.onCpu(() -> {
       Map<String, Set<String>> packsByPoint = new HashMap<>();
       for (Manifest m : points) {
         packsByPoint.put(m.id(), repo.referencedPacks(m));

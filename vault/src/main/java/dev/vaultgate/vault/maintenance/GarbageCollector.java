@@ -28,8 +28,8 @@ import java.util.Set;
  * then the old index segments, and only then the old packs.
  *
  * <p>gc holds an exclusive {@code VaultLock}: it refuses to start while a backup holds the vault, and no
- * backup starts while it runs. A process that keeps a repository open across backups must reopen it after a
- * gc (its in-memory index may name packs gc deleted).
+ * backup starts while it runs. Jobs of a process that keeps a repository open bring its index up to date first
+ * ({@link Repository#refreshIndex}), gc included.
  *
  * <p>In a locked vault ({@link LockedGarbageCollector}) gc also leaves alone whatever Object Lock still retains
  * or holds, never asks to bypass governance retention, and never shortens a retention.
@@ -40,9 +40,13 @@ public final class GarbageCollector {
   private GarbageCollector() {
   }
 
-  /** Collects under an exclusive vault lock: it fails while a backup runs, and no backup starts meanwhile. */
+  /**
+   * Collects under an exclusive vault lock: it fails while a backup runs, and no backup starts meanwhile. The index is
+   * read again under the lock first: one read before it (at open, or days before in a process that keeps the vault
+   * open) lacks the segments of backups that ended since, and their packs, named by no index entry, would look dead.
+   */
   public static Future<GcReport> collect(Repository repo) {
-    return VaultLock.exclusive(repo, "gc").compose(lock -> repo.loadAllPoints()
+    return VaultLock.exclusive(repo, "gc").compose(lock -> repo.refreshIndex().compose(v -> repo.loadAllPoints())
         .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> repo.config().settings().locked()
             ? LockedGarbageCollector.collect(repo, points, packObjects)
             : collect(repo, points, packObjects))

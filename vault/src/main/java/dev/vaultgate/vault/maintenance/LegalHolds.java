@@ -27,7 +27,7 @@ public final class LegalHolds {
 
   /** Puts a legal hold on the point and all it needs; the manifest last, so a held manifest means held data. */
   public static Future<Integer> hold(Repository repo, String pointId) {
-    return requireLocked(repo).compose(v -> repo.loadPoint(pointId)).compose(m -> repo.onCpu(() -> repo.referencedObjects(m)))
+    return requireLocked(repo).compose(v -> pointAndIndex(repo, pointId)).compose(m -> repo.onCpu(() -> repo.referencedObjects(m)))
         .compose(objects -> Bounded.forEach(new ArrayList<>(objects), PARALLELISM, key -> repo.storage().setLegalHold(key, true))
             .compose(v -> repo.storage().setLegalHold(ObjectKeys.point(pointId), true))
             .map(v -> objects.size() + 1));
@@ -38,7 +38,7 @@ public final class LegalHolds {
    * Answers how many objects were released.
    */
   public static Future<Integer> release(Repository repo, String pointId) {
-    return requireLocked(repo).compose(v -> repo.loadPoint(pointId))
+    return requireLocked(repo).compose(v -> pointAndIndex(repo, pointId))
         .compose(m -> repo.storage().setLegalHold(ObjectKeys.point(pointId), false).map(m))
         .compose(m -> stillHeld(repo, pointId).compose(keep -> repo.onCpu(() -> {
           Set<String> release = new TreeSet<>(repo.referencedObjects(m));
@@ -48,6 +48,15 @@ public final class LegalHolds {
         .compose(release -> Bounded.forEach(new ArrayList<>(release), PARALLELISM,
                 key -> repo.storage().setLegalHold(key, false))
             .map(v -> release.size() + 1));
+  }
+
+  /**
+   * The point, then the index brought up to date: a point's index segments are written before its manifest, so an
+   * index read after the manifest names every pack the point needs, even when the repository was opened before the
+   * point was made (an index that lacks some would hold, or release, only part of the point).
+   */
+  private static Future<Manifest> pointAndIndex(Repository repo, String pointId) {
+    return repo.loadPoint(pointId).compose(m -> repo.refreshIndex().map(m));
   }
 
   /** What the other points on legal hold need. */

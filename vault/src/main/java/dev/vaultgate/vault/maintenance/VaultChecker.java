@@ -38,6 +38,13 @@ public final class VaultChecker {
   }
 
   public static Future<CheckReport> check(Repository repo, boolean readData) {
+    // The points are listed first, then the index is brought up to date: a point's segments are written before its
+    // manifest, so the index then names the chunks of every listed point, even in a repository opened before some of
+    // them were made (which would otherwise be reported as needing chunks that are not indexed).
+    return repo.listPoints().compose(ids -> repo.refreshIndex().compose(v -> check(repo, ids, readData)));
+  }
+
+  private static Future<CheckReport> check(Repository repo, List<String> pointIds, boolean readData) {
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     AtomicLong verified = new AtomicLong();
@@ -75,7 +82,7 @@ public final class VaultChecker {
           warnings.add("pack " + ObjectKeys.pack(id) + " is not indexed (left by an interrupted backup or gc; gc removes it)");
         }
       }
-      return repo.listPoints().compose(ids -> Bounded.forEach(ids, 4, id -> repo.loadPoint(id)
+      return Bounded.forEach(pointIds, 4, id -> repo.loadPoint(id)
           .onSuccess(m -> {
             synchronized (pointCount) {
               pointCount[0]++;
@@ -86,7 +93,7 @@ public final class VaultChecker {
           .recover(e -> {
             errors.add(e.getMessage());
             return Future.succeededFuture();
-          })))
+          }))
           .compose(v -> repo.config().settings().locked() ? RetentionCheck.run(repo, errors) : Future.succeededFuture())
           .compose(v -> !readData ? Future.succeededFuture() : Bounded.forEach(new ArrayList<>(byPack.keySet()),
               PACK_READ_PARALLELISM, packId -> !packSizes.containsKey(packId) ? Future.succeededFuture()

@@ -39,12 +39,16 @@ public final class IndexRepair {
   private IndexRepair() {
   }
 
-  /** Takes a shared vault lock, adopts every verifiable orphan pack, releases the lock. */
+  /**
+   * Takes a shared vault lock, brings the index up to date (a pack whose segment another process wrote since the open
+   * is no orphan), adopts every verifiable orphan pack, releases the lock.
+   */
   public static Future<Report> repairIndex(Repository repo, String purpose) {
-    return VaultLock.shared(repo, purpose).compose(lock -> adoptOrphanPacks(repo).eventually(lock::release));
+    return VaultLock.shared(repo, purpose).compose(lock -> repo.refreshIndex().compose(v -> adoptOrphanPacks(repo))
+        .eventually(lock::release));
   }
 
-  /** Adopts every verifiable orphan pack; the caller holds a vault lock. */
+  /** Adopts every verifiable orphan pack; the caller holds a vault lock and has brought the index up to date under it. */
   public static Future<Report> adoptOrphanPacks(Repository repo) {
     Set<String> named = new HashSet<>();
     for (Set<String> packs : repo.packsBySegment().values()) {

@@ -2,7 +2,9 @@ package dev.vaultgate.vault.backup;
 
 import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.copy.CopyJob;
+import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
+import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.maintenance.GcReport;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultSettings;
@@ -24,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A repository kept open across backups (the appliance keeps one for its local volumes for as long as it runs) sees,
- * at each job, what other processes did to the vault since it was opened: index segments they wrote, chunks a gc
- * removed, which a backup (or a copy into it) must store again rather than name in a manifest, and chunks a gc moved
- * into new packs, where a restore must look for them.
+ * at each job, what other processes did to the vault since it was opened: index segments they wrote, which a gc must
+ * count as live, chunks a gc removed, which a backup (or a copy into it) must store again rather than name in a
+ * manifest, and chunks a gc moved into new packs, where a restore must look for them.
  */
 class KeptOpenRepositoryTest {
   @TempDir
@@ -54,6 +56,33 @@ class KeptOpenRepositoryTest {
       return vault.await(() -> BackupJob.run(repo, source, BackupJob.Options.defaults("disk0")));
     } catch (IOException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void aGcThroughARepositoryOpenedBeforeAnotherProcessBackedUpKeepsThatBackupsPacks() throws IOException {
+    BackupResult point;
+    try (Repository collector = vault.open()) { // opened first: its index has none of the packs below
+      try (Repository other = vault.open()) { // another process backs up meanwhile, and its lock is gone
+        point = backUp(other);
+      }
+      GcReport gc = vault.await(() -> GarbageCollector.collect(collector));
+      assertEquals(0, gc.packsDeleted(), "the new point's packs are live: " + gc);
+    }
+    Path restored = tmp.resolve("restored.img");
+    vault.restore(point.recoveryPointId(), restored);
+    assertArrayEquals(image, Files.readAllBytes(restored));
+  }
+
+  @Test
+  void aCheckThroughARepositoryOpenedBeforeAnotherProcessBackedUpFindsThatPointWhole() {
+    try (Repository checker = vault.open()) {
+      try (Repository other = vault.open()) {
+        backUp(other);
+      }
+      CheckReport report = vault.await(() -> VaultChecker.check(checker, true));
+      assertTrue(report.ok(), report.errors().toString());
+      assertEquals(1, report.points());
     }
   }
 

@@ -231,6 +231,21 @@ class LockedVaultTest {
   }
 
   @Test
+  void aLegalHoldThroughARepositoryOpenedBeforeThePointWasMadeHoldsEverythingThePointNeeds() throws IOException {
+    init(RetentionMode.GOVERNANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    try (Repository opened = vault.open()) { // before the point: its index names none of the point's packs
+      String point = backup(image(6, 2 * PACK), inSeconds(60)).recoveryPointId(); // another process
+      int held = vault.await(() -> LegalHolds.hold(opened, point));
+      List<String> packs = keys("packs/");
+      assertTrue(packs.size() >= 2, "the point has packs: " + packs);
+      for (String pack : packs) {
+        assertTrue(vault.await(() -> storage.lockState(pack)).legalHold(), "held: " + pack);
+      }
+      assertTrue(held >= packs.size() + 1, "the packs, their index segments and the manifest: " + held);
+    }
+  }
+
+  @Test
   void legalHoldBlocksDeletionAndReleasingOnePointKeepsWhatAnotherHeldPointNeeds() throws IOException,
       InterruptedException {
     init(RetentionMode.GOVERNANCE, Duration.ofSeconds(1), Duration.ofDays(1));
