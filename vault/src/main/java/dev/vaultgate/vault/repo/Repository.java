@@ -304,9 +304,10 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Reads the index, or brings the index of a repository kept open across jobs up to date with the vault; to be called
-   * under a vault lock, so that no gc runs meanwhile (a backup calls it right after taking its shared lock). The first
-   * call reads every listed segment. A later one reads and adds the segments that other processes wrote since. If a
+   * Reads the index, or brings the index of a repository kept open across jobs up to date with the vault. Under a vault
+   * lock when what follows must not race a gc (a backup right after taking its shared lock, gc after its exclusive one);
+   * after reading points when what follows needs their packs (a point's segments are stored before its manifest, so the
+   * index then names them all: check, legal holds). The first call reads every listed segment. A later one reads and adds the segments that other processes wrote since. If a
    * segment this repository read is no longer listed, a gc deleted it, and perhaps chunks that no point needed any more
    * with it: the index may name chunks that are gone, and a backup that found one there would name it in its manifest
    * without storing it. Then every listed segment is read again into a new index, which replaces this one (with the
