@@ -222,6 +222,7 @@ final class VaultCommands {
       } else {
         System.out.println("gc: " + r.packsDeleted() + " packs deleted, " + r.packsRepacked() + " repacked, " + r.packsKept()
             + " kept; " + Units.bytes(r.bytesFreed()) + " freed; " + r.chunksRemoved() + " chunks removed"
+            + (r.indexSegmentsReplaced() > 0 ? "; " + r.indexSegmentsReplaced() + " index segments rewritten" : "")
             + (r.packsRetained() > 0 ? "; " + r.packsRetained() + " packs left as they are while Object Lock retains them" : ""));
       }
       return 0;

@@ -24,8 +24,10 @@ import java.util.Set;
  * Removes what no recovery point references. A pack with no live chunk is deleted; a pack whose live
  * chunks fill less than half of it is repacked (its live sealed blobs are copied as they are into new
  * packs: no decryption needed, the chunk id is their AAD). The order keeps the vault valid at every
- * step, even if gc is interrupted: new packs and their index, then one index segment for the packs kept,
- * then the old index segments, and only then the old packs.
+ * step, even if gc is interrupted: new packs and their index, then index segments for the packs kept (at most
+ * {@value #SEGMENT_ENTRIES} entries each), then the old index segments, and only then the old packs. With more than
+ * {@value #MERGE_ABOVE_SEGMENTS} segments it does so even when nothing else is to be collected: it merges them (as
+ * restic's prune and kopia's index compaction do), since every open of the vault reads each one.
  *
  * <p>gc holds an exclusive {@code VaultLock}: it refuses to start while a backup holds the vault, and no
  * backup starts while it runs. Jobs of a process that keeps a repository open bring its index up to date first
@@ -36,6 +38,13 @@ import java.util.Set;
  */
 public final class GarbageCollector {
   private static final double REPACK_BELOW = 0.5;
+  /**
+   * More index segments than this are merged even when nothing else is collected: every backup writes at least one,
+   * and every open of the vault reads (GET, decrypt, parse) each of them.
+   */
+  static final int MERGE_ABOVE_SEGMENTS = 64;
+  /** Entries per index segment that gc writes (~5 MiB): a segment is decoded whole, in memory, when the vault opens. */
+  static final int SEGMENT_ENTRIES = 65_536;
 
   private GarbageCollector() {
   }
@@ -46,16 +55,22 @@ public final class GarbageCollector {
    * open) lacks the segments of backups that ended since, and their packs, named by no index entry, would look dead.
    */
   public static Future<GcReport> collect(Repository repo) {
+    return collect(repo, MERGE_ABOVE_SEGMENTS, SEGMENT_ENTRIES);
+  }
+
+  /** {@link #collect(Repository)} with other limits for merging index segments (tests). */
+  static Future<GcReport> collect(Repository repo, int mergeAboveSegments, int segmentEntries) {
     return VaultLock.exclusive(repo, "gc").compose(lock -> repo.refreshIndex().compose(v -> repo.loadAllPoints())
         .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> repo.config().settings().locked()
             ? LockedGarbageCollector.collect(repo, points, packObjects)
-            : collect(repo, points, packObjects))
+            : collect(repo, points, packObjects, mergeAboveSegments, segmentEntries))
             // Repacking moved chunks: the points' keyless reference lists follow (the coordinator's lifecycle reads them).
             .compose(report -> ReferenceLists.refresh(repo, points).map(report)))
         .eventually(lock::release));
   }
 
-  private static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects) {
+  private static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects,
+      int mergeAboveSegments, int segmentEntries) {
     Set<ByteBuffer> live = new HashSet<>();
     for (Manifest m : points) {
       for (DiskBlocks d : m.disks()) {
@@ -97,14 +112,14 @@ public final class GarbageCollector {
     }
     int chunksRemoved = dead;
     long bytesFreed = freed;
-    if (delete.isEmpty() && repack.isEmpty() && dead == 0) {
+    if (delete.isEmpty() && repack.isEmpty() && dead == 0 && oldSegments.size() <= mergeAboveSegments) {
       return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0));
     }
     PackAssembler assembler = repo.newPackAssembler();
     return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
-        .compose(v -> kept.isEmpty() ? Future.succeededFuture() : repo.storeIndexSegment(kept))
+        .compose(v -> Bounded.forEach(slices(kept, segmentEntries), 2, repo::storeIndexSegment))
         .compose(v -> Bounded.forEach(oldSegments, 8, s -> repo.storage().delete(ObjectKeys.index(s))))
         .compose(v -> {
           List<String> gone = new ArrayList<>(delete);
@@ -116,6 +131,15 @@ public final class GarbageCollector {
   }
 
   /** Moves the live blobs of one pack into new packs, storing each as it fills. */
+  /** {@code entries} in consecutive slices of at most {@code size}. */
+  private static List<List<IndexEntry>> slices(List<IndexEntry> entries, int size) {
+    List<List<IndexEntry>> slices = new ArrayList<>();
+    for (int from = 0; from < entries.size(); from += size) {
+      slices.add(entries.subList(from, Math.min(entries.size(), from + size)));
+    }
+    return slices;
+  }
+
   private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler) {
     return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
       List<SealedPack> full = new ArrayList<>();

@@ -321,16 +321,36 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  /** Reading the index again from a fresh listing, when a listed segment was gone: at most this many times. */
+  private static final int INDEX_READS = 3;
+
   private Future<Void> loadIndex() {
+    return loadIndex(1);
+  }
+
+  /**
+   * Reads every listed segment into a fresh index, which then replaces the empty one. A segment can vanish between the
+   * listing and its read: a gc that merged segments (or dropped those of deleted packs) wrote their replacements first,
+   * so a fresh listing names them; the index is read again from it.
+   */
+  private Future<Void> loadIndex(int attempt) {
+    ChunkIndex fresh = new ChunkIndex();
+    Map<String, Set<String>> packs = new ConcurrentHashMap<>();
     return storage.list(ObjectKeys.INDEX).compose(objects -> {
       List<String> segments = segmentIds(objects);
-      Map<String, Set<String>> packs = new ConcurrentHashMap<>();
-      return loadSegments(segments, index, packs).map(v -> {
-        recordSegments(segments, packs);
-        indexLoaded = true;
-        Trace.mark("index loaded: " + index.size() + " chunks");
-        return null;
+      return loadSegments(segments, fresh, packs).map(v -> {
+        synchronized (this) {
+          index.close(); // empty: nothing could use it before the index was read
+          index = fresh;
+          recordSegments(segments, packs);
+          indexLoaded = true;
+        }
+        Trace.mark("index loaded: " + fresh.size() + " chunks");
+        return (Void) null;
       });
+    }).recover(e -> {
+      fresh.close();
+      return e instanceof ObjectNotFoundException && attempt < INDEX_READS ? loadIndex(attempt + 1) : Future.failedFuture(e);
     });
   }
 
