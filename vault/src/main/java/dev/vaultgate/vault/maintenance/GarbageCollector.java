@@ -130,7 +130,6 @@ public final class GarbageCollector {
             chunksRemoved, oldSegments.size()));
   }
 
-  /** Moves the live blobs of one pack into new packs, storing each as it fills. */
   /** {@code entries} in consecutive slices of at most {@code size}. */
   private static List<List<IndexEntry>> slices(List<IndexEntry> entries, int size) {
     List<List<IndexEntry>> slices = new ArrayList<>();
@@ -140,6 +139,7 @@ public final class GarbageCollector {
     return slices;
   }
 
+  /** Moves the live blobs of one pack into new packs, storing each as it fills. */
   private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler) {
     return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
       List<SealedPack> full = new ArrayList<>();
