@@ -43,6 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Repository implements AutoCloseable {
   /** Index segments and manifests fetched at once when a vault opens. */
   private static final int FETCH_PARALLELISM = 8;
+  /** Reading the index again from a fresh listing, when a listed segment was gone: at most this many times. */
+  private static final int INDEX_READS = 3;
 
   private final Vertx vertx;
   private final VaultStorage storage;
@@ -307,11 +309,11 @@ public final class Repository implements AutoCloseable {
    * Reads the index, or brings the index of a repository kept open across jobs up to date with the vault. Under a vault
    * lock when what follows must not race a gc (a backup right after taking its shared lock, gc after its exclusive one);
    * after reading points when what follows needs their packs (a point's segments are stored before its manifest, so the
-   * index then names them all: check, legal holds). The first call reads every listed segment. A later one reads and adds the segments that other processes wrote since. If a
-   * segment this repository read is no longer listed, a gc deleted it, and perhaps chunks that no point needed any more
-   * with it: the index may name chunks that are gone, and a backup that found one there would name it in its manifest
-   * without storing it. Then every listed segment is read again into a new index, which replaces this one (with the
-   * segments this process stored meanwhile).
+   * index then names them all: check, legal holds). The first call reads every listed segment. A later one reads and
+   * adds the segments that other processes wrote since. If a segment this repository read is no longer listed, a gc
+   * deleted it, and perhaps chunks that no point needed any more with it: the index may name chunks that are gone, and
+   * a backup that found one there would name it in its manifest without storing it. Then every listed segment is read
+   * again into a new index, which replaces this one (with the segments this process stored meanwhile).
    */
   public Future<Void> refreshIndex() {
     synchronized (this) {
@@ -321,41 +323,28 @@ public final class Repository implements AutoCloseable {
     }
   }
 
-  /** Reading the index again from a fresh listing, when a listed segment was gone: at most this many times. */
-  private static final int INDEX_READS = 3;
-
   private Future<Void> loadIndex() {
     return loadIndex(1);
   }
 
   /**
-   * Reads every listed segment into a fresh index, which then replaces the empty one. A segment can vanish between the
-   * listing and its read: a gc that merged segments (or dropped those of deleted packs) wrote their replacements first,
-   * so a fresh listing names them; the index is read again from it.
+   * The first read: the listed segments into a new index that replaces the empty one (as a rebuild does). A segment can
+   * vanish between the listing and its read: a gc that merged segments (or dropped those of deleted packs) wrote their
+   * replacements first, so a fresh listing names them; the index is read again from it.
    */
   private Future<Void> loadIndex(int attempt) {
-    ChunkIndex fresh = new ChunkIndex();
-    Map<String, Set<String>> packs = new ConcurrentHashMap<>();
-    return storage.list(ObjectKeys.INDEX).compose(objects -> {
-      List<String> segments = segmentIds(objects);
-      return loadSegments(segments, fresh, packs).map(v -> {
-        synchronized (this) {
-          index.close(); // empty: nothing could use it before the index was read
-          index = fresh;
-          recordSegments(segments, packs);
+    return storage.list(ObjectKeys.INDEX).compose(objects -> rebuild(segmentIds(objects), Set.of()))
+        .<Void>map(v -> {
           indexLoaded = true;
-        }
-        Trace.mark("index loaded: " + fresh.size() + " chunks");
-        return (Void) null;
-      });
-    }).recover(e -> {
-      fresh.close();
-      return e instanceof ObjectNotFoundException && attempt < INDEX_READS ? loadIndex(attempt + 1) : Future.failedFuture(e);
-    });
+          Trace.mark("index loaded: " + index.size() + " chunks");
+          return null;
+        })
+        .recover(e -> e instanceof ObjectNotFoundException && attempt < INDEX_READS ? loadIndex(attempt + 1)
+            : Future.failedFuture(e));
   }
 
   private Future<Void> refreshNow() {
-    Set<String> known = new HashSet<>(indexSegments()); // all stored before the listing below, so all listed unless deleted
+    Set<String> known = new HashSet<>(segmentsHeld()); // all stored before the listing below, so all listed unless deleted
     return storage.list(ObjectKeys.INDEX).compose(objects -> {
       List<String> listed = segmentIds(objects);
       if (new HashSet<>(listed).containsAll(known)) {
@@ -369,14 +358,18 @@ public final class Repository implements AutoCloseable {
           return null;
         });
       }
-      ChunkIndex fresh = new ChunkIndex();
-      Map<String, Set<String>> packs = new ConcurrentHashMap<>();
-      Set<String> loaded = new HashSet<>(listed);
-      return loadSegments(listed, fresh, packs)
-          .compose(v -> replaceIndex(fresh, packs, loaded, known))
-          .onSuccess(v -> Trace.mark("index read again: a gc deleted segments since the open"))
-          .onFailure(e -> fresh.close());
+      return rebuild(listed, known).onSuccess(v -> Trace.mark("index read again: a gc deleted segments since the open"));
     });
+  }
+
+  /** Reads {@code listed} into a new index that then replaces the current one ({@code known}: the segments it holds). */
+  private Future<Void> rebuild(List<String> listed, Set<String> known) {
+    ChunkIndex fresh = new ChunkIndex();
+    Map<String, Set<String>> packs = new ConcurrentHashMap<>();
+    Set<String> loaded = new HashSet<>(listed);
+    return loadSegments(listed, fresh, packs)
+        .compose(v -> replaceIndex(fresh, packs, loaded, known))
+        .onFailure(e -> fresh.close());
   }
 
   /**
@@ -386,7 +379,7 @@ public final class Repository implements AutoCloseable {
   private Future<Void> replaceIndex(ChunkIndex fresh, Map<String, Set<String>> packs, Set<String> loaded, Set<String> known) {
     List<String> storedMeanwhile;
     synchronized (this) {
-      storedMeanwhile = indexSegments().stream().filter(s -> !known.contains(s) && !loaded.contains(s)).toList();
+      storedMeanwhile = segmentsHeld().stream().filter(s -> !known.contains(s) && !loaded.contains(s)).toList();
       if (storedMeanwhile.isEmpty()) {
         retiredIndexes.add(index);
         index = fresh;
@@ -702,6 +695,11 @@ public final class Repository implements AutoCloseable {
   /** The index segments read at open or written since. */
   public List<String> indexSegments() {
     requireIndex("list index segments");
+    return segmentsHeld();
+  }
+
+  /** The segments whose entries are in the index (none before it is read). */
+  private List<String> segmentsHeld() {
     synchronized (indexSegments) {
       return List.copyOf(indexSegments);
     }
