@@ -52,11 +52,7 @@ class KeptOpenRepositoryTest {
   }
 
   private BackupResult backUp(Repository repo) {
-    try (FileBlockSource source = FileBlockSource.open(disk)) {
-      return vault.await(() -> BackupJob.run(repo, source, BackupJob.Options.defaults("disk0")));
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    return vault.backup(repo, disk, BackupJob.Options.defaults("disk0"));
   }
 
   @Test

@@ -93,7 +93,14 @@ public final class EngineFixture implements AutoCloseable {
   }
 
   public BackupResult backup(Path source, BackupJob.Options options) {
-    try (Repository repo = open(); FileBlockSource src = FileBlockSource.open(source)) {
+    try (Repository repo = open()) {
+      return backup(repo, source, options);
+    }
+  }
+
+  /** A backup through {@code repo}, which stays open (a process that keeps its vault open across jobs). */
+  public BackupResult backup(Repository repo, Path source, BackupJob.Options options) {
+    try (FileBlockSource src = FileBlockSource.open(source)) {
       return await(() -> BackupJob.run(repo, src, options));
     } catch (IOException e) {
       throw new AssertionError(e);
