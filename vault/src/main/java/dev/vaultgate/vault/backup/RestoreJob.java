@@ -12,6 +12,7 @@ import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.PackRanges;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultException;
+import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 
@@ -102,61 +103,106 @@ public final class RestoreJob {
       return Future.failedFuture(new VaultException("recovery point " + manifest.id() + " has no disk " + options.diskName()));
     }
     repo.warmUpCrypto();
-    AtomicLong fetched = new AtomicLong();
-    AtomicLong written = new AtomicLong();
-    AtomicLong chunks = new AtomicLong();
     List<Integer> windows = new ArrayList<>();
     int window = options.windowBlocks();
     for (int from = 0; from < disk.entryCount(); from += window) {
       windows.add(from);
     }
-    // At most FETCH_PARALLELISM fetches hold a slot at a time, so the pool never grows past that.
-    Queue<Slot> slots = new ConcurrentLinkedQueue<>();
     WorkerExecutor writer = repo.vertx().createSharedWorkerExecutor(WRITER, 1);
     // The index is read first (a repository opened without it) or catches up with the vault (a repository kept open
     // may predate a gc that moved chunks to new packs); a failed catch-up is no failure, since a restore holds no
-    // vault lock and the index stays as it was, but a restore cannot go on without any index.
+    // vault lock and the index stays as it was, but a restore cannot go on without any index. A gc that moves chunks
+    // while the restore runs is met where a pack turns out gone (restore(Run, Fetch, boolean)).
     // Packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once; other classes read directly.
     return repo.refreshIndex().recover(e -> repo.indexLoaded() ? Future.succeededFuture() : Future.failedFuture(e))
         .compose(refreshed -> ColdReads.thaw(repo, manifest))
-        .compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out ->
-        // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
-        Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
-                Math.min(disk.entryCount(), from + window)))
-            .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> {
-              Slot slot = Objects.requireNonNullElseGet(slots.poll(), Slot::new);
-              return repo.storage().getRangeInto(ObjectKeys.pack(f.packId()), f.start(), f.length(), slot.sealed(f.length()))
-                  .compose(n -> repo.onCpu(() -> {
-                    if (n != f.length()) {
-                      throw new VaultException("cannot restore from " + repo.name() + ": read " + n + " of " + f.length()
-                          + " bytes at offset " + f.start() + " of pack " + ObjectKeys.pack(f.packId()) + " (truncated pack?)");
-                    }
-                    gather(repo, disk, f, slot);
-                    chunks.addAndGet(f.chunks().size());
-                    return fetched.addAndGet(f.length());
-                  }))
-                  .compose(v -> writer.executeBlocking(() -> written.addAndGet(out.write(slot)), false))
-                  .onSuccess(n -> {
-                    options.progress().update(written.get(), (long) disk.entryCount() * disk.blockSize());
-                    out.flushInBackground(repo, written.get());
-                  })
-                  .eventually(() -> {
-                    slots.add(slot);
-                    return Future.succeededFuture();
-                  });
-            })))
-            .compose(v -> writer.executeBlocking(() -> {
-              written.addAndGet(out.zeroFillSparse(disk));
-              out.commit();
-              options.progress().update(written.get(), written.get());
-              return new RestoreResult(manifest.id(), target.toString(), disk.size(), fetched.get(), written.get(),
-                  chunks.get(), (System.nanoTime() - startNanos) / 1e9);
-            }, false))
-            .recover(e -> writer.executeBlocking(() -> {
-              out.abandon();
-              return null;
-            }, false).transform(ignored -> Future.<RestoreResult>failedFuture(e))))
+        .compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out -> {
+          Run run = new Run(repo, manifest, disk, out, writer, options);
+          // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
+          return Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
+                  Math.min(disk.entryCount(), from + window)))
+              .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> restore(run, f, false))))
+              .compose(v -> writer.executeBlocking(() -> {
+                run.written.addAndGet(out.zeroFillSparse(disk));
+                out.commit();
+                options.progress().update(run.written.get(), run.written.get());
+                return new RestoreResult(manifest.id(), target.toString(), disk.size(), run.fetched.get(),
+                    run.written.get(), run.chunks.get(), (System.nanoTime() - startNanos) / 1e9);
+              }, false))
+              .recover(e -> writer.executeBlocking(() -> {
+                out.abandon();
+                return null;
+              }, false).transform(ignored -> Future.<RestoreResult>failedFuture(e)));
+        })
         .eventually(writer::close);
+  }
+
+  /** One restore's target, writer and counters, shared by its fetches. */
+  private static final class Run {
+    final Repository repo;
+    final Manifest manifest;
+    final DiskBlocks disk;
+    final Target out;
+    final WorkerExecutor writer;
+    final Options options;
+    /** At most FETCH_PARALLELISM fetches hold a slot at a time, so the pool never grows past that. */
+    final Queue<Slot> slots = new ConcurrentLinkedQueue<>();
+    final AtomicLong fetched = new AtomicLong();
+    final AtomicLong written = new AtomicLong();
+    final AtomicLong chunks = new AtomicLong();
+
+    Run(Repository repo, Manifest manifest, DiskBlocks disk, Target out, WorkerExecutor writer, Options options) {
+      this.repo = repo;
+      this.manifest = manifest;
+      this.disk = disk;
+      this.out = out;
+      this.writer = writer;
+      this.options = options;
+    }
+  }
+
+  /**
+   * Reads one range of a pack, opens and checks its chunks, and writes them to the target. A pack that is gone was
+   * repacked by a gc since the index was read (a restore takes no vault lock): gc stores the chunks' new packs and index
+   * segments before it deletes the old ones, so the index, brought up to date, names where they went, and they are
+   * read from there. Missing again after that, the pack is reported.
+   */
+  private static Future<Void> restore(Run run, Fetch f, boolean indexCaughtUp) {
+    Repository repo = run.repo;
+    Slot slot = Objects.requireNonNullElseGet(run.slots.poll(), Slot::new);
+    String pack = ObjectKeys.pack(f.packId());
+    return repo.storage().getRangeInto(pack, f.start(), f.length(), slot.sealed(f.length()))
+        .compose(n -> repo.onCpu(() -> {
+          if (n != f.length()) {
+            throw new VaultException("cannot restore from " + repo.name() + ": read " + n + " of " + f.length()
+                + " bytes at offset " + f.start() + " of pack " + pack + " (truncated pack?)");
+          }
+          gather(repo, run.disk, f, slot);
+          run.chunks.addAndGet(f.chunks().size());
+          return run.fetched.addAndGet(f.length());
+        }))
+        .compose(v -> run.writer.executeBlocking(() -> run.written.addAndGet(run.out.write(slot)), false))
+        .<Void>map(n -> {
+          run.options.progress().update(run.written.get(), (long) run.disk.entryCount() * run.disk.blockSize());
+          run.out.flushInBackground(repo, run.written.get());
+          return null;
+        })
+        .eventually(() -> {
+          run.slots.add(slot);
+          return Future.succeededFuture();
+        })
+        .recover(e -> {
+          if (!(e instanceof ObjectNotFoundException)) {
+            return Future.failedFuture(e);
+          }
+          if (indexCaughtUp) {
+            return Future.failedFuture(new VaultException("cannot restore recovery point " + run.manifest.id() + " from "
+                + repo.name() + ": pack " + pack + " is missing (run 'vaultgate vault check')"));
+          }
+          return repo.refreshIndex()
+              .compose(v -> repo.onCpu(() -> fetches(relocated(repo, run.manifest, f.chunks()))))
+              .compose(moved -> Bounded.forEach(moved, 1, m -> restore(run, m, true)));
+        });
   }
 
   /** The ranged reads that restore entries {@code [from, to)} of the disk. */
@@ -173,13 +219,31 @@ public final class RestoreJob {
     }
     List<ChunkJob> jobs = new ArrayList<>(order.size());
     for (byte[] id : order) {
-      IndexEntry e = repo.index().get(id);
-      if (e == null) {
-        throw new VaultException("cannot restore recovery point " + manifest.id() + " from " + repo.name() + ": chunk "
-            + java.util.HexFormat.of().formatHex(id, 0, 8) + "... is in no index segment (run 'vaultgate vault check')");
-      }
-      jobs.add(new ChunkJob(e, blocksByChunk.get(ByteBuffer.wrap(id)).stream().mapToLong(Long::longValue).toArray()));
+      jobs.add(new ChunkJob(entry(repo, manifest, id), blocksByChunk.get(ByteBuffer.wrap(id)).stream().mapToLong(Long::longValue).toArray()));
     }
+    return fetches(jobs);
+  }
+
+  /** {@code chunks} where the index now places them. */
+  private static List<ChunkJob> relocated(Repository repo, Manifest manifest, List<ChunkJob> chunks) {
+    List<ChunkJob> moved = new ArrayList<>(chunks.size());
+    for (ChunkJob c : chunks) {
+      moved.add(new ChunkJob(entry(repo, manifest, c.entry().chunkId()), c.blocks()));
+    }
+    return moved;
+  }
+
+  private static IndexEntry entry(Repository repo, Manifest manifest, byte[] chunkId) {
+    IndexEntry e = repo.index().get(chunkId);
+    if (e == null) {
+      throw new VaultException("cannot restore recovery point " + manifest.id() + " from " + repo.name() + ": chunk "
+          + java.util.HexFormat.of().formatHex(chunkId, 0, 8) + "... is in no index segment (run 'vaultgate vault check')");
+    }
+    return e;
+  }
+
+  /** The ranged reads of {@code jobs}, roughly in disk order. */
+  private static List<Fetch> fetches(List<ChunkJob> jobs) {
     List<Fetch> fetches = new ArrayList<>();
     for (PackRanges.Range<ChunkJob> r : PackRanges.plan(jobs, ChunkJob::entry, READS)) {
       fetches.add(new Fetch(r.packId(), r.start(), r.length(), r.rawBytes(), r.items()));

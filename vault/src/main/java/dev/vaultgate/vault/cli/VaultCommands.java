@@ -136,14 +136,21 @@ final class VaultCommands {
         + " died between a pack and its segment) whose headers verify; as 'vault repair-index'.")
     boolean repairIndex;
 
+    @Option(names = "--no-lock", description = "Take no vault lock (credentials that can only read the vault); a gc"
+        + " running meanwhile can make what it moves be reported missing.")
+    boolean noLock;
+
     @Option(names = "--json", description = "Print a JSON object as the last line.")
     boolean json;
 
     @Override
     public Integer call() {
+      if (noLock && repairIndex) {
+        throw new IllegalArgumentException("--repair-index writes index segments under a vault lock: not with --no-lock");
+      }
       CheckReport r = vault.withRepository(repo -> (repairIndex
           ? RepairIndex.repair(repo, "check --repair-index").map(RepairIndex::print) : Future.succeededFuture())
-          .compose(v -> VaultChecker.check(repo, readData)));
+          .compose(v -> noLock ? VaultChecker.checkWithoutLock(repo, readData) : VaultChecker.check(repo, readData)));
       for (String w : r.warnings()) {
         System.err.println("warning: " + w);
       }

@@ -11,6 +11,7 @@ import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.format.PackCodec;
 import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import io.vertx.core.Future;
@@ -37,7 +38,19 @@ public final class VaultChecker {
   private VaultChecker() {
   }
 
+  /**
+   * Checks under a shared vault lock: a gc (exclusive) deletes and repacks packs and index segments, and one running
+   * during a check would make what it moved look missing. A gc running already makes the check fail at once, naming it.
+   */
   public static Future<CheckReport> check(Repository repo, boolean readData) {
+    return VaultLock.shared(repo, "check").compose(lock -> checkWithoutLock(repo, readData).eventually(lock::release));
+  }
+
+  /**
+   * {@link #check} without a vault lock, for credentials that can only read the vault: a gc running meanwhile can make
+   * packs or chunks it moved be reported missing (the check, run again, tells).
+   */
+  public static Future<CheckReport> checkWithoutLock(Repository repo, boolean readData) {
     // The points are listed first, then the index is brought up to date: a point's segments are written before its
     // manifest, so the index then names the chunks of every listed point, even in a repository opened before some of
     // them were made (which would otherwise be reported as needing chunks that are not indexed).

@@ -8,8 +8,11 @@ import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.maintenance.GcReport;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultSettings;
+import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.storage.FileVaultStorage;
+import dev.vaultgate.vault.storage.ForwardingVaultStorage;
 import dev.vaultgate.vault.storage.VaultStorage;
+import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +22,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -118,6 +123,47 @@ class KeptOpenRepositoryTest {
       }
       vault.await(() -> kept.loadPoint(second).compose(m -> RestoreJob.run(kept, m, restored, RestoreJob.Options.defaults())));
     }
+    assertArrayEquals(other, Files.readAllBytes(restored));
+  }
+
+  @Test
+  void aGcThatRepacksWhileARestoreRunsLeavesTheRestoreWhole() throws IOException {
+    byte[] other = new byte[40 * EngineFixture.BLOCK];
+    new Random(12).nextBytes(other);
+    System.arraycopy(image, 0, other, 0, 4 * EngineFixture.BLOCK); // a few of the first point's chunks stay live
+    Path otherDisk = Files.write(tmp.resolve("other.img"), other);
+    String first = vault.backup(disk).recoveryPointId();
+    String second = vault.backup(otherDisk).recoveryPointId();
+    vault.withRepo(repo -> repo.deletePoint(first));
+    // The restore's first read of a pack runs a gc in another repository, and every read waits for it: the restore
+    // planned its reads from the index as it was, and the pack that held the surviving chunks is gone by then.
+    AtomicReference<Future<GcReport>> gc = new AtomicReference<>();
+    AtomicInteger packsGone = new AtomicInteger();
+    VaultStorage racing = new ForwardingVaultStorage(vault.storage) {
+      @Override
+      public Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
+        if (!key.startsWith(ObjectKeys.PACKS)) {
+          return delegate.getRangeInto(key, offset, length, into);
+        }
+        synchronized (gc) {
+          if (gc.get() == null) {
+            gc.set(vault.vertx.executeBlocking(() -> {
+              try (Repository gcProcess = vault.open()) {
+                return vault.await(() -> GarbageCollector.collect(gcProcess));
+              }
+            }, false));
+          }
+        }
+        return gc.get().compose(report -> delegate.getRangeInto(key, offset, length, into))
+            .onFailure(e -> packsGone.incrementAndGet());
+      }
+    };
+    Path restored = tmp.resolve("restored.img");
+    try (Repository restoring = vault.await(() -> Repository.open(vault.vertx, racing, vault.key))) {
+      vault.await(() -> restoring.loadPoint(second).compose(m -> RestoreJob.run(restoring, m, restored, RestoreJob.Options.defaults())));
+    }
+    assertTrue(gc.get().result().packsRepacked() >= 1, gc.get().result().toString());
+    assertTrue(packsGone.get() >= 1, "the restore met a pack the gc had repacked");
     assertArrayEquals(other, Files.readAllBytes(restored));
   }
 

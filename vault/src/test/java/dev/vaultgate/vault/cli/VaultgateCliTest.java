@@ -370,6 +370,31 @@ class VaultgateCliTest {
   }
 
   @Test
+  void aMissingPackIsNamedByRestoreAndByCheck() throws IOException {
+    init();
+    String point = backup();
+    Path pack = packs().get(0);
+    Files.delete(pack);
+    String packName = pack.getFileName().toString();
+
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        tmp.resolve("out.img").toString());
+    assertOneLineError(restore, packName);
+    assertTrue(restore.err().contains("recovery point " + point) && restore.err().contains("is missing"), restore.err());
+    assertTrue(Files.notExists(tmp.resolve("out.img")));
+    assertTrue(Files.notExists(tmp.resolve("out.img.vaultgate-partial")), "nothing that looks like a disk is left");
+
+    CliRun check = vg("vault", "check", "--vault", vault, "--master-key", key);
+    assertEquals(1, check.exit(), check.toString());
+    assertTrue(check.err().contains(packName), check.err());
+    CliRun unlocked = vg("vault", "check", "--vault", vault, "--master-key", key, "--no-lock");
+    assertEquals(1, unlocked.exit(), unlocked.toString());
+    assertTrue(unlocked.err().contains(packName), unlocked.err());
+    assertOneLineError(vg("vault", "check", "--vault", vault, "--master-key", key, "--no-lock", "--repair-index"),
+        "not with --no-lock");
+  }
+
+  @Test
   void truncatedPackIsNamedByCheck() throws IOException {
     init();
     backup();

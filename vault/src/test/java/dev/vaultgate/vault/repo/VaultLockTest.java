@@ -3,6 +3,7 @@ package dev.vaultgate.vault.repo;
 import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
+import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.storage.FileVaultStorage;
 import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Future;
@@ -65,6 +66,22 @@ class VaultLockTest {
     await(backup::release);
     await(() -> GarbageCollector.collect(repo));
     assertEquals(0, lockObjects());
+  }
+
+  @Test
+  void checkAndGcExcludeEachOtherUnlessTheCheckTakesNoLock() {
+    VaultLock gc = await(() -> VaultLock.exclusive(repo, "gc"));
+    VaultException e = assertThrows(VaultException.class, () -> await(() -> VaultChecker.check(repo, true)));
+    assertTrue(e instanceof VaultBusyException && e.getMessage().contains("locked by gc"), e.toString());
+    assertTrue(await(() -> VaultChecker.checkWithoutLock(repo, true)).ok(), "read-only credentials can still check");
+    await(gc::release);
+
+    VaultLock check = await(() -> VaultLock.shared(repo, "check"));
+    VaultException refused = assertThrows(VaultException.class, () -> await(() -> GarbageCollector.collect(repo)));
+    assertTrue(refused.getMessage().contains("locked by check"), refused.getMessage());
+    await(check::release);
+    assertTrue(await(() -> VaultChecker.check(repo, false)).ok());
+    assertEquals(0, lockObjects(), "the check let its lock go");
   }
 
   @Test
