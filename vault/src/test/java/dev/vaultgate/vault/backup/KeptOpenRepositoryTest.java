@@ -60,6 +60,17 @@ class KeptOpenRepositoryTest {
     return vault.backup(repo, disk, BackupJob.Options.defaults("disk0"));
   }
 
+  /**
+   * A second disk that shares its first four blocks with {@link #disk}: once the first disk's point is forgotten, those
+   * four chunks are all that stays live in the first point's pack, which a gc then repacks.
+   */
+  private Path otherDisk() throws IOException {
+    byte[] other = new byte[40 * EngineFixture.BLOCK];
+    new Random(12).nextBytes(other);
+    System.arraycopy(image, 0, other, 0, 4 * EngineFixture.BLOCK);
+    return Files.write(tmp.resolve("other.img"), other);
+  }
+
   @Test
   void aGcThroughARepositoryOpenedBeforeAnotherProcessBackedUpKeepsThatBackupsPacks() throws IOException {
     BackupResult point;
@@ -108,12 +119,9 @@ class KeptOpenRepositoryTest {
 
   @Test
   void aRestoreThroughARepositoryKeptOpenAcrossAGcThatRepackedFindsTheChunksInTheirNewPacks() throws IOException {
-    byte[] other = new byte[40 * EngineFixture.BLOCK];
-    new Random(12).nextBytes(other);
-    System.arraycopy(image, 0, other, 0, 4 * EngineFixture.BLOCK); // a few of the first point's chunks stay live
-    Path otherDisk = Files.write(tmp.resolve("other.img"), other);
     String first = vault.backup(disk).recoveryPointId();
-    String second = vault.backup(otherDisk).recoveryPointId();
+    Path other = otherDisk();
+    String second = vault.backup(other).recoveryPointId();
     Path restored = tmp.resolve("restored.img");
     try (Repository kept = vault.open()) {
       try (Repository gcProcess = vault.open()) {
@@ -123,17 +131,14 @@ class KeptOpenRepositoryTest {
       }
       vault.await(() -> kept.loadPoint(second).compose(m -> RestoreJob.run(kept, m, restored, RestoreJob.Options.defaults())));
     }
-    assertArrayEquals(other, Files.readAllBytes(restored));
+    assertArrayEquals(Files.readAllBytes(other), Files.readAllBytes(restored));
   }
 
   @Test
   void aGcThatRepacksWhileARestoreRunsLeavesTheRestoreWhole() throws IOException {
-    byte[] other = new byte[40 * EngineFixture.BLOCK];
-    new Random(12).nextBytes(other);
-    System.arraycopy(image, 0, other, 0, 4 * EngineFixture.BLOCK); // a few of the first point's chunks stay live
-    Path otherDisk = Files.write(tmp.resolve("other.img"), other);
     String first = vault.backup(disk).recoveryPointId();
-    String second = vault.backup(otherDisk).recoveryPointId();
+    Path other = otherDisk();
+    String second = vault.backup(other).recoveryPointId();
     vault.withRepo(repo -> repo.deletePoint(first));
     // The restore's first read of a pack runs a gc in another repository, and every read waits for it: the restore
     // planned its reads from the index as it was, and the pack that held the surviving chunks is gone by then.
@@ -164,7 +169,7 @@ class KeptOpenRepositoryTest {
     }
     assertTrue(gc.get().result().packsRepacked() >= 1, gc.get().result().toString());
     assertTrue(packsGone.get() >= 1, "the restore met a pack the gc had repacked");
-    assertArrayEquals(other, Files.readAllBytes(restored));
+    assertArrayEquals(Files.readAllBytes(other), Files.readAllBytes(restored));
   }
 
   @Test
