@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -508,7 +509,15 @@ public final class RestoreJob {
      * Writes what a fetch gathered, one positional write per run of adjacent blocks, with O_DIRECT when the run is
      * aligned (all but a disk's last partial block at the usual block sizes); answers the bytes written.
      */
-    long write(Slot slot) throws IOException {
+    long write(Slot slot) {
+      try {
+        return writeRuns(slot);
+      } catch (IOException e) {
+        throw cannotWrite(e);
+      }
+    }
+
+    private long writeRuns(Slot slot) throws IOException {
       ByteBuffer all = slot.output;
       long written = 0;
       for (int i = 0; i < slot.writes; i++) {
@@ -547,30 +556,44 @@ public final class RestoreJob {
     private static final int ZEROS = 1 << 20;
 
     /** A device keeps whatever it held where the disk had zeros: write them. A new file already reads zeros there. */
-    long zeroFillSparse(DiskBlocks disk) throws IOException {
+    long zeroFillSparse(DiskBlocks disk) {
       if (!device) {
         return 0;
       }
       ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS);
       long[] written = {0};
-      forEachSparseRange(disk, (start, end) -> {
-        for (long at = start; at < end; at += ZEROS) {
-          write(zeros.clear().limit((int) Math.min(ZEROS, end - at)), at);
-        }
-        written[0] += end - start;
-      });
+      try {
+        forEachSparseRange(disk, (start, end) -> {
+          for (long at = start; at < end; at += ZEROS) {
+            write(zeros.clear().limit((int) Math.min(ZEROS, end - at)), at);
+          }
+          written[0] += end - start;
+        });
+      } catch (IOException e) {
+        throw cannotWrite(e);
+      }
       return written[0];
     }
 
-    void commit() throws IOException {
-      channel.force(true);
-      if (direct != null) {
-        direct.close();
+    void commit() {
+      try {
+        channel.force(true);
+        if (direct != null) {
+          direct.close();
+        }
+        channel.close();
+        if (!device) {
+          Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+      } catch (IOException e) {
+        throw cannotWrite(e);
       }
-      channel.close();
-      if (!device) {
-        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
+    }
+
+    /** A write, sync or rename of the target that failed (a full disk, an I/O error), as one line naming the target. */
+    private VaultException cannotWrite(IOException e) {
+      String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
+      return new VaultException("cannot restore to " + target + ": " + why);
     }
 
     void abandon() {
