@@ -21,14 +21,39 @@ public final class FileBlockSource implements BlockSource {
     this.blockDevice = blockDevice;
   }
 
+  /** What a path is, from its mode bits (links followed). */
+  enum Kind {
+    FILE("image file"), BLOCK_DEVICE("block device"), DIRECTORY("directory"), CHARACTER_DEVICE("character device"),
+    FIFO("FIFO"), SOCKET("socket");
+
+    final String description;
+
+    Kind(String description) {
+      this.description = description;
+    }
+
+    static Kind of(Path path) throws IOException {
+      int mode = (Integer) Files.getAttribute(path, "unix:mode");
+      return switch (mode & 0170000) { // S_IFMT
+        case 0100000 -> FILE;
+        case 0060000 -> BLOCK_DEVICE;
+        case 0040000 -> DIRECTORY;
+        case 0020000 -> CHARACTER_DEVICE;
+        case 0010000 -> FIFO;
+        default -> SOCKET;
+      };
+    }
+  }
+
   /** Opens {@code path} for reading; a missing, unreadable or unsuitable source fails with a one-line message. */
   public static FileBlockSource open(Path path) {
-    if (Files.isDirectory(path)) {
-      throw new SourceException("cannot back up " + path + ": it is a directory, not an image file or block device");
-    }
     try {
-      boolean device = !Files.isRegularFile(path) && Files.exists(path) && rdev(path) != 0;
-      return new FileBlockSource(path, FileChannel.open(path, StandardOpenOption.READ), device);
+      Kind kind = Kind.of(path);
+      if (kind != Kind.FILE && kind != Kind.BLOCK_DEVICE) {
+        throw new SourceException("cannot back up " + path + ": it is a " + kind.description
+            + ", not an image file or block device");
+      }
+      return new FileBlockSource(path, FileChannel.open(path, StandardOpenOption.READ), kind == Kind.BLOCK_DEVICE);
     } catch (NoSuchFileException e) {
       throw new SourceException("cannot read source " + path + ": no such file");
     } catch (AccessDeniedException e) {

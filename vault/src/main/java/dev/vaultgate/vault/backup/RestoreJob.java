@@ -453,8 +453,8 @@ public final class RestoreJob {
 
     static Target open(Path target, long size, boolean overwrite) {
       try {
-        boolean exists = Files.exists(target);
-        if (exists && !Files.isRegularFile(target) && !Files.isDirectory(target)) {
+        FileBlockSource.Kind kind = Files.exists(target) ? FileBlockSource.Kind.of(target) : null;
+        if (kind == FileBlockSource.Kind.BLOCK_DEVICE) {
           // A block device: written in place, and checked for room.
           FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.READ);
           FileBlockSource probe = FileBlockSource.open(target);
@@ -466,10 +466,10 @@ public final class RestoreJob {
           }
           return new Target(target, null, ch, true);
         }
-        if (Files.isDirectory(target)) {
-          throw new VaultException("cannot restore to " + target + ": it is a directory");
+        if (kind != null && kind != FileBlockSource.Kind.FILE) {
+          throw new VaultException("cannot restore to " + target + ": it is a " + kind.description + ", not a file or block device");
         }
-        if (exists && !overwrite) {
+        if (kind != null && !overwrite) {
           throw new VaultException("cannot restore to " + target + ": it exists (use --force to replace it)");
         }
         Path partial = target.resolveSibling(target.getFileName() + PARTIAL_SUFFIX);

@@ -178,9 +178,11 @@ class VaultgateCliTest {
   }
 
   @Test
-  void directoryAsSourceIsRefused() {
+  void directoryOrCharacterDeviceAsSourceIsRefused() {
     init();
     assertOneLineError(vg("backup", "--vault", vault, "--master-key", key, "--source", tmp.toString()), "is a directory");
+    assertOneLineError(vg("backup", "--vault", vault, "--master-key", key, "--source", "/dev/null"),
+        "cannot back up /dev/null: it is a character device, not an image file or block device");
   }
 
   @Test
@@ -435,6 +437,8 @@ class VaultgateCliTest {
         tmp.resolve("no/such/dir/out.img").toString()), "does not exist");
     assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
         tmp.toString()), "is a directory");
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        "/dev/null"), "cannot restore to /dev/null: it is a character device, not a file or block device");
     Files.writeString(tmp.resolve("exists.img"), "keep me");
     assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
         tmp.resolve("exists.img").toString()), "exists");
