@@ -13,11 +13,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A lock object under {@code locks/}: backups hold a shared lock, gc an exclusive one, so gc never deletes a
  * chunk that a running backup has just reused (restic's model). A holder rewrites its lock every
- * {@link #REFRESH}; a lock not refreshed for {@link #STALE} belongs to a process that died and is ignored.
+ * {@link #REFRESH}; a lock not refreshed for {@link #STALE}, or one of this host whose process is gone, belongs to a
+ * process that died and is ignored.
  * Lock objects are sealed like every other object but the config, always under data-key generation 0 (the config's
  * key), so that a process that opened the vault before a rotation still reads the locks of one that opened it after.
  */
@@ -51,8 +53,9 @@ public final class VaultLock {
     VaultLock lock = new VaultLock(repo, ObjectIds.newId(), new JsonObject()
         .put("exclusive", exclusive)
         .put("purpose", purpose)
-        .put("host", hostName())
-        .put("pid", ProcessHandle.current().pid()));
+        .put("host", HOST)
+        .put("pid", ProcessHandle.current().pid())
+        .put("started", STARTED));
     return lock.conflict(exclusive)
         .compose(c -> c != null ? Future.failedFuture(c) : lock.write())
         // Two takers can pass the first look at once: look again now that ours is visible.
@@ -72,18 +75,25 @@ public final class VaultLock {
         }
       }
       return Future.join(others).transform(ignored -> {
+        List<Future<Void>> cleared = new ArrayList<>();
+        VaultException busy = null;
         for (Future<JsonObject> f : others) {
           JsonObject l = f.succeeded() ? f.result() : null;
-          if (l == null || isStale(l)) {
+          if (l == null) {
             continue;
           }
-          if (exclusive || l.getBoolean("exclusive", false)) {
-            return Future.succeededFuture(new VaultBusyException("vault " + repo.name() + " is locked by " + l.getString("purpose")
+          if (isStale(l)) {
+            // Cleared as it is found (restic leaves them to `unlock`), as best effort: a holder that still lives writes
+            // its lock again at its next refresh, and until then ignoring the lock or deleting it is the same.
+            cleared.add(repo.deleteObject(PREFIX + l.getString("id")));
+          } else if (busy == null && (exclusive || l.getBoolean("exclusive", false))) {
+            busy = new VaultBusyException("vault " + repo.name() + " is locked by " + l.getString("purpose")
                 + " on " + l.getString("host") + " (pid " + l.getLong("pid") + ") since " + l.getString("time")
-                + "; try again when it ends, or delete " + PREFIX + l.getString("id") + " if that process is gone"));
+                + "; try again when it ends, or delete " + PREFIX + l.getString("id") + " if that process is gone");
           }
         }
-        return Future.succeededFuture();
+        VaultException conflict = busy;
+        return Future.join(cleared).transform(done -> Future.succeededFuture(conflict));
       });
     });
   }
@@ -95,9 +105,24 @@ public final class VaultLock {
         .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e));
   }
 
-  private static boolean isStale(JsonObject lock) {
+  /**
+   * A lock of a process that is gone: not refreshed for {@link #STALE}, or taken on this host by a process that no
+   * longer runs (killed, crashed), which restic tells the same way: a backup killed mid-run must not hold off gc for
+   * ten minutes. A process id reused since by another process is told by its start time; a lock of another host, or of
+   * this one without the process's start (older versions), waits for {@link #STALE}.
+   */
+  static boolean isStale(JsonObject lock) {
     try {
-      return Instant.parse(lock.getString("time")).isBefore(Instant.now().minus(STALE));
+      if (Instant.parse(lock.getString("time")).isBefore(Instant.now().minus(STALE))) {
+        return true;
+      }
+      if (!HOST.equals(lock.getString("host")) || lock.getLong("pid") == null) {
+        return false;
+      }
+      Optional<ProcessHandle> holder = ProcessHandle.of(lock.getLong("pid")).filter(ProcessHandle::isAlive);
+      String started = lock.getString("started");
+      return holder.isEmpty() || started != null && holder.get().info().startInstant()
+          .map(s -> Math.abs(Duration.between(s, Instant.parse(started)).toMillis()) > 1000).orElse(false);
     } catch (RuntimeException e) {
       return true;
     }
@@ -130,6 +155,10 @@ public final class VaultLock {
   private static byte[] aad(String lockId) {
     return ("lock " + lockId).getBytes(StandardCharsets.US_ASCII);
   }
+
+  /** This host and this process's start, as a lock records them (looked up once: the host name may take a lookup). */
+  static final String HOST = hostName();
+  static final String STARTED = ProcessHandle.current().info().startInstant().map(Instant::toString).orElse(null);
 
   private static String hostName() {
     try {

@@ -98,14 +98,48 @@ class VaultLockTest {
     assertEquals(0, lockObjects());
   }
 
-  @Test
-  void aLockNotRefreshedForLongBelongsToADeadProcessAndIsIgnored() {
+  /** Writes an exclusive lock ("gc") as another process would have, refreshed at {@code time}. */
+  private void putGcLock(String host, long pid, String started, Instant time) {
     String id = "0".repeat(32);
-    byte[] plain = new JsonObject().put("exclusive", true).put("purpose", "gc").put("host", "gone").put("pid", 1)
-        .put("time", Instant.now().minus(VaultLock.STALE).minusSeconds(60).toString()).encode().getBytes(StandardCharsets.UTF_8);
+    byte[] plain = new JsonObject().put("exclusive", true).put("purpose", "gc").put("host", host).put("pid", pid)
+        .put("started", started).put("time", time.toString()).encode().getBytes(StandardCharsets.UTF_8);
     byte[] sealed = repo.keys().seal(plain, 0, plain.length, ("lock " + id).getBytes(StandardCharsets.US_ASCII));
     await(() -> storage.put(VaultLock.PREFIX + id, sealed));
+  }
+
+  private void assertBackupRefused() {
+    VaultException e = assertThrows(VaultException.class, () -> await(() -> VaultLock.shared(repo, "backup")));
+    assertTrue(e instanceof VaultBusyException && e.getMessage().contains("locked by gc"), e.toString());
+  }
+
+  private void assertBackupProceeds() {
     VaultLock lock = await(() -> VaultLock.shared(repo, "backup after a crash"));
     await(lock::release);
+    assertEquals(0, lockObjects(), "the dead lock was cleared as it was found");
+  }
+
+  @Test
+  void aLockNotRefreshedForLongBelongsToADeadProcessAndIsIgnored() {
+    putGcLock("gone", 1, null, Instant.now().minus(VaultLock.STALE).minusSeconds(60));
+    assertBackupProceeds();
+  }
+
+  @Test
+  void aFreshLockOfAProcessOfThisHostThatIsGoneIsIgnoredAtOnceButNotOneOfALiveProcessOrAnotherHost() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    long me = ProcessHandle.current().pid();
+
+    putGcLock(VaultLock.HOST, gone.pid(), null, Instant.now()); // killed or crashed: its pid runs nothing
+    assertBackupProceeds();
+    putGcLock(VaultLock.HOST, me, VaultLock.STARTED, Instant.now()); // alive
+    assertBackupRefused();
+    putGcLock(VaultLock.HOST, me, null, Instant.now()); // alive, written before locks recorded the start
+    assertBackupRefused();
+    putGcLock("another-host", gone.pid(), null, Instant.now()); // its processes cannot be seen from here
+    assertBackupRefused();
+    // the pid now runs another process than the one that took the lock (started an hour later)
+    putGcLock(VaultLock.HOST, me, Instant.parse(VaultLock.STARTED).minusSeconds(3600).toString(), Instant.now());
+    assertBackupProceeds();
   }
 }
