@@ -14,6 +14,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A lock object under {@code locks/}: backups hold a shared lock, gc an exclusive one, so gc never deletes a
@@ -27,6 +30,16 @@ public final class VaultLock {
   public static final String PREFIX = "locks/";
   static final Duration REFRESH = Duration.ofMinutes(2);
   static final Duration STALE = Duration.ofMinutes(10);
+
+  /**
+   * The locks this process holds, let go by a shutdown hook when it is told to stop (SIGTERM, Ctrl-C): another host's
+   * gc would otherwise wait for {@link #STALE}. A process killed outright leaves its lock to {@link #isStale}.
+   */
+  private static final Set<VaultLock> HELD = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(VaultLock::releaseHeld, "vault-lock-release"));
+  }
 
   private final Repository repo;
   private final String id;
@@ -137,7 +150,24 @@ public final class VaultLock {
 
   private VaultLock startRefreshing() {
     timer = repo.vertx().setPeriodic(REFRESH.toMillis(), t -> write());
+    HELD.add(this);
     return this;
+  }
+
+  private static void releaseHeld() {
+    List<Future<Void>> releases = new ArrayList<>();
+    for (VaultLock lock : HELD) {
+      try {
+        releases.add(lock.release());
+      } catch (RuntimeException e) {
+        // Vert.x already closed: nothing left to release with
+      }
+    }
+    try {
+      Future.join(releases).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // best effort while the process goes: its locks are stale once it is gone (isStale)
+    }
   }
 
   /**
@@ -145,6 +175,7 @@ public final class VaultLock {
    * pile up as old versions of the versioned bucket (lock objects carry no retention, so S3 lets them go).
    */
   public Future<Void> release() {
+    HELD.remove(this);
     if (timer >= 0) {
       repo.vertx().cancelTimer(timer);
       timer = -1;
