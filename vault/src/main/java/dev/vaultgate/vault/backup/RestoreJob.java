@@ -63,26 +63,35 @@ public final class RestoreJob {
   /** O_DIRECT wants the buffer address, the file position and the length aligned; 4 KiB covers 512-byte devices too. */
   private static final int DIRECT_ALIGN = 4096;
 
-  /** @param windowBlocks non-sparse blocks planned and restored at a time (bounds the plan's memory) */
-  public record Options(String diskName, boolean overwrite, Progress progress, int windowBlocks) {
+  /**
+   * @param windowBlocks non-sparse blocks planned and restored at a time (bounds the plan's memory)
+   * @param skipDamaged  restore what can be read: a chunk that fails authentication or its id, or lies in a pack that is
+   *                     missing or truncated, is left as zeros and reported ({@link RestoreResult#damaged()}), where
+   *                     otherwise the restore fails and leaves no target
+   */
+  public record Options(String diskName, boolean overwrite, Progress progress, int windowBlocks, boolean skipDamaged) {
     public static Options defaults() {
-      return new Options(null, false, Progress.NONE, WINDOW_BLOCKS);
+      return new Options(null, false, Progress.NONE, WINDOW_BLOCKS, false);
     }
 
     public Options withOverwrite(boolean o) {
-      return new Options(diskName, o, progress, windowBlocks);
+      return new Options(diskName, o, progress, windowBlocks, skipDamaged);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(diskName, overwrite, p, windowBlocks);
+      return new Options(diskName, overwrite, p, windowBlocks, skipDamaged);
     }
 
     public Options withDisk(String name) {
-      return new Options(name, overwrite, progress, windowBlocks);
+      return new Options(name, overwrite, progress, windowBlocks, skipDamaged);
     }
 
     public Options withWindowBlocks(int n) {
-      return new Options(diskName, overwrite, progress, n);
+      return new Options(diskName, overwrite, progress, n, skipDamaged);
+    }
+
+    public Options withSkipDamaged(boolean skip) {
+      return new Options(diskName, overwrite, progress, windowBlocks, skip);
     }
   }
 
@@ -124,11 +133,12 @@ public final class RestoreJob {
                   Math.min(disk.entryCount(), from + window)))
               .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> restore(run, f, false))))
               .compose(v -> writer.executeBlocking(() -> {
-                run.written.addAndGet(out.zeroFillSparse(disk));
+                List<RestoreResult.DamagedRange> damaged = run.damagedRanges();
+                run.written.addAndGet(out.zeroFillSparse(disk) + out.zeroFillDamaged(damaged));
                 out.commit();
                 options.progress().update(run.written.get(), run.written.get());
                 return new RestoreResult(manifest.id(), target.toString(), disk.size(), run.fetched.get(),
-                    run.written.get(), run.chunks.get(), (System.nanoTime() - startNanos) / 1e9);
+                    run.written.get(), run.chunks.get(), (System.nanoTime() - startNanos) / 1e9, damaged);
               }, false))
               .recover(e -> writer.executeBlocking(() -> {
                 out.abandon();
@@ -151,6 +161,8 @@ public final class RestoreJob {
     final AtomicLong fetched = new AtomicLong();
     final AtomicLong written = new AtomicLong();
     final AtomicLong chunks = new AtomicLong();
+    /** With {@link Options#skipDamaged}: the blocks left as zeros, and why. */
+    private final Queue<Damage> damaged = new ConcurrentLinkedQueue<>();
 
     Run(Repository repo, Manifest manifest, DiskBlocks disk, Target out, WorkerExecutor writer, Options options) {
       this.repo = repo;
@@ -160,6 +172,47 @@ public final class RestoreJob {
       this.writer = writer;
       this.options = options;
     }
+
+    /**
+     * A chunk that cannot be restored: with {@link Options#skipDamaged} its blocks are left as zeros and reported;
+     * otherwise the restore fails with {@code why}.
+     */
+    void damaged(ChunkJob chunk, String why) {
+      if (!options.skipDamaged()) {
+        throw new VaultException("cannot restore from " + repo.name() + ": " + why);
+      }
+      damaged.add(new Damage(chunk.blocks(), why));
+    }
+
+    /** The damaged blocks as byte ranges of the disk, in order, neighbours with the same cause merged. */
+    List<RestoreResult.DamagedRange> damagedRanges() {
+      List<long[]> blocks = new ArrayList<>(); // {block, index of its cause}
+      List<String> causes = new ArrayList<>();
+      for (Damage d : damaged) {
+        causes.add(d.why());
+        for (long block : d.blocks()) {
+          blocks.add(new long[] {block, causes.size() - 1});
+        }
+      }
+      blocks.sort(Comparator.comparingLong(b -> b[0]));
+      List<RestoreResult.DamagedRange> ranges = new ArrayList<>();
+      for (long[] b : blocks) {
+        long offset = b[0] * disk.blockSize();
+        int length = disk.lengthOf(b[0]);
+        String why = causes.get((int) b[1]);
+        RestoreResult.DamagedRange last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+        if (last != null && last.offset() + last.length() == offset && last.why().equals(why)) {
+          ranges.set(ranges.size() - 1, new RestoreResult.DamagedRange(last.offset(), last.length() + length, why));
+        } else {
+          ranges.add(new RestoreResult.DamagedRange(offset, length, why));
+        }
+      }
+      return ranges;
+    }
+  }
+
+  /** Blocks of the disk that could not be restored, and why. */
+  private record Damage(long[] blocks, String why) {
   }
 
   /**
@@ -174,11 +227,14 @@ public final class RestoreJob {
     String pack = ObjectKeys.pack(f.packId());
     return repo.storage().getRangeInto(pack, f.start(), f.length(), slot.sealed(f.length()))
         .compose(n -> repo.onCpu(() -> {
+          slot.writes = 0;
           if (n != f.length()) {
-            throw new VaultException("cannot restore from " + repo.name() + ": read " + n + " of " + f.length()
-                + " bytes at offset " + f.start() + " of pack " + pack + " (truncated pack?)");
+            String why = "read " + n + " of " + f.length() + " bytes at offset " + f.start() + " of pack " + pack
+                + " (truncated pack?)";
+            f.chunks().forEach(c -> run.damaged(c, why));
+            return 0L;
           }
-          gather(repo, run.disk, f, slot);
+          gather(run, f, slot);
           run.chunks.addAndGet(f.chunks().size());
           return run.fetched.addAndGet(f.length());
         }))
@@ -197,8 +253,11 @@ public final class RestoreJob {
             return Future.failedFuture(e);
           }
           if (indexCaughtUp) {
-            return Future.failedFuture(new VaultException("cannot restore recovery point " + run.manifest.id() + " from "
-                + repo.name() + ": pack " + pack + " is missing (run 'vaultgate vault check')"));
+            String why = "pack " + pack + " of recovery point " + run.manifest.id() + " is missing (run 'vaultgate vault check')";
+            return repo.onCpu(() -> {
+              f.chunks().forEach(c -> run.damaged(c, why));
+              return null;
+            });
           }
           return repo.refreshIndex()
               .compose(v -> repo.onCpu(() -> fetches(relocated(repo, run.manifest, f.chunks()))))
@@ -261,26 +320,33 @@ public final class RestoreJob {
    * order one run on the disk would become a small write per block. A block that follows a recent write on the disk
    * and in the buffer extends that write.
    */
-  private static void gather(Repository repo, DiskBlocks disk, Fetch f, Slot slot) {
+  private static void gather(Run run, Fetch f, Slot slot) {
+    Repository repo = run.repo;
+    DiskBlocks disk = run.disk;
     List<ChunkJob> chunks = f.chunks();
     int[] at = slot.layOutInDiskOrder(chunks);
     ByteBuffer out = slot.output(f.rawBytes());
-    slot.writes = 0;
+    boolean[] opened = new boolean[chunks.size()];
     for (int k = 0; k < chunks.size(); k++) {
       IndexEntry e = chunks.get(k).entry();
       byte[] plain = slot.plain(e.rawLength());
       try {
         ChunkBlob.openInto(repo.keys(), e, slot.sealed, (int) (e.offset() - f.start()), plain, 0);
       } catch (TamperedDataException ex) {
-        throw new VaultException("cannot restore from " + repo.name() + ": chunk at offset " + e.offset() + " of pack "
-            + ObjectKeys.pack(f.packId()) + " is damaged (" + ex.getMessage() + ")");
+        run.damaged(chunks.get(k), "chunk at offset " + e.offset() + " of pack " + ObjectKeys.pack(f.packId())
+            + " is damaged (" + ex.getMessage() + ")");
+        continue;
       }
       out.put(at[k], plain, 0, e.rawLength());
+      opened[k] = true;
     }
     long blockSize = disk.blockSize();
     for (int n = 0; n < chunks.size(); n++) {
       int k = slot.diskOrder(n);
       ChunkJob c = chunks.get(k);
+      if (!opened[k]) {
+        continue;
+      }
       for (long block : c.blocks()) {
         int len = disk.lengthOf(block);
         if (len != c.entry().rawLength()) {
@@ -573,6 +639,26 @@ public final class RestoreJob {
         throw cannotWrite(e);
       }
       return written[0];
+    }
+
+    /** A device keeps whatever it held where chunks were damaged: write zeros there. A new file reads zeros already. */
+    long zeroFillDamaged(List<RestoreResult.DamagedRange> damaged) {
+      if (!device || damaged.isEmpty()) {
+        return 0;
+      }
+      ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS);
+      long written = 0;
+      try {
+        for (RestoreResult.DamagedRange r : damaged) {
+          for (long at = r.offset(); at < r.offset() + r.length(); at += ZEROS) {
+            write(zeros.clear().limit((int) Math.min(ZEROS, r.offset() + r.length() - at)), at);
+          }
+          written += r.length();
+        }
+      } catch (IOException e) {
+        throw cannotWrite(e);
+      }
+      return written;
     }
 
     void commit() {

@@ -83,4 +83,40 @@ class BlockDeviceRestoreTest {
       assertArrayEquals(image, after, "nothing written");
     }
   }
+  @Test
+  void aDamagedChunkSkippedOnABlockDeviceIsZerosThereNotWhatTheDeviceHeld() throws Exception {
+    int size = 4 << 20;
+    byte[] image = new byte[size];
+    new Random(13).nextBytes(image);
+    byte[] garbage = new byte[size];
+    new Random(98).nextBytes(garbage);
+    device = loopDevice(Files.write(tmp.resolve("device.img"), garbage));
+
+    try (EngineFixture v = EngineFixture.onFiles(tmp.resolve("v"))) {
+      v.init().close();
+      BackupResult point = v.backup(Files.write(tmp.resolve("disk.img"), image));
+      Path pack;
+      try (var packs = Files.walk(tmp.resolve("v").resolve("vault").resolve("packs"))) {
+        pack = packs.filter(Files::isRegularFile).findFirst().orElseThrow();
+      }
+      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(pack.toFile(), "rw")) {
+        f.seek(1000);
+        int b = f.read();
+        f.seek(1000);
+        f.write(b ^ 0x10);
+      }
+      RestoreResult r = v.restore(point.recoveryPointId(), device, RestoreJob.Options.defaults().withSkipDamaged(true));
+      assertEquals(1, r.damaged().size(), r.toString());
+      RestoreResult.DamagedRange d = r.damaged().get(0);
+      assertEquals(EngineFixture.BLOCK, d.length(), "one block's chunk");
+      assertTrue(d.why().contains("is damaged"), d.why());
+      byte[] expected = image.clone();
+      Arrays.fill(expected, (int) d.offset(), (int) (d.offset() + d.length()), (byte) 0);
+      byte[] onDevice;
+      try (InputStream in = Files.newInputStream(device)) {
+        onDevice = in.readNBytes(size);
+      }
+      assertArrayEquals(expected, onDevice, "the damaged block is zeros, not the device's old bytes");
+    }
+  }
 }

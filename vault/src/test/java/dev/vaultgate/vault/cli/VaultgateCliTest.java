@@ -371,6 +371,54 @@ class VaultgateCliTest {
     assertEquals(0, vg("vault", "check", "--vault", vault, "--master-key", key).exit(), "structure alone is intact");
   }
 
+  /** The image with the ranges a --skip-damaged restore reported (its --json) as zeros. */
+  private byte[] imageWithZerosWhere(JsonObject restored) {
+    byte[] expected = image.clone();
+    for (Object o : restored.getJsonArray("damaged")) {
+      JsonObject d = (JsonObject) o;
+      java.util.Arrays.fill(expected, (int) (long) d.getLong("offset"), (int) (d.getLong("offset") + d.getLong("length")), (byte) 0);
+    }
+    return expected;
+  }
+
+  @Test
+  void aRestoreThatSkipsDamagedChunksRestoresTheRestAndListsWhatItLeftAsZeros() throws IOException {
+    init();
+    String point = backup();
+    Path pack = packs().get(0);
+    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+      f.seek(1000);
+      int b = f.read();
+      f.seek(1000);
+      f.write(b ^ 0x10);
+    }
+    Path out = tmp.resolve("out.img");
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        out.toString(), "--skip-damaged", "--json");
+    assertEquals(RestoreCommand.DAMAGED, restore.exit(), restore.toString());
+    JsonObject r = new JsonObject(restore.lastLine());
+    long damaged = r.getLong("damagedBytes");
+    assertTrue(damaged >= BLOCK && damaged < image.length / 2, "one chunk's blocks, not the disk: " + r);
+    assertTrue(restore.err().contains(pack.getFileName().toString()) && restore.err().contains("read as zeros"), restore.err());
+    assertArrayEquals(imageWithZerosWhere(r), Files.readAllBytes(out), "every other byte restored");
+  }
+
+  @Test
+  void aRestoreThatSkipsDamagedChunksLeavesAMissingPacksBlocksAsZeros() throws IOException {
+    init();
+    String point = backup();
+    Files.delete(packs().get(0)); // the only pack: every block of the disk
+    Path out = tmp.resolve("out.img");
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        out.toString(), "--skip-damaged", "--json");
+    assertEquals(RestoreCommand.DAMAGED, restore.exit(), restore.toString());
+    JsonObject r = new JsonObject(restore.lastLine());
+    assertEquals(image.length, r.getLong("damagedBytes"), r.toString());
+    assertEquals(1, r.getJsonArray("damaged").size(), "one range, one cause: " + r);
+    assertTrue(r.getJsonArray("damaged").getJsonObject(0).getString("reason").contains("is missing"), r.toString());
+    assertArrayEquals(new byte[image.length], Files.readAllBytes(out));
+  }
+
   @Test
   void aMissingPackIsNamedByRestoreAndByCheck() throws IOException {
     init();
