@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -129,8 +130,7 @@ public final class RestoreJob {
         .compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out -> {
           Run run = new Run(repo, manifest, disk, out, writer, options);
           // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
-          return Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(repo, manifest, disk, from,
-                  Math.min(disk.entryCount(), from + window)))
+          return Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(run, from, Math.min(disk.entryCount(), from + window)))
               .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> restore(run, f, false))))
               .compose(v -> writer.executeBlocking(() -> {
                 List<RestoreResult.DamagedRange> damaged = run.damagedRanges();
@@ -174,14 +174,14 @@ public final class RestoreJob {
     }
 
     /**
-     * A chunk that cannot be restored: with {@link Options#skipDamaged} its blocks are left as zeros and reported;
+     * Blocks whose chunk cannot be restored: with {@link Options#skipDamaged} they are left as zeros and reported;
      * otherwise the restore fails with {@code why}.
      */
-    void damaged(ChunkJob chunk, String why) {
+    void damaged(long[] blocks, String why) {
       if (!options.skipDamaged()) {
         throw new VaultException("cannot restore from " + repo.name() + ": " + why);
       }
-      damaged.add(new Damage(chunk.blocks(), why));
+      damaged.add(new Damage(blocks, why));
     }
 
     /** The damaged blocks as byte ranges of the disk, in order, neighbours with the same cause merged. */
@@ -231,7 +231,7 @@ public final class RestoreJob {
           if (n != f.length()) {
             String why = "read " + n + " of " + f.length() + " bytes at offset " + f.start() + " of pack " + pack
                 + " (truncated pack?)";
-            f.chunks().forEach(c -> run.damaged(c, why));
+            f.chunks().forEach(c -> run.damaged(c.blocks(), why));
             return 0L;
           }
           gather(run, f, slot);
@@ -255,18 +255,19 @@ public final class RestoreJob {
           if (indexCaughtUp) {
             String why = "pack " + pack + " of recovery point " + run.manifest.id() + " is missing (run 'vaultgate vault check')";
             return repo.onCpu(() -> {
-              f.chunks().forEach(c -> run.damaged(c, why));
+              f.chunks().forEach(c -> run.damaged(c.blocks(), why));
               return null;
             });
           }
           return repo.refreshIndex()
-              .compose(v -> repo.onCpu(() -> fetches(relocated(repo, run.manifest, f.chunks()))))
+              .compose(v -> repo.onCpu(() -> fetches(relocated(run, f.chunks()))))
               .compose(moved -> Bounded.forEach(moved, 1, m -> restore(run, m, true)));
         });
   }
 
   /** The ranged reads that restore entries {@code [from, to)} of the disk. */
-  private static List<Fetch> plan(Repository repo, Manifest manifest, DiskBlocks disk, int from, int to) {
+  private static List<Fetch> plan(Run run, int from, int to) {
+    DiskBlocks disk = run.disk;
     Map<ByteBuffer, List<Long>> blocksByChunk = new HashMap<>();
     List<byte[]> order = new ArrayList<>();
     for (int i = from; i < to; i++) {
@@ -279,27 +280,30 @@ public final class RestoreJob {
     }
     List<ChunkJob> jobs = new ArrayList<>(order.size());
     for (byte[] id : order) {
-      jobs.add(new ChunkJob(entry(repo, manifest, id), blocksByChunk.get(ByteBuffer.wrap(id)).stream().mapToLong(Long::longValue).toArray()));
+      long[] blocks = blocksByChunk.get(ByteBuffer.wrap(id)).stream().mapToLong(Long::longValue).toArray();
+      located(run, id, blocks, jobs);
     }
     return fetches(jobs);
   }
 
   /** {@code chunks} where the index now places them. */
-  private static List<ChunkJob> relocated(Repository repo, Manifest manifest, List<ChunkJob> chunks) {
+  private static List<ChunkJob> relocated(Run run, List<ChunkJob> chunks) {
     List<ChunkJob> moved = new ArrayList<>(chunks.size());
     for (ChunkJob c : chunks) {
-      moved.add(new ChunkJob(entry(repo, manifest, c.entry().chunkId()), c.blocks()));
+      located(run, c.entry().chunkId(), c.blocks(), moved);
     }
     return moved;
   }
 
-  private static IndexEntry entry(Repository repo, Manifest manifest, byte[] chunkId) {
-    IndexEntry e = repo.index().get(chunkId);
+  /** Adds the chunk {@code chunkId} of {@code blocks} to {@code jobs} where the index places it; in none, it is damaged. */
+  private static void located(Run run, byte[] chunkId, long[] blocks, List<ChunkJob> jobs) {
+    IndexEntry e = run.repo.index().get(chunkId);
     if (e == null) {
-      throw new VaultException("cannot restore recovery point " + manifest.id() + " from " + repo.name() + ": chunk "
-          + java.util.HexFormat.of().formatHex(chunkId, 0, 8) + "... is in no index segment (run 'vaultgate vault check')");
+      run.damaged(blocks, "chunk " + HexFormat.of().formatHex(chunkId, 0, 8) + "... of recovery point " + run.manifest.id()
+          + " is in no index segment (run 'vaultgate vault check')");
+      return;
     }
-    return e;
+    jobs.add(new ChunkJob(e, blocks));
   }
 
   /** The ranged reads of {@code jobs}, roughly in disk order. */
@@ -333,7 +337,7 @@ public final class RestoreJob {
       try {
         ChunkBlob.openInto(repo.keys(), e, slot.sealed, (int) (e.offset() - f.start()), plain, 0);
       } catch (TamperedDataException ex) {
-        run.damaged(chunks.get(k), "chunk at offset " + e.offset() + " of pack " + ObjectKeys.pack(f.packId())
+        run.damaged(chunks.get(k).blocks(), "chunk at offset " + e.offset() + " of pack " + ObjectKeys.pack(f.packId())
             + " is damaged (" + ex.getMessage() + ")");
         continue;
       }
@@ -629,16 +633,19 @@ public final class RestoreJob {
       ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS);
       long[] written = {0};
       try {
-        forEachSparseRange(disk, (start, end) -> {
-          for (long at = start; at < end; at += ZEROS) {
-            write(zeros.clear().limit((int) Math.min(ZEROS, end - at)), at);
-          }
-          written[0] += end - start;
-        });
+        forEachSparseRange(disk, (start, end) -> written[0] += writeZeros(zeros, start, end));
       } catch (IOException e) {
         throw cannotWrite(e);
       }
       return written[0];
+    }
+
+    /** Writes zeros over {@code [start, end)} from {@code zeros}, a direct buffer of {@link #ZEROS} bytes. */
+    private long writeZeros(ByteBuffer zeros, long start, long end) throws IOException {
+      for (long at = start; at < end; at += ZEROS) {
+        write(zeros.clear().limit((int) Math.min(ZEROS, end - at)), at);
+      }
+      return end - start;
     }
 
     /** A device keeps whatever it held where chunks were damaged: write zeros there. A new file reads zeros already. */
@@ -650,10 +657,7 @@ public final class RestoreJob {
       long written = 0;
       try {
         for (RestoreResult.DamagedRange r : damaged) {
-          for (long at = r.offset(); at < r.offset() + r.length(); at += ZEROS) {
-            write(zeros.clear().limit((int) Math.min(ZEROS, r.offset() + r.length() - at)), at);
-          }
-          written += r.length();
+          written += writeZeros(zeros, r.offset(), r.offset() + r.length());
         }
       } catch (IOException e) {
         throw cannotWrite(e);

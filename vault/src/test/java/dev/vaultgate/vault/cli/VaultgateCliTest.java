@@ -420,6 +420,23 @@ class VaultgateCliTest {
   }
 
   @Test
+  void chunksInNoIndexSegmentFailARestoreOrAreSkippedAsDamaged() throws IOException {
+    init();
+    String point = backup();
+    dropIndexSegments(false);
+    Path out = tmp.resolve("out.img");
+    assertOneLineError(vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        out.toString()), "is in no index segment");
+    assertTrue(Files.notExists(out));
+    CliRun skipped = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+        out.toString(), "--skip-damaged", "--json");
+    assertEquals(RestoreCommand.DAMAGED, skipped.exit(), skipped.toString());
+    JsonObject r = new JsonObject(skipped.lastLine());
+    assertEquals(image.length, r.getLong("damagedBytes"), r.toString());
+    assertTrue(skipped.err().contains("is in no index segment"), skipped.err());
+  }
+
+  @Test
   void aMissingPackIsNamedByRestoreAndByCheck() throws IOException {
     init();
     String point = backup();
