@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.cli;
 
+import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
@@ -150,7 +151,10 @@ final class VaultCommands {
       }
       CheckReport r = vault.withRepository(repo -> (repairIndex
           ? RepairIndex.repair(repo, "check --repair-index").map(RepairIndex::print) : Future.succeededFuture())
-          .compose(v -> noLock ? VaultChecker.checkWithoutLock(repo, readData) : VaultChecker.check(repo, readData)));
+          .compose(v -> {
+            Progress progress = readData ? ProgressBar.forStderr("check") : Progress.NONE;
+            return noLock ? VaultChecker.checkWithoutLock(repo, readData, progress) : VaultChecker.check(repo, readData, progress);
+          }));
       for (String w : r.warnings()) {
         System.err.println("warning: " + w);
       }

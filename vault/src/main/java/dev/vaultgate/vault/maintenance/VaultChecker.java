@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.maintenance;
 
+import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.crypto.TamperedDataException;
 import dev.vaultgate.vault.format.ChunkBlob;
 import dev.vaultgate.vault.format.CorruptObjectException;
@@ -43,21 +44,31 @@ public final class VaultChecker {
    * during a check would make what it moved look missing. A gc running already makes the check fail at once, naming it.
    */
   public static Future<CheckReport> check(Repository repo, boolean readData) {
-    return VaultLock.shared(repo, "check").compose(lock -> checkWithoutLock(repo, readData).eventually(lock::release));
+    return check(repo, readData, Progress.NONE);
+  }
+
+  /** {@link #check(Repository, boolean)}, telling {@code progress} the pack bytes read so far with {@code readData}. */
+  public static Future<CheckReport> check(Repository repo, boolean readData, Progress progress) {
+    return VaultLock.shared(repo, "check").compose(lock -> checkWithoutLock(repo, readData, progress).eventually(lock::release));
   }
 
   /**
    * {@link #check} without a vault lock, for credentials that can only read the vault: a gc running meanwhile can make
    * packs or chunks it moved be reported missing (the check, run again, tells).
    */
-  public static Future<CheckReport> checkWithoutLock(Repository repo, boolean readData) {
+  public static Future<CheckReport> checkWithoutLock(Repository repo, boolean readData, Progress progress) {
     // The points are listed first, then the index is brought up to date: a point's segments are written before its
     // manifest, so the index then names the chunks of every listed point, even in a repository opened before some of
     // them were made (which would otherwise be reported as needing chunks that are not indexed).
-    return repo.listPoints().compose(ids -> repo.refreshIndex().compose(v -> check(repo, ids, readData)));
+    return repo.listPoints().compose(ids -> repo.refreshIndex().compose(v -> check(repo, ids, readData, progress)));
   }
 
-  private static Future<CheckReport> check(Repository repo, List<String> pointIds, boolean readData) {
+  /** The bytes a check with read-data reads: every stored pack that the index names. */
+  private static long indexedPackBytes(Map<String, List<IndexEntry>> byPack, Map<String, Long> packSizes) {
+    return byPack.keySet().stream().mapToLong(id -> packSizes.getOrDefault(id, 0L)).sum();
+  }
+
+  private static Future<CheckReport> check(Repository repo, List<String> pointIds, boolean readData, Progress progress) {
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     AtomicLong verified = new AtomicLong();
@@ -95,6 +106,7 @@ public final class VaultChecker {
           warnings.add("pack " + ObjectKeys.pack(id) + " is not indexed (left by an interrupted backup or gc; gc removes it)");
         }
       }
+      long toRead = indexedPackBytes(byPack, packSizes);
       return Bounded.forEach(pointIds, 4, id -> repo.loadPoint(id)
           .onSuccess(m -> {
             synchronized (pointCount) {
@@ -115,6 +127,7 @@ public final class VaultChecker {
                     verifyPack(repo, packId, bytes, byPack.get(packId), errors);
                     return verified.addAndGet(bytes.length);
                   }))
+                  .onSuccess(read -> progress.update(read, toRead))
                   .recover(e -> {
                     errors.add("cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage());
                     return Future.succeededFuture();

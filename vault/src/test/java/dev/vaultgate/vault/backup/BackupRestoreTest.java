@@ -195,15 +195,21 @@ class BackupRestoreTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"file", "s3"})
-  void checkWithReadDataPassesOnAHealthyVault(String kind) throws IOException {
+  void checkWithReadDataPassesOnAHealthyVaultAndTellsItsProgress(String kind) throws IOException {
     EngineFixture v = vault(kind);
     Path source = Files.write(tmp.resolve("disk.img"), EngineFixture.mixedImage(9, 30 * BLOCK));
     v.backup(source);
+    v.backup(Files.write(tmp.resolve("other.img"), EngineFixture.mixedImage(10, 30 * BLOCK))); // a second pack
+    List<long[]> told = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (Repository repo = v.open()) {
-      CheckReport report = v.await(() -> VaultChecker.check(repo, true));
+      CheckReport report = v.await(() -> VaultChecker.check(repo, true, (done, total) -> told.add(new long[] {done, total})));
       assertTrue(report.ok(), report.errors().toString());
-      assertEquals(1, report.points());
+      assertEquals(2, report.points());
       assertTrue(report.bytesVerified() > 0);
+      assertTrue(told.size() >= 2, "told after each pack: " + told.size());
+      long[] last = told.get(told.size() - 1);
+      assertEquals(report.bytesVerified(), last[0], "ends with every pack read");
+      assertEquals(report.bytesVerified(), last[1], "out of the indexed packs' bytes");
     }
   }
 

@@ -4,6 +4,7 @@ import dev.vaultgate.vault.Await;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
 import dev.vaultgate.vault.maintenance.VaultChecker;
+import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.storage.FileVaultStorage;
 import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Future;
@@ -73,7 +74,7 @@ class VaultLockTest {
     VaultLock gc = await(() -> VaultLock.exclusive(repo, "gc"));
     VaultException e = assertThrows(VaultException.class, () -> await(() -> VaultChecker.check(repo, true)));
     assertTrue(e instanceof VaultBusyException && e.getMessage().contains("locked by gc"), e.toString());
-    assertTrue(await(() -> VaultChecker.checkWithoutLock(repo, true)).ok(), "read-only credentials can still check");
+    assertTrue(await(() -> VaultChecker.checkWithoutLock(repo, true, Progress.NONE)).ok(), "read-only credentials can still check");
     await(gc::release);
 
     VaultLock check = await(() -> VaultLock.shared(repo, "check"));
