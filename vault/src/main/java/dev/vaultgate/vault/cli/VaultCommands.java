@@ -225,7 +225,7 @@ final class VaultCommands {
 
     @Override
     public Integer call() {
-      GcReport r = vault.withRepositoryWithoutIndex(GarbageCollector::collect);
+      GcReport r = vault.withRepositoryWithoutIndex(repo -> GarbageCollector.collect(repo, ProgressBar.forStderr("gc")));
       if (json) {
         System.out.println(new JsonObject().put("packsDeleted", r.packsDeleted()).put("packsRepacked", r.packsRepacked())
             .put("packsKept", r.packsKept()).put("bytesFreed", r.bytesFreed()).put("chunksRemoved", r.chunksRemoved())

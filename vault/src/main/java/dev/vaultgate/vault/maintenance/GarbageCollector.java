@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.maintenance;
 
+import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
@@ -19,6 +20,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * Removes what no recovery point references. A pack with no live chunk is deleted; a pack whose live
@@ -55,22 +58,34 @@ public final class GarbageCollector {
    * open) lacks the segments of backups that ended since, and their packs, named by no index entry, would look dead.
    */
   public static Future<GcReport> collect(Repository repo) {
-    return collect(repo, MERGE_ABOVE_SEGMENTS, SEGMENT_ENTRIES);
+    return collect(repo, Progress.NONE);
+  }
+
+  /**
+   * {@link #collect(Repository)}, telling {@code progress} how far it is through the packs it repacks or deletes (their
+   * stored bytes; a locked vault's collection tells nothing).
+   */
+  public static Future<GcReport> collect(Repository repo, Progress progress) {
+    return collect(repo, MERGE_ABOVE_SEGMENTS, SEGMENT_ENTRIES, progress);
   }
 
   /** {@link #collect(Repository)} with other limits for merging index segments (tests). */
   static Future<GcReport> collect(Repository repo, int mergeAboveSegments, int segmentEntries) {
+    return collect(repo, mergeAboveSegments, segmentEntries, Progress.NONE);
+  }
+
+  private static Future<GcReport> collect(Repository repo, int mergeAboveSegments, int segmentEntries, Progress progress) {
     return VaultLock.exclusive(repo, "gc").compose(lock -> repo.refreshIndex().compose(v -> repo.loadAllPoints())
         .compose(points -> repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> repo.config().settings().locked()
             ? LockedGarbageCollector.collect(repo, points, packObjects)
-            : collect(repo, points, packObjects, mergeAboveSegments, segmentEntries))
+            : collect(repo, points, packObjects, mergeAboveSegments, segmentEntries, progress))
             // Repacking moved chunks: the points' keyless reference lists follow (the coordinator's lifecycle reads them).
             .compose(report -> ReferenceLists.refresh(repo, points).map(report)))
         .eventually(lock::release));
   }
 
   private static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects,
-      int mergeAboveSegments, int segmentEntries) {
+      int mergeAboveSegments, int segmentEntries, Progress progress) {
     Set<ByteBuffer> live = new HashSet<>();
     for (Manifest m : points) {
       for (DiskBlocks d : m.disks()) {
@@ -116,7 +131,18 @@ public final class GarbageCollector {
       return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0));
     }
     PackAssembler assembler = repo.newPackAssembler();
-    return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler))
+    Map<String, Long> sizes = new HashMap<>();
+    for (ObjectInfo o : packObjects) {
+      String id = ObjectKeys.idOf(o.key());
+      if (id != null) {
+        sizes.put(id, o.size());
+      }
+    }
+    long toHandle = Stream.concat(repack.stream(), delete.stream()).mapToLong(sizes::get).sum();
+    AtomicLong handled = new AtomicLong();
+    Set<String> repacked = new HashSet<>(repack);
+    return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler)
+            .onSuccess(copied -> progress.update(handled.addAndGet(sizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
         .compose(v -> Bounded.forEach(slices(kept, segmentEntries), 2, repo::storeIndexSegment))
@@ -124,7 +150,12 @@ public final class GarbageCollector {
         .compose(v -> {
           List<String> gone = new ArrayList<>(delete);
           gone.addAll(repack);
-          return Bounded.forEach(gone, 8, p -> repo.storage().delete(ObjectKeys.pack(p)));
+          return Bounded.forEach(gone, 8, p -> repo.storage().delete(ObjectKeys.pack(p))
+              .onSuccess(deleted -> {
+                if (!repacked.contains(p)) { // a repacked pack was told when its chunks were copied
+                  progress.update(handled.addAndGet(sizes.get(p)), toHandle);
+                }
+              }));
         })
         .map(v -> new GcReport(delete.size(), repack.size(), packObjects.size() - delete.size() - repack.size(), bytesFreed,
             chunksRemoved, oldSegments.size()));
