@@ -42,11 +42,27 @@ final class BinaryCodec {
       }
       return value;
     } catch (IOException | RuntimeException e) {
-      if (e instanceof CorruptObjectException c) {
-        throw c.getMessage().startsWith(what) ? c : new CorruptObjectException(what + ": " + c.getMessage());
-      }
-      throw new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
+      throw corrupt(what, e);
     }
+  }
+
+  /**
+   * Runs a decoding of its own (over a buffer; it checks for trailing bytes itself): a short or malformed object becomes
+   * a {@link CorruptObjectException} naming {@code what}, as with {@link #decode(byte[], String, Reader)}.
+   */
+  static <T> T decode(String what, java.util.function.Supplier<T> decoding) {
+    try {
+      return decoding.get();
+    } catch (RuntimeException e) {
+      throw corrupt(what, e);
+    }
+  }
+
+  private static CorruptObjectException corrupt(String what, Exception e) {
+    if (e instanceof CorruptObjectException c) {
+      return c.getMessage().startsWith(what) ? c : new CorruptObjectException(what + ": " + c.getMessage());
+    }
+    return new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
   }
 
   static byte[] open(VaultKeys keys, byte[] sealed, String aad, String what) {

@@ -2,10 +2,13 @@ package dev.vaultgate.vault.crypto;
 
 import org.junit.jupiter.api.Test;
 
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -182,5 +185,38 @@ class AeadTest {
     assertArrayEquals(new byte[0], Aead.open(key, empty, new byte[0]));
     assertThrows(TamperedDataException.class,
         () -> Aead.open(key, Arrays.copyOf(empty, empty.length - 1), new byte[0]));
+  }
+
+  /** Sealed with the JDK's cipher through byte arrays, the path messages below {@link Aead#LARGE} take. */
+  private static byte[] sealThroughArrays(byte[] key, byte[] nonce, byte[] plain, byte[] aad) throws Exception {
+    Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+    c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"),
+        new GCMParameterSpec(128, nonce));
+    c.updateAAD(aad);
+    return concat(nonce, c.doFinal(plain));
+  }
+
+  @Test
+  void aLargeMessageSealsAndOpensAsStandardGcmAndAnyFlippedBitFailsIt() throws Exception {
+    byte[] key = new byte[32];
+    new Random(3).nextBytes(key);
+    byte[] plain = new byte[Aead.LARGE * 5 + 77]; // past the cipher's 1 MiB split, and not a whole number of blocks
+    new Random(4).nextBytes(plain);
+    byte[] aad = "manifest".getBytes(StandardCharsets.US_ASCII);
+
+    byte[] sealed = Aead.seal(key, plain, aad);
+    byte[] nonce = Arrays.copyOf(sealed, Aead.NONCE_BYTES);
+    assertArrayEquals(sealThroughArrays(key, nonce, plain, aad), sealed, "the same bytes as the array path");
+    assertArrayEquals(plain, Aead.open(key, sealed, aad));
+    byte[] into = new byte[plain.length + 10];
+    assertEquals(plain.length, Aead.openInto(new SecretKeySpec(key, "AES"), sealed, 0, sealed.length,
+        aad, into, 10));
+    assertArrayEquals(plain, Arrays.copyOfRange(into, 10, into.length));
+
+    for (int bit : new int[] {0, Aead.NONCE_BYTES * 8 + 5, sealed.length * 8 / 2, sealed.length * 8 - 1}) {
+      byte[] damaged = sealed.clone();
+      damaged[bit / 8] ^= (byte) (1 << (bit % 8));
+      assertThrows(TamperedDataException.class, () -> Aead.open(key, damaged, aad), "bit " + bit);
+    }
   }
 }
