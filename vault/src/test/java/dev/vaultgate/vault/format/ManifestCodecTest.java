@@ -120,6 +120,55 @@ class ManifestCodecTest {
     assertSameManifest(m, ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m)));
   }
 
+  /** The format as the first versions wrote it: big-endian data streams, a varint block delta per entry. */
+  private static byte[] writtenWithDataStreams(Manifest m) throws java.io.IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+      out.writeInt(0x56474d31);
+      out.writeLong(m.createdAtMillis());
+      for (String s : new String[] {m.parentId() == null ? "" : m.parentId(), m.metadataJson()}) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+      }
+      out.writeInt(m.disks().size());
+      for (DiskBlocks d : m.disks()) {
+        byte[] name = d.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(name.length);
+        out.write(name);
+        out.writeLong(d.size());
+        out.writeInt(d.blockSize());
+        out.writeInt(d.entryCount());
+        long previous = -1;
+        for (int i = 0; i < d.entryCount(); i++) {
+          for (long v = d.blockAt(i) - previous; ; v >>>= 7) {
+            if ((v & ~0x7fL) == 0) {
+              out.writeByte((int) v);
+              break;
+            }
+            out.writeByte((int) ((v & 0x7f) | 0x80));
+          }
+          previous = d.blockAt(i);
+          out.write(d.chunkIdAt(i));
+          byte[] fp = new byte[DiskBlocks.FP];
+          d.fingerprintAt(i, fp, 0);
+          out.write(fp);
+        }
+      }
+    }
+    return bytes.toByteArray();
+  }
+
+  @Test
+  void theEncodingIsByteForByteTheFormatVaultsAlreadyHold() throws Exception {
+    String id = ObjectIds.newId();
+    Manifest m = twoDisks(id, ObjectIds.newId(), UNICODE_METADATA);
+    byte[] plain = writtenWithDataStreams(m);
+    assertSameManifest(m, ManifestCodec.decode(keys, id, BinaryCodec.seal(keys, plain, "point " + id)));
+    byte[] sealed = ManifestCodec.encode(keys, m);
+    assertArrayEquals(plain, keys.open(sealed, 0, sealed.length, ("point " + id).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+  }
+
   @Test
   void truncatedManifestIsACorruptRecoveryPointNamedInTheError() {
     String id = ObjectIds.newId();
