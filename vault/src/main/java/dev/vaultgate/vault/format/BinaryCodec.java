@@ -4,10 +4,11 @@ import dev.vaultgate.vault.crypto.TamperedDataException;
 import dev.vaultgate.vault.crypto.VaultKeys;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** Shared plumbing of the sealed binary objects (index segments, pack headers, manifests). */
@@ -17,10 +18,6 @@ final class BinaryCodec {
 
   interface Writer {
     void write(DataOutputStream out) throws IOException;
-  }
-
-  interface Reader<T> {
-    T read(DataInputStream in) throws IOException;
   }
 
   static byte[] encode(int sizeHint, Writer writer) {
@@ -33,36 +30,30 @@ final class BinaryCodec {
     return bytes.toByteArray();
   }
 
-  /** Decodes {@code data}; a short or malformed object becomes a {@link CorruptObjectException} naming {@code what}. */
-  static <T> T decode(byte[] data, String what, Reader<T> reader) {
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
-      T value = reader.read(in);
-      if (in.available() != 0) {
-        throw new CorruptObjectException(what + " has " + in.available() + " unexpected trailing bytes");
-      }
-      return value;
-    } catch (IOException | RuntimeException e) {
-      throw corrupt(what, e);
-    }
+  interface Reader<T> {
+    T read(ByteBuffer in);
   }
 
   /**
-   * Runs a decoding of its own (over a buffer; it checks for trailing bytes itself): a short or malformed object becomes
-   * a {@link CorruptObjectException} naming {@code what}, as with {@link #decode(byte[], String, Reader)}.
+   * Decodes {@code data} through a buffer over it (a decoder may read fields where they lie); a short or malformed
+   * object becomes a {@link CorruptObjectException} naming {@code what}. Buffers rather than data streams: a manifest or
+   * index holds an entry per block or chunk, decoded when a command starts, before the JIT has compiled anything,
+   * where per-byte stream calls cost tens of milliseconds.
    */
-  static <T> T decode(String what, java.util.function.Supplier<T> decoding) {
+  static <T> T decode(byte[] data, String what, Reader<T> reader) {
     try {
-      return decoding.get();
+      ByteBuffer in = ByteBuffer.wrap(data);
+      T value = reader.read(in);
+      if (in.hasRemaining()) {
+        throw new CorruptObjectException(what + " has " + in.remaining() + " unexpected trailing bytes");
+      }
+      return value;
     } catch (RuntimeException e) {
-      throw corrupt(what, e);
+      if (e instanceof CorruptObjectException c) {
+        throw c.getMessage().startsWith(what) ? c : new CorruptObjectException(what + ": " + c.getMessage());
+      }
+      throw new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
     }
-  }
-
-  private static CorruptObjectException corrupt(String what, Exception e) {
-    if (e instanceof CorruptObjectException c) {
-      return c.getMessage().startsWith(what) ? c : new CorruptObjectException(what + ": " + c.getMessage());
-    }
-    return new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
   }
 
   static byte[] open(VaultKeys keys, byte[] sealed, String aad, String what) {
@@ -78,11 +69,21 @@ final class BinaryCodec {
     return keys.seal(plain, 0, plain.length, aad.getBytes(StandardCharsets.US_ASCII));
   }
 
-  static void expectMagic(DataInputStream in, int magic, String what) throws IOException {
-    int m = in.readInt();
+  static void expectMagic(ByteBuffer in, int magic, String what) {
+    int m = in.getInt();
     if (m != magic) {
       throw new CorruptObjectException(what + " has an unknown format (magic " + Integer.toHexString(m) + ")");
     }
+  }
+
+  /** {@code n} bytes from {@code in}, or a short object. */
+  static byte[] bytes(ByteBuffer in, int n) {
+    if (n < 0 || n > in.remaining()) {
+      throw new BufferUnderflowException();
+    }
+    byte[] b = new byte[n];
+    in.get(b);
+    return b;
   }
 
   static void writeEntry(DataOutputStream out, IndexEntry e) throws IOException {
@@ -93,15 +94,12 @@ final class BinaryCodec {
     out.writeInt(e.rawLength());
   }
 
-  static IndexEntry readEntry(DataInputStream in, String packId) throws IOException {
-    byte[] id = in.readNBytes(VaultKeys.CHUNK_ID_BYTES);
-    if (id.length != VaultKeys.CHUNK_ID_BYTES) {
-      throw new java.io.EOFException();
-    }
-    byte enc = in.readByte();
-    int offset = in.readInt();
-    int length = in.readInt();
-    int raw = in.readInt();
+  static IndexEntry readEntry(ByteBuffer in, String packId) {
+    byte[] id = bytes(in, VaultKeys.CHUNK_ID_BYTES);
+    byte enc = in.get();
+    int offset = in.getInt();
+    int length = in.getInt();
+    int raw = in.getInt();
     if (offset < 0 || length < 0 || raw < 0) {
       throw new CorruptObjectException("negative offset or length in entry of pack " + packId);
     }

@@ -39,13 +39,11 @@ public final class IndexSegmentCodec {
     byte[] plain = BinaryCodec.open(keys, sealed, "index " + segmentId, what);
     return BinaryCodec.decode(plain, what, in -> {
       BinaryCodec.expectMagic(in, MAGIC, what);
-      int packs = in.readInt();
+      int packs = in.getInt();
       List<IndexEntry> entries = new ArrayList<>();
-      byte[] packIdBytes = new byte[16];
       for (int p = 0; p < packs; p++) {
-        in.readFully(packIdBytes);
-        String packId = ObjectIds.fromBytes(packIdBytes, 0);
-        int n = in.readInt();
+        String packId = ObjectIds.fromBytes(BinaryCodec.bytes(in, 16), 0);
+        int n = in.getInt();
         for (int i = 0; i < n; i++) {
           entries.add(BinaryCodec.readEntry(in, packId));
         }

@@ -50,8 +50,8 @@ public final class PackCodec {
     byte[] plain = BinaryCodec.open(keys, sealedHeader, "pack " + packId, what);
     return BinaryCodec.decode(plain, what, in -> {
       BinaryCodec.expectMagic(in, MAGIC, what);
-      int n = in.readInt();
-      List<IndexEntry> entries = new ArrayList<>(Math.min(n, 1 << 16));
+      int n = in.getInt();
+      List<IndexEntry> entries = new ArrayList<>(Math.max(0, Math.min(n, 1 << 16)));
       for (int i = 0; i < n; i++) {
         entries.add(BinaryCodec.readEntry(in, packId));
       }

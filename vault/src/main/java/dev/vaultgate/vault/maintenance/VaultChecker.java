@@ -127,7 +127,7 @@ public final class VaultChecker {
                     verifyPack(repo, packId, bytes, byPack.get(packId), errors);
                     return verified.addAndGet(bytes.length);
                   }))
-                  .onSuccess(read -> progress.update(read, toRead))
+                  .onSuccess(read -> progress.update(verified.get(), toRead)) // all read so far: told in order
                   .recover(e -> {
                     errors.add("cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage());
                     return Future.succeededFuture();

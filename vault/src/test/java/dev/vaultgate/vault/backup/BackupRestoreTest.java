@@ -207,6 +207,9 @@ class BackupRestoreTest {
       assertEquals(2, report.points());
       assertTrue(report.bytesVerified() > 0);
       assertTrue(told.size() >= 2, "told after each pack: " + told.size());
+      for (int i = 1; i < told.size(); i++) {
+        assertTrue(told.get(i)[0] >= told.get(i - 1)[0], "never backwards");
+      }
       long[] last = told.get(told.size() - 1);
       assertEquals(report.bytesVerified(), last[0], "ends with every pack read");
       assertEquals(report.bytesVerified(), last[1], "out of the indexed packs' bytes");
