@@ -99,12 +99,7 @@ class BlockDeviceRestoreTest {
       try (var packs = Files.walk(tmp.resolve("v").resolve("vault").resolve("packs"))) {
         pack = packs.filter(Files::isRegularFile).findFirst().orElseThrow();
       }
-      try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(pack.toFile(), "rw")) {
-        f.seek(1000);
-        int b = f.read();
-        f.seek(1000);
-        f.write(b ^ 0x10);
-      }
+      EngineFixture.flipBit(pack, 1000);
       RestoreResult r = v.restore(point.recoveryPointId(), device, RestoreJob.Options.defaults().withSkipDamaged(true));
       assertEquals(1, r.damaged().size(), r.toString());
       RestoreResult.DamagedRange d = r.damaged().get(0);

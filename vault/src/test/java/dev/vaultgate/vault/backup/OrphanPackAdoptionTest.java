@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -165,13 +164,7 @@ class OrphanPackAdoptionTest {
     Map<String, List<IndexEntry>> orphans = dieBetweenPackAndIndex();
     String corrupt = orphans.keySet().iterator().next();
     Path file = tmp.resolve("vault").resolve(ObjectKeys.pack(corrupt));
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-      long at = f.length() - PackCodec.TRAILER_BYTES - 20; // inside the sealed header's ciphertext
-      f.seek(at);
-      int b = f.read();
-      f.seek(at);
-      f.write(b ^ 0x01);
-    }
+    EngineFixture.flipBit(file, -PackCodec.TRAILER_BYTES - 20); // inside the sealed header's ciphertext
 
     IndexRepair.Report report;
     try (Repository repo = vault.open()) {

@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.cli;
 
+import dev.vaultgate.vault.testing.EngineFixture;
 import dev.vaultgate.vault.storage.CachingVaultStorage;
 import dev.vaultgate.vault.testing.TestVaults;
 import io.vertx.core.json.JsonObject;
@@ -352,12 +353,7 @@ class VaultgateCliTest {
     init();
     String point = backup();
     Path pack = packs().get(0);
-    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
-      f.seek(1000);
-      int b = f.read();
-      f.seek(1000);
-      f.write(b ^ 0x10);
-    }
+    EngineFixture.flipBit(pack, 1000);
     String packName = pack.getFileName().toString();
 
     CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
@@ -386,12 +382,7 @@ class VaultgateCliTest {
     init();
     String point = backup();
     Path pack = packs().get(0);
-    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
-      f.seek(1000);
-      int b = f.read();
-      f.seek(1000);
-      f.write(b ^ 0x10);
-    }
+    EngineFixture.flipBit(pack, 1000);
     Path out = tmp.resolve("out.img");
     CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
         out.toString(), "--skip-damaged", "--json");

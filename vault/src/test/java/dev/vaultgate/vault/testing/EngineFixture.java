@@ -135,6 +135,17 @@ public final class EngineFixture implements AutoCloseable {
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
+  /** Flips one bit of the byte at {@code offset} of {@code file} (a negative offset counts from the end): damage. */
+  public static void flipBit(Path file, long offset) throws IOException {
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+      long at = offset >= 0 ? offset : f.length() + offset;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x10);
+    }
+  }
+
   /**
    * A deterministic image of mixed content: zero runs, random runs, text-like runs, and copies of earlier
    * blocks, cut at sizes that are not multiples of the block size.
