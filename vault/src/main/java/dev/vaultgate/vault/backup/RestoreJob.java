@@ -134,7 +134,7 @@ public final class RestoreJob {
               .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> restore(run, f, false))))
               .compose(v -> writer.executeBlocking(() -> {
                 List<RestoreResult.DamagedRange> damaged = run.damagedRanges();
-                run.written.addAndGet(out.zeroFillSparse(disk) + out.zeroFillDamaged(damaged));
+                run.written.addAndGet(out.zeroFill(disk, damaged));
                 out.commit();
                 options.progress().update(run.written.get(), run.written.get());
                 return new RestoreResult(manifest.id(), target.toString(), disk.size(), run.fetched.get(),
@@ -186,25 +186,20 @@ public final class RestoreJob {
 
     /** The damaged blocks as byte ranges of the disk, in order, neighbours with the same cause merged. */
     List<RestoreResult.DamagedRange> damagedRanges() {
-      List<long[]> blocks = new ArrayList<>(); // {block, index of its cause}
-      List<String> causes = new ArrayList<>();
+      List<RestoreResult.DamagedRange> perBlock = new ArrayList<>();
       for (Damage d : damaged) {
-        causes.add(d.why());
         for (long block : d.blocks()) {
-          blocks.add(new long[] {block, causes.size() - 1});
+          perBlock.add(new RestoreResult.DamagedRange(block * disk.blockSize(), disk.lengthOf(block), d.why()));
         }
       }
-      blocks.sort(Comparator.comparingLong(b -> b[0]));
+      perBlock.sort(Comparator.comparingLong(RestoreResult.DamagedRange::offset));
       List<RestoreResult.DamagedRange> ranges = new ArrayList<>();
-      for (long[] b : blocks) {
-        long offset = b[0] * disk.blockSize();
-        int length = disk.lengthOf(b[0]);
-        String why = causes.get((int) b[1]);
+      for (RestoreResult.DamagedRange r : perBlock) {
         RestoreResult.DamagedRange last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
-        if (last != null && last.offset() + last.length() == offset && last.why().equals(why)) {
-          ranges.set(ranges.size() - 1, new RestoreResult.DamagedRange(last.offset(), last.length() + length, why));
+        if (last != null && last.offset() + last.length() == r.offset() && last.why().equals(r.why())) {
+          ranges.set(ranges.size() - 1, new RestoreResult.DamagedRange(last.offset(), last.length() + r.length(), r.why()));
         } else {
-          ranges.add(new RestoreResult.DamagedRange(offset, length, why));
+          ranges.add(r);
         }
       }
       return ranges;
@@ -625,8 +620,11 @@ public final class RestoreJob {
     /** Zeros written to a device per write. */
     private static final int ZEROS = 1 << 20;
 
-    /** A device keeps whatever it held where the disk had zeros: write them. A new file already reads zeros there. */
-    long zeroFillSparse(DiskBlocks disk) {
+    /**
+     * A device keeps whatever it held where the disk had zeros and where chunks were damaged: write zeros there. A new
+     * file already reads zeros in both.
+     */
+    long zeroFill(DiskBlocks disk, List<RestoreResult.DamagedRange> damaged) {
       if (!device) {
         return 0;
       }
@@ -634,6 +632,9 @@ public final class RestoreJob {
       long[] written = {0};
       try {
         forEachSparseRange(disk, (start, end) -> written[0] += writeZeros(zeros, start, end));
+        for (RestoreResult.DamagedRange r : damaged) {
+          written[0] += writeZeros(zeros, r.offset(), r.offset() + r.length());
+        }
       } catch (IOException e) {
         throw cannotWrite(e);
       }
@@ -646,23 +647,6 @@ public final class RestoreJob {
         write(zeros.clear().limit((int) Math.min(ZEROS, end - at)), at);
       }
       return end - start;
-    }
-
-    /** A device keeps whatever it held where chunks were damaged: write zeros there. A new file reads zeros already. */
-    long zeroFillDamaged(List<RestoreResult.DamagedRange> damaged) {
-      if (!device || damaged.isEmpty()) {
-        return 0;
-      }
-      ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS);
-      long written = 0;
-      try {
-        for (RestoreResult.DamagedRange r : damaged) {
-          written += writeZeros(zeros, r.offset(), r.offset() + r.length());
-        }
-      } catch (IOException e) {
-        throw cannotWrite(e);
-      }
-      return written;
     }
 
     void commit() {

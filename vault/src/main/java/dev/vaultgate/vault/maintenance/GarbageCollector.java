@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Removes what no recovery point references. A pack with no live chunk is deleted; a pack whose live
@@ -107,6 +106,7 @@ public final class GarbageCollector {
     List<String> delete = new ArrayList<>();
     List<String> repack = new ArrayList<>();
     List<IndexEntry> kept = new ArrayList<>();
+    Map<String, Long> removedSizes = new HashMap<>(); // of the packs deleted or repacked: what progress counts
     long freed = 0;
     for (ObjectInfo o : packObjects) {
       String id = ObjectKeys.idOf(o.key());
@@ -117,9 +117,11 @@ public final class GarbageCollector {
       long liveBytes = liveEntries == null ? 0 : liveEntries.stream().mapToLong(IndexEntry::length).sum();
       if (liveEntries == null) {
         delete.add(id);
+        removedSizes.put(id, o.size());
         freed += o.size();
       } else if (liveBytes < o.size() * REPACK_BELOW) {
         repack.add(id);
+        removedSizes.put(id, o.size());
         freed += o.size() - liveBytes;
       } else {
         kept.addAll(liveEntries);
@@ -131,18 +133,11 @@ public final class GarbageCollector {
       return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0));
     }
     PackAssembler assembler = repo.newPackAssembler();
-    Map<String, Long> sizes = new HashMap<>();
-    for (ObjectInfo o : packObjects) {
-      String id = ObjectKeys.idOf(o.key());
-      if (id != null) {
-        sizes.put(id, o.size());
-      }
-    }
-    long toHandle = Stream.concat(repack.stream(), delete.stream()).mapToLong(sizes::get).sum();
+    long toHandle = removedSizes.values().stream().mapToLong(Long::longValue).sum();
     AtomicLong handled = new AtomicLong();
     Set<String> repacked = new HashSet<>(repack);
     return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler)
-            .onSuccess(copied -> progress.update(handled.addAndGet(sizes.get(packId)), toHandle)))
+            .onSuccess(copied -> progress.update(handled.addAndGet(removedSizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
         .compose(v -> Bounded.forEach(slices(kept, segmentEntries), 2, repo::storeIndexSegment))
@@ -153,7 +148,7 @@ public final class GarbageCollector {
           return Bounded.forEach(gone, 8, p -> repo.storage().delete(ObjectKeys.pack(p))
               .onSuccess(deleted -> {
                 if (!repacked.contains(p)) { // a repacked pack was told when its chunks were copied
-                  progress.update(handled.addAndGet(sizes.get(p)), toHandle);
+                  progress.update(handled.addAndGet(removedSizes.get(p)), toHandle);
                 }
               }));
         })
