@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Removes what no recovery point references. A pack with no live chunk is deleted; a pack whose live
@@ -167,6 +168,12 @@ public final class GarbageCollector {
 
   /** Moves the live blobs of one pack into new packs, storing each as it fills. */
   private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler) {
+    return copyLiveChunks(repo, packId, liveEntries, assembler, repo::storePack);
+  }
+
+  /** {@link #copyLiveChunks(Repository, String, List, PackAssembler)} with each new pack stored by {@code store}. */
+  static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler,
+                                     Function<SealedPack, Future<?>> store) {
     return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
       List<SealedPack> full = new ArrayList<>();
       for (IndexEntry e : liveEntries) {
@@ -178,6 +185,6 @@ public final class GarbageCollector {
         }
       }
       return full;
-    })).compose(full -> Bounded.forEach(full, 2, repo::storePack));
+    })).compose(full -> Bounded.forEach(full, 2, store));
   }
 }

@@ -184,17 +184,6 @@ final class LockedGarbageCollector {
 
   private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries,
                                              PackAssembler assembler, Map<ByteBuffer, Retention> live) {
-    return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
-      List<SealedPack> full = new ArrayList<>();
-      for (IndexEntry e : liveEntries) {
-        byte[] blob = new byte[e.length()];
-        System.arraycopy(bytes, e.offset(), blob, 0, e.length());
-        SealedPack p = assembler.add(e.chunkId(), e.encoding(), e.rawLength(), blob);
-        if (p != null) {
-          full.add(p);
-        }
-      }
-      return full;
-    })).compose(full -> Bounded.forEach(full, 2, p -> repo.storePack(p, retentionOf(p, live))));
+    return GarbageCollector.copyLiveChunks(repo, packId, liveEntries, assembler, p -> repo.storePack(p, retentionOf(p, live)));
   }
 }
