@@ -28,6 +28,11 @@ final class JobLease {
   private volatile Long bytesTransferred;
   private volatile boolean stopRequested;
   private volatile String lostBecause;
+  /**
+   * A completion that could not be reported and is queued in the journal: the job did its work, so a failure that
+   * follows (a runner handed the report's error, or the agent shutting down under it) must not replace that outcome.
+   */
+  private volatile boolean completionQueued;
   private final JsonObject job;
   private final JobJournal journal;
   private final JobObserver.Job observed;
@@ -43,7 +48,8 @@ final class JobLease {
         agent.observed(jobId));
   }
 
-  private JobLease(Vertx vertx, CoordinatorClient coordinator, String kind, String jobId, long leaseSeconds, Duration renewEvery,
+  /** A lease with every collaborator given: {@code job} and {@code journal} both, or neither (no journal). */
+  JobLease(Vertx vertx, CoordinatorClient coordinator, String kind, String jobId, long leaseSeconds, Duration renewEvery,
       JsonObject job, JobJournal journal, JobObserver.Job observed) {
     this.job = job;
     this.journal = job == null ? null : journal;
@@ -123,9 +129,15 @@ final class JobLease {
     });
   }
 
-  /** Reports the failure in one line; nothing to report when the lease is lost (the coordinator refuses it). */
+  /**
+   * Reports the failure in one line; nothing to report when the lease is lost (the coordinator refuses it), nor after a
+   * completion that is queued for the coordinator: that outcome stands, and this fails with {@code message}.
+   */
   Future<JsonObject> fail(String message) {
     vertx.cancelTimer(timerId);
+    if (completionQueued) {
+      return Future.failedFuture(new IllegalStateException(message));
+    }
     if (lostBecause != null) {
       observed.failed(stopReason());
       return (journal == null ? Future.<Void>succeededFuture() : journal.forget(jobId))
@@ -145,12 +157,12 @@ final class JobLease {
    * entry goes; when it never did, the entry stays and the agent reports it later.
    */
   private Future<JsonObject> report(String call, JsonObject body) {
-    Future<Void> journaled = journal == null ? Future.succeededFuture()
-        : journal.outcome(job, call, body).recover(e -> {
+    Future<Boolean> journaled = journal == null ? Future.succeededFuture(false)
+        : journal.outcome(job, call, body).map(true).recover(e -> {
           LOG.warn("job {}: outcome not journaled (reported all the same): {}", jobId, e.getMessage());
-          return Future.succeededFuture();
+          return Future.succeededFuture(false);
         });
-    return journaled.compose(v -> retried(call, () -> coordinator.post("/" + kind + "/" + jobId + "/" + call, body)))
+    return journaled.compose(queued -> retried(call, () -> coordinator.post("/" + kind + "/" + jobId + "/" + call, body))
         .compose(answer -> journal == null ? Future.succeededFuture(answer) : journal.forget(jobId).map(answer),
             e -> {
               if (journal != null && e instanceof CoordinatorException c && !c.isRetryable()) {
@@ -158,8 +170,9 @@ final class JobLease {
                 return journal.forget(jobId).transform(x -> Future.failedFuture(e)); // refused: nothing to report again
               }
               observed.failed("ended; its outcome is queued until the coordinator answers: " + e.getMessage());
+              completionQueued = queued && call.equals("complete");
               return Future.failedFuture(e);
-            });
+            }));
   }
 
   /** Retries while the coordinator does not answer, for about one lease; an error answer is final. */
