@@ -137,7 +137,7 @@ public final class GarbageCollector {
     long toHandle = removedSizes.values().stream().mapToLong(Long::longValue).sum();
     AtomicLong handled = new AtomicLong();
     Set<String> repacked = new HashSet<>(repack);
-    return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler)
+    return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler, repo::storePack)
             .onSuccess(copied -> progress.update(handled.addAndGet(removedSizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
@@ -166,12 +166,7 @@ public final class GarbageCollector {
     return slices;
   }
 
-  /** Moves the live blobs of one pack into new packs, storing each as it fills. */
-  private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler) {
-    return copyLiveChunks(repo, packId, liveEntries, assembler, repo::storePack);
-  }
-
-  /** {@link #copyLiveChunks(Repository, String, List, PackAssembler)} with each new pack stored by {@code store}. */
+  /** Moves the live blobs of one pack into new packs, each stored by {@code store} as it fills (gc of a locked vault too). */
   static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler,
                                      Function<SealedPack, Future<?>> store) {
     return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {

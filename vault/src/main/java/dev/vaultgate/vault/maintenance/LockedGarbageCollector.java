@@ -114,7 +114,8 @@ final class LockedGarbageCollector {
             return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0, retained));
           }
           PackAssembler assembler = repo.newPackAssembler();
-          return Bounded.forEach(repack, 2, id -> copyLiveChunks(repo, id, liveByPack.get(id), assembler, live))
+          return Bounded.forEach(repack, 2, id -> GarbageCollector.copyLiveChunks(repo, id, liveByPack.get(id), assembler,
+              p -> repo.storePack(p, retentionOf(p, live))))
               .compose(v -> repo.onCpu(assembler::flush))
               .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last, retentionOf(last, live)))
               // Segments before packs: the index never names a pack that is gone.
@@ -180,10 +181,5 @@ final class LockedGarbageCollector {
       }
     }
     return longest;
-  }
-
-  private static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries,
-                                             PackAssembler assembler, Map<ByteBuffer, Retention> live) {
-    return GarbageCollector.copyLiveChunks(repo, packId, liveEntries, assembler, p -> repo.storePack(p, retentionOf(p, live)));
   }
 }
