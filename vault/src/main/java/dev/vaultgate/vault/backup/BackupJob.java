@@ -16,8 +16,10 @@ import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.repo.Trace;
 import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.Retention;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 
 import java.io.IOException;
@@ -301,7 +303,7 @@ public final class BackupJob {
         && uploadsInFlight + packsWaiting.size() < options.maxUploads()) {
       int u = nextUnit++;
       unitsInFlight++;
-      repo.onCpu(() -> process(units.get(u))).onComplete(ar -> {
+      repo.onCpu(() -> process(units.get(u))).onComplete(driven(ar -> {
         unitsInFlight--;
         if (ar.failed()) {
           fail(ar.cause());
@@ -316,12 +318,12 @@ public final class BackupJob {
         r.packs.clear();
         upload();
         pump();
-      });
+      }));
     }
     if (nextUnit == units.size() && unitsInFlight == 0 && flush == Flush.NOT_STARTED) {
       flush = Flush.RUNNING;
       Trace.mark("all units read");
-      repo.onCpu(assembler::flush).onComplete(ar -> {
+      repo.onCpu(assembler::flush).onComplete(driven(ar -> {
         flush = Flush.DONE;
         if (ar.failed()) {
           fail(ar.cause());
@@ -332,7 +334,7 @@ public final class BackupJob {
         }
         upload();
         pump();
-      });
+      }));
     }
     if (flush == Flush.DONE && uploadsInFlight == 0 && packsWaiting.isEmpty() && !finishing) {
       finishing = true;
@@ -345,7 +347,7 @@ public final class BackupJob {
     while (uploadsInFlight < options.maxUploads() && !packsWaiting.isEmpty() && failure == null) {
       SealedPack pack = packsWaiting.poll();
       uploadsInFlight++;
-      repo.storePack(pack, retention).onComplete(ar -> {
+      repo.storePack(pack, retention).onComplete(driven(ar -> {
         uploadsInFlight--;
         pack.release();
         if (ar.failed()) {
@@ -356,7 +358,7 @@ public final class BackupJob {
         claims.release(pack.entries());
         upload();
         pump();
-      });
+      }));
     }
   }
 
@@ -546,6 +548,20 @@ public final class BackupJob {
    * whoever looks at the vault next sees all that this run stored. Nothing is undone: stored packs are
    * indexed and reused by the next run, and no manifest names them yet.
    */
+  /**
+   * A completion handler of the job's driver that fails the job with whatever it throws (a heap too small for the block
+   * list, a bug): thrown on the event loop it would fail nothing, and the command would wait for ever.
+   */
+  private <T> Handler<AsyncResult<T>> driven(Handler<AsyncResult<T>> handler) {
+    return ar -> {
+      try {
+        handler.handle(ar);
+      } catch (Throwable t) {
+        fail(t);
+      }
+    };
+  }
+
   private void fail(Throwable cause) {
     if (failure == null) {
       failure = cause;

@@ -19,7 +19,18 @@ public final class VaultgateCli {
       PointsCommand.class, ForgetCommand.class, LegalHoldCommand.class, CopyCommand.class, BatchCommand.class);
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    int exit;
+    try {
+      exit = run(args);
+    } catch (OutOfMemoryError e) {
+      // One line, as for every other failure. What outgrows the heap is a recovery point's block list, which is held
+      // whole (~50 bytes per non-zero block) while it is encoded or decoded (docs/DESIGN.md, "Known limits").
+      System.err.println("vaultgate" + (args.length > 0 ? " " + args[0] : "") + ": out of Java heap (" + e.getMessage()
+          + "): a recovery point's block list is held in memory whole, ~50 bytes per non-zero block; give the JVM a"
+          + " larger heap, e.g. VAULTGATE_JAVA_OPTS=-Xmx2g");
+      exit = 1;
+    }
+    System.exit(exit);
   }
 
   /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage. */
