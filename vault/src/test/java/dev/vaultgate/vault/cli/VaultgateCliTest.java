@@ -348,13 +348,23 @@ class VaultgateCliTest {
     }
   }
 
-  @Test
-  void flippedBitInAPackIsNamedByRestoreAndByCheck() throws IOException {
+  /** A point backed up into one pack, and that pack with a bit flipped. */
+  private record DamagedPoint(String id, Path pack) {
+  }
+
+  private DamagedPoint backupAndFlipABitOfItsPack() throws IOException {
     init();
     String point = backup();
     Path pack = packs().get(0);
     EngineFixture.flipBit(pack, 1000);
-    String packName = pack.getFileName().toString();
+    return new DamagedPoint(point, pack);
+  }
+
+  @Test
+  void flippedBitInAPackIsNamedByRestoreAndByCheck() throws IOException {
+    DamagedPoint damaged = backupAndFlipABitOfItsPack();
+    String point = damaged.id();
+    String packName = damaged.pack().getFileName().toString();
 
     CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
         tmp.resolve("out.img").toString());
@@ -379,18 +389,16 @@ class VaultgateCliTest {
 
   @Test
   void aRestoreThatSkipsDamagedChunksRestoresTheRestAndListsWhatItLeftAsZeros() throws IOException {
-    init();
-    String point = backup();
-    Path pack = packs().get(0);
-    EngineFixture.flipBit(pack, 1000);
+    DamagedPoint damaged = backupAndFlipABitOfItsPack();
     Path out = tmp.resolve("out.img");
-    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", point, "--target",
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", damaged.id(), "--target",
         out.toString(), "--skip-damaged", "--json");
     assertEquals(RestoreCommand.DAMAGED, restore.exit(), restore.toString());
     JsonObject r = new JsonObject(restore.lastLine());
-    long damaged = r.getLong("damagedBytes");
-    assertTrue(damaged >= BLOCK && damaged < image.length / 2, "one chunk's blocks, not the disk: " + r);
-    assertTrue(restore.err().contains(pack.getFileName().toString()) && restore.err().contains("read as zeros"), restore.err());
+    long damagedBytes = r.getLong("damagedBytes");
+    assertTrue(damagedBytes >= BLOCK && damagedBytes < image.length / 2, "one chunk's blocks, not the disk: " + r);
+    assertTrue(restore.err().contains(damaged.pack().getFileName().toString()) && restore.err().contains("read as zeros"),
+        restore.err());
     assertArrayEquals(imageWithZerosWhere(r), Files.readAllBytes(out), "every other byte restored");
   }
 
