@@ -5,6 +5,7 @@ import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.OptionalLong;
@@ -43,6 +44,11 @@ public final class BandwidthLimitedStorage extends ForwardingVaultStorage {
   @Override
   public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
     return afterTurn(length).compose(v -> delegate.put(key, data, length, retention, legalHold));
+  }
+
+  @Override
+  public Future<Void> putFile(String key, Path file, long length, Retention retention, boolean legalHold) {
+    return afterTurn(length).compose(v -> delegate.putFile(key, file, length, retention, legalHold));
   }
 
   private Future<Void> afterTurn(long bytes) {

@@ -11,6 +11,7 @@ import dev.vaultgate.agent.testing.GatewayTestbed;
 import dev.vaultgate.agent.testing.TestDisks;
 import dev.vaultgate.coordinator.auth.AccessKey;
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.storage.FileVaultStorage;
 import io.vertx.core.json.JsonObject;
@@ -300,11 +301,10 @@ class GatewayKmsTest {
     }
   }
 
-  /** The data-key generation a sealed object names, from its bytes (null: generation 0). */
+  /** The data-key generation a stored manifest names, from its bytes (null: generation 0). */
   private static String generationOf(Path file) {
     try {
-      byte[] bytes = Files.readAllBytes(file);
-      return VaultKeys.generationOf(bytes, 0, bytes.length);
+      return ManifestCodec.generationOf(Files.readAllBytes(file));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

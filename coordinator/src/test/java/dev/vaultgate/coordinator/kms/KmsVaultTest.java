@@ -281,7 +281,7 @@ class KmsVaultTest {
       assertEquals(0, second.code, second.err);
       String p1 = new JsonObject(second.out.strip().lines().reduce((a, b) -> b).orElseThrow()).getString("recoveryPointId");
       byte[] manifest = Files.readAllBytes(vaultDir.resolve("points").resolve(p1));
-      assertEquals(made.getString("id"), dev.vaultgate.vault.crypto.VaultKeys.generationOf(manifest, 0, manifest.length));
+      assertEquals(made.getString("id"), dev.vaultgate.vault.format.ManifestCodec.generationOf(manifest));
 
       Path old = dir.resolve("old.img");
       assertEquals(0, cli("restore", "--vault", vault, "--recovery-point", p0, "--target", old.toString(),

@@ -32,6 +32,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
@@ -340,19 +341,27 @@ public final class RestoreJob {
       opened[k] = true;
     }
     long blockSize = disk.blockSize();
+    // The blocks of all chunks merged into disk order (each chunk's are ascending): chunks that interleave on the disk
+    // (a pattern of many blocks repeated) then still make one write per run, not one per block.
+    PriorityQueue<int[]> cursors = new PriorityQueue<>(chunks.size() + 1,
+        Comparator.comparingLong(c -> chunks.get(c[0]).blocks()[c[1]]));
     for (int n = 0; n < chunks.size(); n++) {
       int k = slot.diskOrder(n);
-      ChunkJob c = chunks.get(k);
-      if (!opened[k]) {
-        continue;
+      if (opened[k] && chunks.get(k).blocks().length > 0) {
+        cursors.add(new int[] {k, 0});
       }
-      for (long block : c.blocks()) {
-        int len = disk.lengthOf(block);
-        if (len != c.entry().rawLength()) {
-          throw new VaultException("cannot restore: block " + block + " is " + len + " bytes but its chunk holds "
-              + c.entry().rawLength());
-        }
-        slot.addOrExtendWrite(block * blockSize, at[k], len);
+    }
+    for (int[] c = cursors.poll(); c != null; c = cursors.poll()) {
+      ChunkJob job = chunks.get(c[0]);
+      long block = job.blocks()[c[1]];
+      int len = disk.lengthOf(block);
+      if (len != job.entry().rawLength()) {
+        throw new VaultException("cannot restore: block " + block + " is " + len + " bytes but its chunk holds "
+            + job.entry().rawLength());
+      }
+      slot.addOrExtendWrite(block * blockSize, at[c[0]], len);
+      if (++c[1] < job.blocks().length) {
+        cursors.add(c);
       }
     }
   }

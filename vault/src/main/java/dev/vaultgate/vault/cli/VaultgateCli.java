@@ -23,11 +23,10 @@ public final class VaultgateCli {
     try {
       exit = run(args);
     } catch (OutOfMemoryError e) {
-      // One line, as for every other failure. What outgrows the heap is a recovery point's block list, which is held
-      // whole (~50 bytes per non-zero block) while it is encoded or decoded (docs/DESIGN.md, "Known limits").
+      // One line, as for every other failure. Block tables and the chunk index spill to disk past their share of the
+      // heap, so what runs out is a heap set smaller than a command's buffers (docs/DESIGN.md, "Known limits").
       System.err.println("vaultgate" + (args.length > 0 ? " " + args[0] : "") + ": out of Java heap (" + e.getMessage()
-          + "): a recovery point's block list is held in memory whole, ~50 bytes per non-zero block; give the JVM a"
-          + " larger heap, e.g. VAULTGATE_JAVA_OPTS=-Xmx2g");
+          + "); give the JVM a larger heap, e.g. VAULTGATE_JAVA_OPTS=-Xmx1g");
       exit = 1;
     }
     System.exit(exit);

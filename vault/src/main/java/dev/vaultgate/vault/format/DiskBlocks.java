@@ -1,6 +1,7 @@
 package dev.vaultgate.vault.format;
 
 import dev.vaultgate.vault.spill.ByteStore;
+import dev.vaultgate.vault.spill.HeapPool;
 import dev.vaultgate.vault.spill.SpillArena;
 
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import java.util.Objects;
  * not all zeros, the chunk id and fingerprint of its content. Blocks that are absent are sparse (zero).
  * It grows with the non-sparse blocks only (56 bytes each), in heap arrays up to a budget per table (system
  * property {@value #MEMORY_PROPERTY}, bytes, default 64 MiB) and in memory-mapped temporary files beyond it
- * ({@link SpillArena}). Immutable once built. {@link #close()} deletes its files at once; a table that is not
+ * ({@link SpillArena}). All the tables of the process share a second budget, a quarter of the heap ({@link #TABLES}):
+ * a gc or a check holds one per recovery point. Immutable once built. {@link #close()} deletes its files at once; a table that is not
  * closed has them deleted when it is collected or at exit.
  */
 public final class DiskBlocks implements AutoCloseable {
@@ -21,6 +23,8 @@ public final class DiskBlocks implements AutoCloseable {
   public static final int FP = 16;
   public static final String MEMORY_PROPERTY = "vaultgate.memory.blocks";
   static final long DEFAULT_HEAP_BUDGET = 64L << 20;
+  /** The heap all block tables of this process share, whatever their number: what does not fit spills to disk. */
+  static final HeapPool TABLES = new HeapPool(Runtime.getRuntime().maxMemory() / 4);
 
   private final String name;
   private final long size;
@@ -151,12 +155,17 @@ public final class DiskBlocks implements AutoCloseable {
   }
 
   public static Builder builder(String name, long size, int blockSize) {
-    return new Builder(name, size, blockSize, SpillArena.budget(MEMORY_PROPERTY, DEFAULT_HEAP_BUDGET), null);
+    return new Builder(name, size, blockSize, SpillArena.budget(MEMORY_PROPERTY, DEFAULT_HEAP_BUDGET), TABLES, null);
   }
 
   /** A builder whose table keeps at most {@code heapBudget} bytes on the heap and spills to {@code spillDirectory} (null: the default). */
   static Builder builder(String name, long size, int blockSize, long heapBudget, Path spillDirectory) {
-    return new Builder(name, size, blockSize, heapBudget, spillDirectory);
+    return new Builder(name, size, blockSize, heapBudget, TABLES, spillDirectory);
+  }
+
+  /** As {@link #builder(String, long, int, long, Path)}, its heap shared with the tables of {@code pool}. */
+  static Builder builder(String name, long size, int blockSize, long heapBudget, HeapPool pool, Path spillDirectory) {
+    return new Builder(name, size, blockSize, heapBudget, pool, spillDirectory);
   }
 
   /** Appends entries in increasing block order. */
@@ -176,14 +185,14 @@ public final class DiskBlocks implements AutoCloseable {
     private long last = -1;
     private boolean shared; // the stores belong to a built table: copy them before the next add
 
-    private Builder(String name, long size, int blockSize, long heapBudget, Path spillDirectory) {
+    private Builder(String name, long size, int blockSize, long heapBudget, HeapPool pool, Path spillDirectory) {
       if (blockSize <= 0 || size < 0) {
         throw new IllegalArgumentException("bad disk geometry: size " + size + ", block size " + blockSize);
       }
       this.name = name;
       this.size = size;
       this.blockSize = blockSize;
-      this.arena = new SpillArena("disk-blocks", heapBudget, spillDirectory);
+      this.arena = new SpillArena("disk-blocks", heapBudget, pool, spillDirectory);
       this.capacity = FIRST_CAPACITY;
       setBlocks(arena, null, capacity);
       this.ids = arena.allocate("ids", (long) capacity * ID);
@@ -270,7 +279,7 @@ public final class DiskBlocks implements AutoCloseable {
 
     /** Moves this builder's entries into stores of its own, leaving those of the built table alone. */
     private void unshare() {
-      SpillArena own = new SpillArena("disk-blocks", arena.heapBudget(), arena.directory());
+      SpillArena own = new SpillArena("disk-blocks", arena.heapBudget(), arena.pool(), arena.directory());
       int n = Math.max(FIRST_CAPACITY, count);
       setBlocks(own, null, n);
       ids = own.copyOf(ids, "ids", (long) n * ID);

@@ -2,6 +2,13 @@ package dev.vaultgate.vault.format;
 
 import dev.vaultgate.vault.crypto.VaultKeys;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,86 +17,288 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Encodes a {@link Manifest} as a sealed binary object bound to its recovery point id.
+ * Encodes a {@link Manifest} as a sealed binary object bound to its recovery point id, in frames.
  *
- * <p>Written through a {@link ByteBuffer} over one array rather than a data stream, as it is read ({@link BinaryCodec}):
- * a manifest holds an entry per block of every disk (46,000 for the 4 GiB bench image, millions for large disks).
+ * <p>A manifest holds an entry per non-sparse block of every disk (46,000 for the 4 GiB bench image, tens of
+ * millions for a large VM), so it is never sealed whole: the object is {@link #FRAMED} and then frames of about
+ * {@value #FRAME_BYTES} bytes of plaintext, each {@code [u8 last][u32 length][sealed]}, sealed on its own under
+ * {@code "point <id> frame <n>"} (and {@code " last"} for the final one), so that frames cannot be dropped, cut,
+ * reordered or taken from another point unnoticed. A record (the header, a disk, an entry) never spans two frames:
+ * joined, the frames' plaintexts are the plaintext of the first format, which sealed it whole ({@code VGM1}, still
+ * read). So the object is written to and read from a stream, a frame at a time, in memory bounded whatever the disk.
  */
 public final class ManifestCodec {
-  private static final int MAGIC = 0x56474d31; // "VGM1"
+  private static final int MAGIC = 0x56474d31; // "VGM1": the plaintext, whole or in frames
+  /** The start of a manifest in frames; a whole-sealed one starts with a random nonce or a key envelope ("VGE1"). */
+  private static final byte[] FRAMED = {'V', 'G', 'M', '2', '\r', '\n', 0x1a, '\n'};
+  /** Plaintext bytes per frame: large enough that sealing costs nothing per frame, small enough to hold a few. */
+  static final int FRAME_BYTES = 1 << 20;
+  /** The largest frame a reader accepts: a record of more (metadata of 64 MiB) is refused when written. */
+  private static final int MAX_FRAME = 64 << 20;
   /** The longest block delta: a varint of a 64-bit value. */
   private static final int MAX_VARLONG = 10;
+  private static final int MAX_ENTRY = MAX_VARLONG + DiskBlocks.ID + DiskBlocks.FP;
 
   private ManifestCodec() {
   }
 
+  /** An upper bound of the encoded size of {@code m}: callers that hold it in memory decide by it. */
+  public static long sizeBound(Manifest m) {
+    long bound = FRAMED.length + 64L + utf8(m.metadataJson()).length + (m.parentId() == null ? 0 : m.parentId().length());
+    long plain = 0;
+    for (DiskBlocks d : m.disks()) {
+      plain += 64 + (long) d.name().length() * 3 + (long) d.entryCount() * MAX_ENTRY;
+    }
+    return bound + plain + (plain / FRAME_BYTES + 2) * 64; // per frame: its header, a nonce, a tag, a key envelope
+  }
+
+  /** The sealed manifest, in memory: for manifests of small disks and for tests. */
   public static byte[] encode(VaultKeys keys, Manifest m) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(sizeBound(m), FRAME_BYTES * 2L));
+    try {
+      encode(keys, m, out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+    }
+    return out.toByteArray();
+  }
+
+  /** Writes the sealed manifest to {@code out} a frame at a time (a file, for a large disk). */
+  public static void encode(VaultKeys keys, Manifest m, OutputStream out) throws IOException {
+    out.write(FRAMED);
+    FrameWriter frames = new FrameWriter(keys, m.id(), out);
     byte[] parent = utf8(m.parentId() == null ? "" : m.parentId());
     byte[] metadata = utf8(m.metadataJson());
-    List<byte[]> names = new ArrayList<>();
-    long bound = 4 + 8 + 4 + parent.length + 4 + metadata.length + 4;
+    ByteBuffer b = frames.room(4 + 8 + 4 + parent.length + 4 + metadata.length + 4);
+    b.putInt(MAGIC).putLong(m.createdAtMillis());
+    putBytes(b, parent);
+    putBytes(b, metadata);
+    b.putInt(m.disks().size());
     for (DiskBlocks d : m.disks()) {
-      names.add(utf8(d.name()));
-      bound += 4 + names.get(names.size() - 1).length + 8 + 4 + 4
-          + (long) d.entryCount() * (MAX_VARLONG + DiskBlocks.ID + DiskBlocks.FP);
-    }
-    if (bound > Integer.MAX_VALUE - 16) {
-      throw new IllegalStateException("recovery point " + m.id() + " is too large to encode (" + bound + " bytes)");
-    }
-    ByteBuffer out = ByteBuffer.allocate((int) bound);
-    out.putInt(MAGIC).putLong(m.createdAtMillis());
-    putBytes(out, parent);
-    putBytes(out, metadata);
-    out.putInt(m.disks().size());
-    byte[] array = out.array();
-    for (int k = 0; k < m.disks().size(); k++) {
-      DiskBlocks d = m.disks().get(k);
-      putBytes(out, names.get(k));
-      out.putLong(d.size()).putInt(d.blockSize()).putInt(d.entryCount());
+      byte[] name = utf8(d.name());
+      b = frames.room(4 + name.length + 8 + 4 + 4);
+      putBytes(b, name);
+      b.putLong(d.size()).putInt(d.blockSize()).putInt(d.entryCount());
       long previous = -1;
       for (int i = 0; i < d.entryCount(); i++) {
+        b = frames.room(MAX_ENTRY);
         long block = d.blockAt(i);
-        putVarLong(out, block - previous);
+        putVarLong(b, block - previous);
         previous = block;
-        int at = out.position();
-        d.chunkIdAt(i, array, at);
-        d.fingerprintAt(i, array, at + DiskBlocks.ID);
-        out.position(at + DiskBlocks.ID + DiskBlocks.FP);
+        int at = b.position();
+        d.chunkIdAt(i, b.array(), at);
+        d.fingerprintAt(i, b.array(), at + DiskBlocks.ID);
+        b.position(at + DiskBlocks.ID + DiskBlocks.FP);
       }
     }
-    return BinaryCodec.seal(keys, Arrays.copyOf(array, out.position()), "point " + m.id());
+    frames.finish();
   }
 
   public static Manifest decode(VaultKeys keys, String id, byte[] sealed) {
+    try {
+      return decode(keys, id, new ByteArrayInputStream(sealed));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayInputStream does not throw
+    }
+  }
+
+  /**
+   * Reads a sealed manifest from {@code in} a frame at a time; the block tables spill to disk as they grow
+   * ({@link DiskBlocks}), so a manifest of any size decodes in bounded memory. Fails with a {@link CorruptObjectException}
+   * naming the recovery point when the object is damaged, cut short or not this point's; with an {@link IOException}
+   * when {@code in} fails.
+   */
+  public static Manifest decode(VaultKeys keys, String id, InputStream in) throws IOException {
     String what = "recovery point " + id;
+    byte[] start = in.readNBytes(FRAMED.length);
+    if (Arrays.equals(start, FRAMED)) {
+      return decode(id, new FrameReader(keys, id, in, what), what);
+    }
+    // The first format, sealed whole: read whole (written before manifests were framed)
+    byte[] rest = in.readAllBytes();
+    byte[] sealed = Arrays.copyOf(start, start.length + rest.length);
+    System.arraycopy(rest, 0, sealed, start.length, rest.length);
     byte[] plain = BinaryCodec.open(keys, sealed, "point " + id, what);
-    return BinaryCodec.decode(plain, what, in -> {
-      BinaryCodec.expectMagic(in, MAGIC, what);
-      long created = in.getLong();
-      String parent = readString(in);
-      String metadata = readString(in);
-      int diskCount = in.getInt();
-      List<DiskBlocks> disks = new ArrayList<>(Math.max(0, Math.min(diskCount, 64)));
+    return decode(id, new PlainFrames() {
+      private boolean given;
+
+      @Override
+      public ByteBuffer next() {
+        if (given) {
+          throw new BufferUnderflowException();
+        }
+        given = true;
+        return ByteBuffer.wrap(plain);
+      }
+
+      @Override
+      public void end(ByteBuffer b) {
+        if (b.hasRemaining()) {
+          throw new CorruptObjectException(what + " has " + b.remaining() + " unexpected trailing bytes");
+        }
+      }
+    }, what);
+  }
+
+  /**
+   * The data-key generation a stored manifest is sealed under (null: the config's own key): its first frame's, or the
+   * whole object's in the first format. Every frame of a manifest is sealed under the same generation.
+   */
+  public static String generationOf(byte[] object) {
+    int at = object.length >= FRAMED.length && Arrays.equals(object, 0, FRAMED.length, FRAMED, 0, FRAMED.length)
+        ? FRAMED.length + 5 : 0;
+    return VaultKeys.generationOf(object, at, object.length - at);
+  }
+
+  /** The records of a manifest from its frames of plaintext. */
+  private static Manifest decode(String id, PlainFrames frames, String what) throws IOException {
+    List<DiskBlocks> disks = new ArrayList<>();
+    try {
+      ByteBuffer b = frames.next();
+      BinaryCodec.expectMagic(b, MAGIC, what);
+      long created = b.getLong();
+      String parent = readString(b);
+      String metadata = readString(b);
+      int diskCount = b.getInt();
       for (int d = 0; d < diskCount; d++) {
-        String name = readString(in);
-        long size = in.getLong();
-        int blockSize = in.getInt();
-        int n = in.getInt();
-        DiskBlocks.Builder b = DiskBlocks.builder(name, size, blockSize);
+        b = frames.atRecord(b);
+        String name = readString(b);
+        long size = b.getLong();
+        int blockSize = b.getInt();
+        int n = b.getInt();
+        DiskBlocks.Builder builder = DiskBlocks.builder(name, size, blockSize);
         long block = -1;
         for (int i = 0; i < n; i++) {
-          block += readVarLong(in);
-          int at = in.position();
-          if (in.remaining() < DiskBlocks.ID + DiskBlocks.FP) {
+          b = frames.atRecord(b);
+          block += readVarLong(b);
+          int at = b.position();
+          if (b.remaining() < DiskBlocks.ID + DiskBlocks.FP) {
             throw new BufferUnderflowException();
           }
-          b.add(block, plain, at, plain, at + DiskBlocks.ID); // read where they lie: no copy per entry
-          in.position(at + DiskBlocks.ID + DiskBlocks.FP);
+          builder.add(block, b.array(), at, b.array(), at + DiskBlocks.ID); // read where they lie: no copy per entry
+          b.position(at + DiskBlocks.ID + DiskBlocks.FP);
         }
-        disks.add(b.build());
+        disks.add(builder.build());
       }
+      frames.end(b);
       return new Manifest(id, created, parent.isEmpty() ? null : parent, metadata, disks);
-    });
+    } catch (CorruptObjectException e) {
+      disks.forEach(DiskBlocks::close);
+      throw e.getMessage().startsWith(what) ? e : new CorruptObjectException(what + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      disks.forEach(DiskBlocks::close);
+      throw new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private static String aad(String id, int frame, boolean last) {
+    return "point " + id + " frame " + frame + (last ? " last" : "");
+  }
+
+  /** Fills frames of plaintext and writes each sealed; a record goes whole into one frame. */
+  private static final class FrameWriter {
+    private final VaultKeys keys;
+    private final String id;
+    private final OutputStream out;
+    private ByteBuffer frame = ByteBuffer.allocate(FRAME_BYTES);
+    private int written;
+
+    FrameWriter(VaultKeys keys, String id, OutputStream out) {
+      this.keys = keys;
+      this.id = id;
+      this.out = out;
+    }
+
+    /** The frame to put a record of at most {@code bytes} in: this one, or the next when it has no room left. */
+    ByteBuffer room(int bytes) throws IOException {
+      if (bytes > MAX_FRAME) {
+        throw new IllegalArgumentException("recovery point " + id + " has a record of " + bytes
+            + " bytes (metadata or a disk name), more than the " + MAX_FRAME + " a manifest allows");
+      }
+      if (frame.remaining() < bytes) {
+        flush(false);
+        if (frame.capacity() < bytes) {
+          frame = ByteBuffer.allocate(bytes);
+        }
+      }
+      return frame;
+    }
+
+    void finish() throws IOException {
+      flush(true);
+    }
+
+    private void flush(boolean last) throws IOException {
+      byte[] sealed = keys.seal(frame.array(), 0, frame.position(),
+          aad(id, written++, last).getBytes(StandardCharsets.US_ASCII));
+      out.write(ByteBuffer.allocate(5).put((byte) (last ? 1 : 0)).putInt(sealed.length).array());
+      out.write(sealed);
+      frame.clear();
+    }
+  }
+
+  /** Where the records of a manifest come from: its frames, opened, in order. */
+  private interface PlainFrames {
+    ByteBuffer next() throws IOException;
+
+    /** Checks that {@code b} was the last frame, read to its end, and that nothing follows it. */
+    void end(ByteBuffer b) throws IOException;
+
+    /** {@code b} while a record remains in it, else the next frame. */
+    default ByteBuffer atRecord(ByteBuffer b) throws IOException {
+      return b.hasRemaining() ? b : next();
+    }
+  }
+
+  /** Reads and opens the frames in order; each must be the next of this point, and the last must say so. */
+  private static final class FrameReader implements PlainFrames {
+    private final VaultKeys keys;
+    private final String id;
+    private final InputStream in;
+    private final String what;
+    private int read;
+    private boolean last;
+
+    FrameReader(VaultKeys keys, String id, InputStream in, String what) {
+      this.keys = keys;
+      this.id = id;
+      this.in = in;
+      this.what = what;
+    }
+
+    @Override
+    public ByteBuffer next() throws IOException {
+      if (last) {
+        throw new CorruptObjectException(what + " ends in its last frame before its last block");
+      }
+      byte[] header = in.readNBytes(5);
+      if (header.length < 5) {
+        throw new CorruptObjectException(what + " is truncated: it ends before its last frame (" + read + " read)");
+      }
+      ByteBuffer h = ByteBuffer.wrap(header);
+      int flag = h.get();
+      int length = h.getInt();
+      if ((flag & ~1) != 0 || length <= 0 || length > MAX_FRAME + 1024) {
+        throw new CorruptObjectException(what + " has a damaged header in frame " + read);
+      }
+      byte[] sealed = in.readNBytes(length);
+      if (sealed.length < length) {
+        throw new CorruptObjectException(what + " is truncated: frame " + read + " ends early");
+      }
+      last = flag == 1;
+      return ByteBuffer.wrap(BinaryCodec.open(keys, sealed, aad(id, read++, last), what));
+    }
+
+    @Override
+    public void end(ByteBuffer b) throws IOException {
+      if (b.hasRemaining() || !last) {
+        throw new CorruptObjectException(what + " has " + (b.hasRemaining() ? b.remaining() + " unexpected trailing bytes"
+            : "frames after its last block"));
+      }
+      if (in.read() >= 0) {
+        throw new CorruptObjectException(what + " has unexpected bytes after its last frame");
+      }
+    }
   }
 
   private static byte[] utf8(String s) {

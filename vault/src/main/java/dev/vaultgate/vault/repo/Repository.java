@@ -3,6 +3,7 @@ package dev.vaultgate.vault.repo;
 import dev.vaultgate.vault.crypto.CryptoWarmup;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.CorruptObjectException;
 import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.IndexSegmentCodec;
@@ -11,6 +12,7 @@ import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
+import dev.vaultgate.vault.spill.TempFiles;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.Retention;
@@ -19,6 +21,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +53,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Repository implements AutoCloseable {
   /** Index segments and manifests fetched at once when a vault opens. */
   private static final int FETCH_PARALLELISM = 8;
+  /** A manifest of at most this many bytes is sealed and opened in memory; a larger one goes through a file. */
+  static final long MANIFEST_IN_MEMORY = 4L << 20;
+  /** The range a large manifest is fetched in. */
+  private static final int MANIFEST_WINDOW = 4 << 20;
   /** Reading the index again from a fresh listing, when a listed segment was gone: at most this many times. */
   private static final int INDEX_READS = 3;
 
@@ -484,8 +498,30 @@ public final class Repository implements AutoCloseable {
   public Future<Void> storePoint(Manifest manifest, Retention retention) {
     return onCpu(() -> new PointReferences(manifest.id(), referencedObjects(manifest)).encode())
         .compose(refs -> storage.put(ObjectKeys.refs(manifest.id()), refs, stillAhead(retention), false))
-        .compose(v -> onCpu(() -> ManifestCodec.encode(keys, manifest)))
-        .compose(bytes -> storage.put(ObjectKeys.point(manifest.id()), bytes, stillAhead(retention), false));
+        .compose(v -> storeManifest(manifest, stillAhead(retention)));
+  }
+
+  /**
+   * The manifest: sealed in memory when it is small, else a frame at a time into a temporary file that is streamed
+   * to the storage and then deleted, so that a disk of any size is stored in bounded memory.
+   */
+  private Future<Void> storeManifest(Manifest manifest, Retention retention) {
+    String key = ObjectKeys.point(manifest.id());
+    if (ManifestCodec.sizeBound(manifest) <= MANIFEST_IN_MEMORY) {
+      return onCpu(() -> ManifestCodec.encode(keys, manifest)).compose(bytes -> storage.put(key, bytes, retention, false));
+    }
+    return onCpu(() -> {
+      Path file = TempFiles.create("manifest");
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+        ManifestCodec.encode(keys, manifest, out);
+      } catch (IOException | RuntimeException e) {
+        TempFiles.delete(file);
+        throw e;
+      }
+      return file;
+    }).compose(file -> onCpu(() -> Files.size(file))
+        .compose(size -> storage.putFile(key, file, size, retention, false))
+        .onComplete(ar -> TempFiles.delete(file)));
   }
 
   /**
@@ -651,11 +687,43 @@ public final class Repository implements AutoCloseable {
     if (!ObjectKeys.isId(id)) {
       return Future.failedFuture(new VaultException("not a recovery point id: '" + id + "' (expected 32 hex digits)"));
     }
-    return storage.get(ObjectKeys.point(id))
+    String key = ObjectKeys.point(id);
+    return storage.stat(key)
         .recover(e -> Future.failedFuture(e instanceof ObjectNotFoundException
             ? new VaultException("no recovery point " + id + " in vault " + storage.describe())
             : e))
-        .compose(bytes -> onCpu(() -> ManifestCodec.decode(keys, id, bytes)));
+        .compose(info -> info.size() <= MANIFEST_IN_MEMORY
+            ? storage.get(key).compose(bytes -> onCpu(() -> ManifestCodec.decode(keys, id, bytes)))
+            : loadLargeManifest(id, key, info.size()));
+  }
+
+  /**
+   * A manifest too large to hold: fetched in ranges into a temporary file, then decoded from it a frame at a time
+   * (the block tables spill to disk as they grow), so that a disk of any size is read in bounded memory.
+   */
+  private Future<Manifest> loadLargeManifest(String id, String key, long size) {
+    return onCpu(() -> TempFiles.create("manifest")).compose(file -> {
+      byte[] window = new byte[MANIFEST_WINDOW];
+      Future<Void> fetched = Future.succeededFuture();
+      for (long offset = 0; offset < size; offset += MANIFEST_WINDOW) {
+        long at = offset;
+        int length = (int) Math.min(MANIFEST_WINDOW, size - at);
+        fetched = fetched.compose(v -> storage.getRangeInto(key, at, length, window))
+            .compose(n -> n < length ? Future.failedFuture(new CorruptObjectException("recovery point " + id
+                + " is truncated: " + key + " ends at " + (at + n) + " of the " + size + " bytes it had"))
+                : onCpu(() -> {
+                  try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.APPEND)) {
+                    out.write(window, 0, length);
+                  }
+                  return null;
+                }));
+      }
+      return fetched.compose(v -> onCpu(() -> {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+          return ManifestCodec.decode(keys, id, in);
+        }
+      })).onComplete(ar -> TempFiles.delete(file));
+    });
   }
 
   /** Every manifest, oldest first. */

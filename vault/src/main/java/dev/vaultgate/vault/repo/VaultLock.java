@@ -70,7 +70,15 @@ public final class VaultLock {
         .put("pid", ProcessHandle.current().pid())
         .put("started", STARTED));
     return lock.conflict(exclusive)
-        .compose(c -> c != null ? Future.failedFuture(c) : lock.write())
+        .compose(c -> {
+          if (c != null) {
+            return Future.failedFuture(c);
+          }
+          // Held from before the write lands: a process told to stop while the lock is being written or checked
+          // again still deletes it (a stop during the second look used to leave it behind).
+          HELD.add(lock);
+          return lock.write().onFailure(e -> HELD.remove(lock));
+        })
         // Two takers can pass the first look at once: look again now that ours is visible.
         .compose(v -> lock.conflict(exclusive))
         .compose(c -> c == null ? Future.succeededFuture(lock.startRefreshing())
@@ -150,7 +158,6 @@ public final class VaultLock {
 
   private VaultLock startRefreshing() {
     timer = repo.vertx().setPeriodic(REFRESH.toMillis(), t -> write());
-    HELD.add(this);
     return this;
   }
 

@@ -1,9 +1,11 @@
 package dev.vaultgate.vault.spill;
 
+import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Allocates the {@link ByteStore}s of one owner (a chunk index, a block table): in heap arrays while their total
@@ -15,11 +17,15 @@ public final class SpillArena implements AutoCloseable {
   /** The largest heap array a store uses; anything bigger is mapped whatever the budget. */
   static final int MAX_HEAP_STORE = Integer.MAX_VALUE - 16;
 
+  private static final Cleaner CLEANER = Cleaner.create();
+
   private final String owner;
   private final long heapBudget;
+  private final HeapPool pool;
   private final Path directory;
   private final List<MappedByteStore> mapped = new ArrayList<>();
-  private long heapBytes;
+  /** Heap bytes this arena holds, all taken from {@link #pool}; shared with the cleaner that gives them back. */
+  private final AtomicLong heapBytes = new AtomicLong();
   private boolean closed;
 
   /**
@@ -29,22 +35,36 @@ public final class SpillArena implements AutoCloseable {
    *     {@code java.io.tmpdir})
    */
   public SpillArena(String owner, long heapBudget, Path directory) {
+    this(owner, heapBudget, HeapPool.UNLIMITED, directory);
+  }
+
+  /**
+   * An arena whose heap arrays count against {@code pool} too, shared with other arenas; what it holds goes back to
+   * the pool when it is closed, or when it is collected without being closed.
+   */
+  public SpillArena(String owner, long heapBudget, HeapPool pool, Path directory) {
     if (heapBudget < 0) {
       throw new IllegalArgumentException("heap budget of " + owner + " must be >= 0, got " + heapBudget);
     }
     this.owner = owner;
     this.heapBudget = heapBudget;
+    this.pool = pool;
     this.directory = directory;
+    if (pool != HeapPool.UNLIMITED) {
+      AtomicLong held = heapBytes;
+      CLEANER.register(this, () -> pool.give(held.getAndSet(0)));
+    }
   }
 
   /**
-   * The budget set by system property {@code key} in bytes, or {@code defaultBytes}; a value that is not a
-   * number of bytes fails with the key and the value.
+   * The budget set by system property {@code key} in bytes, or else {@code defaultBytes} but at most an eighth of the
+   * heap (a command runs with a few such owners at once: a backup with its chunk index and two block tables); a value
+   * that is not a number of bytes fails with the key and the value.
    */
   public static long budget(String key, long defaultBytes) {
     String value = System.getProperty(key);
     if (value == null || value.isBlank()) {
-      return defaultBytes;
+      return Math.min(defaultBytes, Runtime.getRuntime().maxMemory() / 8);
     }
     try {
       long bytes = Long.parseLong(value.strip());
@@ -61,14 +81,17 @@ public final class SpillArena implements AutoCloseable {
     return heapBudget;
   }
 
+  public HeapPool pool() {
+    return pool;
+  }
+
   public Path directory() {
     return directory;
   }
 
   /** A zeroed store of at least {@code bytes}. */
   public synchronized ByteStore allocate(String name, long bytes) {
-    if (fitsHeap(bytes)) {
-      heapBytes += bytes;
+    if (takeHeap(bytes)) {
       return new HeapByteStore(new byte[(int) bytes]);
     }
     return newMapped(name, bytes);
@@ -85,15 +108,11 @@ public final class SpillArena implements AutoCloseable {
    * {@link #releaseHeap(long)}.
    */
   public synchronized boolean reserveHeap(long bytes) {
-    if (!fitsHeap(bytes)) {
-      return false;
-    }
-    heapBytes += bytes;
-    return true;
+    return takeHeap(bytes);
   }
 
   public synchronized void releaseHeap(long bytes) {
-    heapBytes -= bytes;
+    giveHeap(bytes);
   }
 
   /**
@@ -113,20 +132,20 @@ public final class SpillArena implements AutoCloseable {
       return m;
     }
     byte[] old = ((HeapByteStore) store).array;
-    if (fitsHeap(bytes)) {
-      heapBytes += bytes - old.length;
+    if (takeHeap(bytes)) {
+      giveHeap(old.length);
       return new HeapByteStore(Arrays.copyOf(old, (int) bytes));
     }
     MappedByteStore m = newMapped(name, bytes);
     m.put(0, old, 0, old.length);
-    heapBytes -= old.length;
+    giveHeap(old.length);
     return m;
   }
 
   /** {@code store} cut to {@code bytes} when it is on the heap and the copy fits the budget, else {@code store}. */
   public synchronized ByteStore trim(ByteStore store, long bytes) {
-    if (store instanceof HeapByteStore h && h.array.length > bytes && fitsHeap(bytes)) {
-      heapBytes += bytes - h.array.length;
+    if (store instanceof HeapByteStore h && h.array.length > bytes && takeHeap(bytes)) {
+      giveHeap(h.array.length);
       return new HeapByteStore(Arrays.copyOf(h.array, (int) bytes));
     }
     return store;
@@ -151,7 +170,7 @@ public final class SpillArena implements AutoCloseable {
   /** Gives back a store this arena allocated: its heap bytes return to the budget, its file is deleted. */
   public synchronized void free(ByteStore store) {
     if (store instanceof HeapByteStore h) {
-      heapBytes -= h.array.length;
+      giveHeap(h.array.length);
     } else {
       MappedByteStore m = (MappedByteStore) store;
       if (mapped.remove(m)) {
@@ -162,7 +181,7 @@ public final class SpillArena implements AutoCloseable {
 
   /** Bytes of heap arrays held by the stores of this arena, at most the budget. */
   public synchronized long heapBytes() {
-    return heapBytes;
+    return heapBytes.get();
   }
 
   /** The spill files of this arena that exist now. */
@@ -177,14 +196,28 @@ public final class SpillArena implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
+    pool.give(heapBytes.getAndSet(0)); // the owner is done with them: other arenas may have them
     for (MappedByteStore m : mapped) {
       m.file().close();
     }
     mapped.clear();
   }
 
-  private boolean fitsHeap(long bytes) {
-    return bytes <= MAX_HEAP_STORE && heapBytes + bytes <= heapBudget;
+  /** Counts {@code bytes} of heap against this arena's budget and its pool, if they fit both. */
+  private boolean takeHeap(long bytes) {
+    if (bytes > MAX_HEAP_STORE || heapBytes.get() + bytes > heapBudget || !pool.tryTake(bytes)) {
+      return false;
+    }
+    heapBytes.addAndGet(bytes);
+    return true;
+  }
+
+  private void giveHeap(long bytes) {
+    if (closed) {
+      return; // given back to the pool when it closed
+    }
+    heapBytes.addAndGet(-bytes);
+    pool.give(bytes);
   }
 
   private MappedByteStore newMapped(String name, long bytes) {

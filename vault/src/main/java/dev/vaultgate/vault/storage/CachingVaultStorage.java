@@ -101,6 +101,12 @@ public final class CachingVaultStorage extends ForwardingVaultStorage {
     return afterWrite(key, data, length, delegate.put(key, data, length, retention, legalHold));
   }
 
+  /** Not copied (a large object is not what a cache holds): a copy of an earlier object under the key is dropped. */
+  @Override
+  public Future<Void> putFile(String key, Path file, long length, Retention retention, boolean legalHold) {
+    return delegate.putFile(key, file, length, retention, legalHold).compose(v -> dropCopy(key));
+  }
+
   /** Keeps a copy of what was just stored; before the future completes, while the caller's array is still as given. */
   private Future<Void> afterWrite(String key, byte[] data, int length, Future<Void> stored) {
     Path copy = copyOf(key);

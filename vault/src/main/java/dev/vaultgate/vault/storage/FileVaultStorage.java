@@ -68,9 +68,47 @@ public final class FileVaultStorage implements VaultStorage {
     return run(StorageOp.WRITE, key, () -> {
       Path target = resolve(key);
       createParents(target.getParent());
-      writeAtomically(target, data, length);
+      writeAtomically(target, temp -> {
+        if (!(length >= DIRECT_MIN_BYTES && directWrites && writeDirect(temp, data, length))) {
+          try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (int at = 0; at < length; ) {
+              at += channel.write(ByteBuffer.wrap(data, at, Math.min(IO_SLICE, length - at)));
+            }
+            channel.force(true);
+          }
+        }
+      });
       return null;
     });
+  }
+
+  @Override
+  public Future<Void> putFile(String key, Path file, long length, Retention retention, boolean legalHold) {
+    if (retention != null || legalHold) {
+      return VaultStorage.super.put(key, new byte[0], retention, legalHold); // refused, as a directory has no Object Lock
+    }
+    return run(StorageOp.WRITE, key, () -> {
+      Path target = resolve(key);
+      createParents(target.getParent());
+      writeAtomically(target, temp -> {
+        try (FileChannel from = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel to = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          if (from.size() < length) {
+            throw StorageOp.shortFile(key, where, file, from.size(), length);
+          }
+          for (long at = 0; at < length; ) {
+            at += from.transferTo(at, length - at, to);
+          }
+          to.force(true);
+        }
+      });
+      return null;
+    });
+  }
+
+  /** Fills a new file with an object's bytes and makes it durable. */
+  private interface Filler {
+    void fill(Path temp) throws IOException;
   }
 
   @Override
@@ -323,18 +361,11 @@ public final class FileVaultStorage implements VaultStorage {
   private static final ThreadLocal<ByteBuffer> ALIGNED = ThreadLocal.withInitial(
       () -> ByteBuffer.allocateDirect(IO_SLICE + DIRECT_ALIGN).alignedSlice(DIRECT_ALIGN));
 
-  private void writeAtomically(Path target, byte[] data, int length) throws IOException {
+  private void writeAtomically(Path target, Filler filler) throws IOException {
     Path dir = target.getParent();
     Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", TEMP_SUFFIX);
     try {
-      if (!(length >= DIRECT_MIN_BYTES && directWrites && writeDirect(temp, data, length))) {
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-          for (int at = 0; at < length; ) {
-            at += channel.write(ByteBuffer.wrap(data, at, Math.min(IO_SLICE, length - at)));
-          }
-          channel.force(true);
-        }
-      }
+      filler.fill(temp);
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {

@@ -1,6 +1,8 @@
 package dev.vaultgate.vault.storage;
 
 import io.vertx.core.Future;
+
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -60,6 +62,11 @@ public abstract class ForwardingVaultStorage implements VaultStorage {
   @Override
   public Future<Void> put(String key, byte[] data, Retention retention, boolean legalHold) {
     return delegate.put(key, data, retention, legalHold);
+  }
+
+  @Override
+  public Future<Void> putFile(String key, Path file, long length, Retention retention, boolean legalHold) {
+    return delegate.putFile(key, file, length, retention, legalHold);
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +99,12 @@ public final class RetryingVaultStorage implements VaultStorage {
   @Override
   public Future<Void> put(String key, byte[] data, int length, Retention retention, boolean legalHold) {
     return retry(() -> delegate.put(key, data, length, retention, legalHold));
+  }
+
+  /** Retried as a whole: the file stays as it is until the put completes. */
+  @Override
+  public Future<Void> putFile(String key, Path file, long length, Retention retention, boolean legalHold) {
+    return retry(() -> delegate.putFile(key, file, length, retention, legalHold));
   }
 
   @Override

@@ -33,6 +33,12 @@ enum StorageOp {
         + (size >= 0 ? " (" + size + " bytes)" : "");
   }
 
+  /** A put from a file that holds fewer bytes than it was to store: the caller's mistake, not worth another try. */
+  static VaultStorageException shortFile(String key, String vault, java.nio.file.Path file, long size, long length) {
+    return new VaultStorageException(WRITE.message(key, vault, "file " + file + " holds " + size + " bytes, fewer than the "
+        + length + " to store"), false);
+  }
+
   /** How a list call names what it was after. */
   static String listTarget(String prefix) {
     return prefix.isEmpty() ? "objects" : "objects under '" + prefix + "'";

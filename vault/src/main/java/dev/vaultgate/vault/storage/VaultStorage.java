@@ -2,6 +2,7 @@ package dev.vaultgate.vault.storage;
 
 import io.vertx.core.Future;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,17 @@ public interface VaultStorage extends AutoCloseable {
           "cannot write " + length + " bytes of a " + data.length + "-byte buffer to " + key));
     }
     return put(key, length == data.length ? data : Arrays.copyOf(data, length), retention, legalHold);
+  }
+
+  /**
+   * {@link #put(String, byte[], Retention, boolean)} of the first {@code length} bytes of {@code file}, streamed from
+   * it: for an object too large to hold in memory (the manifest of a large disk). The file must stay as it is until
+   * the future completes; the caller deletes it afterwards. A storage that cannot stream refuses it (every storage
+   * and decorator of this project streams; this default is for test doubles).
+   */
+  default Future<Void> putFile(String key, Path file, long length, Retention retention, boolean legalHold) {
+    return Future.failedFuture(new VaultStorageException("cannot write " + key + " to " + describe()
+        + " from a file: this storage only takes objects in memory", false));
   }
 
   /** Whether {@code length} names a prefix of {@code data}: the only lengths that put accepts (it refuses others). */

@@ -8,6 +8,7 @@ import dev.vaultgate.vault.crypto.WrongMasterKeyException;
 import dev.vaultgate.vault.format.CorruptObjectException;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.ObjectIds;
+import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PackCodec;
 import dev.vaultgate.vault.maintenance.CheckReport;
@@ -162,8 +163,8 @@ class KeyRotationTest {
 
       byte[] oldManifest = get(fx, ObjectKeys.point(p0));
       byte[] newManifest = get(fx, ObjectKeys.point(p1));
-      assertNull(VaultKeys.generationOf(oldManifest, 0, oldManifest.length), "a point of before the rotation is untouched");
-      assertEquals(g1.id(), VaultKeys.generationOf(newManifest, 0, newManifest.length));
+      assertNull(ManifestCodec.generationOf(oldManifest), "a point of before the rotation is untouched");
+      assertEquals(g1.id(), ManifestCodec.generationOf(newManifest));
 
       Set<String> newPacks = keysUnder(fx, ObjectKeys.PACKS);
       newPacks.removeAll(packsBefore);
@@ -402,7 +403,7 @@ class KeyRotationTest {
       BackupResult next = fx.backup(write("changed.img", changed), null, null);
       assertEquals(1, next.chunksNew());
       byte[] manifest = get(fx, ObjectKeys.point(next.recoveryPointId()));
-      assertEquals(g1.id(), VaultKeys.generationOf(manifest, 0, manifest.length));
+      assertEquals(g1.id(), ManifestCodec.generationOf(manifest));
       assertArrayEquals(configBefore, get(fx, ObjectKeys.CONFIG), "config is never rewritten");
       assertArrayEquals(image, restored(fx, oldPoint));
       assertArrayEquals(changed, restored(fx, next.recoveryPointId()));

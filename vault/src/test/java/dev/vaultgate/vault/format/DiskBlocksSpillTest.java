@@ -1,6 +1,7 @@
 package dev.vaultgate.vault.format;
 
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.spill.HeapPool;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,6 +112,40 @@ class DiskBlocksSpillTest {
     b.add(2L * N, other, 0, fp(0), 0);
     assertEquals(N, d.entryCount());
     assertEquals(N + 1, b.build().entryCount());
+  }
+
+  private static DiskBlocks table(HeapPool pool, int entries, Path dir) {
+    DiskBlocks.Builder b = DiskBlocks.builder("disk", 2L * entries * BS, BS, 64L << 20, pool, dir);
+    for (int i = 0; i < entries; i++) {
+      b.add(block(i), id(i), 0, fp(i), 0);
+    }
+    return b.build();
+  }
+
+  /**
+   * Block tables share one heap pool (a gc holds a table per point): one that finds the pool taken spills to disk
+   * whatever its own budget, and a table closed gives its heap back, so the next one is in arrays again.
+   */
+  @Test
+  void tablesBeyondTheirSharedHeapSpillAndAClosedOneGivesItsHeapBack() {
+    HeapPool pool = new HeapPool(3L << 20);
+    DiskBlocks first = table(pool, 20_000, spillDir); // ~1.1 MB held, ~2 MB while its arrays doubled
+    assertTrue(first.spillFiles().isEmpty(), "the first table fits the pool");
+    assertEquals(first.heapBytes(), pool.used());
+    DiskBlocks second = table(pool, 40_000, spillDir); // ~2.2 MB held, ~4 MB while growing: more than is left
+    assertFalse(second.spillFiles().isEmpty(), "the second table spilled");
+    assertEquals(first.heapBytes() + second.heapBytes(), pool.used());
+    assertTrue(pool.used() <= pool.limit(), pool.used() + " bytes taken");
+    for (int i = 0; i < 40_000; i += 97) {
+      assertEquals(i, second.find(block(i)));
+      assertArrayEquals(id(i), second.chunkIdAt(i));
+    }
+    first.close();
+    second.close();
+    assertEquals(0, pool.used(), "closed tables give their heap back");
+    DiskBlocks third = table(pool, 20_000, spillDir);
+    assertTrue(third.spillFiles().isEmpty(), "the heap given back is used again");
+    third.close();
   }
 
   @Test

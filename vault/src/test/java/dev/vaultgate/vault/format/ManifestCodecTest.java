@@ -109,17 +109,6 @@ class ManifestCodecTest {
     }
   }
 
-  @Test
-  void manifestOfAHundredThousandBlocksDecodes() {
-    long[] blocks = new long[100_000];
-    for (int i = 0; i < blocks.length; i++) {
-      blocks[i] = i * 3L + (i % 2);
-    }
-    String id = ObjectIds.newId();
-    Manifest m = new Manifest(id, 5, null, "{}", List.of(disk("big", 400_000L * BS, blocks)));
-    assertSameManifest(m, ManifestCodec.decode(keys, id, ManifestCodec.encode(keys, m)));
-  }
-
   /** The format as the first versions wrote it: big-endian data streams, a varint block delta per entry. */
   private static byte[] writtenWithDataStreams(Manifest m) throws java.io.IOException {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -159,14 +148,107 @@ class ManifestCodecTest {
     return bytes.toByteArray();
   }
 
+  /** The frames of an encoded manifest, each as it lies in the object: {@code [u8 last][u32 length][sealed]}. */
+  private static List<byte[]> frames(byte[] encoded) {
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(encoded, 8, encoded.length - 8);
+    List<byte[]> frames = new java.util.ArrayList<>();
+    while (in.hasRemaining()) {
+      int start = in.position();
+      in.get();
+      int length = in.getInt();
+      in.position(in.position() + length);
+      frames.add(Arrays.copyOfRange(encoded, start, in.position()));
+    }
+    return frames;
+  }
+
+  /** The plaintext of the frames, joined: each opened under its place and whether it is the last. */
+  private byte[] joinedPlaintext(String id, byte[] encoded) {
+    java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+    List<byte[]> frames = frames(encoded);
+    for (int n = 0; n < frames.size(); n++) {
+      byte[] f = frames.get(n);
+      boolean last = n == frames.size() - 1;
+      assertEquals(last ? 1 : 0, f[0], "the last-frame flag of frame " + n);
+      byte[] aad = ("point " + id + " frame " + n + (last ? " last" : "")).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      plain.writeBytes(keys.open(f, 5, f.length - 5, aad));
+    }
+    return plain.toByteArray();
+  }
+
+  private static byte[] reassembled(byte[] encoded, List<byte[]> frames) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(encoded, 0, 8);
+    frames.forEach(out::writeBytes);
+    return out.toByteArray();
+  }
+
+  /** Vaults written before manifests were framed hold the plaintext below sealed whole: they still read. */
   @Test
-  void theEncodingIsByteForByteTheFormatVaultsAlreadyHold() throws Exception {
+  void aManifestOfTheFirstFormatSealedWholeStillDecodes() throws Exception {
     String id = ObjectIds.newId();
     Manifest m = twoDisks(id, ObjectIds.newId(), UNICODE_METADATA);
-    byte[] plain = writtenWithDataStreams(m);
-    assertSameManifest(m, ManifestCodec.decode(keys, id, BinaryCodec.seal(keys, plain, "point " + id)));
-    byte[] sealed = ManifestCodec.encode(keys, m);
-    assertArrayEquals(plain, keys.open(sealed, 0, sealed.length, ("point " + id).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    assertSameManifest(m, ManifestCodec.decode(keys, id, BinaryCodec.seal(keys, writtenWithDataStreams(m), "point " + id)));
+  }
+
+  @Test
+  void theFramesJoinedAreByteForByteThePlaintextOfTheFirstFormat() throws Exception {
+    String id = ObjectIds.newId();
+    Manifest m = twoDisks(id, ObjectIds.newId(), UNICODE_METADATA);
+    assertArrayEquals(writtenWithDataStreams(m), joinedPlaintext(id, ManifestCodec.encode(keys, m)));
+  }
+
+  /** 100,000 entries are ~5.6 MB of plaintext: several frames, none larger than a frame, no record cut in two. */
+  @Test
+  void aLargeManifestIsWrittenInFramesOfBoundedSizeAndReadFromAStream() throws Exception {
+    long[] blocks = new long[100_000];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = i * 3L + (i % 2);
+    }
+    String id = ObjectIds.newId();
+    Manifest m = new Manifest(id, 5, null, "{}", List.of(disk("big", 400_000L * BS, blocks)));
+    byte[] encoded = ManifestCodec.encode(keys, m);
+    List<byte[]> frames = frames(encoded);
+    assertTrue(frames.size() >= 5, frames.size() + " frames");
+    for (byte[] f : frames) {
+      assertTrue(f.length <= 5 + ManifestCodec.FRAME_BYTES + 64, f.length + " bytes");
+    }
+    assertArrayEquals(writtenWithDataStreams(m), joinedPlaintext(id, encoded));
+    assertTrue(encoded.length <= ManifestCodec.sizeBound(m), encoded.length + " > bound " + ManifestCodec.sizeBound(m));
+    assertSameManifest(m, ManifestCodec.decode(keys, id, new java.io.ByteArrayInputStream(encoded)));
+  }
+
+  @Test
+  void framesDroppedReorderedOrFromAnotherPointMakeTheRecoveryPointCorrupt() {
+    long[] blocks = new long[60_000];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = i;
+    }
+    String id = ObjectIds.newId();
+    byte[] encoded = ManifestCodec.encode(keys, new Manifest(id, 5, null, "{}", List.of(disk("d", 60_000L * BS, blocks))));
+    List<byte[]> frames = frames(encoded);
+    assertTrue(frames.size() >= 3, frames.size() + " frames");
+    List<byte[]> withoutLast = frames.subList(0, frames.size() - 1);
+    List<byte[]> withoutSecond = new java.util.ArrayList<>(frames);
+    withoutSecond.remove(1);
+    List<byte[]> swapped = new java.util.ArrayList<>(frames);
+    java.util.Collections.swap(swapped, 0, 1);
+    List<byte[]> lastMarkedNotLast = new java.util.ArrayList<>(frames);
+    byte[] relabelled = frames.get(frames.size() - 1).clone();
+    relabelled[0] = 0;
+    lastMarkedNotLast.set(frames.size() - 1, relabelled);
+    String other = ObjectIds.newId();
+    byte[] otherPoint = ManifestCodec.encode(keys, new Manifest(other, 5, null, "{}", List.of(disk("d", 60_000L * BS, blocks))));
+    List<byte[]> mixed = new java.util.ArrayList<>(frames);
+    mixed.set(1, frames(otherPoint).get(1));
+    for (List<byte[]> damaged : List.of(withoutLast, withoutSecond, swapped, lastMarkedNotLast, mixed)) {
+      byte[] object = reassembled(encoded, damaged);
+      CorruptObjectException e = assertThrows(CorruptObjectException.class, () -> ManifestCodec.decode(keys, id, object));
+      assertTrue(e.getMessage().startsWith("recovery point " + id), e.getMessage());
+    }
+    byte[] trailing = Arrays.copyOf(encoded, encoded.length + 1);
+    CorruptObjectException e = assertThrows(CorruptObjectException.class, () -> ManifestCodec.decode(keys, id, trailing));
+    assertTrue(e.getMessage().contains("after its last frame"), e.getMessage());
   }
 
   @Test

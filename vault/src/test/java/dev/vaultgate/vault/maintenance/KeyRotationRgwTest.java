@@ -5,6 +5,7 @@ import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.KeyGeneration;
 import dev.vaultgate.vault.repo.Repository;
@@ -107,7 +108,7 @@ class KeyRotationRgwTest {
     assertTrue(storage.events("put " + ObjectKeys.CONFIG).isEmpty(), "config is never written again");
     assertArrayEquals(configBefore, vault.await(() -> storage.get(ObjectKeys.CONFIG)));
     byte[] manifest = vault.await(() -> storage.get(ObjectKeys.point(p1)));
-    assertEquals(g1.id(), VaultKeys.generationOf(manifest, 0, manifest.length));
+    assertEquals(g1.id(), ManifestCodec.generationOf(manifest));
     Retention kept = retentionOf(ObjectKeys.key(g1.id()));
     assertFalse(kept.retainUntil().isBefore(until), "the generation is retained as long as the point: " + kept);
     assertThrows(ObjectLockedException.class, () -> vault.await(() -> storage.deleteAllVersions(ObjectKeys.key(g1.id()), true)));

@@ -148,6 +148,25 @@ class S3ObjectLockTest {
         await(() -> storage.lockState("packs/bb/p")).retention());
   }
 
+  /** A manifest too large to hold is stored from a file: with its retention and legal hold from its first byte. */
+  @Test
+  void anObjectPutFromAFileCarriesItsRetentionAndLegalHold() throws Exception {
+    byte[] data = new byte[(5 << 20) + 3];
+    new java.util.Random(8).nextBytes(data);
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("lock-", ".bin");
+    try {
+      java.nio.file.Files.write(file, data);
+      Retention retention = new Retention(RetentionMode.COMPLIANCE, inSeconds(3600));
+      await(() -> storage.putFile("points/large", file, data.length, retention, true));
+      assertEquals(new ObjectLockState(Optional.of(retention), true), await(() -> storage.lockState("points/large")));
+      assertArrayEquals(data, await(() -> storage.get("points/large")));
+      assertThrows(ObjectLockedException.class, () -> await(() -> storage.deleteAllVersions("points/large", true)));
+      await(() -> storage.setLegalHold("points/large", false));
+    } finally {
+      java.nio.file.Files.delete(file);
+    }
+  }
+
   @Test
   void objectWithoutRetentionHasNoneAndAMissingOneIsNotFound() {
     await(() -> storage.put("config", DATA));

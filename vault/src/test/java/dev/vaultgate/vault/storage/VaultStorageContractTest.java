@@ -11,6 +11,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -111,6 +113,35 @@ abstract class VaultStorageContractTest {
     byte[] data = bytes(3, 20 * 1024 * 1024);
     expect(ctx, storage.put(PACK_KEY, data).compose(v -> storage.get(PACK_KEY)),
         read -> assertArrayEquals(data, read));
+  }
+
+  @Test
+  void putFromAFileStoresItsFirstLengthBytesAndReplacesAnExistingObject(VertxTestContext ctx) throws Exception {
+    byte[] data = bytes(5, (3 << 20) + 17);
+    Path file = Files.createTempFile("contract-", ".bin");
+    Files.write(file, data);
+    int length = data.length - 5; // a prefix: the rest of the file is not the object's
+    expect(ctx, storage.put("points/large", bytes(6, 10))
+            .compose(v -> storage.putFile("points/large", file, length, null, false))
+            .compose(v -> Future.all(storage.get("points/large"), storage.stat("points/large")))
+            .onComplete(ar -> file.toFile().delete()),
+        both -> {
+          assertArrayEquals(Arrays.copyOf(data, length), both.resultAt(0));
+          assertEquals(new ObjectInfo("points/large", length), both.resultAt(1));
+        });
+  }
+
+  @Test
+  void putFromAFileShorterThanItsLengthStoresNothing(VertxTestContext ctx) throws Exception {
+    Path file = Files.createTempFile("contract-", ".bin");
+    Files.write(file, bytes(7, 1000));
+    expectFailure(ctx, storage.putFile("points/short", file, 2000, null, false)
+            .onComplete(ar -> file.toFile().delete())
+            .recover(error -> storage.stat("points/short").transform(stat -> stat.succeeded()
+                ? Future.failedFuture(new AssertionError("a short file left an object of " + stat.result().size()))
+                : Future.failedFuture(error))),
+        error -> assertTrue(error instanceof VaultStorageException && error.getMessage().contains("points/short"),
+            String.valueOf(error)));
   }
 
   @Test
