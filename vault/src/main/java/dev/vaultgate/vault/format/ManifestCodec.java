@@ -4,7 +4,6 @@ import dev.vaultgate.vault.crypto.VaultKeys;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
