@@ -1,7 +1,6 @@
 package dev.vaultgate.vault.maintenance;
 
 import dev.vaultgate.vault.backup.Progress;
-import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
@@ -13,12 +12,9 @@ import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import io.vertx.core.Future;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -40,7 +36,8 @@ import java.util.function.Function;
  * or holds, never asks to bypass governance retention, and never shortens a retention.
  */
 public final class GarbageCollector {
-  private static final double REPACK_BELOW = 0.5;
+  /** A pack whose live chunks fill less than this share of it is repacked. */
+  static final double REPACK_BELOW = 0.5;
   /**
    * More index segments than this are merged even when nothing else is collected: every backup writes at least one,
    * and every open of the vault reads (GET, decrypt, parse) each of them.
@@ -86,84 +83,43 @@ public final class GarbageCollector {
 
   private static Future<GcReport> collect(Repository repo, List<Manifest> points, List<ObjectInfo> packObjects,
       int mergeAboveSegments, int segmentEntries, Progress progress) {
-    Set<ByteBuffer> live = new HashSet<>();
-    for (Manifest m : points) {
-      for (DiskBlocks d : m.disks()) {
-        for (int i = 0; i < d.entryCount(); i++) {
-          live.add(ByteBuffer.wrap(d.chunkIdAt(i)));
-        }
-      }
-    }
-    Map<String, List<IndexEntry>> liveByPack = new HashMap<>();
-    int dead = 0;
-    for (IndexEntry e : repo.index().entries()) {
-      if (live.contains(ByteBuffer.wrap(e.chunkId()))) {
-        liveByPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
-      } else {
-        dead++;
-      }
-    }
     List<String> oldSegments = repo.indexSegments();
-    List<String> delete = new ArrayList<>();
-    List<String> repack = new ArrayList<>();
-    List<IndexEntry> kept = new ArrayList<>();
-    Map<String, Long> removedSizes = new HashMap<>(); // of the packs deleted or repacked: what progress counts
-    long freed = 0;
-    for (ObjectInfo o : packObjects) {
-      String id = ObjectKeys.idOf(o.key());
-      if (id == null) {
-        continue;
+    return repo.onCpu(() -> GcPlan.of(repo.index(), points, packObjects, segmentEntries)).compose(plan -> {
+      if (plan.nothingToCollect() && oldSegments.size() <= mergeAboveSegments) {
+        return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0));
       }
-      List<IndexEntry> liveEntries = liveByPack.get(id);
-      long liveBytes = liveEntries == null ? 0 : liveEntries.stream().mapToLong(IndexEntry::length).sum();
-      if (liveEntries == null) {
-        delete.add(id);
-        removedSizes.put(id, o.size());
-        freed += o.size();
-      } else if (liveBytes < o.size() * REPACK_BELOW) {
-        repack.add(id);
-        removedSizes.put(id, o.size());
-        freed += o.size() - liveBytes;
-      } else {
-        kept.addAll(liveEntries);
-      }
-    }
-    int chunksRemoved = dead;
-    long bytesFreed = freed;
-    if (delete.isEmpty() && repack.isEmpty() && dead == 0 && oldSegments.size() <= mergeAboveSegments) {
-      return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0));
-    }
+      return carryOut(repo, plan, oldSegments, progress).map(v -> new GcReport(plan.delete.size(), plan.repack.size(),
+          packObjects.size() - plan.delete.size() - plan.repack.size(), plan.bytesFreed, plan.deadChunks,
+          oldSegments.size()));
+    });
+  }
+
+  /**
+   * New packs of the repacked chunks and their index, then the index segments of the packs kept (each built when it is
+   * written), then the old segments go, and only then the old packs.
+   */
+  private static Future<Void> carryOut(Repository repo, GcPlan plan, List<String> oldSegments, Progress progress) {
     PackAssembler assembler = repo.newPackAssembler();
-    long toHandle = removedSizes.values().stream().mapToLong(Long::longValue).sum();
+    long toHandle = plan.removedSizes.values().stream().mapToLong(Long::longValue).sum();
     AtomicLong handled = new AtomicLong();
-    Set<String> repacked = new HashSet<>(repack);
-    return Bounded.forEach(repack, 2, packId -> copyLiveChunks(repo, packId, liveByPack.get(packId), assembler, repo::storePack)
-            .onSuccess(copied -> progress.update(handled.addAndGet(removedSizes.get(packId)), toHandle)))
+    Set<String> repacked = new HashSet<>(plan.repack);
+    return Bounded.forEach(plan.repack, 2, packId -> copyLiveChunks(repo, packId, plan.repackEntries.get(packId), assembler,
+            repo::storePack).onSuccess(copied -> progress.update(handled.addAndGet(plan.removedSizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
-        .compose(v -> Bounded.forEach(slices(kept, segmentEntries), 2, repo::storeIndexSegment))
+        .compose(v -> Bounded.forEach(plan.segments, 2,
+            range -> repo.onCpu(() -> plan.segment(range)).compose(repo::storeIndexSegment)))
         .compose(v -> Bounded.forEach(oldSegments, 8, s -> repo.storage().delete(ObjectKeys.index(s))))
         .compose(v -> {
-          List<String> gone = new ArrayList<>(delete);
-          gone.addAll(repack);
+          List<String> gone = new ArrayList<>(plan.delete);
+          gone.addAll(plan.repack);
           return Bounded.forEach(gone, 8, p -> repo.storage().delete(ObjectKeys.pack(p))
               .onSuccess(deleted -> {
                 if (!repacked.contains(p)) { // a repacked pack was told when its chunks were copied
-                  progress.update(handled.addAndGet(removedSizes.get(p)), toHandle);
+                  progress.update(handled.addAndGet(plan.removedSizes.get(p)), toHandle);
                 }
               }));
-        })
-        .map(v -> new GcReport(delete.size(), repack.size(), packObjects.size() - delete.size() - repack.size(), bytesFreed,
-            chunksRemoved, oldSegments.size()));
-  }
-
-  /** {@code entries} in consecutive slices of at most {@code size}. */
-  private static List<List<IndexEntry>> slices(List<IndexEntry> entries, int size) {
-    List<List<IndexEntry>> slices = new ArrayList<>();
-    for (int from = 0; from < entries.size(); from += size) {
-      slices.add(entries.subList(from, Math.min(entries.size(), from + size)));
-    }
-    return slices;
+        });
   }
 
   /** Moves the live blobs of one pack into new packs, each stored by {@code store} as it fills (gc of a locked vault too). */

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -92,6 +93,31 @@ public final class ChunkIndex implements AutoCloseable {
     try {
       int e = slotOf(id, 0);
       return e < 0 ? null : entry(e);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * The number of {@code id}'s entry, or -1: entries are numbered from 0 to {@link #size()} - 1 in the order they were
+   * added, and keep their numbers (adding a chunk already present adds nothing), so a bit set over them marks chunks
+   * in a bit each (gc's live set).
+   */
+  public int entryNumber(byte[] id, int off) {
+    lock.readLock().lock();
+    try {
+      return slotOf(id, off);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The entry numbered {@code e} ({@link #entryNumber}). */
+  public IndexEntry entryAt(int e) {
+    lock.readLock().lock();
+    try {
+      Objects.checkIndex(e, count);
+      return entry(e);
     } finally {
       lock.readLock().unlock();
     }
