@@ -10,7 +10,6 @@ import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -75,7 +74,7 @@ final class CopyCommand implements Callable<Integer> {
       destinationKey = LocalKeyWrapper.load(toMasterKey);
     }
     LocalKeyWrapper destinationWrapper = destinationKey;
-    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000).setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
+    Vertx vertx = VaultgateCli.newVertx();
     CopyResult r;
     // Both vaults open without their indexes: the job reads them under its locks, so that each is listed once.
     try (VaultStorage sourceStorage = cache.wrap(vertx, VaultStorages.open(vertx, source), source, from);

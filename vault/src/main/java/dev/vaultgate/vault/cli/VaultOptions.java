@@ -10,7 +10,6 @@ import dev.vaultgate.vault.storage.VaultStorage;
 import dev.vaultgate.vault.storage.VaultStorages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -101,7 +100,7 @@ final class VaultOptions {
   <T> T withStorage(Function<VaultStorageContext, Future<T>> work) {
     VaultLocation location = location();
     dev.vaultgate.vault.repo.Trace.mark("command line parsed");
-    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000).setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
+    Vertx vertx = VaultgateCli.newVertx();
     try {
       dev.vaultgate.vault.repo.Trace.mark("vert.x started");
       VaultStorage opened = VaultStorages.open(vertx, location);

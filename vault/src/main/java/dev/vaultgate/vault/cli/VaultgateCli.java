@@ -1,5 +1,7 @@
 package dev.vaultgate.vault.cli;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,18 +20,48 @@ public final class VaultgateCli {
   private static final List<Class<?>> COMMANDS = List.of(VaultCommands.class, BackupCommand.class, RestoreCommand.class,
       PointsCommand.class, ForgetCommand.class, LegalHoldCommand.class, CopyCommand.class, BatchCommand.class);
 
+  /** The command's name as typed ("vaultgate backup"), for lines written where the command is not known. */
+  private static volatile String commandName = "vaultgate";
+
   public static void main(String[] args) {
+    commandName = "vaultgate" + (args.length > 0 ? " " + args[0] : "")
+        + (args.length > 1 && args[0].equals("vault") ? " " + args[1] : ""); // "vaultgate vault gc"
     int exit;
     try {
       exit = run(args);
     } catch (OutOfMemoryError e) {
-      // One line, as for every other failure. Block tables and the chunk index spill to disk past their share of the
-      // heap, so what runs out is a heap set smaller than a command's buffers (docs/DESIGN.md, "Known limits").
-      System.err.println("vaultgate" + (args.length > 0 ? " " + args[0] : "") + ": out of Java heap (" + e.getMessage()
-          + "); give the JVM a larger heap, e.g. VAULTGATE_JAVA_OPTS=-Xmx1g");
+      System.err.println(outOfHeap(e));
       exit = 1;
     }
     System.exit(exit);
+  }
+
+  /**
+   * One line, as for every other failure. Block tables and the chunk index spill to disk past their share of the heap,
+   * so what runs out is a heap set smaller than a command's buffers (docs/DESIGN.md, "Known limits").
+   */
+  private static String outOfHeap(OutOfMemoryError e) {
+    return commandName + ": out of Java heap (" + e.getMessage()
+        + "); give the JVM a larger heap, e.g. VAULTGATE_JAVA_OPTS=-Xmx1g";
+  }
+
+  /**
+   * The Vert.x of a command. Its workers may run for an hour. A handler on an event loop that throws fails no future,
+   * so the command would wait for ever: running out of heap there ends the command (exit 1, from another thread, so
+   * that the shutdown hook can still let the vault lock go through the event loop); anything else is told in one line.
+   */
+  static Vertx newVertx() {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setBlockedThreadCheckInterval(10_000)
+        .setMaxWorkerExecuteTime(3600L * 1_000_000_000L));
+    vertx.exceptionHandler(e -> {
+      if (e instanceof OutOfMemoryError oom) {
+        System.err.println(outOfHeap(oom));
+        new Thread(() -> System.exit(1), "vaultgate-out-of-heap").start();
+      } else {
+        System.err.println(commandName + ": unexpected failure in an event-loop handler: " + Errors.oneLine(e));
+      }
+    });
+    return vertx;
   }
 
   /** Runs the command line and returns the exit code: 0 done, 1 failed, 2 bad usage. */

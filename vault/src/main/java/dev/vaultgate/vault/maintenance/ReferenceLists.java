@@ -7,6 +7,7 @@ import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.ChunkIndex;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectLockedException;
@@ -16,12 +17,12 @@ import io.vertx.core.Future;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -55,52 +56,77 @@ public final class ReferenceLists {
           stored.add(id);
         }
       }
-      return locations(repo, stored).compose(at -> Bounded.forEach(points, PARALLELISM, m -> {
-        PointReferences wanted = references(m, at, repo.keyObjects());
-        String key = ObjectKeys.refs(m.id());
-        return repo.storage().get(key)
-            .map(bytes -> PointReferences.decode(m.id(), bytes))
-            .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
-            .compose(current -> current != null && current.objects().equals(wanted.objects()) ? Future.succeededFuture()
-                : retentionOf(repo, m.id()).compose(r -> repo.storage().put(key, wanted.encode(), r, false))
-                    .onSuccess(v -> changed.incrementAndGet()));
-      })).compose(v -> dropOrphans(repo, points, changed));
+      return locations(repo, stored).compose(at -> Bounded.forEach(points, PARALLELISM,
+              m -> repo.onCpu(() -> references(m, at, repo.keyObjects())).compose(wanted -> store(repo, m, wanted, changed)))
+          .eventually(() -> {
+            at.firstPacks().close();
+            return Future.succeededFuture();
+          })).compose(v -> dropOrphans(repo, points, changed));
     }).map(v -> changed.get());
   }
 
-  private record Locations(Map<ByteBuffer, Set<String>> packsByChunk, Map<String, Set<String>> segmentsByPack) {
+  /** Writes the point's list when it differs from {@code wanted}, under the manifest's retention. */
+  private static Future<Void> store(Repository repo, Manifest m, PointReferences wanted, AtomicInteger changed) {
+    String key = ObjectKeys.refs(m.id());
+    return repo.storage().get(key)
+        .map(bytes -> PointReferences.decode(m.id(), bytes))
+        .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture(null) : Future.failedFuture(e))
+        .compose(current -> current != null && current.objects().equals(wanted.objects()) ? Future.succeededFuture()
+            : retentionOf(repo, m.id()).compose(r -> repo.storage().put(key, wanted.encode(), r, false))
+                .onSuccess(v -> changed.incrementAndGet()));
+  }
+
+  /**
+   * Where the stored index segments put each chunk: its first stored pack in an index of its own (spilled to disk
+   * past its heap budget, so a vault of many chunks needs no more heap), the further packs of the few chunks stored
+   * twice (a repack or a backup that raced an interrupted one), and the segments naming each pack.
+   */
+  private record Locations(ChunkIndex firstPacks, Map<ByteBuffer, Set<String>> morePacks,
+                           Map<String, Set<String>> segmentsByPack) {
   }
 
   private static Future<Locations> locations(Repository repo, Set<String> storedPacks) {
-    Map<ByteBuffer, Set<String>> packsByChunk = new ConcurrentHashMap<>();
-    Map<String, Set<String>> segmentsByPack = new ConcurrentHashMap<>();
+    Locations at = new Locations(new ChunkIndex(), new HashMap<>(), new HashMap<>());
     return repo.storage().list(ObjectKeys.INDEX).compose(segments -> Bounded.forEach(segments, PARALLELISM, o -> {
       String segment = ObjectKeys.idOf(o.key());
       if (segment == null) {
         return Future.succeededFuture();
       }
       return repo.storage().get(o.key())
-          .compose(bytes -> repo.onCpu(() -> IndexSegmentCodec.decode(repo.keys(), segment, bytes)))
-          .map(entries -> {
-            for (IndexEntry e : entries) {
-              if (storedPacks.contains(e.packId())) {
-                packsByChunk.computeIfAbsent(ByteBuffer.wrap(e.chunkId()), k -> ConcurrentHashMap.newKeySet()).add(e.packId());
-                segmentsByPack.computeIfAbsent(e.packId(), k -> ConcurrentHashMap.newKeySet()).add(segment);
+          .compose(bytes -> repo.onCpu(() -> {
+            List<IndexEntry> entries = IndexSegmentCodec.decode(repo.keys(), segment, bytes);
+            synchronized (at) { // one segment at a time: a chunk's second pack must see its first
+              for (IndexEntry e : entries) {
+                if (storedPacks.contains(e.packId())) {
+                  IndexEntry first = at.firstPacks().get(e.chunkId());
+                  if (first == null) {
+                    at.firstPacks().addAll(List.of(e));
+                  } else if (!first.packId().equals(e.packId())) {
+                    at.morePacks().computeIfAbsent(ByteBuffer.wrap(e.chunkId()), k -> new HashSet<>()).add(e.packId());
+                  }
+                  at.segmentsByPack().computeIfAbsent(e.packId(), k -> new HashSet<>()).add(segment);
+                }
               }
             }
             return null;
-          });
-    })).map(v -> new Locations(packsByChunk, segmentsByPack));
+          }));
+    })).map(v -> at).onFailure(e -> at.firstPacks().close());
   }
 
   private static PointReferences references(Manifest m, Locations at, Set<String> keyObjects) {
     Set<String> objects = new TreeSet<>(keyObjects);
     Set<String> packs = new HashSet<>();
-    for (DiskBlocks disk : m.disks()) {
+    byte[] id = new byte[DiskBlocks.ID];
+    for (DiskBlocks disk : m.disks()) { // read only, once locations() is complete: no lock needed
       for (int i = 0; i < disk.entryCount(); i++) {
-        Set<String> in = at.packsByChunk().get(ByteBuffer.wrap(disk.chunkIdAt(i)));
-        if (in != null) {
-          packs.addAll(in);
+        disk.chunkIdAt(i, id, 0);
+        IndexEntry first = at.firstPacks().get(id);
+        if (first != null) {
+          packs.add(first.packId());
+          Set<String> more = at.morePacks().get(ByteBuffer.wrap(id));
+          if (more != null) {
+            packs.addAll(more);
+          }
         }
       }
     }

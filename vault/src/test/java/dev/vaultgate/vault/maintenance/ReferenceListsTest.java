@@ -1,5 +1,7 @@
 package dev.vaultgate.vault.maintenance;
 
+import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.repo.VaultSettings;
@@ -64,6 +66,24 @@ class ReferenceListsTest {
 
     vault.withRepo(GarbageCollector::collect);
     assertTrue(check().warnings().isEmpty(), "gc rewrote the list: " + check().warnings());
+  }
+
+  /** A chunk in two stored packs (a copy, as an interrupted repack leaves): a reader may use either, the list names both. */
+  @Test
+  void aChunkStoredInTwoPacksHasBothPacksAndTheirSegmentsInItsPointsList() {
+    PointReferences before = PointReferences.decode(point, vault.await(() -> storage.get(ObjectKeys.refs(point))));
+    String original = before.objects().stream().filter(k -> k.startsWith(ObjectKeys.PACKS)).findFirst().orElseThrow();
+    String originalId = ObjectKeys.idOf(original);
+    String copy = ObjectIds.newId();
+    String segment = vault.withRepo(repo -> repo.storage().get(original)
+        .compose(bytes -> repo.storage().put(ObjectKeys.pack(copy), bytes))
+        .compose(v -> repo.storeIndexSegment(repo.index().entries().stream().filter(e -> e.packId().equals(originalId))
+            .map(e -> new IndexEntry(e.chunkId(), copy, e.offset(), e.length(), e.rawLength(), e.encoding())).toList()))
+        .compose(s -> ReferenceLists.refreshAll(repo).map(s)));
+    Set<String> after = PointReferences.decode(point, vault.await(() -> storage.get(ObjectKeys.refs(point)))).objects();
+    assertTrue(after.containsAll(before.objects()), after.toString());
+    assertTrue(after.contains(ObjectKeys.pack(copy)) && after.contains(ObjectKeys.index(segment)), after.toString());
+    assertEquals(before.objects().size() + 2, after.size(), after.toString());
   }
 
   @Test
