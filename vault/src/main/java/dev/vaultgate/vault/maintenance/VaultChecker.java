@@ -11,6 +11,7 @@ import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.format.PackCodec;
 import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.ChunkIndex;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.ObjectInfo;
@@ -64,56 +65,63 @@ public final class VaultChecker {
   }
 
   /** The bytes a check with read-data reads: every stored pack that the index names. */
-  private static long indexedPackBytes(Map<String, List<IndexEntry>> byPack, Map<String, Long> packSizes) {
+  private static long indexedPackBytes(Map<String, PackEntries> byPack, Map<String, Long> packSizes) {
     return byPack.keySet().stream().mapToLong(id -> packSizes.getOrDefault(id, 0L)).sum();
+  }
+
+  /** The numbers of a pack's index entries ({@link ChunkIndex#entryNumber}): 4 bytes a chunk, not an entry each. */
+  private static final class PackEntries {
+    private int[] numbers = new int[8];
+    private int count;
+
+    void add(int e) {
+      if (count == numbers.length) {
+        numbers = Arrays.copyOf(numbers, count * 2);
+      }
+      numbers[count++] = e;
+    }
+
+    List<IndexEntry> entries(ChunkIndex index) {
+      List<IndexEntry> entries = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        entries.add(index.entryAt(numbers[i]));
+      }
+      return entries;
+    }
+  }
+
+  /** The index's entries by pack, as entry numbers. */
+  private static Map<String, PackEntries> byPack(ChunkIndex index, int chunks) {
+    Map<String, PackEntries> byPack = new HashMap<>();
+    for (int e = 0; e < chunks; e++) {
+      byPack.computeIfAbsent(index.entryAt(e).packId(), k -> new PackEntries()).add(e);
+    }
+    return byPack;
   }
 
   private static Future<CheckReport> check(Repository repo, List<String> pointIds, boolean readData, Progress progress) {
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     AtomicLong verified = new AtomicLong();
-    List<IndexEntry> entries = repo.index().entries();
-    Map<String, List<IndexEntry>> byPack = new HashMap<>();
-    for (IndexEntry e : entries) {
-      byPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
-    }
+    ChunkIndex index = repo.index();
+    int chunks = index.size();
     int[] pointCount = {0};
-    return repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> {
-      Map<String, Long> packSizes = new HashMap<>();
-      for (ObjectInfo o : packObjects) {
-        String id = ObjectKeys.idOf(o.key());
-        if (id == null) {
-          warnings.add("unknown object " + o.key() + " under packs/");
-        } else {
-          packSizes.put(id, o.size());
-        }
-      }
-      for (Map.Entry<String, List<IndexEntry>> p : byPack.entrySet()) {
-        Long size = packSizes.get(p.getKey());
-        if (size == null) {
-          errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is indexed but missing (" + p.getValue().size() + " chunks)");
-          continue;
-        }
-        for (IndexEntry e : p.getValue()) {
-          if ((long) e.offset() + e.length() > size - PackCodec.TRAILER_BYTES) {
-            errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is truncated: chunk at offset " + e.offset() + " ends past its "
-                + size + " bytes");
-          }
-        }
-      }
-      for (String id : packSizes.keySet()) {
-        if (!byPack.containsKey(id)) {
-          warnings.add("pack " + ObjectKeys.pack(id) + " is not indexed (left by an interrupted backup or gc; gc removes it)");
-        }
-      }
+    return Future.all(repo.onCpu(() -> byPack(index, chunks)), repo.storage().list(ObjectKeys.PACKS)).compose(both -> {
+      Map<String, PackEntries> byPack = both.resultAt(0);
+      List<ObjectInfo> packObjects = both.resultAt(1);
+      return repo.onCpu(() -> packSizes(index, byPack, packObjects, errors, warnings)).map(packSizes -> Map.entry(byPack, packSizes));
+    }).compose(indexed -> {
+      Map<String, PackEntries> byPack = indexed.getKey();
+      Map<String, Long> packSizes = indexed.getValue();
       long toRead = indexedPackBytes(byPack, packSizes);
       return Bounded.forEach(pointIds, 4, id -> repo.loadPoint(id)
-          .onSuccess(m -> {
+          .compose(m -> repo.onCpu(() -> {
             synchronized (pointCount) {
               pointCount[0]++;
             }
             checkPoint(repo, m, errors);
-          })
+            return m;
+          }))
           .compose(m -> checkReferences(repo, m, warnings))
           .recover(e -> {
             errors.add(e.getMessage());
@@ -124,7 +132,7 @@ public final class VaultChecker {
               PACK_READ_PARALLELISM, packId -> !packSizes.containsKey(packId) ? Future.succeededFuture()
                   : repo.storage().get(ObjectKeys.pack(packId))
                   .compose(bytes -> repo.onCpu(() -> {
-                    verifyPack(repo, packId, bytes, byPack.get(packId), errors);
+                    verifyPack(repo, packId, bytes, byPack.get(packId).entries(index), errors);
                     return verified.addAndGet(bytes.length);
                   }))
                   .onSuccess(read -> progress.update(verified.get(), toRead)) // all read so far: told in order
@@ -132,9 +140,45 @@ public final class VaultChecker {
                     errors.add("cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage());
                     return Future.succeededFuture();
                   })))
-          .map(v -> new CheckReport(pointCount[0], packSizes.size(), entries.size(), verified.get(), List.copyOf(errors),
+          .map(v -> new CheckReport(pointCount[0], packSizes.size(), chunks, verified.get(), List.copyOf(errors),
               List.copyOf(warnings)));
     });
+  }
+
+  /**
+   * The stored packs' sizes, with the errors of packs the index names that are missing or too short for its entries,
+   * and warnings for objects under packs/ that are not ours or not indexed.
+   */
+  private static Map<String, Long> packSizes(ChunkIndex index, Map<String, PackEntries> byPack, List<ObjectInfo> packObjects,
+      List<String> errors, List<String> warnings) {
+    Map<String, Long> packSizes = new HashMap<>();
+    for (ObjectInfo o : packObjects) {
+      String id = ObjectKeys.idOf(o.key());
+      if (id == null) {
+        warnings.add("unknown object " + o.key() + " under packs/");
+      } else {
+        packSizes.put(id, o.size());
+      }
+    }
+    for (Map.Entry<String, PackEntries> p : byPack.entrySet()) {
+      Long size = packSizes.get(p.getKey());
+      if (size == null) {
+        errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is indexed but missing (" + p.getValue().count + " chunks)");
+        continue;
+      }
+      for (IndexEntry e : p.getValue().entries(index)) {
+        if ((long) e.offset() + e.length() > size - PackCodec.TRAILER_BYTES) {
+          errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is truncated: chunk at offset " + e.offset() + " ends past its "
+              + size + " bytes");
+        }
+      }
+    }
+    for (String id : packSizes.keySet()) {
+      if (!byPack.containsKey(id)) {
+        warnings.add("pack " + ObjectKeys.pack(id) + " is not indexed (left by an interrupted backup or gc; gc removes it)");
+      }
+    }
+    return packSizes;
   }
 
   /**
@@ -144,7 +188,7 @@ public final class VaultChecker {
    */
   private static Future<Void> checkReferences(Repository repo, Manifest m, List<String> warnings) {
     String key = ObjectKeys.refs(m.id());
-    return repo.storage().get(key).map(bytes -> {
+    return repo.storage().get(key).compose(bytes -> repo.onCpu(() -> {
       java.util.Set<String> listed = PointReferences.decode(m.id(), bytes).objects();
       java.util.Set<String> missing = new java.util.TreeSet<>(repo.referencedObjects(m));
       missing.removeAll(listed);
@@ -157,7 +201,7 @@ public final class VaultChecker {
             + " rewrites the list");
       }
       return (Void) null;
-    }).recover(e -> {
+    })).recover(e -> {
       warnings.add(e instanceof ObjectNotFoundException
           ? "recovery point " + m.id() + " has no reference list " + key + " (written before lists existed; 'vaultgate vault gc' writes one)"
           : "cannot read " + key + ": " + e.getMessage());
