@@ -262,18 +262,21 @@ public final class S3VaultStorage implements VaultStorage {
     }
     // S3 wants Content-MD5 (or a checksum) on every PUT with Object Lock parameters; hashing a pack is CPU work.
     return digestExecutor().executeBlocking(() -> contentMd5(data, length), false)
-        .compose(md5 -> call(StorageOp.WRITE, key, () -> client.putObject(b -> {
-          PutObjectRequest.Builder request = b.bucket(bucket).key(keyPrefix + key)
-              .contentLength((long) length).contentMD5(md5);
-          if (retention != null) {
-            request.objectLockMode(ObjectLockMode.fromValue(retention.mode().name()))
-                .objectLockRetainUntilDate(retention.retainUntil());
-          }
-          if (legalHold) {
-            request.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
-          }
-        }, body(data, length))))
+        .compose(md5 -> call(StorageOp.WRITE, key, () -> client.putObject(
+            b -> locked(b.bucket(bucket).key(keyPrefix + key).contentLength((long) length).contentMD5(md5), retention,
+                legalHold), body(data, length))))
         .mapEmpty();
+  }
+
+  /** {@code request} with the Object Lock retention and legal hold a new object is to have from its first byte. */
+  private static void locked(PutObjectRequest.Builder request, Retention retention, boolean legalHold) {
+    if (retention != null) {
+      request.objectLockMode(ObjectLockMode.fromValue(retention.mode().name()))
+          .objectLockRetainUntilDate(retention.retainUntil());
+    }
+    if (legalHold) {
+      request.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
+    }
   }
 
   @Override
@@ -290,16 +293,9 @@ public final class S3VaultStorage implements VaultStorage {
         throw new VaultStorageException(StorageOp.WRITE.message(key, where, "cannot read " + file + ": " + e), false, e);
       }
     }, false);
-    return md5.compose(digest -> call(StorageOp.WRITE, key, () -> client.putObject(b -> {
-      PutObjectRequest.Builder request = b.bucket(bucket).key(keyPrefix + key).contentLength(length).contentMD5(digest);
-      if (retention != null) {
-        request.objectLockMode(ObjectLockMode.fromValue(retention.mode().name()))
-            .objectLockRetainUntilDate(retention.retainUntil());
-      }
-      if (legalHold) {
-        request.objectLockLegalHoldStatus(ObjectLockLegalHoldStatus.ON);
-      }
-    }, AsyncRequestBody.fromFile(b -> b.path(file).position(0L).numBytesToRead(length)))))
+    return md5.compose(digest -> call(StorageOp.WRITE, key, () -> client.putObject(
+            b -> locked(b.bucket(bucket).key(keyPrefix + key).contentLength(length).contentMD5(digest), retention, legalHold),
+            AsyncRequestBody.fromFile(b -> b.path(file).position(0L).numBytesToRead(length)))))
         .mapEmpty();
   }
 
