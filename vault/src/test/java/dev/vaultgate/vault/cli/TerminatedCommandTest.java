@@ -121,6 +121,23 @@ class TerminatedCommandTest {
     assertEquals(0, count(vault.resolve("points")), "no point was stored");
   }
 
+  /** A handler on the event loop fails no future when it throws: running out of heap there ends the command. */
+  @Test
+  void aCommandWhoseEventLoopRunsOutOfHeapEndsInOneLineInsteadOfWaiting() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        OutOfHeapOnEventLoop.class.getName()).redirectError(tmp.resolve("oom.err").toFile()).start();
+    try {
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the command ended");
+      String err = err("oom");
+      assertEquals(1, p.exitValue(), err);
+      assertEquals("vaultgate: out of Java heap (Java heap space); give the JVM a larger heap, e.g. VAULTGATE_JAVA_OPTS=-Xmx1g",
+          err.strip());
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   @Test
   void aBackupToldToStopReleasesItsVaultLock() throws Exception {
     Path vault = tmp.resolve("vault");
