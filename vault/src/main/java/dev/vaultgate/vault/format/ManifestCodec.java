@@ -30,6 +30,8 @@ public final class ManifestCodec {
   private static final int MAGIC = 0x56474d31; // "VGM1": the plaintext, whole or in frames
   /** The start of a manifest in frames; a whole-sealed one starts with a random nonce or a key envelope ("VGE1"). */
   private static final byte[] FRAMED = {'V', 'G', 'M', '2', '\r', '\n', 0x1a, '\n'};
+  /** A frame's header: whether it is the last (u8), then the length of its sealed bytes (u32). */
+  private static final int FRAME_HEADER = 5;
   /** Plaintext bytes per frame: large enough that sealing costs nothing per frame, small enough to hold a few. */
   static final int FRAME_BYTES = 1 << 20;
   /** The largest frame a reader accepts: a record of more (metadata of 64 MiB) is refused when written. */
@@ -145,7 +147,7 @@ public final class ManifestCodec {
    */
   public static String generationOf(byte[] object) {
     int at = object.length >= FRAMED.length && Arrays.equals(object, 0, FRAMED.length, FRAMED, 0, FRAMED.length)
-        ? FRAMED.length + 5 : 0;
+        ? FRAMED.length + FRAME_HEADER : 0;
     return VaultKeys.generationOf(object, at, object.length - at);
   }
 
@@ -230,7 +232,7 @@ public final class ManifestCodec {
     private void flush(boolean last) throws IOException {
       byte[] sealed = keys.seal(frame.array(), 0, frame.position(),
           aad(id, written++, last).getBytes(StandardCharsets.US_ASCII));
-      out.write(ByteBuffer.allocate(5).put((byte) (last ? 1 : 0)).putInt(sealed.length).array());
+      out.write(ByteBuffer.allocate(FRAME_HEADER).put((byte) (last ? 1 : 0)).putInt(sealed.length).array());
       out.write(sealed);
       frame.clear();
     }
@@ -270,8 +272,8 @@ public final class ManifestCodec {
       if (last) {
         throw new CorruptObjectException(what + " ends in its last frame before its last block");
       }
-      byte[] header = in.readNBytes(5);
-      if (header.length < 5) {
+      byte[] header = in.readNBytes(FRAME_HEADER);
+      if (header.length < FRAME_HEADER) {
         throw new CorruptObjectException(what + " is truncated: it ends before its last frame (" + read + " read)");
       }
       ByteBuffer h = ByteBuffer.wrap(header);
