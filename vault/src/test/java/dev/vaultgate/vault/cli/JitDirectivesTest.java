@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,7 +33,7 @@ class JitDirectivesTest {
         "-XX:CompilerDirectivesFile=" + DIRECTIVES.toAbsolutePath(), "-version").redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.waitFor(), out);
-    assertTrue(out.contains("2 compiler directives added"), out);
+    assertTrue(out.contains("3 compiler directives added"), out);
     String launcher = Files.readString(Path.of("..", "scripts", "vaultgate"));
     assertTrue(launcher.contains("-XX:CompilerDirectivesFile=$root/scripts/lib/jit-directives.json"), "scripts/vaultgate passes it");
   }
@@ -48,6 +49,28 @@ class JitDirectivesTest {
     for (String name : packages) {
       assertTrue(Files.isDirectory(Path.of("src", "main", "java", "dev", "vaultgate", "vault", name)), "package " + name);
     }
+  }
+
+  @Test
+  void everyMethodTheDirectivesNameExists() throws Exception {
+    Matcher m = Pattern.compile("\"((?:[a-z]+/)+)([A-Z]\\w*)\\.(\\w+|\\*)\"").matcher(Files.readString(DIRECTIVES));
+    String javap = launcherJdk().resolve("bin/javap").toString();
+    int named = 0;
+    while (m.find()) {
+      String className = m.group(1).replace('/', '.') + m.group(2);
+      String method = m.group(3);
+      if (className.startsWith("dev.vaultgate.")) {
+        Class<?> c = Class.forName(className);
+        assertTrue(method.equals("*") || Arrays.stream(c.getDeclaredMethods()).anyMatch(x -> x.getName().equals(method)),
+            className + "." + method + " exists");
+      } else {
+        String methods = run(javap, "-p", "--module", "java.base", className);
+        assertTrue(methods.contains("class " + className) && (method.equals("*") || methods.contains(" " + method + "(")),
+            className + "." + method + " exists: " + methods);
+      }
+      named++;
+    }
+    assertTrue(named >= 6, "the directives name classes and methods: " + named);
   }
 
   @Test
