@@ -1,6 +1,5 @@
 package dev.vaultgate.vault.maintenance;
 
-import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
@@ -18,7 +17,7 @@ import java.util.Set;
 /**
  * What a gc of an unlocked vault does, decided from the index, the points and the stored packs: which packs go,
  * which are repacked, and the index segments that name the live chunks of the packs kept. Its memory does not grow
- * with the chunks of the vault: the live set is a bit per index entry, the packs are tallied by name, and only the
+ * with the chunks of the vault: the live set is a bit per index entry ({@link LiveChunks}), and only the
  * live entries of the packs to repack, and those of one new segment at a time ({@link #segment}), are held as
  * entries. Blocking CPU work: build it and read its segments on a worker.
  */
@@ -39,25 +38,10 @@ final class GcPlan {
   private GcPlan(ChunkIndex index, List<Manifest> points, List<ObjectInfo> packObjects, int segmentEntries) {
     this.index = index;
     int n = index.size();
-    BitSet live = new BitSet(n);
-    byte[] id = new byte[DiskBlocks.ID];
-    for (Manifest m : points) {
-      for (DiskBlocks d : m.disks()) {
-        for (int i = 0; i < d.entryCount(); i++) {
-          d.chunkIdAt(i, id, 0);
-          int e = index.entryNumber(id, 0);
-          if (e >= 0) {
-            live.set(e);
-          }
-        }
-      }
-    }
-    Map<String, Long> liveBytes = new HashMap<>();
-    for (int e = live.nextSetBit(0); e >= 0; e = live.nextSetBit(e + 1)) {
-      IndexEntry x = index.entryAt(e);
-      liveBytes.merge(x.packId(), (long) x.length(), Long::sum);
-    }
-    deadChunks = n - live.cardinality();
+    LiveChunks liveChunks = LiveChunks.of(index, points);
+    BitSet live = liveChunks.live;
+    Map<String, Long> liveBytes = liveChunks.bytesByPack;
+    deadChunks = liveChunks.dead;
     Set<String> kept = new HashSet<>();
     long freed = 0;
     for (ObjectInfo o : packObjects) {

@@ -11,7 +11,6 @@ import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.Retention;
-import dev.vaultgate.vault.storage.RetentionMode;
 import io.vertx.core.Future;
 
 import java.nio.ByteBuffer;
@@ -34,7 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * remove every version (a locked bucket is versioned) and never bypass governance retention.
  */
 final class LockedGarbageCollector {
-  private static final double REPACK_BELOW = 0.5;
   private static final int STATE_PARALLELISM = 8;
 
   private LockedGarbageCollector() {
@@ -45,31 +43,12 @@ final class LockedGarbageCollector {
     Map<String, ObjectLockState> pointStates = new ConcurrentHashMap<>();
     return Bounded.forEach(points, STATE_PARALLELISM, m -> repo.storage().lockState(ObjectKeys.point(m.id()))
             .map(state -> pointStates.put(m.id(), state)))
-        .compose(v -> plan(repo, points, pointStates, packObjects, now));
+        .compose(v -> repo.onCpu(() -> LiveChunks.of(repo.index(), points)))
+        .compose(live -> plan(repo, points, pointStates, live, packObjects, now));
   }
 
   private static Future<GcReport> plan(Repository repo, List<Manifest> points, Map<String, ObjectLockState> pointStates,
-                                       List<ObjectInfo> packObjects, Instant now) {
-    // Per live chunk, the latest retain-until among the points that use it (absent: none needs retaining now).
-    Map<ByteBuffer, Retention> live = new HashMap<>();
-    for (Manifest m : points) {
-      Retention needed = pointStates.get(m.id()).retention().filter(r -> r.activeAt(now)).orElse(null);
-      for (DiskBlocks d : m.disks()) {
-        for (int i = 0; i < d.entryCount(); i++) {
-          live.merge(ByteBuffer.wrap(d.chunkIdAt(i)), needed == null ? NO_RETENTION : needed,
-              (a, b) -> a == NO_RETENTION ? b : b == NO_RETENTION ? a : a.union(b));
-        }
-      }
-    }
-    Map<String, List<IndexEntry>> liveByPack = new HashMap<>();
-    int dead = 0;
-    for (IndexEntry e : repo.index().entries()) {
-      if (live.containsKey(ByteBuffer.wrap(e.chunkId()))) {
-        liveByPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
-      } else {
-        dead++;
-      }
-    }
+                                       LiveChunks live, List<ObjectInfo> packObjects, Instant now) {
     Map<String, Long> sizes = new HashMap<>();
     List<String> candidates = new ArrayList<>();
     for (ObjectInfo o : packObjects) {
@@ -78,13 +57,11 @@ final class LockedGarbageCollector {
         continue;
       }
       sizes.put(id, o.size());
-      List<IndexEntry> liveEntries = liveByPack.get(id);
-      long liveBytes = liveEntries == null ? 0 : liveEntries.stream().mapToLong(IndexEntry::length).sum();
-      if (liveEntries == null || liveBytes < o.size() * REPACK_BELOW) {
+      Long liveBytes = live.bytesByPack.get(id);
+      if (liveBytes == null || liveBytes < o.size() * GarbageCollector.REPACK_BELOW) {
         candidates.add(id);
       }
     }
-    int deadChunks = dead;
     Set<String> protectedPacks = ConcurrentHashMap.newKeySet();
     return Bounded.forEach(candidates, STATE_PARALLELISM, id -> repo.storage().lockState(ObjectKeys.pack(id))
             .map(state -> state.protectedAt(now) && protectedPacks.add(id)))
@@ -98,14 +75,13 @@ final class LockedGarbageCollector {
           List<String> delete = new ArrayList<>();
           long freed = 0;
           for (String id : plan.gonePacks) {
-            List<IndexEntry> liveEntries = liveByPack.get(id);
-            long size = sizes.get(id);
-            if (liveEntries == null) {
+            Long liveBytes = live.bytesByPack.get(id);
+            if (liveBytes == null) {
               delete.add(id);
-              freed += size;
+              freed += sizes.get(id);
             } else {
               repack.add(id);
-              freed += size - liveEntries.stream().mapToLong(IndexEntry::length).sum();
+              freed += sizes.get(id) - liveBytes;
             }
           }
           int retained = candidates.size() - plan.gonePacks.size();
@@ -113,26 +89,62 @@ final class LockedGarbageCollector {
           if (plan.gonePacks.isEmpty() && plan.segments.isEmpty()) {
             return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0, retained));
           }
-          PackAssembler assembler = repo.newPackAssembler();
-          return Bounded.forEach(repack, 2, id -> GarbageCollector.copyLiveChunks(repo, id, liveByPack.get(id), assembler,
-              p -> repo.storePack(p, retentionOf(p, live))))
-              .compose(v -> repo.onCpu(assembler::flush))
-              .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last, retentionOf(last, live)))
+          return repo.onCpu(() -> {
+            Map<String, List<IndexEntry>> moved = live.entriesOf(new HashSet<>(repack));
+            return new Repack(moved, retentionsOf(moved, points, pointStates, now));
+          }).compose(r -> {
+            PackAssembler assembler = repo.newPackAssembler();
+            return Bounded.forEach(repack, 2, id -> GarbageCollector.copyLiveChunks(repo, id, r.entries.get(id), assembler,
+                    p -> repo.storePack(p, retentionOf(p, r.retentions))))
+                .compose(v -> repo.onCpu(assembler::flush))
+                .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last, retentionOf(last, r.retentions)));
+          })
               // Segments before packs: the index never names a pack that is gone.
               .compose(v -> Bounded.forEach(plan.segments, 8, s -> repo.deleteObject(ObjectKeys.index(s))
                   .onSuccess(done -> repo.forgetSegment(s))))
               .compose(v -> Bounded.forEach(new ArrayList<>(plan.gonePacks), 8, p -> repo.deleteObject(ObjectKeys.pack(p))))
               .map(v -> new GcReport(delete.size(), repack.size(), packObjects.size() - plan.gonePacks.size(), bytesFreed,
-                  deadChunks, plan.segments.size(), retained));
+                  live.dead, plan.segments.size(), retained));
         });
   }
 
   private record Plan(Set<String> gonePacks, List<String> segments) {
   }
 
-  /** A marker for "live, but no point needs it retained now" (map values cannot be null). */
-  private static final Retention NO_RETENTION =
-      new Retention(RetentionMode.GOVERNANCE, Instant.EPOCH);
+  /** The live entries of the packs to repack, and the retention each of their chunks still needs. */
+  private record Repack(Map<String, List<IndexEntry>> entries, Map<ByteBuffer, Retention> retentions) {
+  }
+
+  /**
+   * Per chunk moved by repacking, the latest retain-until among the points that use it and are retained now (a chunk
+   * no such point uses has none). Held for the moved chunks only, not for every live chunk of the vault.
+   */
+  private static Map<ByteBuffer, Retention> retentionsOf(Map<String, List<IndexEntry>> moved, List<Manifest> points,
+                                                         Map<String, ObjectLockState> pointStates, Instant now) {
+    Set<ByteBuffer> ids = new HashSet<>();
+    moved.values().forEach(entries -> entries.forEach(e -> ids.add(ByteBuffer.wrap(e.chunkId()))));
+    Map<ByteBuffer, Retention> needed = new HashMap<>();
+    if (ids.isEmpty()) {
+      return needed;
+    }
+    byte[] id = new byte[DiskBlocks.ID];
+    ByteBuffer key = ByteBuffer.wrap(id);
+    for (Manifest m : points) {
+      Retention retention = pointStates.get(m.id()).retention().filter(r -> r.activeAt(now)).orElse(null);
+      if (retention == null) {
+        continue;
+      }
+      for (DiskBlocks d : m.disks()) {
+        for (int i = 0; i < d.entryCount(); i++) {
+          d.chunkIdAt(i, id, 0);
+          if (ids.contains(key)) {
+            needed.merge(ByteBuffer.wrap(id.clone()), retention, Retention::union);
+          }
+        }
+      }
+    }
+    return needed;
+  }
 
   /**
    * The segments to delete: those whose packs all go and that Object Lock no longer protects. A pack named by a
@@ -171,12 +183,12 @@ final class LockedGarbageCollector {
         });
   }
 
-  /** The retention a repacked pack needs: the longest of the points using its chunks, or none. */
-  private static Retention retentionOf(SealedPack pack, Map<ByteBuffer, Retention> live) {
+  /** The retention a repacked pack needs: the longest of the retained points using its chunks, or none. */
+  private static Retention retentionOf(SealedPack pack, Map<ByteBuffer, Retention> needed) {
     Retention longest = null;
     for (IndexEntry e : pack.entries()) {
-      Retention r = live.get(ByteBuffer.wrap(e.chunkId()));
-      if (r != null && r != NO_RETENTION) {
+      Retention r = needed.get(ByteBuffer.wrap(e.chunkId()));
+      if (r != null) {
         longest = longest == null ? r : longest.union(r);
       }
     }

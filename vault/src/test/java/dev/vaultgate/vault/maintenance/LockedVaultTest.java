@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -345,6 +346,37 @@ class LockedVaultTest {
     assertFalse(retentionOf(kept.get(0)).retainUntil().isBefore(later));
     assertEquals(List.of(), storage.events("put packs/"), "nothing repacked");
     assertTrue(vault.withRepo(repo -> VaultChecker.check(repo, true)).ok());
+  }
+
+  @Test
+  void gcRepacksAMostlyGarbagePackOnceNothingRetainsItAndTheRemainingPointRestores() throws IOException,
+      InterruptedException {
+    init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    Path first = image(12, 2 * PACK);
+    Instant soon = inSeconds(3);
+    String a = backup(first, soon).recoveryPointId();
+    List<String> packsOfA = keys("packs/");
+    // B shares only A's first 4 blocks and is retained no longer than A: once both retentions have run out and A is
+    // deleted, A's first pack is mostly garbage that nothing protects, with B's 4 blocks live in it.
+    byte[] second = Files.readAllBytes(image(13, 2 * PACK));
+    System.arraycopy(Files.readAllBytes(first), 0, second, 0, 4 * VaultSettings.DEFAULT_BLOCK_SIZE);
+    Path secondImage = Files.write(dir.resolve("second"), second);
+    String b = backup(secondImage, soon).recoveryPointId();
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), soon).toMillis()) + 1100);
+    vault.withRepo(repo -> repo.deletePoint(a));
+
+    storage.clear();
+    GcReport report = vault.withRepo(GarbageCollector::collect);
+    assertEquals(1, report.packsRepacked(), report.toString());
+    assertEquals(packsOfA.size() - 1, report.packsDeleted(), report.toString());
+    assertEquals(0, report.packsRetained(), report.toString());
+    assertEquals(1, storage.events("put packs/").size(), "B's 4 blocks in one new pack: " + storage.events());
+    List<String> left = keys("packs/");
+    assertTrue(packsOfA.stream().noneMatch(left::contains), "every pack of A is gone: " + left);
+    assertTrue(vault.withRepo(repo -> VaultChecker.check(repo, true)).ok());
+    Path restored = dir.resolve("restored");
+    vault.restore(b, restored);
+    assertArrayEquals(second, Files.readAllBytes(restored));
   }
 
   @Test
