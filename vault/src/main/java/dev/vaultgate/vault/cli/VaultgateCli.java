@@ -31,6 +31,9 @@ public final class VaultgateCli {
       exit = run(args);
     } catch (OutOfMemoryError e) {
       System.err.println(outOfHeap(e));
+      if (System.getenv("VAULTGATE_DEBUG") != null) {
+        e.printStackTrace(); // where the heap ran out
+      }
       exit = 1;
     }
     System.exit(exit);

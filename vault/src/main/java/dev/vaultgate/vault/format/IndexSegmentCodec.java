@@ -3,6 +3,7 @@ package dev.vaultgate.vault.format;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.Map;
 
 /**
@@ -35,20 +36,30 @@ public final class IndexSegmentCodec {
   }
 
   public static List<IndexEntry> decode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, byte[] sealed) {
+    List<IndexEntry> entries = new ArrayList<>();
+    decode(keys, segmentId, sealed, entries::add);
+    return entries;
+  }
+
+  /**
+   * Opens the segment and hands {@code each} its entries in order, without holding them (a merged segment has 65,536).
+   * The whole segment is authenticated before the first entry is handed on; a malformed one fails after some were.
+   */
+  public static void decode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, byte[] sealed,
+                            Consumer<IndexEntry> each) {
     String what = "index segment " + segmentId;
     byte[] plain = BinaryCodec.open(keys, sealed, "index " + segmentId, what);
-    return BinaryCodec.decode(plain, what, in -> {
+    BinaryCodec.decode(plain, what, in -> {
       BinaryCodec.expectMagic(in, MAGIC, what);
       int packs = in.getInt();
-      List<IndexEntry> entries = new ArrayList<>();
       for (int p = 0; p < packs; p++) {
         String packId = ObjectIds.fromBytes(BinaryCodec.bytes(in, 16), 0);
         int n = in.getInt();
         for (int i = 0; i < n; i++) {
-          entries.add(BinaryCodec.readEntry(in, packId));
+          each.accept(BinaryCodec.readEntry(in, packId));
         }
       }
-      return entries;
+      return null;
     });
   }
 }

@@ -1,11 +1,13 @@
 package dev.vaultgate.vault.maintenance;
 
 import dev.vaultgate.vault.backup.Progress;
+import dev.vaultgate.vault.format.CorruptObjectException;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.PackAssembler;
+import dev.vaultgate.vault.repo.PackRanges;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.repo.VaultLock;
@@ -45,6 +47,11 @@ public final class GarbageCollector {
   static final int MERGE_ABOVE_SEGMENTS = 64;
   /** Entries per index segment that gc writes (~5 MiB): a segment is decoded whole, in memory, when the vault opens. */
   static final int SEGMENT_ENTRIES = 65_536;
+  /**
+   * Packs repacked at once: each is read whole (up to 64 MiB) beside the pack being filled, so one at a time keeps a
+   * gc's heap at about two packs (a gc of a 2 GiB vault of 4 KiB chunks ran out of a 64 MiB heap with two).
+   */
+  static final int REPACKS_AT_ONCE = 1;
 
   private GarbageCollector() {
   }
@@ -103,11 +110,12 @@ public final class GarbageCollector {
     long toHandle = plan.removedSizes.values().stream().mapToLong(Long::longValue).sum();
     AtomicLong handled = new AtomicLong();
     Set<String> repacked = new HashSet<>(plan.repack);
-    return Bounded.forEach(plan.repack, 2, packId -> copyLiveChunks(repo, packId, plan.repackEntries.get(packId), assembler,
+    return Bounded.forEach(plan.repack, REPACKS_AT_ONCE, packId -> copyLiveChunks(repo, packId, plan.repackEntries.get(packId), assembler,
             repo::storePack).onSuccess(copied -> progress.update(handled.addAndGet(plan.removedSizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
-        .compose(v -> Bounded.forEach(plan.segments, 2,
+        // One new segment at a time: each is ~15 MB on the heap while it is built, encoded and sealed.
+        .compose(v -> Bounded.forEach(plan.segments, 1,
             range -> repo.onCpu(() -> plan.segment(range)).compose(repo::storeIndexSegment)))
         .compose(v -> Bounded.forEach(oldSegments, 8, s -> repo.storage().delete(ObjectKeys.index(s))))
         .compose(v -> {
@@ -122,20 +130,35 @@ public final class GarbageCollector {
         });
   }
 
-  /** Moves the live blobs of one pack into new packs, each stored by {@code store} as it fills (gc of a locked vault too). */
+  /**
+   * Moves the live blobs of one pack into new packs, each stored by {@code store} as it fills (gc of a locked vault
+   * too). Only the live blobs are read, in ranged reads of at most {@link #REPACK_READ} bytes: a pack to repack is
+   * mostly garbage, and a whole pack on the heap beside the one being filled was what a gc in a small heap ran out on.
+   */
   static Future<Void> copyLiveChunks(Repository repo, String packId, List<IndexEntry> liveEntries, PackAssembler assembler,
                                      Function<SealedPack, Future<?>> store) {
-    return repo.storage().get(ObjectKeys.pack(packId)).compose(bytes -> repo.onCpu(() -> {
-      List<SealedPack> full = new ArrayList<>();
-      for (IndexEntry e : liveEntries) {
-        byte[] blob = new byte[e.length()];
-        System.arraycopy(bytes, e.offset(), blob, 0, e.length());
-        SealedPack p = assembler.add(e.chunkId(), e.encoding(), e.rawLength(), blob);
-        if (p != null) {
-          full.add(p);
-        }
-      }
-      return full;
-    })).compose(full -> Bounded.forEach(full, 2, store));
+    List<PackRanges.Range<IndexEntry>> reads = PackRanges.plan(liveEntries, e -> e, REPACK_READS);
+    return Bounded.forEach(reads, 1, range -> repo.storage().getRange(ObjectKeys.pack(packId), range.start(), range.length())
+        .compose(bytes -> repo.onCpu(() -> {
+          if (bytes.length < range.length()) {
+            throw new CorruptObjectException("pack " + ObjectKeys.pack(packId) + " ends before its indexed chunks ("
+                + bytes.length + " of " + range.length() + " bytes from offset " + range.start() + ")");
+          }
+          List<SealedPack> full = new ArrayList<>();
+          for (IndexEntry e : range.items()) {
+            byte[] blob = new byte[e.length()];
+            System.arraycopy(bytes, (int) (e.offset() - range.start()), blob, 0, e.length());
+            SealedPack p = assembler.add(e.chunkId(), e.encoding(), e.rawLength(), blob);
+            if (p != null) {
+              full.add(p);
+            }
+          }
+          return full;
+        }))
+        .compose(full -> Bounded.forEach(full, 2, store)));
   }
+
+  /** Ranged reads of a repack: neighbouring live blobs up to 256 KiB apart joined, at most {@link #REPACK_READ} each. */
+  private static final int REPACK_READ = 4 << 20;
+  private static final PackRanges.Limits REPACK_READS = new PackRanges.Limits(256 << 10, REPACK_READ, Integer.MAX_VALUE);
 }

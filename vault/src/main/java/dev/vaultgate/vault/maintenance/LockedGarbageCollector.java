@@ -94,7 +94,7 @@ final class LockedGarbageCollector {
             return new Repack(moved, retentionsOf(moved, points, pointStates, now));
           }).compose(r -> {
             PackAssembler assembler = repo.newPackAssembler();
-            return Bounded.forEach(repack, 2, id -> GarbageCollector.copyLiveChunks(repo, id, r.entries.get(id), assembler,
+            return Bounded.forEach(repack, GarbageCollector.REPACKS_AT_ONCE, id -> GarbageCollector.copyLiveChunks(repo, id, r.entries.get(id), assembler,
                     p -> repo.storePack(p, retentionOf(p, r.retentions))))
                 .compose(v -> repo.onCpu(assembler::flush))
                 .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last, retentionOf(last, r.retentions)));

@@ -87,16 +87,15 @@ public final class ReferenceLists {
 
   private static Future<Locations> locations(Repository repo, Set<String> storedPacks) {
     Locations at = new Locations(new ChunkIndex(), new HashMap<>(), new HashMap<>());
-    return repo.storage().list(ObjectKeys.INDEX).compose(segments -> Bounded.forEach(segments, PARALLELISM, o -> {
-      String segment = ObjectKeys.idOf(o.key());
-      if (segment == null) {
-        return Future.succeededFuture();
-      }
-      return repo.storage().get(o.key())
-          .compose(bytes -> repo.onCpu(() -> {
-            List<IndexEntry> entries = IndexSegmentCodec.decode(repo.keys(), segment, bytes);
+    return repo.storage().list(ObjectKeys.INDEX).compose(segments -> Bounded.forEach(segments, Repository.SEGMENT_FETCHES,
+        o -> {
+          String segment = ObjectKeys.idOf(o.key());
+          if (segment == null) {
+            return Future.succeededFuture();
+          }
+          return repo.storage().get(o.key()).compose(bytes -> repo.onCpu(() -> {
             synchronized (at) { // one segment at a time: a chunk's second pack must see its first
-              for (IndexEntry e : entries) {
+              IndexSegmentCodec.decode(repo.keys(), segment, bytes, e -> {
                 if (storedPacks.contains(e.packId())) {
                   IndexEntry first = at.firstPacks().get(e.chunkId());
                   if (first == null) {
@@ -106,11 +105,11 @@ public final class ReferenceLists {
                   }
                   at.segmentsByPack().computeIfAbsent(e.packId(), k -> new HashSet<>()).add(segment);
                 }
-              }
+              });
             }
             return null;
           }));
-    })).map(v -> at).onFailure(e -> at.firstPacks().close());
+        })).map(v -> at).onFailure(e -> at.firstPacks().close());
   }
 
   private static PointReferences references(Manifest m, Locations at, Set<String> keyObjects) {

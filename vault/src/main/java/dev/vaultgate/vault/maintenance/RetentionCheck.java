@@ -60,10 +60,7 @@ final class RetentionCheck {
               compare(key, state, needs.get(key), errors);
               return null;
             })
-            .recover(e -> {
-              errors.add("cannot read the Object Lock state of " + key + ": " + e.getMessage());
-              return Future.succeededFuture();
-            })));
+            .recover(e -> VaultChecker.finding(e, errors, "cannot read the Object Lock state of " + key + ": " + e.getMessage()))));
   }
 
   private static void compare(String key, ObjectLockState state, Need need, List<String> errors) {

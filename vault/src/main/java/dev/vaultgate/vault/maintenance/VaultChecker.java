@@ -123,10 +123,7 @@ public final class VaultChecker {
             return m;
           }))
           .compose(m -> checkReferences(repo, m, warnings))
-          .recover(e -> {
-            errors.add(e.getMessage());
-            return Future.succeededFuture();
-          }))
+          .recover(e -> finding(e, errors, e.getMessage())))
           .compose(v -> repo.config().settings().locked() ? RetentionCheck.run(repo, errors) : Future.succeededFuture())
           .compose(v -> !readData ? Future.succeededFuture() : Bounded.forEach(new ArrayList<>(byPack.keySet()),
               PACK_READ_PARALLELISM, packId -> !packSizes.containsKey(packId) ? Future.succeededFuture()
@@ -136,13 +133,22 @@ public final class VaultChecker {
                     return verified.addAndGet(bytes.length);
                   }))
                   .onSuccess(read -> progress.update(verified.get(), toRead)) // all read so far: told in order
-                  .recover(e -> {
-                    errors.add("cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage());
-                    return Future.succeededFuture();
-                  })))
+                  .recover(e -> finding(e, errors, "cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage()))))
           .map(v -> new CheckReport(pointCount[0], packSizes.size(), chunks, verified.get(), List.copyOf(errors),
               List.copyOf(warnings)));
     });
+  }
+
+  /**
+   * Records {@code message} as an error of the vault, unless {@code e} says that this JVM, not the vault, failed (out of
+   * heap): that ends the check in the command's one line instead of reporting sound objects as unreadable.
+   */
+  static <T> Future<T> finding(Throwable e, List<String> errors, String message) {
+    if (e instanceof VirtualMachineError) {
+      return Future.failedFuture(e);
+    }
+    errors.add(message);
+    return Future.succeededFuture();
   }
 
   /**
