@@ -1,6 +1,7 @@
 package dev.vaultgate.agent.backup;
 
 import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.PointHeader;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultException;
 import io.vertx.core.Future;
@@ -9,12 +10,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * Finds VM backups in a vault by reading its manifests' metadata. Every manifest is loaded, which is fine for a
- * vault of some hundreds of points; the coordinator, which knows the points it registered, will name the previous
- * one instead.
+ * Finds VM backups in a vault by the metadata in its points' headers ({@link Repository#loadAllPointHeaders}: each
+ * manifest's first frame, not its blocks), then reads the manifests of the one backup wanted. A vault holds hundreds or
+ * thousands of points, each a manifest of up to hundreds of megabytes: reading them all to find one backup is what
+ * this avoids.
  */
 public final class VmRecoveryPoints {
   private VmRecoveryPoints() {
@@ -22,61 +25,81 @@ public final class VmRecoveryPoints {
 
   /** Every VM backup in the vault, complete or not, oldest first. */
   public static Future<List<VmRecoveryPoint>> all(Repository repo) {
-    return repo.loadAllPoints().map(manifests -> group(manifests, m -> true));
+    return repo.loadAllPointHeaders().compose(headers -> {
+      List<Future<VmRecoveryPoint>> loads = group(headers, m -> true).stream().map(b -> load(repo, b)).toList();
+      return Future.all(loads).map(v -> loads.stream().map(Future::result).toList());
+    });
   }
 
   /** The newest complete backup of the VM with this instance UUID, or null. */
   public static Future<VmRecoveryPoint> latest(Repository repo, String instanceUuid) {
-    return repo.loadAllPoints().map(manifests -> {
-      List<VmRecoveryPoint> points = group(manifests, m -> instanceUuid != null && instanceUuid.equals(m.instanceUuid()));
-      for (int i = points.size() - 1; i >= 0; i--) {
-        if (points.get(i).complete()) {
-          return points.get(i);
+    return repo.loadAllPointHeaders().compose(headers -> {
+      List<VmBackup> backups = group(headers, m -> instanceUuid != null && instanceUuid.equals(m.instanceUuid()));
+      for (int i = backups.size() - 1; i >= 0; i--) {
+        if (backups.get(i).complete()) {
+          return load(repo, backups.get(i));
         }
       }
-      return null;
+      return Future.succeededFuture(null);
     });
   }
 
   /** The VM backup with this id; fails when the vault has none. */
   public static Future<VmRecoveryPoint> load(Repository repo, String backupId) {
-    return repo.loadAllPoints().map(manifests -> {
-      List<VmRecoveryPoint> points = group(manifests, m -> backupId.equals(m.backupId()));
-      if (points.isEmpty()) {
+    return repo.loadAllPointHeaders().compose(headers -> {
+      List<VmBackup> backups = group(headers, m -> backupId.equals(m.backupId()));
+      if (backups.isEmpty()) {
         throw new VaultException("vault " + repo.name() + " has no VM backup " + backupId);
       }
-      return points.get(0);
+      return load(repo, backups.get(0));
     });
   }
 
   /** The VM backup whose points carry this label value (the gateway labels them with the coordinator's ARN); fails when none does. */
   public static Future<VmRecoveryPoint> withLabel(Repository repo, String label, String value) {
-    return repo.loadAllPoints().map(manifests -> {
-      List<VmRecoveryPoint> points = group(manifests, m -> value != null && value.equals(m.label(label)));
-      if (points.isEmpty()) {
+    return repo.loadAllPointHeaders().compose(headers -> {
+      List<VmBackup> backups = group(headers, m -> value != null && value.equals(m.label(label)));
+      if (backups.isEmpty()) {
         throw new VaultException("vault " + repo.name() + " has no VM backup with " + label + " " + value);
       }
-      return points.get(points.size() - 1);
+      return load(repo, backups.get(backups.size() - 1));
     });
   }
 
-  static List<VmRecoveryPoint> group(List<Manifest> manifests, Predicate<VmPointMetadata> filter) {
-    Map<String, Map<String, Manifest>> byBackup = new LinkedHashMap<>();
+  /** A VM backup as the headers of its disks' points show it, before their manifests are read. */
+  record VmBackup(String backupId, VmPointMetadata metadata, Map<String, PointHeader> points,
+                  Map<String, VmPointMetadata> diskMetadata) {
+    boolean complete() {
+      return points.keySet().containsAll(metadata.diskNames());
+    }
+  }
+
+  /** The points' headers grouped into VM backups, oldest first; points of no VM backup or that {@code filter} refuses are left out. */
+  static List<VmBackup> group(List<PointHeader> headers, Predicate<VmPointMetadata> filter) {
+    Map<String, Map<String, PointHeader>> byBackup = new LinkedHashMap<>();
     Map<String, Map<String, VmPointMetadata>> metadata = new LinkedHashMap<>();
-    for (Manifest m : manifests) {
-      VmPointMetadata meta = VmPointMetadata.parse(m.metadataJson());
+    for (PointHeader h : headers) {
+      VmPointMetadata meta = VmPointMetadata.parse(h.metadataJson());
       if (meta == null || meta.backupId() == null || !filter.test(meta)) {
         continue;
       }
-      byBackup.computeIfAbsent(meta.backupId(), k -> new LinkedHashMap<>()).put(meta.disk().name(), m);
+      byBackup.computeIfAbsent(meta.backupId(), k -> new LinkedHashMap<>()).put(meta.disk().name(), h);
       metadata.computeIfAbsent(meta.backupId(), k -> new LinkedHashMap<>()).put(meta.disk().name(), meta);
     }
-    List<VmRecoveryPoint> out = new ArrayList<>();
-    for (Map.Entry<String, Map<String, Manifest>> e : byBackup.entrySet()) {
+    List<VmBackup> out = new ArrayList<>();
+    for (Map.Entry<String, Map<String, PointHeader>> e : byBackup.entrySet()) {
       Map<String, VmPointMetadata> meta = metadata.get(e.getKey());
-      out.add(new VmRecoveryPoint(e.getKey(), meta.values().iterator().next(), e.getValue(), meta));
+      out.add(new VmBackup(e.getKey(), meta.values().iterator().next(), e.getValue(), meta));
     }
-    out.sort(Comparator.comparingLong(VmRecoveryPoint::createdAtMillis).thenComparing(VmRecoveryPoint::backupId));
+    out.sort(Comparator.comparingLong((VmBackup b) -> b.metadata().createdAtMillis()).thenComparing(VmBackup::backupId));
     return out;
+  }
+
+  /** The backup with its disks' manifests read. */
+  static Future<VmRecoveryPoint> load(Repository repo, VmBackup backup) {
+    Map<String, Manifest> manifests = new ConcurrentHashMap<>();
+    return Future.all(backup.points().entrySet().stream()
+            .map(e -> repo.loadPoint(e.getValue().id()).map(m -> manifests.put(e.getKey(), m))).toList())
+        .map(v -> new VmRecoveryPoint(backup.backupId(), backup.metadata(), manifests, backup.diskMetadata()));
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vaultgate.agent.vsphere.VmHardware;
 import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.PointHeader;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,12 +51,13 @@ class VmPointMetadataTest {
         manifest("02", meta("b1", 10, "scsi0:1", "52 bb/1")),
         manifest("03", meta("b2", 20, "scsi0:0", "52 aa/2")), // its second disk failed
         new Manifest("04", 30, null, "{\"source\":\"/dev/sdb\"}", List.of()));
-    List<VmRecoveryPoint> points = VmRecoveryPoints.group(manifests, m -> true);
+    List<VmRecoveryPoints.VmBackup> points = VmRecoveryPoints.group(manifests.stream().map(PointHeader::of).toList(), m -> true);
     assertEquals(2, points.size());
-    VmRecoveryPoint b1 = points.get(0);
+    VmRecoveryPoints.VmBackup b1 = points.get(0);
     assertTrue(b1.complete());
-    assertEquals(List.of("01", "02"), b1.pointIds());
-    assertEquals("52 bb/1", b1.changeId("scsi0:1"));
+    assertEquals("01", b1.points().get("scsi0:0").id());
+    assertEquals("02", b1.points().get("scsi0:1").id());
+    assertEquals("52 bb/1", b1.diskMetadata().get("scsi0:1").disk().changeId());
     assertFalse(points.get(1).complete());
   }
 }

@@ -9,6 +9,7 @@ import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
 import dev.vaultgate.vault.backup.RestoreResult;
 import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.PointHeader;
 import dev.vaultgate.vault.repo.Repository;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -174,19 +175,19 @@ public final class LocalVolumeJobs {
     }
   }
 
-  /** The newest recovery point of volume {@code name}, or null. */
+  /** The newest recovery point of volume {@code name}, or null: found by the points' headers, only it read whole. */
   public Future<Manifest> previous(String name) {
-    return pointsOf(name).map(list -> list.isEmpty() ? null : list.get(0));
+    return pointsOf(name).compose(list -> list.isEmpty() ? Future.succeededFuture(null) : repo.loadPoint(list.get(0).id()));
   }
 
-  /** Recovery points of volume {@code name}, newest first. */
-  public Future<List<Manifest>> pointsOf(String name) {
-    return repo.loadAllPoints().map(all -> {
-      List<Manifest> mine = new ArrayList<>();
-      for (Manifest m : all) {
-        JsonObject meta = metadata(m);
+  /** Recovery points of volume {@code name}, newest first, as their headers (metadata and sizes, not blocks). */
+  public Future<List<PointHeader>> pointsOf(String name) {
+    return repo.loadAllPointHeaders().map(all -> {
+      List<PointHeader> mine = new ArrayList<>();
+      for (PointHeader h : all) {
+        JsonObject meta = metadata(h.metadataJson());
         if (KIND.equals(meta.getString("kind")) && name.equals(meta.getString("volume"))) {
-          mine.add(m);
+          mine.add(h);
         }
       }
       mine.sort((a, b) -> Long.compare(b.createdAtMillis(), a.createdAtMillis()));
@@ -218,8 +219,12 @@ public final class LocalVolumeJobs {
   }
 
   public static JsonObject metadata(Manifest m) {
+    return metadata(m.metadataJson());
+  }
+
+  private static JsonObject metadata(String json) {
     try {
-      return new JsonObject(m.metadataJson());
+      return new JsonObject(json);
     } catch (DecodeException | ClassCastException e) {
       return new JsonObject();
     }

@@ -4,7 +4,9 @@ import dev.vaultgate.vault.backup.BackupJob;
 import dev.vaultgate.vault.backup.BackupResult;
 import dev.vaultgate.vault.backup.ChangedExtents;
 import dev.vaultgate.vault.backup.FileBlockSource;
+import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.PointHeader;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.Trace;
 import io.vertx.core.Future;
@@ -121,11 +123,24 @@ final class BackupCommand implements Callable<Integer> {
     return repo.listPoints().compose(ids -> newestOf(repo, ids, ids.size() - 1, sourcePath));
   }
 
+  /**
+   * The newest point is read whole at once (it is usually this source's: no second request); older ones are told apart
+   * by their headers (a large disk's manifest is hundreds of megabytes), and read whole once one is of this source.
+   */
   private static Future<Manifest> newestOf(Repository repo, List<String> ids, int i, String sourcePath) {
     if (i < 0) {
       return Future.succeededFuture(null);
     }
-    return repo.loadPoint(ids.get(i)).compose(m -> sourcePath.equals(PointSummary.sourceOf(m))
-        ? Future.succeededFuture(m) : newestOf(repo, ids, i - 1, sourcePath));
+    if (i == ids.size() - 1) {
+      return repo.loadPoint(ids.get(i)).compose(m -> {
+        if (sourcePath.equals(PointSummary.sourceOf(PointHeader.of(m)))) {
+          return Future.succeededFuture(m);
+        }
+        m.disks().forEach(DiskBlocks::close);
+        return newestOf(repo, ids, i - 1, sourcePath);
+      });
+    }
+    return repo.loadPointHeader(ids.get(i)).compose(h -> sourcePath.equals(PointSummary.sourceOf(h))
+        ? repo.loadPoint(h.id()) : newestOf(repo, ids, i - 1, sourcePath));
   }
 }

@@ -1,7 +1,6 @@
 package dev.vaultgate.vault.cli;
 
-import dev.vaultgate.vault.format.DiskBlocks;
-import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.PointHeader;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
@@ -18,21 +17,20 @@ final class PointSummary {
     return new JsonObject().put("source", source).put("kind", kind).encode();
   }
 
-  static String sourceOf(Manifest m) {
+  static String sourceOf(PointHeader p) {
     try {
-      return new JsonObject(m.metadataJson()).getString("source");
+      return new JsonObject(p.metadataJson()).getString("source");
     } catch (DecodeException | ClassCastException e) {
       return null;
     }
   }
 
-  static JsonObject json(Manifest m) {
-    long size = m.disks().stream().mapToLong(DiskBlocks::size).sum();
+  static JsonObject json(PointHeader p) {
     return new JsonObject()
-        .put("recoveryPointId", m.id())
-        .put("createdAt", Instant.ofEpochMilli(m.createdAtMillis()).toString())
-        .put("source", sourceOf(m))
-        .put("size", size)
-        .put("parentId", m.parentId());
+        .put("recoveryPointId", p.id())
+        .put("createdAt", Instant.ofEpochMilli(p.createdAtMillis()).toString())
+        .put("source", sourceOf(p))
+        .put("size", p.size())
+        .put("parentId", p.parentId());
   }
 }

@@ -1,6 +1,6 @@
 package dev.vaultgate.vault.cli;
 
-import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.format.PointHeader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
@@ -21,17 +21,18 @@ final class PointsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<Manifest> points = vault.withRepositoryWithoutIndex(repo -> repo.loadAllPoints());
+    // Headers only: a point of a large disk has a manifest of hundreds of megabytes, its first frame says all this.
+    List<PointHeader> points = vault.withRepositoryWithoutIndex(repo -> repo.loadAllPointHeaders());
     if (json) {
       JsonArray list = new JsonArray();
-      points.forEach(m -> list.add(PointSummary.json(m)));
+      points.forEach(h -> list.add(PointSummary.json(h)));
       System.out.println(new JsonObject().put("points", list).encode());
       return 0;
     }
     System.out.printf("%-32s  %-24s  %10s  %s%n", "ID", "CREATED", "SIZE", "SOURCE");
-    for (Manifest m : points) {
-      JsonObject p = PointSummary.json(m);
-      System.out.printf("%-32s  %-24s  %10s  %s%n", m.id(), p.getString("createdAt"), Units.bytes(p.getLong("size")), p.getString("source"));
+    for (PointHeader h : points) {
+      JsonObject p = PointSummary.json(h);
+      System.out.printf("%-32s  %-24s  %10s  %s%n", h.id(), p.getString("createdAt"), Units.bytes(p.getLong("size")), p.getString("source"));
     }
     return 0;
   }

@@ -34,6 +34,11 @@ public final class ManifestCodec {
   private static final int FRAME_HEADER = 5;
   /** Plaintext bytes per frame: large enough that sealing costs nothing per frame, small enough to hold a few. */
   static final int FRAME_BYTES = 1 << 20;
+  /**
+   * Bytes of a manifest that hold its first frame whole (sealing adds a nonce, a tag and perhaps a key envelope): what
+   * {@link #decodeHeader} needs of a point of one disk.
+   */
+  public static final int FIRST_FRAME_BYTES = FRAMED.length + FRAME_HEADER + FRAME_BYTES + 1024;
   /** The largest frame a reader accepts: a record of more (metadata of 64 MiB) is refused when written. */
   private static final int MAX_FRAME = 64 << 20;
   /** The longest block delta: a varint of a 64-bit value. */
@@ -142,6 +147,34 @@ public final class ManifestCodec {
   }
 
   /**
+   * The header of a sealed manifest ({@link PointHeader}) from {@code object}, the manifest's first bytes or all of it
+   * ({@code whole}): read only as far as its last disk's header, which for a point of one disk (every point a backup
+   * makes) is in the first frame. Answers null when {@code object} is a prefix that ends before that (large metadata,
+   * several disks, or a manifest of the first format, sealed whole): the caller then reads the whole manifest. Fails
+   * as {@link #decode} does when what it reads is damaged or not this point's.
+   */
+  public static PointHeader decodeHeader(VaultKeys keys, String id, byte[] object, boolean whole) {
+    String what = "recovery point " + id;
+    boolean framed = object.length >= FRAMED.length && Arrays.equals(object, 0, FRAMED.length, FRAMED, 0, FRAMED.length);
+    try {
+      if (!framed) {
+        if (!whole) {
+          return null;
+        }
+        Manifest m = decode(keys, id, object);
+        m.disks().forEach(DiskBlocks::close);
+        return PointHeader.of(m);
+      }
+      InputStream in = new ByteArrayInputStream(object, FRAMED.length, object.length - FRAMED.length);
+      return readHeader(id, new FrameReader(keys, id, in, what, !whole), what);
+    } catch (PrefixEnded e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayInputStream does not throw
+    }
+  }
+
+  /**
    * The data-key generation a stored manifest is sealed under (null: the config's own key): its first frame's, or the
    * whole object's in the first format. Every frame of a manifest is sealed under the same generation.
    */
@@ -189,6 +222,42 @@ public final class ManifestCodec {
     } catch (RuntimeException e) {
       disks.forEach(DiskBlocks::close);
       throw new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /** The header records of a manifest, skipping the entries of every disk but the last (whose header ends it). */
+  private static PointHeader readHeader(String id, PlainFrames frames, String what) throws IOException {
+    try {
+      ByteBuffer b = frames.next();
+      BinaryCodec.expectMagic(b, MAGIC, what);
+      long created = b.getLong();
+      String parent = readString(b);
+      String metadata = readString(b);
+      int diskCount = b.getInt();
+      List<PointHeader.DiskHeader> disks = new ArrayList<>();
+      for (int d = 0; d < diskCount; d++) {
+        b = frames.atRecord(b);
+        PointHeader.DiskHeader disk = new PointHeader.DiskHeader(readString(b), b.getLong(), b.getInt(), b.getInt());
+        disks.add(disk);
+        for (int i = 0; d < diskCount - 1 && i < disk.blocks(); i++) {
+          b = frames.atRecord(b);
+          readVarLong(b);
+          b.position(b.position() + DiskBlocks.ID + DiskBlocks.FP);
+        }
+      }
+      return new PointHeader(id, created, parent.isEmpty() ? null : parent, metadata, disks);
+    } catch (CorruptObjectException | PrefixEnded e) {
+      throw e instanceof CorruptObjectException c && !c.getMessage().startsWith(what)
+          ? new CorruptObjectException(what + ": " + c.getMessage()) : e;
+    } catch (RuntimeException e) {
+      throw new CorruptObjectException(what + " is truncated or malformed (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /** A prefix of a manifest ended before the records wanted: not damage, a reason to read the rest. */
+  private static final class PrefixEnded extends RuntimeException {
+    PrefixEnded() {
+      super(null, null, false, false);
     }
   }
 
@@ -257,14 +326,21 @@ public final class ManifestCodec {
     private final String id;
     private final InputStream in;
     private final String what;
+    private final boolean prefix;
     private int read;
     private boolean last;
 
     FrameReader(VaultKeys keys, String id, InputStream in, String what) {
+      this(keys, id, in, what, false);
+    }
+
+    /** {@code prefix}: {@code in} holds the object's first bytes only, and ending in a frame is no damage. */
+    FrameReader(VaultKeys keys, String id, InputStream in, String what, boolean prefix) {
       this.keys = keys;
       this.id = id;
       this.in = in;
       this.what = what;
+      this.prefix = prefix;
     }
 
     @Override
@@ -273,6 +349,9 @@ public final class ManifestCodec {
         throw new CorruptObjectException(what + " ends in its last frame before its last block");
       }
       byte[] header = in.readNBytes(FRAME_HEADER);
+      if (header.length < FRAME_HEADER && prefix) {
+        throw new PrefixEnded();
+      }
       if (header.length < FRAME_HEADER) {
         throw new CorruptObjectException(what + " is truncated: it ends before its last frame (" + read + " read)");
       }
@@ -283,6 +362,9 @@ public final class ManifestCodec {
         throw new CorruptObjectException(what + " has a damaged header in frame " + read);
       }
       byte[] sealed = in.readNBytes(length);
+      if (sealed.length < length && prefix) {
+        throw new PrefixEnded();
+      }
       if (sealed.length < length) {
         throw new CorruptObjectException(what + " is truncated: frame " + read + " ends early");
       }

@@ -11,6 +11,7 @@ import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.format.ObjectKeys;
+import dev.vaultgate.vault.format.PointHeader;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.spill.TempFiles;
 import dev.vaultgate.vault.storage.ObjectInfo;
@@ -722,6 +723,36 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
+   * The header of a recovery point ({@link PointHeader}: time, parent, metadata, disk sizes), without its blocks: the
+   * manifest's first frame only, fetched in one ranged read, unless the manifest is small (then whole) or its header
+   * does not fit in that frame (then the whole manifest is read, as {@link #loadPoint} does).
+   */
+  public Future<PointHeader> loadPointHeader(String id) {
+    if (!ObjectKeys.isId(id)) {
+      return Future.failedFuture(new VaultException("not a recovery point id: '" + id + "' (expected 32 hex digits)"));
+    }
+    String key = ObjectKeys.point(id);
+    return storage.stat(key)
+        .recover(e -> Future.failedFuture(e instanceof ObjectNotFoundException
+            ? new VaultException("no recovery point " + id + " in vault " + storage.describe())
+            : e))
+        .compose(info -> {
+          boolean whole = info.size() <= ManifestCodec.FIRST_FRAME_BYTES;
+          return (whole ? storage.get(key) : storage.getRange(key, 0, ManifestCodec.FIRST_FRAME_BYTES))
+              .compose(bytes -> onCpu(() -> ManifestCodec.decodeHeader(keys, id, bytes, whole)));
+        })
+        .compose(header -> header != null ? Future.succeededFuture(header) : loadPoint(id).map(m -> {
+          m.disks().forEach(DiskBlocks::close);
+          return PointHeader.of(m);
+        }));
+  }
+
+  /** Every point's header ({@link #loadPointHeader}), oldest first. */
+  public Future<List<PointHeader>> loadAllPointHeaders() {
+    return forEveryPoint(this::loadPointHeader);
+  }
+
+  /**
    * A manifest too large to hold: fetched in ranges into a temporary file, then decoded from it a frame at a time
    * (the block tables spill to disk as they grow), so that a disk of any size is read in bounded memory.
    */
@@ -752,14 +783,19 @@ public final class Repository implements AutoCloseable {
 
   /** Every manifest, oldest first. */
   public Future<List<Manifest>> loadAllPoints() {
+    return forEveryPoint(this::loadPoint);
+  }
+
+  /** {@code load} of every point, several at once, in the order of {@link #listPoints} (oldest first). */
+  private <T> Future<List<T>> forEveryPoint(java.util.function.Function<String, Future<T>> load) {
     return listPoints().compose(ids -> {
-      Manifest[] out = new Manifest[ids.size()];
+      List<T> out = new ArrayList<>(Collections.nCopies(ids.size(), null));
       List<Integer> positions = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
         positions.add(i);
       }
-      return Bounded.forEach(positions, FETCH_PARALLELISM, i -> loadPoint(ids.get(i)).map(m -> out[i] = m))
-          .map(v -> List.of(out));
+      return Bounded.forEach(positions, FETCH_PARALLELISM, i -> load.apply(ids.get(i)).map(x -> out.set(i, x)))
+          .map(v -> Collections.unmodifiableList(out));
     });
   }
 

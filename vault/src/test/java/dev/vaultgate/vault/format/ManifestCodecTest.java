@@ -218,6 +218,60 @@ class ManifestCodecTest {
     assertSameManifest(m, ManifestCodec.decode(keys, id, new java.io.ByteArrayInputStream(encoded)));
   }
 
+  private Manifest oneLargeDisk(String id) {
+    long[] blocks = new long[100_000];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = i * 2L;
+    }
+    return new Manifest(id, 1_750_000_000_456L, ObjectIds.newId(), UNICODE_METADATA, List.of(disk("big", 200_000L * BS + 7, blocks)));
+  }
+
+  /** `points` reads a manifest's first frame only: for a point of one disk, that holds everything a listing shows. */
+  @Test
+  void theHeaderOfAPointOfOneDiskIsReadFromItsFirstFrameAlone() {
+    String id = ObjectIds.newId();
+    Manifest m = oneLargeDisk(id);
+    byte[] encoded = ManifestCodec.encode(keys, m);
+    assertTrue(encoded.length > 4 * ManifestCodec.FIRST_FRAME_BYTES, encoded.length + " bytes");
+    byte[] prefix = Arrays.copyOf(encoded, ManifestCodec.FIRST_FRAME_BYTES);
+    PointHeader h = ManifestCodec.decodeHeader(keys, id, prefix, false);
+    assertEquals(PointHeader.of(m), h);
+    assertEquals(new PointHeader.DiskHeader("big", 200_000L * BS + 7, BS, 100_000), h.disks().get(0));
+    assertEquals(PointHeader.of(m), ManifestCodec.decodeHeader(keys, id, encoded, true));
+  }
+
+  /** Several disks, or the first format: the first frame does not say it all, and the caller reads the whole. */
+  @Test
+  void aPrefixThatEndsBeforeTheLastDiskHeaderAnswersNullAndTheWholeObjectAnswers() throws Exception {
+    String id = ObjectIds.newId();
+    long[] blocks = new long[60_000];
+    for (int i = 0; i < blocks.length; i++) {
+      blocks[i] = i;
+    }
+    Manifest m = new Manifest(id, 9, null, "{}", List.of(disk("first", 60_000L * BS, blocks), disk("second", 5L * BS, 1, 3)));
+    byte[] encoded = ManifestCodec.encode(keys, m);
+    assertNull(ManifestCodec.decodeHeader(keys, id, Arrays.copyOf(encoded, ManifestCodec.FIRST_FRAME_BYTES), false));
+    assertEquals(PointHeader.of(m), ManifestCodec.decodeHeader(keys, id, encoded, true));
+
+    String old = ObjectIds.newId();
+    Manifest first = twoDisks(old, null, UNICODE_METADATA);
+    byte[] wholeSealed = BinaryCodec.seal(keys, writtenWithDataStreams(first), "point " + old);
+    assertNull(ManifestCodec.decodeHeader(keys, old, Arrays.copyOf(wholeSealed, 100), false));
+    assertEquals(PointHeader.of(first), ManifestCodec.decodeHeader(keys, old, wholeSealed, true));
+  }
+
+  @Test
+  void aHeaderReadFromADamagedOrAnotherPointsFirstFrameFailsNamingThePoint() {
+    String id = ObjectIds.newId();
+    byte[] prefix = Arrays.copyOf(ManifestCodec.encode(keys, oneLargeDisk(id)), ManifestCodec.FIRST_FRAME_BYTES);
+    String other = ObjectIds.newId();
+    CorruptObjectException e = assertThrows(CorruptObjectException.class, () -> ManifestCodec.decodeHeader(keys, other, prefix, false));
+    assertTrue(e.getMessage().startsWith("recovery point " + other), e.getMessage());
+    prefix[100] ^= 1;
+    e = assertThrows(CorruptObjectException.class, () -> ManifestCodec.decodeHeader(keys, id, prefix, false));
+    assertTrue(e.getMessage().contains("recovery point " + id + " fails authentication"), e.getMessage());
+  }
+
   @Test
   void framesDroppedReorderedOrFromAnotherPointMakeTheRecoveryPointCorrupt() {
     long[] blocks = new long[60_000];

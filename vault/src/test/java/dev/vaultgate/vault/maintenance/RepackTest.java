@@ -1,10 +1,8 @@
 package dev.vaultgate.vault.maintenance;
 
 import dev.vaultgate.vault.repo.VaultSettings;
-import dev.vaultgate.vault.storage.ForwardingVaultStorage;
-import dev.vaultgate.vault.storage.VaultStorage;
+import dev.vaultgate.vault.testing.CountingReads;
 import dev.vaultgate.vault.testing.EngineFixture;
-import io.vertx.core.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,44 +35,6 @@ class RepackTest {
     }
   }
 
-  /** Counts the bytes read from pack objects, whole or in ranges. */
-  private static final class PackReads extends ForwardingVaultStorage {
-    final AtomicLong bytes = new AtomicLong();
-    final AtomicLong wholeReads = new AtomicLong();
-
-    PackReads(VaultStorage delegate) {
-      super(delegate);
-    }
-
-    @Override
-    public Future<byte[]> get(String key) {
-      return delegate.get(key).onSuccess(b -> {
-        if (key.startsWith("packs/")) {
-          bytes.addAndGet(b.length);
-          wholeReads.incrementAndGet();
-        }
-      });
-    }
-
-    @Override
-    public Future<byte[]> getRange(String key, long offset, int length) {
-      return delegate.getRange(key, offset, length).onSuccess(b -> {
-        if (key.startsWith("packs/")) {
-          bytes.addAndGet(b.length);
-        }
-      });
-    }
-
-    @Override
-    public Future<Integer> getRangeInto(String key, long offset, int length, byte[] into) {
-      return delegate.getRangeInto(key, offset, length, into).onSuccess(n -> {
-        if (key.startsWith("packs/")) {
-          bytes.addAndGet(n);
-        }
-      });
-    }
-  }
-
   @Test
   void aRepackReadsOnlyTheLiveChunksOfThePackAndTheRemainingPointRestores() throws IOException {
     vault = EngineFixture.onFiles(dir);
@@ -89,7 +48,7 @@ class RepackTest {
     String b = vault.backup(Files.write(dir.resolve("b"), second)).recoveryPointId();
     vault.withRepo(repo -> repo.deletePoint(a));
 
-    PackReads reads = new PackReads(vault.storage);
+    CountingReads reads = new CountingReads(vault.storage, "packs/");
     vault.wrap(s -> reads);
     GcReport report = vault.withRepo(GarbageCollector::collect);
     assertEquals(1, report.packsRepacked(), report.toString());
