@@ -325,7 +325,8 @@ public final class RestoreJob {
     DiskBlocks disk = run.disk;
     List<ChunkJob> chunks = f.chunks();
     int[] at = slot.layOutInDiskOrder(chunks);
-    ByteBuffer out = slot.output(f.rawBytes());
+    int[] repeats = slot.layOutRepeats(chunks, f.rawBytes());
+    ByteBuffer out = slot.output(slot.outputBytes);
     boolean[] opened = new boolean[chunks.size()];
     for (int k = 0; k < chunks.size(); k++) {
       IndexEntry e = chunks.get(k).entry();
@@ -338,6 +339,9 @@ public final class RestoreJob {
         continue;
       }
       out.put(at[k], plain, 0, e.rawLength());
+      for (int copy = 0; copy < slot.copies(k); copy++) {
+        out.put(repeats[k] + copy * e.rawLength(), plain, 0, e.rawLength());
+      }
       opened[k] = true;
     }
     long blockSize = disk.blockSize();
@@ -360,10 +364,29 @@ public final class RestoreJob {
             + job.entry().rawLength());
       }
       slot.addOrExtendWrite(block * blockSize, at[c[0]], len);
-      if (++c[1] < job.blocks().length) {
+      c[1]++;
+      // The chunk again on the blocks right after (one pattern over a whole region of the disk): from its copies laid
+      // side by side, a write per run of copies instead of one per block.
+      int copies = slot.copies(c[0]);
+      for (int left = consecutive(job.blocks(), c[1], block + 1); copies > 0 && left > 0; ) {
+        int n = Math.min(copies, left);
+        slot.addOrExtendWrite(job.blocks()[c[1]] * blockSize, repeats[c[0]], n * len);
+        c[1] += n;
+        left -= n;
+      }
+      if (c[1] < job.blocks().length) {
         cursors.add(c);
       }
     }
+  }
+
+  /** How many of {@code blocks} from index {@code from} are {@code first}, {@code first + 1}, and so on. */
+  private static int consecutive(long[] blocks, int from, long first) {
+    int n = 0;
+    while (from + n < blocks.length && blocks[from + n] == first + n) {
+      n++;
+    }
+    return n;
   }
 
   /** A byte range {@code [start, end)} of a disk. */
@@ -462,6 +485,50 @@ public final class RestoreJob {
         offset += chunks.get(k).entry().rawLength();
       }
       return at;
+    }
+
+    /** Output bytes {@link #layOutRepeats} laid out: the chunks, then the copies of repeated ones. */
+    int outputBytes;
+    private int[] repeatAt = new int[64];
+    private int[] copies = new int[64];
+    /** Output bytes of one fetch given to copies of repeated chunks: a write of up to this per run of one chunk. */
+    static final int REPEAT_BYTES = 1 << 20;
+
+    /**
+     * Places copies of each chunk that the disk holds on consecutive blocks after the chunks laid out for
+     * {@code rawBytes}, as many as its longest such run (at most {@link #REPEAT_BYTES} for all): a run of the chunk is
+     * then written from them in pieces instead of a write per block. Answers, per chunk, where its copies start;
+     * {@link #copies} says how many.
+     */
+    int[] layOutRepeats(List<ChunkJob> chunks, int rawBytes) {
+      int n = chunks.size();
+      if (repeatAt.length < n) {
+        repeatAt = new int[Math.max(n, repeatAt.length * 2)];
+        copies = new int[repeatAt.length];
+      }
+      int offset = (rawBytes + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN; // copies aligned for O_DIRECT
+      int budget = REPEAT_BYTES;
+      for (int k = 0; k < n; k++) {
+        long[] blocks = chunks.get(k).blocks();
+        int longest = 0; // blocks right after another of the chunk: the copies its longest run needs
+        for (int j = 1; j < blocks.length; ) {
+          int following = consecutive(blocks, j, blocks[j - 1] + 1);
+          longest = Math.max(longest, following);
+          j += Math.max(1, following);
+        }
+        int length = chunks.get(k).entry().rawLength();
+        copies[k] = Math.min(longest, budget / length);
+        repeatAt[k] = offset;
+        offset += copies[k] * length;
+        budget -= copies[k] * length;
+      }
+      outputBytes = offset;
+      return repeatAt;
+    }
+
+    /** Copies of chunk {@code k} laid out by {@link #layOutRepeats}. */
+    int copies(int k) {
+      return copies[k];
     }
 
     int diskOrder(int i) {

@@ -189,6 +189,33 @@ class BackupRestoreTest {
     assertRoundTrip(kind, image);
   }
 
+  /**
+   * One block's content over long runs of the disk (a pattern fill): written from copies of the chunk laid side by
+   * side, in pieces of up to RestoreJob's copy budget (16 copies at 64 KiB), not a write per block. A's runs are longer
+   * than its copies; C comes after the budget is spent and is written a block at a time; zeros, another chunk and a
+   * partial last block break the runs.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "s3"})
+  void aBlockRepeatedOverLongRunsRestoresByteIdentical(String kind) throws IOException {
+    Random random = new Random(6);
+    byte[] a = new byte[BLOCK];
+    byte[] b = new byte[BLOCK];
+    byte[] c = new byte[BLOCK];
+    random.nextBytes(a);
+    random.nextBytes(b);
+    random.nextBytes(c);
+    java.io.ByteArrayOutputStream image = new java.io.ByteArrayOutputStream();
+    for (int[] run : new int[][] {{0, 40}, {1, 1}, {0, 3}, {-1, 5}, {0, 20}, {2, 30}, {0, 1}, {2, 2}}) {
+      byte[] block = run[0] == 0 ? a : run[0] == 1 ? b : run[0] == 2 ? c : new byte[BLOCK];
+      for (int i = 0; i < run[1]; i++) {
+        image.write(block);
+      }
+    }
+    image.write(a, 0, 100);
+    assertRoundTrip(kind, image.toByteArray());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"file"})
   void duplicateBlocksAreStoredOnce(String kind) throws IOException {
