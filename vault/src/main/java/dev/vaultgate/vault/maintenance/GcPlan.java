@@ -67,10 +67,10 @@ final class GcPlan {
     int inSegment = 0;
     int segmentStart = 0;
     for (int e = live.nextSetBit(0); e >= 0; e = live.nextSetBit(e + 1)) {
-      IndexEntry x = index.entryAt(e);
-      if (repacked.contains(x.packId())) {
-        repackEntries.computeIfAbsent(x.packId(), k -> new ArrayList<>()).add(x);
-      } else if (kept.contains(x.packId())) { // a live entry of a pack that is not stored is dropped
+      String pack = index.packIdAt(e);
+      if (repacked.contains(pack)) {
+        repackEntries.computeIfAbsent(pack, k -> new ArrayList<>()).add(index.entryAt(e));
+      } else if (kept.contains(pack)) { // a live entry of a pack that is not stored is dropped
         liveKept.set(e);
         if (++inSegment == segmentEntries) {
           segments.add(new int[] {segmentStart, e + 1});

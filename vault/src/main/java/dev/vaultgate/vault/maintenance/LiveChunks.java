@@ -42,8 +42,7 @@ final class LiveChunks {
       }
     }
     for (int e = live.nextSetBit(0); e >= 0; e = live.nextSetBit(e + 1)) {
-      IndexEntry x = index.entryAt(e);
-      bytesByPack.merge(x.packId(), (long) x.length(), Long::sum);
+      bytesByPack.merge(index.packIdAt(e), (long) index.lengthAt(e), Long::sum);
     }
     dead = index.size() - live.cardinality();
   }
@@ -59,9 +58,9 @@ final class LiveChunks {
       return byPack;
     }
     for (int e = live.nextSetBit(0); e >= 0; e = live.nextSetBit(e + 1)) {
-      IndexEntry x = index.entryAt(e);
-      if (packs.contains(x.packId())) {
-        byPack.computeIfAbsent(x.packId(), k -> new ArrayList<>()).add(x);
+      String pack = index.packIdAt(e);
+      if (packs.contains(pack)) {
+        byPack.computeIfAbsent(pack, k -> new ArrayList<>()).add(index.entryAt(e));
       }
     }
     return byPack;

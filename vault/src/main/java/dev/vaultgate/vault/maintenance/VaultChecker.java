@@ -94,7 +94,7 @@ public final class VaultChecker {
   private static Map<String, PackEntries> byPack(ChunkIndex index, int chunks) {
     Map<String, PackEntries> byPack = new HashMap<>();
     for (int e = 0; e < chunks; e++) {
-      byPack.computeIfAbsent(index.entryAt(e).packId(), k -> new PackEntries()).add(e);
+      byPack.computeIfAbsent(index.packIdAt(e), k -> new PackEntries()).add(e);
     }
     return byPack;
   }

@@ -123,6 +123,28 @@ public final class ChunkIndex implements AutoCloseable {
     }
   }
 
+  /** The pack of the entry numbered {@code e}: what gc and check group by, without an entry object per chunk. */
+  public String packIdAt(int e) {
+    lock.readLock().lock();
+    try {
+      Objects.checkIndex(e, count);
+      return packIds.get(locations.getInt((long) e * LOCATION));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The stored (sealed) length of the entry numbered {@code e}. */
+  public int lengthAt(int e) {
+    lock.readLock().lock();
+    try {
+      Objects.checkIndex(e, count);
+      return locations.getInt((long) e * LOCATION + 8);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Adds the entries; a chunk already present keeps its first location. */
   public void addAll(List<IndexEntry> entries) {
     lock.writeLock().lock();

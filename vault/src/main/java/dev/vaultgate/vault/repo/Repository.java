@@ -537,16 +537,17 @@ public final class Repository implements AutoCloseable {
     }
     return onCpu(() -> {
       Path file = TempFiles.create("manifest");
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-        ManifestCodec.encode(keys, manifest, out);
+      try {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+          ManifestCodec.encode(keys, manifest, out);
+        }
+        return Map.entry(file, Files.size(file));
       } catch (IOException | RuntimeException e) {
         TempFiles.delete(file);
         throw e;
       }
-      return file;
-    }).compose(file -> onCpu(() -> Files.size(file))
-        .compose(size -> storage.putFile(key, file, size, retention, false))
-        .onComplete(ar -> TempFiles.delete(file)));
+    }).compose(encoded -> storage.putFile(key, encoded.getKey(), encoded.getValue(), retention, false)
+        .onComplete(ar -> TempFiles.delete(encoded.getKey())));
   }
 
   /**

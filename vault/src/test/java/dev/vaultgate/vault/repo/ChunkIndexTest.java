@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChunkIndexTest {
@@ -90,6 +91,26 @@ class ChunkIndexTest {
     assertEquals(segments.stream().map(s -> s.get(0).packId()).toList(), index.packIds());
     assertEquals(200_000, index.entries().size());
     assertEquals(200_000, new HashSet<>(index.entries().stream().map(e -> Arrays.toString(e.chunkId())).toList()).size());
+  }
+
+  /** gc and check mark chunks by entry number and group them by pack without an entry object per chunk. */
+  @Test
+  void entryNumbersNameEachEntryAndItsPackAndLength() {
+    List<List<IndexEntry>> segments = segments(3, 50, 20);
+    ChunkIndex index = new ChunkIndex();
+    segments.forEach(index::addAll);
+    int number = 0;
+    for (List<IndexEntry> segment : segments) {
+      for (IndexEntry e : segment) {
+        assertEquals(number, index.entryNumber(e.chunkId(), 0));
+        assertTrue(same(e, index.entryAt(number)));
+        assertEquals(e.packId(), index.packIdAt(number));
+        assertEquals(e.length(), index.lengthAt(number));
+        number++;
+      }
+    }
+    assertEquals(-1, index.entryNumber(new byte[32], 0));
+    assertThrows(IndexOutOfBoundsException.class, () -> index.packIdAt(1000));
   }
 
   @Test
