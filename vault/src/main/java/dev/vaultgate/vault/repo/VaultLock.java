@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,8 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A lock object under {@code locks/}: backups hold a shared lock, gc an exclusive one, so gc never deletes a
  * chunk that a running backup has just reused (restic's model). A holder rewrites its lock every
- * {@link #REFRESH}; a lock not refreshed for {@link #STALE}, or one of this host whose process is gone, belongs to a
- * process that died and is ignored.
+ * {@link #REFRESH}; a lock not refreshed for {@link #STALE}, or one taken where this process runs (this host, boot and
+ * process namespace: {@link #MACHINE}) by a process that is gone, belongs to a process that died and is ignored.
  * Lock objects are sealed like every other object but the config, always under data-key generation 0 (the config's
  * key), so that a process that opened the vault before a rotation still reads the locks of one that opened it after.
  */
@@ -67,6 +69,7 @@ public final class VaultLock {
         .put("exclusive", exclusive)
         .put("purpose", purpose)
         .put("host", HOST)
+        .put("machine", MACHINE)
         .put("pid", ProcessHandle.current().pid())
         .put("started", STARTED));
     return lock.conflict(exclusive)
@@ -127,17 +130,19 @@ public final class VaultLock {
   }
 
   /**
-   * A lock of a process that is gone: not refreshed for {@link #STALE}, or taken on this host by a process that no
-   * longer runs (killed, crashed), which restic tells the same way: a backup killed mid-run must not hold off gc for
-   * ten minutes. A process id reused since by another process is told by its start time; a lock of another host, or of
-   * this one without the process's start (older versions), waits for {@link #STALE}.
+   * A lock of a process that is gone: not refreshed for {@link #STALE}, or taken where this process runs by a process
+   * that no longer runs (killed, crashed), which restic tells the same way: a backup killed mid-run must not hold off gc
+   * for ten minutes. Where is this host name, boot and process namespace ({@link #MACHINE}): containers that share a
+   * host name (host networking) see other process ids, so a live backup in one looked dead from another, whose gc could
+   * then delete what it was reusing. A process id reused since by another process is told by its start time. A lock of
+   * anywhere else, or without the machine (older versions), waits for {@link #STALE}.
    */
   static boolean isStale(JsonObject lock) {
     try {
       if (Instant.parse(lock.getString("time")).isBefore(Instant.now().minus(STALE))) {
         return true;
       }
-      if (!HOST.equals(lock.getString("host")) || lock.getLong("pid") == null) {
+      if (!HOST.equals(lock.getString("host")) || !MACHINE.equals(lock.getString("machine")) || lock.getLong("pid") == null) {
         return false;
       }
       Optional<ProcessHandle> holder = ProcessHandle.of(lock.getLong("pid")).filter(ProcessHandle::isAlive);
@@ -197,6 +202,22 @@ public final class VaultLock {
   /** This host and this process's start, as a lock records them (looked up once: the host name may take a lookup). */
   static final String HOST = hostName();
   static final String STARTED = ProcessHandle.current().info().startInstant().map(Instant::toString).orElse(null);
+  /**
+   * Where this process's ids mean something: the kernel's boot id and this process's pid namespace on Linux (a container
+   * has its own), empty where neither can be read (one namespace per host then).
+   */
+  static final String MACHINE = machine();
+
+  private static String machine() {
+    StringBuilder m = new StringBuilder();
+    try {
+      m.append(Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).trim());
+      m.append(' ').append(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")));
+    } catch (Exception e) {
+      // not Linux, or /proc hidden: what was read, if anything
+    }
+    return m.toString();
+  }
 
   private static String hostName() {
     try {

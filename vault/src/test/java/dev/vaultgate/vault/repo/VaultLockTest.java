@@ -101,9 +101,13 @@ class VaultLockTest {
 
   /** Writes an exclusive lock ("gc") as another process would have, refreshed at {@code time}. */
   private void putGcLock(String host, long pid, String started, Instant time) {
+    putGcLock(host, VaultLock.MACHINE, pid, started, time);
+  }
+
+  private void putGcLock(String host, String machine, long pid, String started, Instant time) {
     String id = "0".repeat(32);
-    byte[] plain = new JsonObject().put("exclusive", true).put("purpose", "gc").put("host", host).put("pid", pid)
-        .put("started", started).put("time", time.toString()).encode().getBytes(StandardCharsets.UTF_8);
+    byte[] plain = new JsonObject().put("exclusive", true).put("purpose", "gc").put("host", host).put("machine", machine)
+        .put("pid", pid).put("started", started).put("time", time.toString()).encode().getBytes(StandardCharsets.UTF_8);
     byte[] sealed = repo.keys().seal(plain, 0, plain.length, ("lock " + id).getBytes(StandardCharsets.US_ASCII));
     await(() -> storage.put(VaultLock.PREFIX + id, sealed));
   }
@@ -138,6 +142,11 @@ class VaultLockTest {
     putGcLock(VaultLock.HOST, me, null, Instant.now()); // alive, written before locks recorded the start
     assertBackupRefused();
     putGcLock("another-host", gone.pid(), null, Instant.now()); // its processes cannot be seen from here
+    assertBackupRefused();
+    // this host name, but another process namespace (a container with host networking) or boot: its ids are not ours
+    putGcLock(VaultLock.HOST, "another-boot pid:[1]", gone.pid(), null, Instant.now());
+    assertBackupRefused();
+    putGcLock(VaultLock.HOST, null, gone.pid(), null, Instant.now()); // written before locks recorded where
     assertBackupRefused();
     // the pid now runs another process than the one that took the lock (started an hour later)
     putGcLock(VaultLock.HOST, me, Instant.parse(VaultLock.STARTED).minusSeconds(3600).toString(), Instant.now());
