@@ -189,12 +189,8 @@ public final class ManifestCodec {
     List<DiskBlocks> disks = new ArrayList<>();
     try {
       ByteBuffer b = frames.next();
-      BinaryCodec.expectMagic(b, MAGIC, what);
-      long created = b.getLong();
-      String parent = readString(b);
-      String metadata = readString(b);
-      int diskCount = b.getInt();
-      for (int d = 0; d < diskCount; d++) {
+      Head head = Head.read(b, what);
+      for (int d = 0; d < head.disks(); d++) {
         b = frames.atRecord(b);
         String name = readString(b);
         long size = b.getLong();
@@ -215,7 +211,7 @@ public final class ManifestCodec {
         disks.add(builder.build());
       }
       frames.end(b);
-      return new Manifest(id, created, parent.isEmpty() ? null : parent, metadata, disks);
+      return new Manifest(id, head.created(), head.parent(), head.metadata(), disks);
     } catch (CorruptObjectException e) {
       disks.forEach(DiskBlocks::close);
       throw e.getMessage().startsWith(what) ? e : new CorruptObjectException(what + ": " + e.getMessage());
@@ -225,27 +221,33 @@ public final class ManifestCodec {
     }
   }
 
+  /** The point's record, first in a manifest: created, parent (null when none), metadata, and how many disks follow. */
+  private record Head(long created, String parent, String metadata, int disks) {
+    static Head read(ByteBuffer b, String what) {
+      BinaryCodec.expectMagic(b, MAGIC, what);
+      long created = b.getLong();
+      String parent = readString(b);
+      return new Head(created, parent.isEmpty() ? null : parent, readString(b), b.getInt());
+    }
+  }
+
   /** The header records of a manifest, skipping the entries of every disk but the last (whose header ends it). */
   private static PointHeader readHeader(String id, PlainFrames frames, String what) throws IOException {
     try {
       ByteBuffer b = frames.next();
-      BinaryCodec.expectMagic(b, MAGIC, what);
-      long created = b.getLong();
-      String parent = readString(b);
-      String metadata = readString(b);
-      int diskCount = b.getInt();
+      Head head = Head.read(b, what);
       List<PointHeader.DiskHeader> disks = new ArrayList<>();
-      for (int d = 0; d < diskCount; d++) {
+      for (int d = 0; d < head.disks(); d++) {
         b = frames.atRecord(b);
         PointHeader.DiskHeader disk = new PointHeader.DiskHeader(readString(b), b.getLong(), b.getInt(), b.getInt());
         disks.add(disk);
-        for (int i = 0; d < diskCount - 1 && i < disk.blocks(); i++) {
+        for (int i = 0; d < head.disks() - 1 && i < disk.blocks(); i++) {
           b = frames.atRecord(b);
           readVarLong(b);
           b.position(b.position() + DiskBlocks.ID + DiskBlocks.FP);
         }
       }
-      return new PointHeader(id, created, parent.isEmpty() ? null : parent, metadata, disks);
+      return new PointHeader(id, head.created(), head.parent(), head.metadata(), disks);
     } catch (CorruptObjectException | PrefixEnded e) {
       throw e instanceof CorruptObjectException c && !c.getMessage().startsWith(what)
           ? new CorruptObjectException(what + ": " + c.getMessage()) : e;

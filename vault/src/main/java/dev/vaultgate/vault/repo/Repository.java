@@ -710,17 +710,22 @@ public final class Repository implements AutoCloseable {
   }
 
   public Future<Manifest> loadPoint(String id) {
-    if (!ObjectKeys.isId(id)) {
-      return Future.failedFuture(new VaultException("not a recovery point id: '" + id + "' (expected 32 hex digits)"));
-    }
     String key = ObjectKeys.point(id);
-    return storage.stat(key)
-        .recover(e -> Future.failedFuture(e instanceof ObjectNotFoundException
-            ? new VaultException("no recovery point " + id + " in vault " + storage.describe())
-            : e))
+    return statPoint(id)
         .compose(info -> info.size() <= MANIFEST_IN_MEMORY
             ? storage.get(key).compose(bytes -> onCpu(() -> ManifestCodec.decode(keys, id, bytes)))
             : loadLargeManifest(id, key, info.size()));
+  }
+
+  /** The stored manifest's size and so on; a bad id or a point that is not there fails in one line naming it. */
+  private Future<ObjectInfo> statPoint(String id) {
+    if (!ObjectKeys.isId(id)) {
+      return Future.failedFuture(new VaultException("not a recovery point id: '" + id + "' (expected 32 hex digits)"));
+    }
+    return storage.stat(ObjectKeys.point(id))
+        .recover(e -> Future.failedFuture(e instanceof ObjectNotFoundException
+            ? new VaultException("no recovery point " + id + " in vault " + storage.describe())
+            : e));
   }
 
   /**
@@ -729,14 +734,8 @@ public final class Repository implements AutoCloseable {
    * does not fit in that frame (then the whole manifest is read, as {@link #loadPoint} does).
    */
   public Future<PointHeader> loadPointHeader(String id) {
-    if (!ObjectKeys.isId(id)) {
-      return Future.failedFuture(new VaultException("not a recovery point id: '" + id + "' (expected 32 hex digits)"));
-    }
     String key = ObjectKeys.point(id);
-    return storage.stat(key)
-        .recover(e -> Future.failedFuture(e instanceof ObjectNotFoundException
-            ? new VaultException("no recovery point " + id + " in vault " + storage.describe())
-            : e))
+    return statPoint(id)
         .compose(info -> {
           boolean whole = info.size() <= ManifestCodec.FIRST_FRAME_BYTES;
           return (whole ? storage.get(key) : storage.getRange(key, 0, ManifestCodec.FIRST_FRAME_BYTES))

@@ -319,22 +319,33 @@ class LockedVaultTest {
     assertEquals(packs, keys("packs/"));
   }
 
-  @Test
-  void gcLeavesAMostlyGarbagePackAsItIsWhileAReusingPointKeepsItRetained() throws IOException, InterruptedException {
-    init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
-    Path first = image(10, 2 * PACK);
+  /** What {@link #aDeletedWhileBKeepsItsFirstBlocks} made: A's packs, and B's point and image. */
+  private record TwoPoints(List<String> packsOfA, String b, byte[] imageOfB) {
+  }
+
+  /**
+   * Point A of two packs retained for 3 s, then point B that shares only A's first 4 blocks, retained until
+   * {@code bUntil} (null: as long as A); once A's retention has run out, A is deleted.
+   */
+  private TwoPoints aDeletedWhileBKeepsItsFirstBlocks(long seed, Instant bUntil) throws IOException, InterruptedException {
+    Path first = image(seed, 2 * PACK);
     Instant soon = inSeconds(3);
     String a = backup(first, soon).recoveryPointId();
     List<String> packsOfA = keys("packs/");
-    // B shares only A's first 4 blocks: A's first pack becomes mostly garbage once A is gone, but B's backup
-    // extended that pack's retention to its own.
-    byte[] second = Files.readAllBytes(image(11, 2 * PACK));
+    byte[] second = Files.readAllBytes(image(seed + 1, 2 * PACK));
     System.arraycopy(Files.readAllBytes(first), 0, second, 0, 4 * VaultSettings.DEFAULT_BLOCK_SIZE);
-    Path secondImage = Files.write(dir.resolve("second"), second);
-    Instant later = inSeconds(1800);
-    backup(secondImage, later);
+    String b = backup(Files.write(dir.resolve("second"), second), bUntil == null ? soon : bUntil).recoveryPointId();
     Thread.sleep(Math.max(0, Duration.between(Instant.now(), soon).toMillis()) + 1100);
     vault.withRepo(repo -> repo.deletePoint(a));
+    return new TwoPoints(packsOfA, b, second);
+  }
+
+  @Test
+  void gcLeavesAMostlyGarbagePackAsItIsWhileAReusingPointKeepsItRetained() throws IOException, InterruptedException {
+    init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    // A's first pack becomes mostly garbage once A is gone, but B's backup extended that pack's retention to its own.
+    Instant later = inSeconds(1800);
+    List<String> packsOfA = aDeletedWhileBKeepsItsFirstBlocks(10, later).packsOfA();
 
     storage.clear();
     GcReport report = vault.withRepo(GarbageCollector::collect);
@@ -352,18 +363,11 @@ class LockedVaultTest {
   void gcRepacksAMostlyGarbagePackOnceNothingRetainsItAndTheRemainingPointRestores() throws IOException,
       InterruptedException {
     init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
-    Path first = image(12, 2 * PACK);
-    Instant soon = inSeconds(3);
-    String a = backup(first, soon).recoveryPointId();
-    List<String> packsOfA = keys("packs/");
-    // B shares only A's first 4 blocks and is retained no longer than A: once both retentions have run out and A is
-    // deleted, A's first pack is mostly garbage that nothing protects, with B's 4 blocks live in it.
-    byte[] second = Files.readAllBytes(image(13, 2 * PACK));
-    System.arraycopy(Files.readAllBytes(first), 0, second, 0, 4 * VaultSettings.DEFAULT_BLOCK_SIZE);
-    Path secondImage = Files.write(dir.resolve("second"), second);
-    String b = backup(secondImage, soon).recoveryPointId();
-    Thread.sleep(Math.max(0, Duration.between(Instant.now(), soon).toMillis()) + 1100);
-    vault.withRepo(repo -> repo.deletePoint(a));
+    // B is retained no longer than A: A's first pack is mostly garbage that nothing protects, with B's 4 blocks in it.
+    TwoPoints points = aDeletedWhileBKeepsItsFirstBlocks(12, null);
+    List<String> packsOfA = points.packsOfA();
+    String b = points.b();
+    byte[] second = points.imageOfB();
 
     storage.clear();
     GcReport report = vault.withRepo(GarbageCollector::collect);
