@@ -44,6 +44,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * An open vault: its storage, keys, settings and chunk index, and the operations on packs, index segments
@@ -52,7 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * queued behind a backup's units, which may wait on a slow source while they hold every "vault-cpu" thread.
  */
 public final class Repository implements AutoCloseable {
-  /** Index segments and manifests fetched at once when a vault opens. */
+  /** Requests in flight at once: manifests, key objects, retention extensions (index segments: {@link #SEGMENT_FETCHES}). */
   private static final int FETCH_PARALLELISM = 8;
   /**
    * Index segments fetched at once: 8 hide a store's latency behind each other, but a merged segment is ~3 MB sealed
@@ -787,7 +788,7 @@ public final class Repository implements AutoCloseable {
   }
 
   /** {@code load} of every point, several at once, in the order of {@link #listPoints} (oldest first). */
-  private <T> Future<List<T>> forEveryPoint(java.util.function.Function<String, Future<T>> load) {
+  private <T> Future<List<T>> forEveryPoint(Function<String, Future<T>> load) {
     return listPoints().compose(ids -> {
       List<T> out = new ArrayList<>(Collections.nCopies(ids.size(), null));
       List<Integer> positions = new ArrayList<>();
