@@ -23,14 +23,6 @@ public final class VmRecoveryPoints {
   private VmRecoveryPoints() {
   }
 
-  /** Every VM backup in the vault, complete or not, oldest first. */
-  public static Future<List<VmRecoveryPoint>> all(Repository repo) {
-    return repo.loadAllPointHeaders().compose(headers -> {
-      List<Future<VmRecoveryPoint>> loads = group(headers, m -> true).stream().map(b -> load(repo, b)).toList();
-      return Future.all(loads).map(v -> loads.stream().map(Future::result).toList());
-    });
-  }
-
   /** The newest complete backup of the VM with this instance UUID, or null. */
   public static Future<VmRecoveryPoint> latest(Repository repo, String instanceUuid) {
     return repo.loadAllPointHeaders().compose(headers -> {
