@@ -517,7 +517,7 @@ public final class RestoreJob {
           j += Math.max(1, following);
         }
         int length = chunks.get(k).entry().rawLength();
-        copies[k] = Math.min(longest, budget / length);
+        copies[k] = longest == 0 || length <= 0 ? 0 : Math.min(longest, budget / length);
         repeatAt[k] = offset;
         offset += copies[k] * length;
         budget -= copies[k] * length;

@@ -3,8 +3,8 @@ package dev.vaultgate.vault.format;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * An index segment: for each pack it names, the chunks in it and where. Written only after every pack it

@@ -45,11 +45,12 @@ public final class GarbageCollector {
    * and every open of the vault reads (GET, decrypt, parse) each of them.
    */
   static final int MERGE_ABOVE_SEGMENTS = 64;
-  /** Entries per index segment that gc writes (~5 MiB): a segment is decoded whole, in memory, when the vault opens. */
+  /** Entries per index segment that gc writes (~3 MB sealed): each is fetched whole when the vault opens. */
   static final int SEGMENT_ENTRIES = 65_536;
   /**
-   * Packs repacked at once: each is read whole (up to 64 MiB) beside the pack being filled, so one at a time keeps a
-   * gc's heap at about two packs (a gc of a 2 GiB vault of 4 KiB chunks ran out of a 64 MiB heap with two).
+   * Packs repacked at once. With two, each read whole beside the pack being filled, a gc of a 2 GiB vault of 4 KiB
+   * chunks ran out of a 64 MiB heap; one at a time, in ranged reads of its live chunks ({@link #copyLiveChunks}), a
+   * repack holds the pack being filled and one read of at most {@link #REPACK_READ} bytes.
    */
   static final int REPACKS_AT_ONCE = 1;
 
@@ -110,8 +111,9 @@ public final class GarbageCollector {
     long toHandle = plan.removedSizes.values().stream().mapToLong(Long::longValue).sum();
     AtomicLong handled = new AtomicLong();
     Set<String> repacked = new HashSet<>(plan.repack);
-    return Bounded.forEach(plan.repack, REPACKS_AT_ONCE, packId -> copyLiveChunks(repo, packId, plan.repackEntries.get(packId), assembler,
-            repo::storePack).onSuccess(copied -> progress.update(handled.addAndGet(plan.removedSizes.get(packId)), toHandle)))
+    return Bounded.forEach(plan.repack, REPACKS_AT_ONCE,
+            packId -> copyLiveChunks(repo, packId, plan.repackEntries.get(packId), assembler, repo::storePack)
+                .onSuccess(copied -> progress.update(handled.addAndGet(plan.removedSizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
         // One new segment at a time: each is ~15 MB on the heap while it is built, encoded and sealed.

@@ -94,10 +94,11 @@ final class LockedGarbageCollector {
             return new Repack(moved, retentionsOf(moved, points, pointStates, now));
           }).compose(r -> {
             PackAssembler assembler = repo.newPackAssembler();
-            return Bounded.forEach(repack, GarbageCollector.REPACKS_AT_ONCE, id -> GarbageCollector.copyLiveChunks(repo, id, r.entries.get(id), assembler,
-                    p -> repo.storePack(p, retentionOf(p, r.retentions))))
+            return Bounded.forEach(repack, GarbageCollector.REPACKS_AT_ONCE, id -> GarbageCollector.copyLiveChunks(repo, id,
+                    r.entries.get(id), assembler, p -> repo.storePack(p, retentionOf(p, r.retentions))))
                 .compose(v -> repo.onCpu(assembler::flush))
-                .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last, retentionOf(last, r.retentions)));
+                .compose(last -> last == null ? Future.succeededFuture()
+                    : repo.storePack(last, retentionOf(last, r.retentions)));
           })
               // Segments before packs: the index never names a pack that is gone.
               .compose(v -> Bounded.forEach(plan.segments, 8, s -> repo.deleteObject(ObjectKeys.index(s))
