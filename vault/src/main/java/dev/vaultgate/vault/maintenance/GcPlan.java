@@ -27,7 +27,7 @@ final class GcPlan {
   final List<String> delete = new ArrayList<>();
   final List<String> repack = new ArrayList<>();
   /** The live entries of each pack to repack. */
-  final Map<String, List<IndexEntry>> repackEntries = new HashMap<>();
+  final Map<String, List<IndexEntry>> repackEntries;
   /** Stored bytes of each pack deleted or repacked: what progress counts. */
   final Map<String, Long> removedSizes = new HashMap<>();
   /** Entry numbers {@code [from, to)} of each new index segment. */
@@ -63,14 +63,11 @@ final class GcPlan {
       }
     }
     bytesFreed = freed;
-    Set<String> repacked = new HashSet<>(repack);
+    repackEntries = liveChunks.entriesOf(new HashSet<>(repack));
     int inSegment = 0;
     int segmentStart = 0;
     for (int e = live.nextSetBit(0); e >= 0; e = live.nextSetBit(e + 1)) {
-      String pack = index.packIdAt(e);
-      if (repacked.contains(pack)) {
-        repackEntries.computeIfAbsent(pack, k -> new ArrayList<>()).add(index.entryAt(e));
-      } else if (kept.contains(pack)) { // a live entry of a pack that is not stored is dropped
+      if (kept.contains(index.packIdAt(e))) { // a live entry of a pack repacked, deleted or not stored is dropped
         liveKept.set(e);
         if (++inSegment == segmentEntries) {
           segments.add(new int[] {segmentStart, e + 1});
