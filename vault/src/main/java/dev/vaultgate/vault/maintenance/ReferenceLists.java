@@ -93,10 +93,11 @@ public final class ReferenceLists {
           if (segment == null) {
             return Future.succeededFuture();
           }
+          // Segments are opened in parallel; each entry is recorded under the lock: a chunk's second pack must see its first.
           return repo.storage().get(o.key()).compose(bytes -> repo.onCpu(() -> {
-            synchronized (at) { // one segment at a time: a chunk's second pack must see its first
-              IndexSegmentCodec.decode(repo.keys(), segment, bytes, e -> {
-                if (storedPacks.contains(e.packId())) {
+            IndexSegmentCodec.decode(repo.keys(), segment, bytes, e -> {
+              if (storedPacks.contains(e.packId())) {
+                synchronized (at) {
                   IndexEntry first = at.firstPacks().get(e.chunkId());
                   if (first == null) {
                     at.firstPacks().addAll(List.of(e));
@@ -105,8 +106,8 @@ public final class ReferenceLists {
                   }
                   at.segmentsByPack().computeIfAbsent(e.packId(), k -> new HashSet<>()).add(segment);
                 }
-              });
-            }
+              }
+            });
             return null;
           }));
         })).map(v -> at).onFailure(e -> at.firstPacks().close());
