@@ -711,11 +711,15 @@ public final class Repository implements AutoCloseable {
   }
 
   public Future<Manifest> loadPoint(String id) {
+    return statPoint(id).compose(info -> loadPoint(id, info));
+  }
+
+  /** {@link #loadPoint} once the manifest is known to be there, {@code info} its size. */
+  private Future<Manifest> loadPoint(String id, ObjectInfo info) {
     String key = ObjectKeys.point(id);
-    return statPoint(id)
-        .compose(info -> info.size() <= MANIFEST_IN_MEMORY
-            ? storage.get(key).compose(bytes -> onCpu(() -> ManifestCodec.decode(keys, id, bytes)))
-            : loadLargeManifest(id, key, info.size()));
+    return info.size() <= MANIFEST_IN_MEMORY
+        ? storage.get(key).compose(bytes -> onCpu(() -> ManifestCodec.decode(keys, id, bytes)))
+        : loadLargeManifest(id, key, info.size());
   }
 
   /** The stored manifest's size and so on; a bad id or a point that is not there fails in one line naming it. */
@@ -736,16 +740,15 @@ public final class Repository implements AutoCloseable {
    */
   public Future<PointHeader> loadPointHeader(String id) {
     String key = ObjectKeys.point(id);
-    return statPoint(id)
-        .compose(info -> {
-          boolean whole = info.size() <= ManifestCodec.FIRST_FRAME_BYTES;
-          return (whole ? storage.get(key) : storage.getRange(key, 0, ManifestCodec.FIRST_FRAME_BYTES))
-              .compose(bytes -> onCpu(() -> ManifestCodec.decodeHeader(keys, id, bytes, whole)));
-        })
-        .compose(header -> header != null ? Future.succeededFuture(header) : loadPoint(id).map(m -> {
-          m.disks().forEach(DiskBlocks::close);
-          return PointHeader.of(m);
-        }));
+    return statPoint(id).compose(info -> {
+      boolean whole = info.size() <= ManifestCodec.FIRST_FRAME_BYTES;
+      return (whole ? storage.get(key) : storage.getRange(key, 0, ManifestCodec.FIRST_FRAME_BYTES))
+          .compose(bytes -> onCpu(() -> ManifestCodec.decodeHeader(keys, id, bytes, whole)))
+          .compose(header -> header != null ? Future.succeededFuture(header) : loadPoint(id, info).map(m -> {
+            m.disks().forEach(DiskBlocks::close);
+            return PointHeader.of(m);
+          }));
+    });
   }
 
   /** Every point's header ({@link #loadPointHeader}), oldest first. */
