@@ -192,13 +192,10 @@ public final class ManifestCodec {
       Head head = Head.read(b, what);
       for (int d = 0; d < head.disks(); d++) {
         b = frames.atRecord(b);
-        String name = readString(b);
-        long size = b.getLong();
-        int blockSize = b.getInt();
-        int n = b.getInt();
-        DiskBlocks.Builder builder = DiskBlocks.builder(name, size, blockSize);
+        PointHeader.DiskHeader disk = diskHeader(b);
+        DiskBlocks.Builder builder = DiskBlocks.builder(disk.name(), disk.size(), disk.blockSize());
         long block = -1;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < disk.blocks(); i++) {
           b = frames.atRecord(b);
           block += readVarLong(b);
           int at = b.position();
@@ -231,6 +228,11 @@ public final class ManifestCodec {
     }
   }
 
+  /** A disk's record, before its blocks: name, size, block size, and how many blocks follow. */
+  private static PointHeader.DiskHeader diskHeader(ByteBuffer b) {
+    return new PointHeader.DiskHeader(readString(b), b.getLong(), b.getInt(), b.getInt());
+  }
+
   /** The header records of a manifest, skipping the entries of every disk but the last (whose header ends it). */
   private static PointHeader readHeader(String id, PlainFrames frames, String what) throws IOException {
     try {
@@ -239,7 +241,7 @@ public final class ManifestCodec {
       List<PointHeader.DiskHeader> disks = new ArrayList<>();
       for (int d = 0; d < head.disks(); d++) {
         b = frames.atRecord(b);
-        PointHeader.DiskHeader disk = new PointHeader.DiskHeader(readString(b), b.getLong(), b.getInt(), b.getInt());
+        PointHeader.DiskHeader disk = diskHeader(b);
         disks.add(disk);
         for (int i = 0; d < head.disks() - 1 && i < disk.blocks(); i++) {
           b = frames.atRecord(b);
