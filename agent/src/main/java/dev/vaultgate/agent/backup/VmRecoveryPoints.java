@@ -1,5 +1,6 @@
 package dev.vaultgate.agent.backup;
 
+import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.PointHeader;
 import dev.vaultgate.vault.repo.Repository;
@@ -87,11 +88,15 @@ public final class VmRecoveryPoints {
     return out;
   }
 
-  /** The backup with its disks' manifests read. */
+  /**
+   * The backup with its disks' manifests read. When one cannot be read, the others are closed once all have ended
+   * (their block tables may have spilled to temporary files).
+   */
   static Future<VmRecoveryPoint> load(Repository repo, VmBackup backup) {
     Map<String, Manifest> manifests = new ConcurrentHashMap<>();
-    return Future.all(backup.points().entrySet().stream()
+    return Future.join(backup.points().entrySet().stream()
             .map(e -> repo.loadPoint(e.getValue().id()).map(m -> manifests.put(e.getKey(), m))).toList())
+        .onFailure(e -> manifests.values().forEach(m -> m.disks().forEach(DiskBlocks::close)))
         .map(v -> new VmRecoveryPoint(backup.backupId(), backup.metadata(), manifests, backup.diskMetadata()));
   }
 }
