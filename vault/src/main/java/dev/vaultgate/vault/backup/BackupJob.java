@@ -60,14 +60,15 @@ public final class BackupJob {
    * @param retainUntil in a locked vault, how long the new point is retained (null: the vault lock's minimum);
    *                    every pack, index segment and the manifest it needs is retained at least that long
    * @param adoptOrphans before reading the source, index the packs an interrupted earlier run stored without their
-   *                     index segment ({@link IndexRepair}), so their chunks are not uploaded again; it lists every
-   *                     pack of the vault, so only for a run that resumes one known to have died
+   *                     index segment ({@link IndexRepair}), so their chunks are not uploaded again (default): one
+   *                     LIST of every pack, and two ranged GETs per orphan; off only for a caller that just did it
+   *                     (the second disk of one VM)
    */
   public record Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
                         int maxUploads, Progress progress, Instant retainUntil, boolean adoptOrphans) {
     public Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
                    int maxUploads, Progress progress) {
-      this(diskName, previous, changedExtents, metadataJson, maxUploads, progress, null, false);
+      this(diskName, previous, changedExtents, metadataJson, maxUploads, progress, null, true);
     }
 
     public static Options defaults(String diskName) {

@@ -50,8 +50,8 @@ final class BackupCommand implements Callable<Integer> {
       description = "Locked vault: retain the new point this long from now (e.g. 30d); default the lock's minimum.")
   String retention;
 
-  @Option(names = "--adopt-orphans", description = "Resuming a backup that died: first index the packs it stored without"
-      + " their index segment (as 'vault repair-index'), so their chunks are not uploaded again.")
+  /** Accepted as before; every backup now adopts orphan packs first (BackupJob.Options#adoptOrphans). */
+  @Option(names = "--adopt-orphans", hidden = true)
   boolean adoptOrphans;
 
   @Option(names = "--json", description = "Print a JSON object as the last line.")
@@ -90,8 +90,7 @@ final class BackupCommand implements Callable<Integer> {
             .withChangedExtents(extents)
             .withMetadata(PointSummary.metadata(absolute.toString(), kind))
             .withProgress(ProgressBar.forStderr("backup"))
-            .withRetainUntil(until)
-            .withAdoptOrphans(adoptOrphans);
+            .withRetainUntil(until);
       })));
     }
     if (json) {

@@ -134,7 +134,7 @@ final class VaultCommands {
     boolean readData;
 
     @Option(names = "--repair-index", description = "First index the packs no index segment names (left by a backup that"
-        + " died between a pack and its segment) whose headers verify; as 'vault repair-index'.")
+        + " died before naming its last packs) whose headers verify; as 'vault repair-index'.")
     boolean repairIndex;
 
     @Option(names = "--no-lock", description = "Take no vault lock (credentials that can only read the vault); a gc"
@@ -174,9 +174,9 @@ final class VaultCommands {
   }
 
   @Command(name = "repair-index", mixinStandardHelpOptions = true,
-      description = {"Index the packs no index segment names: a backup that died between storing a pack and its index"
-          + " segment leaves one. Each orphan's header is read and authenticated; one that does not verify is left for gc.",
-          "Lists every pack, so it is not part of every backup (a resumed one does it)."})
+      description = {"Index the packs no index segment names: a backup that died before writing the segment naming its"
+          + " last packs leaves them. Each orphan's header is read and authenticated; one that does not verify is left for gc.",
+          "Every backup does this first; this command does it alone (e.g. before a copy or a check)."})
   static final class RepairIndex implements Callable<Integer> {
     @Mixin
     VaultOptions vault;

@@ -46,7 +46,7 @@ public final class GarbageCollector {
    */
   static final int MERGE_ABOVE_SEGMENTS = 64;
   /** Entries per index segment that gc writes (~3 MB sealed): each is fetched whole when the vault opens. */
-  static final int SEGMENT_ENTRIES = 65_536;
+  static final int SEGMENT_ENTRIES = Repository.SEGMENT_ENTRIES;
   /**
    * Packs repacked at once. With two, each read whole beside the pack being filled, a gc of a 2 GiB vault of 4 KiB
    * chunks ran out of a 64 MiB heap; one at a time, in ranged reads of its live chunks ({@link #copyLiveChunks}), a
@@ -116,6 +116,7 @@ public final class GarbageCollector {
                 .onSuccess(copied -> progress.update(handled.addAndGet(plan.removedSizes.get(packId)), toHandle)))
         .compose(v -> repo.onCpu(assembler::flush))
         .compose(last -> last == null ? Future.succeededFuture() : repo.storePack(last))
+        .compose(v -> repo.flushIndex()) // the new packs' segments
         // One new segment at a time: each is ~15 MB on the heap while it is built, encoded and sealed.
         .compose(v -> Bounded.forEach(plan.segments, 1,
             range -> repo.onCpu(() -> plan.segment(range)).compose(repo::storeIndexSegment)))

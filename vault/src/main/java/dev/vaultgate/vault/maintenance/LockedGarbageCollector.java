@@ -98,7 +98,8 @@ final class LockedGarbageCollector {
                     r.entries.get(id), assembler, p -> repo.storePack(p, retentionOf(p, r.retentions))))
                 .compose(v -> repo.onCpu(assembler::flush))
                 .compose(last -> last == null ? Future.succeededFuture()
-                    : repo.storePack(last, retentionOf(last, r.retentions)));
+                    : repo.storePack(last, retentionOf(last, r.retentions)))
+                .compose(v -> repo.flushIndex()); // the new packs' segments
           })
               // Segments before packs: the index never names a pack that is gone.
               .compose(v -> Bounded.forEach(plan.segments, 8, s -> repo.deleteObject(ObjectKeys.index(s))

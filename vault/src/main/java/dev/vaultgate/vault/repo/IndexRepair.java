@@ -20,11 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Adopts orphan packs (restic's {@code repair index}, kopia's recovery of contents from pack headers): a pack that
- * no index segment names was stored by a backup that died before writing its segment. Each orphan's sealed header
- * is read with two ranged GETs (trailer, then header), must authenticate under the vault key and describe chunks
- * that lie inside the pack; then one index segment per pack names those chunks, and the dedup index knows them, so
- * a resumed backup does not upload them again. An orphan whose header does not verify is left for gc, with the
- * reason. Lists every pack of the vault: run it on a resumed backup or by hand, not on every backup. The caller
+ * no index segment names was stored by a run that died (or lost its storage) before the segment naming it was
+ * written. Each orphan's sealed header is read with two ranged GETs (trailer, then header), must authenticate under the
+ * vault key and describe chunks that lie inside the pack; then index segments name those chunks (as many packs to one
+ * segment as a backup's), and the dedup index knows them, so the next backup does not upload them again. An orphan
+ * whose header does not verify is left for gc, with the reason. One LIST of every pack: every CLI backup runs it
+ * first, the gateway's on a resumed job. Packs that this process stored and will name are no orphans; those of a
+ * backup still running in another process look like orphans and are adopted too (named twice: harmless). The caller
  * holds a vault lock (shared is enough: adoption only adds segments; gc, exclusive, cannot run meanwhile).
  */
 public final class IndexRepair {
@@ -50,10 +52,7 @@ public final class IndexRepair {
 
   /** Adopts every verifiable orphan pack; the caller holds a vault lock and has brought the index up to date under it. */
   public static Future<Report> adoptOrphanPacks(Repository repo) {
-    Set<String> named = new HashSet<>();
-    for (Set<String> packs : repo.packsBySegment().values()) {
-      named.addAll(packs);
-    }
+    Set<String> named = repo.indexedPacks();
     return repo.storage().list(ObjectKeys.PACKS).compose(listed -> {
       List<ObjectInfo> orphans = new ArrayList<>();
       for (ObjectInfo o : listed) {
@@ -68,14 +67,13 @@ public final class IndexRepair {
       AtomicLong bytesRead = new AtomicLong();
       List<String> refused = Collections.synchronizedList(new ArrayList<>());
       return Bounded.forEach(orphans, PARALLELISM, o -> adopt(repo, o, bytesRead)
-          .compose(entries -> repo.storeIndexSegment(entries).map(segment -> {
-            repo.index().addAll(entries);
+          .compose(entries -> {
+            repo.indexPack(ObjectKeys.idOf(o.key()), entries, null);
             adopted.incrementAndGet();
             chunks.addAndGet(entries.size());
-            log.info("vault {}: adopted orphan pack {} ({} chunks) into index segment {}", repo.name(), o.key(),
-                entries.size(), segment);
-            return null;
-          }), e -> {
+            log.info("vault {}: adopted orphan pack {} ({} chunks)", repo.name(), o.key(), entries.size());
+            return Future.<Void>succeededFuture();
+          }, e -> {
             if (!(e instanceof CorruptObjectException)) {
               return Future.failedFuture(e); // storage trouble: the repair fails rather than skip a good pack
             }
@@ -83,6 +81,7 @@ public final class IndexRepair {
             log.warn("vault {}: orphan pack {} not adopted, left for gc: {}", repo.name(), o.key(), e.getMessage());
             return Future.succeededFuture();
           }))
+          .compose(v -> repo.flushIndex()) // the adopted packs' segments
           .map(v -> new Report(listed.size(), orphans.size(), adopted.get(), chunks.get(), bytesRead.get(),
               List.copyOf(refused)));
     });

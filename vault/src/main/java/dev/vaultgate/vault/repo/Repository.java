@@ -21,6 +21,8 @@ import dev.vaultgate.vault.storage.VaultStorage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -53,6 +55,7 @@ import java.util.function.Function;
  * queued behind a backup's units, which may wait on a slow source while they hold every "vault-cpu" thread.
  */
 public final class Repository implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Repository.class);
   /** Requests in flight at once: manifests, key objects, retention extensions (index segments: {@link #SEGMENT_FETCHES}). */
   private static final int FETCH_PARALLELISM = 8;
   /**
@@ -67,6 +70,11 @@ public final class Repository implements AutoCloseable {
   static final long MANIFEST_IN_MEMORY = 4L << 20;
   /** The range a large manifest is fetched in. */
   private static final int MANIFEST_WINDOW = 4 << 20;
+  /**
+   * Entries per index segment, as stored packs are named (and as gc merges them): ~3 MB sealed, each fetched whole when
+   * the vault opens; a 4 GiB disk of 64 KiB blocks makes about one.
+   */
+  public static final int SEGMENT_ENTRIES = 65_536;
   /** Reading the index again from a fresh listing, when a listed segment was gone: at most this many times. */
   private static final int INDEX_READS = 3;
 
@@ -87,6 +95,17 @@ public final class Repository implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
   /** Which packs each index segment names: gc of a locked vault deletes a pack only with every segment naming it. */
   private final Map<String, Set<String>> packsBySegment = new ConcurrentHashMap<>();
+  /** Packs stored whose chunks are in the index but in no stored segment yet ({@link #storePack}). */
+  private final PendingPacks pending = new PendingPacks();
+  /** The last write of pending packs' index segments: they run one after the other (guarded by this). */
+  private Future<Void> indexWrites = Future.succeededFuture();
+  /** Entries per index segment that {@link #storePack} writes. */
+  private volatile int segmentEntries = SEGMENT_ENTRIES;
+  /**
+   * Set when pending packs were forgotten ({@link #settleIndex}): their chunks are still in the index, so the next
+   * refresh reads it again from the listing.
+   */
+  private volatile boolean rereadIndex;
   /**
    * Retain-until dates this process wrote or set, by object key: a pack that many points of one run reuse is
    * extended once, and one written by this backup not at all.
@@ -385,8 +404,13 @@ public final class Repository implements AutoCloseable {
 
   private Future<Void> refreshNow() {
     Set<String> known = new HashSet<>(segmentsHeld()); // all stored before the listing below, so all listed unless deleted
+    boolean reread = rereadIndex;
+    rereadIndex = false;
     return storage.list(ObjectKeys.INDEX).compose(objects -> {
       List<String> listed = segmentIds(objects);
+      if (reread) {
+        return rebuild(listed, known).onSuccess(v -> Trace.mark("index read again: pending packs were forgotten"));
+      }
       if (new HashSet<>(listed).containsAll(known)) {
         List<String> added = listed.stream().filter(s -> !known.contains(s)).toList();
         Map<String, Set<String>> packs = new ConcurrentHashMap<>();
@@ -421,6 +445,7 @@ public final class Repository implements AutoCloseable {
     synchronized (this) {
       storedMeanwhile = segmentsHeld().stream().filter(s -> !known.contains(s) && !loaded.contains(s)).toList();
       if (storedMeanwhile.isEmpty()) {
+        pending.all().forEach(p -> fresh.addAll(p.entries())); // stored, in no segment yet: still this process's
         retiredIndexes.add(index);
         index = fresh;
         indexSegments.clear();
@@ -458,35 +483,136 @@ public final class Repository implements AutoCloseable {
     return cpu.executeBlocking(work, false);
   }
 
-  /** Stores a pack, then the index segment naming its chunks (never the other way round), then indexes them here. */
+  /**
+   * Stores a pack and indexes its chunks here; an index segment names it later ({@link #flushIndex}), with the packs
+   * stored before and after it, once they hold {@link #SEGMENT_ENTRIES} chunks or a point is about to be stored.
+   */
   public Future<Void> storePack(SealedPack pack) {
     return storePack(pack, null);
   }
 
   /**
-   * {@link #storePack(SealedPack)} with both objects under Object Lock {@code retention} from their first byte
-   * (null: none).
+   * {@link #storePack(SealedPack)} with the pack, and later the segment naming it, under Object Lock {@code retention}
+   * from their first byte (null: none).
+   *
+   * <p>One segment per pack made a backup write as many segments as packs (~28,000 for a 1 TiB disk), and every open
+   * of the vault read each of them. A backup that dies leaves its last packs named by no segment; the next backup
+   * adopts them from their headers ({@link IndexRepair}) instead of uploading them again. In a locked vault each pack
+   * still has a segment of its own ({@link #entriesPerSegment}).
    */
   public Future<Void> storePack(SealedPack pack, Retention retention) {
     requireIndex("store a pack");
-    String segment = ObjectIds.newId();
     String packKey = ObjectKeys.pack(pack.packId());
     return retainCurrentKey(retention)
         .compose(v -> storage.put(packKey, pack.bytes(), pack.length(), stillAhead(retention), false))
-        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, pack.entries()), false))
-        .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes, stillAhead(retention), false))
         .map(v -> {
-          synchronized (this) { // not between a refresh's check and its swap (replaceIndex)
-            index.addAll(pack.entries());
-            indexSegments.add(segment);
-            packsBySegment.put(segment, Set.of(pack.packId()));
-          }
           if (retention != null) {
             knownRetention.put(packKey, retention);
-            knownRetention.put(ObjectKeys.index(segment), retention);
           }
-          return null;
-        });
+          return indexPack(pack.packId(), pack.entries(), retention);
+        })
+        // The store that fills a segment waits for it: uploads in flight include it, and a failure fails the job now.
+        .compose(full -> full ? writePendingSegments() : Future.succeededFuture());
+  }
+
+  /**
+   * Indexes the chunks of a stored pack that no segment names yet (a pack just stored, an orphan adopted); the next
+   * {@link #flushIndex} names it in a segment. True when enough are pending for a segment.
+   */
+  boolean indexPack(String packId, List<IndexEntry> entries, Retention retention) {
+    synchronized (this) { // not between a refresh's check and its swap (replaceIndex)
+      index.addAll(entries);
+      return pending.add(new PendingPacks.Pack(packId, List.copyOf(entries), retention), entriesPerSegment());
+    }
+  }
+
+  /**
+   * {@link #segmentEntries}, except in a locked vault, where each pack has a segment of its own: a segment that a later
+   * point's retention extends keeps every pack it names (gc deletes a pack only when no remaining segment names it, so
+   * the index never names a missing pack), and a garbage pack there could then never go, though its own retention ended.
+   */
+  private int entriesPerSegment() {
+    return config.settings().locked() ? 1 : segmentEntries;
+  }
+
+  /**
+   * Writes index segments naming every pack stored so far that none names yet, after the writes already under way;
+   * completes when they are stored. Points are stored only after it ({@link #storePoint}).
+   */
+  public Future<Void> flushIndex() {
+    requireIndex("write index segments");
+    return writePendingSegments();
+  }
+
+  private synchronized Future<Void> writePendingSegments() {
+    Future<Void> next = indexWrites.transform(ignored -> writeSegments(pending.take(entriesPerSegment()), 0));
+    indexWrites = next;
+    return next;
+  }
+
+  private Future<Void> writeSegments(List<List<PendingPacks.Pack>> segments, int next) {
+    if (next == segments.size()) {
+      return Future.succeededFuture();
+    }
+    List<PendingPacks.Pack> packs = segments.get(next);
+    List<IndexEntry> entries = new ArrayList<>();
+    Set<String> packIds = new HashSet<>();
+    for (PendingPacks.Pack p : packs) {
+      entries.addAll(p.entries());
+      packIds.add(p.packId());
+    }
+    Retention retention = PendingPacks.retentionOf(packs);
+    String segment = ObjectIds.newId();
+    String key = ObjectKeys.index(segment);
+    return retainCurrentKey(retention)
+        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, entries), false))
+        .compose(bytes -> storage.put(key, bytes, stillAhead(retention), false))
+        .map(v -> {
+          synchronized (this) {
+            indexSegments.add(segment);
+            packsBySegment.put(segment, packIds);
+            pending.written(packs);
+          }
+          if (retention != null) {
+            knownRetention.put(key, retention);
+          }
+          return (Void) null;
+        })
+        .recover(e -> {
+          pending.unwritten(segments.subList(next, segments.size()));
+          return Future.failedFuture(e);
+        })
+        .compose(v -> writeSegments(segments, next + 1));
+  }
+
+  /**
+   * What a job does before it lets its vault lock go: writes the pending segments; if that fails, forgets the pending
+   * packs, whose chunks then must not be found here (once no lock holds the vault, a gc elsewhere may delete packs that
+   * no segment names), so the next refresh reads the index again. Those packs stay in the vault as orphans, which the
+   * next backup adopts. Never fails.
+   */
+  public Future<Void> settleIndex() {
+    if (!indexLoaded) {
+      return Future.succeededFuture();
+    }
+    return flushIndex().recover(e -> {
+      synchronized (this) {
+        if (!pending.clear().isEmpty()) {
+          rereadIndex = true;
+          log.warn("vault {}: index segments not written ({}); their packs are left for the next backup to adopt",
+              name(), e.getMessage());
+        }
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Ids of the packs this repository's index knows: named by a segment, or stored and pending. */
+  public Set<String> indexedPacks() {
+    requireIndex("list indexed packs");
+    Set<String> packs = pending.packIds();
+    packsBySegment.values().forEach(packs::addAll);
+    return packs;
   }
 
   /**
@@ -522,7 +648,7 @@ public final class Repository implements AutoCloseable {
    * lifecycle), then the manifest, both under Object Lock {@code retention} (null: none).
    */
   public Future<Void> storePoint(Manifest manifest, Retention retention) {
-    return onCpu(() -> new PointReferences(manifest.id(), referencedObjects(manifest)).encode())
+    return flushIndex().compose(v -> onCpu(() -> new PointReferences(manifest.id(), referencedObjects(manifest)).encode()))
         .compose(refs -> storage.put(ObjectKeys.refs(manifest.id()), refs, stillAhead(retention), false))
         .compose(v -> storeManifest(manifest, stillAhead(retention)));
   }
@@ -599,7 +725,7 @@ public final class Repository implements AutoCloseable {
     if (retention == null) {
       return Future.succeededFuture(0);
     }
-    return onCpu(() -> referencedObjects(manifest)).compose(objects -> extendRetention(objects, retention));
+    return flushIndex().compose(v -> onCpu(() -> referencedObjects(manifest))).compose(objects -> extendRetention(objects, retention));
   }
 
   /**
@@ -616,6 +742,9 @@ public final class Repository implements AutoCloseable {
   /**
    * Pack keys, index segment keys, and the config and every data-key generation (few; a point may need any older one
    * through a reused chunk) that a point needs, in a stable order.
+   *
+   * @throws VaultException when a pack the point needs is named by no stored index segment (its segment could not be
+   *     written, {@link #settleIndex}): such a point would not survive the next gc
    */
   public Set<String> referencedObjects(Manifest manifest) {
     requireIndex("list the objects a point needs");
@@ -624,13 +753,20 @@ public final class Repository implements AutoCloseable {
     for (String pack : packs) {
       objects.add(ObjectKeys.pack(pack));
     }
+    Set<String> unnamed = new HashSet<>(packs);
     for (Map.Entry<String, Set<String>> s : packsBySegment.entrySet()) {
       for (String pack : s.getValue()) {
         if (packs.contains(pack)) {
           objects.add(ObjectKeys.index(s.getKey()));
+          unnamed.removeAll(s.getValue());
           break;
         }
       }
+    }
+    if (!unnamed.isEmpty()) {
+      throw new VaultException("recovery point " + manifest.id() + " of " + storage.describe() + " needs "
+          + unnamed.size() + " pack(s) that no stored index segment names (e.g. " + ObjectKeys.pack(unnamed.iterator().next())
+          + "): their segment was not written; back up again");
     }
     return objects;
   }
@@ -678,6 +814,14 @@ public final class Repository implements AutoCloseable {
   public Map<String, Set<String>> packsBySegment() {
     requireIndex("list index segments");
     return Map.copyOf(packsBySegment);
+  }
+
+  /** Entries per index segment that {@link #storePack} writes from now on (tests: a small backup then writes several). */
+  public void segmentEntries(int entries) {
+    if (entries < 1) {
+      throw new IllegalArgumentException("segment entries must be at least 1: " + entries);
+    }
+    segmentEntries = entries;
   }
 
   /** Forgets a deleted index segment (gc). */

@@ -183,16 +183,19 @@ public final class VaultLock {
   }
 
   /**
-   * Stops refreshing and deletes the lock object; in a locked vault every version of it, or the refreshes would
-   * pile up as old versions of the versioned bucket (lock objects carry no retention, so S3 lets them go).
+   * Names the packs the repository stored without a segment yet ({@link Repository#settleIndex}: while the lock still
+   * keeps gc away), then stops refreshing and deletes the lock object; in a locked vault every version of it, or the
+   * refreshes would pile up as old versions of the versioned bucket (lock objects carry no retention, so S3 lets them go).
    */
   public Future<Void> release() {
     HELD.remove(this);
-    if (timer >= 0) {
-      repo.vertx().cancelTimer(timer);
-      timer = -1;
-    }
-    return repo.deleteObject(PREFIX + id);
+    return repo.settleIndex().compose(v -> {
+      if (timer >= 0) {
+        repo.vertx().cancelTimer(timer);
+        timer = -1;
+      }
+      return repo.deleteObject(PREFIX + id);
+    });
   }
 
   private static byte[] aad(String lockId) {

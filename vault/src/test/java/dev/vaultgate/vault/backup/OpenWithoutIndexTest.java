@@ -43,7 +43,7 @@ class OpenWithoutIndexTest {
   void setUp() throws IOException {
     vault = EngineFixture.onFiles(tmp);
     vault.init().close();
-    byte[] image = new byte[40 * 1024 * 1024 + 5]; // three packs and their index segments
+    byte[] image = new byte[40 * 1024 * 1024 + 5]; // three packs and the index segment naming them
     new Random(9).nextBytes(image);
     pointId = vault.backup(Files.write(tmp.resolve("disk.img"), image)).recoveryPointId();
     counting = new FaultyVaultStorage(vault.vertx, vault.storage); // no faults: it counts the calls
@@ -58,7 +58,7 @@ class OpenWithoutIndexTest {
   @Test
   void pointsAndKeysAreListedWithoutReadingAnyIndexSegment() {
     int segments = vault.await(() -> vault.storage.list(ObjectKeys.INDEX)).size();
-    assertTrue(segments >= 2, "the point's packs have index segments: " + segments);
+    assertTrue(segments >= 1, "the point's packs are named by an index segment: " + segments);
 
     counting.resetCounts();
     try (Repository repo = vault.await(() -> Repository.openWithoutIndex(vault.vertx, vault.storage, vault.key))) {

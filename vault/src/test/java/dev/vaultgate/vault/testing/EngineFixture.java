@@ -9,6 +9,8 @@ import dev.vaultgate.vault.backup.FileBlockSource;
 import dev.vaultgate.vault.backup.RestoreJob;
 import dev.vaultgate.vault.backup.RestoreResult;
 import dev.vaultgate.vault.format.Manifest;
+import dev.vaultgate.vault.maintenance.CheckReport;
+import dev.vaultgate.vault.maintenance.VaultChecker;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.FileVaultStorage;
@@ -23,6 +25,9 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A vault on real storage (a directory or the in-process S3 server), a master key, and blocking helpers for tests. */
 public final class EngineFixture implements AutoCloseable {
@@ -124,6 +129,22 @@ public final class EngineFixture implements AutoCloseable {
   public RestoreResult restore(String pointId, Path target, RestoreJob.Options options) {
     try (Repository repo = open()) {
       return await(() -> repo.loadPoint(pointId).compose(m -> RestoreJob.run(repo, m, target, options)));
+    }
+  }
+
+  /**
+   * Restores {@code point} into a new file beside {@code source} and asserts it is {@code source} byte for byte, then
+   * checks the vault reading every byte: clean, with {@code notIndexed} packs that no index segment names (orphans).
+   */
+  public void assertRestoresAndChecksClean(BackupResult point, Path source, long notIndexed) throws IOException {
+    Path target = source.resolveSibling("restored-" + point.recoveryPointId() + ".img");
+    restore(point.recoveryPointId(), target);
+    assertEquals(-1L, Files.mismatch(source, target), "restored byte for byte");
+    try (Repository repo = open()) {
+      CheckReport check = await(() -> VaultChecker.check(repo, true));
+      assertTrue(check.ok(), check.errors().toString());
+      assertEquals(notIndexed,
+          check.warnings().stream().filter(w -> w.contains("is not indexed")).count(), check.warnings().toString());
     }
   }
 
