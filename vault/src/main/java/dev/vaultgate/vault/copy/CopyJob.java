@@ -17,6 +17,7 @@ import dev.vaultgate.vault.repo.PackRanges;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
 import dev.vaultgate.vault.repo.VaultException;
+import dev.vaultgate.vault.repo.IndexRepair;
 import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.Retention;
@@ -137,10 +138,12 @@ public final class CopyJob {
     }
     // Shared locks: gc of either vault (exclusive) waits, so no chunk this copy reads or reuses is deleted meanwhile.
     // Under them both indexes are read, or brought up to date (Repository.refreshIndex): a gc may have run since either
-    // opened.
+    // opened. The destination's orphan packs (a copy or backup that died before naming them) are adopted, as a backup
+    // does, so a rerun of a copy that died does not write them again.
     return VaultLock.shared(source, "copy of " + pointId + " to " + destination.name()).compose(sourceLock ->
         VaultLock.shared(destination, "copy of " + pointId + " from " + source.name()).compose(destinationLock ->
-            Future.all(source.refreshIndex(), destination.refreshIndex(), source.loadPoint(pointId))
+            Future.all(source.refreshIndex(), destination.refreshIndex().compose(v -> IndexRepair.adoptOrphanPacks(destination)),
+                    source.loadPoint(pointId))
                 .map(all -> all.<Manifest>resultAt(2))
                 .compose(manifest -> new CopyJob(source, destination, options, retention).copy(manifest, destinationId))
                 .eventually(destinationLock::release))

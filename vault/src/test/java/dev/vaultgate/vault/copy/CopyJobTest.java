@@ -230,6 +230,30 @@ class CopyJobTest {
   }
 
   @Test
+  void aCopyThatDiedBeforeNamingItsPacksIsRerunWithoutWritingThemAgain() throws IOException {
+    destinationOnFiles();
+    byte[] img = new byte[40 * 1024 * 1024 + 999]; // random: two full packs and a partial one
+    new Random(6).nextBytes(img);
+    BackupResult point = backup(Files.write(tmp.resolve("disk.img"), img), null);
+
+    // The destination takes packs but no index segment: the copy's packs are left named by none (orphans).
+    FaultyVaultStorage faulty = new FaultyVaultStorage(vertx, destinationStorage).failPutsUnder(ObjectKeys.INDEX);
+    assertThrows(VaultStorageException.class, () -> copy(point.recoveryPointId(), faulty));
+    faulty.heal();
+    int packs = await(() -> destinationStorage.list(ObjectKeys.PACKS)).size();
+    assertTrue(packs >= 3, packs + " packs stored");
+    assertTrue(await(() -> destinationStorage.list(ObjectKeys.INDEX)).isEmpty(), "no segment names them");
+
+    CopyResult rerun = copy(point.recoveryPointId(), faulty);
+
+    assertEquals(0, rerun.chunksCopied(), "every chunk was in an adopted orphan");
+    assertEquals(packs, await(() -> destinationStorage.list(ObjectKeys.PACKS)).size(), "no pack was added");
+    assertArrayEquals(img, restoreFromDestination(point.recoveryPointId()));
+    CheckReport check = checkDestination();
+    assertTrue(check.ok() && check.warnings().stream().noneMatch(w -> w.contains("is not indexed")), check.toString());
+  }
+
+  @Test
   void copyIntoTheSameVaultIsRefused() {
     byte[] img = image(5, 10 * BLOCK);
     BackupResult point;
