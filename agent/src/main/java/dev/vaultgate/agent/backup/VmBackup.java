@@ -57,41 +57,37 @@ public final class VmBackup {
    * @param labels   kept in every disk point's metadata ({@link VmPointMetadata#labels})
    */
   public record Options(String vmName, boolean quiesce, VmRecoveryPoint previous, UnaryOperator<DiskReader> readers,
-                        Progress progress, Map<String, String> labels, Instant retainUntil, boolean adoptOrphans) {
+                        Progress progress, Map<String, String> labels, Instant retainUntil) {
     public static Options defaults(String vmName) {
       return new Options(vmName, true, null, r -> new RetryingDiskReader(r, 3, Duration.ofMillis(500)), Progress.NONE, Map.of(),
-          null, false);
+          null);
     }
 
     public Options withQuiesce(boolean q) {
-      return new Options(vmName, q, previous, readers, progress, labels, retainUntil, adoptOrphans);
+      return new Options(vmName, q, previous, readers, progress, labels, retainUntil);
     }
 
     public Options withPrevious(VmRecoveryPoint p) {
-      return new Options(vmName, quiesce, p, readers, progress, labels, retainUntil, adoptOrphans);
+      return new Options(vmName, quiesce, p, readers, progress, labels, retainUntil);
     }
 
     public Options withReaders(UnaryOperator<DiskReader> r) {
-      return new Options(vmName, quiesce, previous, r, progress, labels, retainUntil, adoptOrphans);
+      return new Options(vmName, quiesce, previous, r, progress, labels, retainUntil);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(vmName, quiesce, previous, readers, p, labels, retainUntil, adoptOrphans);
+      return new Options(vmName, quiesce, previous, readers, p, labels, retainUntil);
     }
 
     public Options withLabels(Map<String, String> l) {
-      return new Options(vmName, quiesce, previous, readers, progress, Map.copyOf(l), retainUntil, adoptOrphans);
+      return new Options(vmName, quiesce, previous, readers, progress, Map.copyOf(l), retainUntil);
     }
 
     /** In a locked vault, how long every disk's point is retained (null: the vault lock's minimum). */
     public Options withRetainUntil(Instant until) {
-      return new Options(vmName, quiesce, previous, readers, progress, labels, until, adoptOrphans);
+      return new Options(vmName, quiesce, previous, readers, progress, labels, until);
     }
 
-    /** A resumed job: the first disk's backup first adopts the packs the dead run stored without index segments. */
-    public Options withAdoptOrphans(boolean adopt) {
-      return new Options(vmName, quiesce, previous, readers, progress, labels, retainUntil, adopt);
-    }
   }
 
 
@@ -239,7 +235,7 @@ public final class VmBackup {
           .withMetadata(meta.toJson())
           .withProgress(options.progress())
           .withRetainUntil(options.retainUntil())
-          .withAdoptOrphans(options.adoptOrphans() && disks.isEmpty()); // once: it lists every pack of the vault
+          .withAdoptOrphans(disks.isEmpty()); // the vault's orphan packs: once per VM, it lists every pack of the vault
       return BackupJob.run(repo, source, job)
           .map(r -> {
             disks.add(new VmBackupResult.DiskResult(name, disk.label(), p.since(), disk.changeId(), p.reason(), r));

@@ -135,7 +135,6 @@ final class BackupJobRunner {
         .withQuiesce(!"disabled".equalsIgnoreCase(backupOptions.getString("WindowsVSS", "enabled")))
         .withLabels(labels)
         .withRetainUntil(retainUntil(storageLock(job.getJsonObject("vaultLock"))))
-        .withAdoptOrphans(LocalResources.resumed(job))
         .withReaders(r -> new ThrottledDiskReader(
             new StoppableDiskReader(new RetryingDiskReader(r, 3, Duration.ofMillis(500)), lease::shouldStop,
                 "backup job " + jobId + " stopped"),

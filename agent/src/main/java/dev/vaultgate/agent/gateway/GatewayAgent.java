@@ -782,7 +782,7 @@ public final class GatewayAgent {
             LOG.info("gateway {}: resuming {} job {} it held before a restart", gatewayId, e.kind(), jobId);
             jobsResumed.incrementAndGet();
             return leftoverSnapshotsOf(e.job()).transform(x -> {
-              startJob(e.job().copy().put(LocalResources.RESUMED, true)); // the backup adopts what the dead run stored
+              startJob(e.job()); // its backup first adopts what the dead run stored unnamed, as every backup does
               return Future.<Void>succeededFuture();
             });
           }, err -> dropIfRefused(jobId, err));

@@ -11,17 +11,6 @@ import io.vertx.core.json.JsonObject;
  */
 public interface LocalResources {
 
-  /**
-   * Set (true) in a job the gateway resumes from its journal after a restart: its dead run may have stored packs
-   * without their index segments, which the resumed backup adopts instead of uploading their chunks again.
-   */
-  String RESUMED = "resumedAfterRestart";
-
-  /** Whether {@code job} is one resumed after a restart ({@link #RESUMED}). */
-  static boolean resumed(JsonObject job) {
-    return job.getBoolean(RESUMED, false);
-  }
-
   /** Inventory entries ({@code resourceArn, resourceType, name, tags}) of the gateway {@code gatewayId}. */
   JsonArray inventory(String region, String accountId, String gatewayId);
 

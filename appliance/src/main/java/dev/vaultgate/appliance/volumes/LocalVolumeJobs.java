@@ -71,22 +71,14 @@ public final class LocalVolumeJobs {
 
   /** Starts a backup of volume {@code name} (when a slot is free); the future ends with the job. */
   public Future<BackupResult> backup(String name) {
-    return backup(name, false);
+    return backup(name, java.util.UUID.randomUUID().toString());
   }
 
   /**
-   * {@link #backup(String)}; {@code adoptOrphans} for a job resumed after the gateway died: the packs its first run
-   * stored without index segments are indexed first, not uploaded again.
-   */
-  public Future<BackupResult> backup(String name, boolean adoptOrphans) {
-    return backup(name, java.util.UUID.randomUUID().toString(), adoptOrphans);
-  }
-
-  /**
-   * {@link #backup(String, boolean)} as job {@code jobId} (the coordinator's, for a leased job): its LVM snapshot is
+   * {@link #backup(String)} as job {@code jobId} (the coordinator's, for a leased job): its LVM snapshot is
    * named after it ({@link LvmSnapshotNames}), so a resumed job meets what its dead run left, and no other job's.
    */
-  public Future<BackupResult> backup(String name, String jobId, boolean adoptOrphans) {
+  public Future<BackupResult> backup(String name, String jobId) {
     LocalVolume volume = volumes.get(name);
     if (volume == null) {
       return Future.failedFuture(new IllegalArgumentException("no local volume named '" + name + "' in the config (known: "
@@ -94,7 +86,7 @@ public final class LocalVolumeJobs {
     }
     return slots.submit(() -> {
       JobBoard.Job job = board.start("BACKUP", volume.name());
-      return runBackup(volume, job, jobId, adoptOrphans)
+      return runBackup(volume, job, jobId)
           .onSuccess(r -> job.succeeded(r.recoveryPointId(), String.format("%d bytes read, %d new in the vault, %.1f s",
               r.bytesRead(), r.bytesNew(), r.seconds())))
           .onFailure(e -> job.failed(oneLine(e)));
@@ -104,13 +96,13 @@ public final class LocalVolumeJobs {
   private record Prepared(Path readPath, String consistency, Lvm.LogicalVolume snapshot, BlockSource source) {
   }
 
-  private Future<BackupResult> runBackup(LocalVolume volume, JobBoard.Job job, String jobId, boolean adoptOrphans) {
+  private Future<BackupResult> runBackup(LocalVolume volume, JobBoard.Job job, String jobId) {
     return blocking.<Prepared>executeBlocking(() -> prepare(volume, jobId), false).compose(prep ->
         previous(volume.name()).compose(prev -> {
           JsonObject meta = new JsonObject().put("kind", KIND).put("source", volume.path().toString()).put("volume", volume.name())
               .put("gateway", gatewayName).put("tags", new JsonObject(Map.copyOf(volume.tags()))).put("consistency", prep.consistency());
           BackupJob.Options options = BackupJob.Options.defaults(DISK).withPrevious(prev).withMetadata(meta.encode())
-              .withProgress(job::progress).withAdoptOrphans(adoptOrphans);
+              .withProgress(job::progress); // a backup adopts the vault's orphan packs first (a job that died)
           return BackupJob.run(repo, prep.source(), options);
         }).eventually(() -> blocking.executeBlocking(() -> {
           release(prep);

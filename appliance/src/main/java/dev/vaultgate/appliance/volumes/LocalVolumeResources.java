@@ -66,7 +66,7 @@ public final class LocalVolumeResources implements LocalResources {
     String arn = job.getString("resourceArn", "");
     String name = arn.substring(arn.lastIndexOf('/') + 1);
     return vaults.open(vaultLocation, null, job.getString("encryptionKeyArn")).compose(opened -> new LocalVolumeJobs(opened.repo(), board, blocking, lvm, opener,
-            gatewayName, volumes, 1).backup(name, job.getString("jobId", java.util.UUID.randomUUID().toString()), LocalResources.resumed(job))
+            gatewayName, volumes, 1).backup(name, job.getString("jobId", java.util.UUID.randomUUID().toString()))
         .map(r -> new JsonObject().put("backupSizeInBytes", r.sourceBytes()).put("restoreMetadata", new JsonObject()
             .put("vaultgate:localVolume", name)
             .put("vaultgate:recoveryPointId", r.recoveryPointId())
