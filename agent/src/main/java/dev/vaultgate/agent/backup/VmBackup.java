@@ -87,7 +87,6 @@ public final class VmBackup {
     public Options withRetainUntil(Instant until) {
       return new Options(vmName, quiesce, previous, readers, progress, labels, until);
     }
-
   }
 
 
