@@ -1,8 +1,10 @@
 package dev.vaultgate.vault.backup;
 
 import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Repository;
+import dev.vaultgate.vault.repo.VaultException;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import dev.vaultgate.vault.storage.VaultStorageException;
@@ -111,6 +113,20 @@ class IndexSegmentBatchingTest {
     }
     assertEquals(new HashSet<>(packs), named);
     vault.assertRestoresAndChecksClean(point, source, 0);
+  }
+
+  @Test
+  void aPointIsNotStoredWhileAPackItNeedsIsNamedByNoStoredSegment() {
+    try (Repository repo = vault.open()) {
+      BackupResult point = vault.backup(repo, source, BackupJob.Options.defaults("disk0"));
+      Manifest manifest = vault.await(() -> repo.loadPoint(point.recoveryPointId()));
+      repo.packsBySegment().keySet().forEach(repo::forgetSegment); // its chunks indexed, their packs named by none
+
+      VaultException e = assertThrows(VaultException.class, () -> repo.referencedObjects(manifest));
+      assertTrue(e.getMessage().contains("that no stored index segment names"), e.getMessage());
+      VaultException stored = assertThrows(VaultException.class, () -> vault.await(() -> repo.storePoint(manifest)));
+      assertEquals(e.getMessage(), stored.getMessage(), "storing the point is refused");
+    }
   }
 
   @Test
