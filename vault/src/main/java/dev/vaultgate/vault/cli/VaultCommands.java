@@ -176,7 +176,7 @@ final class VaultCommands {
   @Command(name = "repair-index", mixinStandardHelpOptions = true,
       description = {"Index the packs no index segment names: a backup that died before writing the segment naming its"
           + " last packs leaves them. Each orphan's header is read and authenticated; one that does not verify is left for gc.",
-          "Every backup does this first; this command does it alone (e.g. before a copy or a check)."})
+          "Every backup and copy does this first; this command does it alone (e.g. before a check)."})
   static final class RepairIndex implements Callable<Integer> {
     @Mixin
     VaultOptions vault;

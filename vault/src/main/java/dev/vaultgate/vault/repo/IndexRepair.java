@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * written. Each orphan's sealed header is read with two ranged GETs (trailer, then header), must authenticate under the
  * vault key and describe chunks that lie inside the pack; then index segments name those chunks (as many packs to one
  * segment as a backup's), and the dedup index knows them, so the next backup does not upload them again. An orphan
- * whose header does not verify is left for gc, with the reason. One LIST of every pack: every CLI backup runs it
- * first, the gateway's on a resumed job. Packs that this process stored and will name are no orphans; those of a
+ * whose header does not verify is left for gc, with the reason. One LIST of every pack: every backup (a VM's first
+ * disk) and every copy runs it first. Packs that this process stored and will name are no orphans; those of a
  * backup still running in another process look like orphans and are adopted too (named twice: harmless). The caller
  * holds a vault lock (shared is enough: adoption only adds segments; gc, exclusive, cannot run meanwhile).
  */

@@ -556,28 +556,9 @@ public final class Repository implements AutoCloseable {
     }
     List<PendingPacks.Pack> packs = segments.get(next);
     List<IndexEntry> entries = new ArrayList<>();
-    Set<String> packIds = new HashSet<>();
-    for (PendingPacks.Pack p : packs) {
-      entries.addAll(p.entries());
-      packIds.add(p.packId());
-    }
-    Retention retention = PendingPacks.retentionOf(packs);
-    String segment = ObjectIds.newId();
-    String key = ObjectKeys.index(segment);
-    return retainCurrentKey(retention)
-        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, entries), false))
-        .compose(bytes -> storage.put(key, bytes, stillAhead(retention), false))
-        .map(v -> {
-          synchronized (this) {
-            indexSegments.add(segment);
-            packsBySegment.put(segment, packIds);
-            pending.written(packs);
-          }
-          if (retention != null) {
-            knownRetention.put(key, retention);
-          }
-          return (Void) null;
-        })
+    packs.forEach(p -> entries.addAll(p.entries()));
+    return storeSegment(entries, PendingPacks.retentionOf(packs), () -> pending.written(packs))
+        .<Void>mapEmpty()
         .recover(e -> {
           pending.unwritten(segments.subList(next, segments.size()));
           return Future.failedFuture(e);
@@ -629,12 +610,29 @@ public final class Repository implements AutoCloseable {
   /** Writes an index segment that lists {@code entries}, which must all lie in stored packs. */
   public Future<String> storeIndexSegment(List<IndexEntry> entries) {
     requireIndex("write an index segment");
+    return storeSegment(entries, null, () -> { });
+  }
+
+  /**
+   * Seals {@code entries} into a new segment on the "vault-index" thread, stores it under {@code retention} (null:
+   * none), and records it here, running {@code recorded} under the same monitor (not between a refresh's check and
+   * its swap).
+   */
+  private Future<String> storeSegment(List<IndexEntry> entries, Retention retention, Runnable recorded) {
     String segment = ObjectIds.newId();
-    return onCpu(() -> IndexSegmentCodec.encode(keys, segment, entries))
-        .compose(bytes -> storage.put(ObjectKeys.index(segment), bytes))
+    String key = ObjectKeys.index(segment);
+    return retainCurrentKey(retention)
+        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, entries), false))
+        .compose(bytes -> storage.put(key, bytes, stillAhead(retention), false))
         .map(v -> {
-          indexSegments.add(segment);
-          packsBySegment.put(segment, packsOf(entries));
+          synchronized (this) {
+            indexSegments.add(segment);
+            packsBySegment.put(segment, packsOf(entries));
+            recorded.run();
+          }
+          if (retention != null) {
+            knownRetention.put(key, retention);
+          }
           return segment;
         });
   }
