@@ -9,6 +9,7 @@ import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.ChunkIndex;
 import dev.vaultgate.vault.repo.PackRanges;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultException;
@@ -121,15 +122,14 @@ public final class RestoreJob {
       windows.add(from);
     }
     WorkerExecutor writer = repo.vertx().createSharedWorkerExecutor(WRITER, 1);
-    // The index is read first (a repository opened without it) or catches up with the vault (a repository kept open
-    // may predate a gc that moved chunks to new packs); a failed catch-up is no failure, since a restore holds no
-    // vault lock and the index stays as it was, but a restore cannot go on without any index. A gc that moves chunks
-    // while the restore runs is met where a pack turns out gone (restore(Run, Fetch, boolean)).
+    // The index that places the point's chunks: the repository's own, brought up to date (one kept open may predate a
+    // gc that moved chunks to new packs), or, opened without it, the segments the point needs (Repository.indexOfPoint).
+    // A gc that moves chunks while the restore runs is met where a pack turns out gone (restore(Run, Fetch, boolean)).
     // Packs in an archive class (DEEP_ARCHIVE...) are restored first, all at once; other classes read directly.
-    return repo.refreshIndex().recover(e -> repo.indexLoaded() ? Future.succeededFuture() : Future.failedFuture(e))
-        .compose(refreshed -> ColdReads.thaw(repo, manifest))
+    return repo.indexOfPoint(manifest).compose(pointIndex -> repo.onCpu(() -> pointIndex.chunks().packsOf(manifest))
+        .compose(packs -> ColdReads.thaw(repo.vertx(), repo.storage(), packs, ColdReads.Options.defaults()))
         .compose(thawed -> repo.onCpu(() -> Target.open(target, disk.size(), options.overwrite()))).compose(out -> {
-          Run run = new Run(repo, manifest, disk, out, writer, options);
+          Run run = new Run(repo, manifest, disk, out, writer, options, pointIndex.chunks());
           // One window of the disk at a time: the plan's memory is bounded, and each window still reads packs in parallel.
           return Bounded.forEach(windows, 1, from -> repo.onCpu(() -> plan(run, from, Math.min(disk.entryCount(), from + window)))
               .compose(fetches -> Bounded.forEach(fetches, FETCH_PARALLELISM, f -> restore(run, f, false))))
@@ -146,6 +146,10 @@ public final class RestoreJob {
                 return null;
               }, false).transform(ignored -> Future.<RestoreResult>failedFuture(e)));
         })
+        .eventually(() -> {
+          pointIndex.close();
+          return Future.succeededFuture();
+        }))
         .eventually(writer::close);
   }
 
@@ -164,14 +168,23 @@ public final class RestoreJob {
     final AtomicLong chunks = new AtomicLong();
     /** With {@link Options#skipDamaged}: the blocks left as zeros, and why. */
     private final Queue<Damage> damaged = new ConcurrentLinkedQueue<>();
+    /** The index read for the point alone, until a missing pack makes the repository read its whole index. */
+    private final ChunkIndex pointIndex;
 
-    Run(Repository repo, Manifest manifest, DiskBlocks disk, Target out, WorkerExecutor writer, Options options) {
+    Run(Repository repo, Manifest manifest, DiskBlocks disk, Target out, WorkerExecutor writer, Options options,
+        ChunkIndex pointIndex) {
       this.repo = repo;
+      this.pointIndex = pointIndex;
       this.manifest = manifest;
       this.disk = disk;
       this.out = out;
       this.writer = writer;
       this.options = options;
+    }
+
+    /** Where the index places {@code chunkId}; null when nowhere. */
+    IndexEntry locate(byte[] chunkId) {
+      return repo.indexLoaded() ? repo.index().get(chunkId) : pointIndex.get(chunkId);
     }
 
     /**
@@ -293,7 +306,7 @@ public final class RestoreJob {
 
   /** Adds the chunk {@code chunkId} of {@code blocks} to {@code jobs} where the index places it; in none, it is damaged. */
   private static void located(Run run, byte[] chunkId, long[] blocks, List<ChunkJob> jobs) {
-    IndexEntry e = run.repo.index().get(chunkId);
+    IndexEntry e = run.locate(chunkId);
     if (e == null) {
       run.damaged(blocks, "chunk " + HexFormat.of().formatHex(chunkId, 0, 8) + "... of recovery point " + run.manifest.id()
           + " is in no index segment (run 'vaultgate vault check')");

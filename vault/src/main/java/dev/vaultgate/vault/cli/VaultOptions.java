@@ -123,9 +123,9 @@ final class VaultOptions {
 
   /**
    * {@link #withRepository(Function)} without reading the vault's index ({@link Repository#openWithoutIndex}): for
-   * commands that need only the keys and the manifests, and so cost no GET per index segment, and for backup, restore
-   * and gc, whose jobs read the index themselves ({@link Repository#refreshIndex}; a backup and gc under their vault
-   * locks), so that it is listed and read once.
+   * commands that need only the keys and the manifests, and so cost no GET per index segment, and for backup and gc,
+   * whose jobs read the index themselves ({@link Repository#refreshIndex}, under their vault locks), so that it is
+   * listed and read once, and restore, which reads only its point's segments ({@link Repository#indexOfPoint}).
    */
   <T> T withRepositoryWithoutIndex(Function<Repository, Future<T>> work) {
     return withRepository(false, work);

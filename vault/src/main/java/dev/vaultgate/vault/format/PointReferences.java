@@ -33,16 +33,25 @@ public record PointReferences(String pointId, Set<String> objects) {
 
   /** The pack ids among the objects. */
   public Set<String> packIds() {
-    Set<String> packs = new TreeSet<>();
+    return idsUnder(ObjectKeys.PACKS);
+  }
+
+  /** The index segment ids among the objects. */
+  public Set<String> segmentIds() {
+    return idsUnder(ObjectKeys.INDEX);
+  }
+
+  private Set<String> idsUnder(String prefix) {
+    Set<String> ids = new TreeSet<>();
     for (String key : objects) {
-      if (key.startsWith(ObjectKeys.PACKS)) {
+      if (key.startsWith(prefix)) {
         String id = ObjectKeys.idOf(key);
         if (id != null) {
-          packs.add(id);
+          ids.add(id);
         }
       }
     }
-    return packs;
+    return ids;
   }
 
   public byte[] encode() {

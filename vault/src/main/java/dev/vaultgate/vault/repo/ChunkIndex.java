@@ -1,6 +1,8 @@
 package dev.vaultgate.vault.repo;
 
+import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.spill.ByteStore;
 import dev.vaultgate.vault.spill.SpillArena;
 
@@ -11,9 +13,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -158,6 +162,36 @@ public final class ChunkIndex implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** Ids of the packs holding the chunks of {@code manifest} that this index places. */
+  public Set<String> packsOf(Manifest manifest) {
+    Set<String> packs = new HashSet<>();
+    byte[] id = new byte[DiskBlocks.ID];
+    for (DiskBlocks disk : manifest.disks()) {
+      for (int i = 0; i < disk.entryCount(); i++) {
+        disk.chunkIdAt(i, id, 0);
+        IndexEntry e = get(id);
+        if (e != null) {
+          packs.add(e.packId());
+        }
+      }
+    }
+    return packs;
+  }
+
+  /** Whether this index places every chunk of {@code manifest}. */
+  public boolean placesEveryChunkOf(Manifest manifest) {
+    byte[] id = new byte[DiskBlocks.ID];
+    for (DiskBlocks disk : manifest.disks()) {
+      for (int i = 0; i < disk.entryCount(); i++) {
+        disk.chunkIdAt(i, id, 0);
+        if (!contains(id, 0)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Every entry, for check and gc. */

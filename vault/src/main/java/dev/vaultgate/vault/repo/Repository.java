@@ -382,6 +382,51 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  /**
+   * An index that places the chunks of {@code manifest}, for a restore. A repository whose index is read brings it up
+   * to date with the vault (a failed catch-up is no failure: a restore holds no vault lock, and the index stays as it
+   * was) and answers it. One opened without its index reads only the segments that the point's reference list names
+   * ({@link PointReferences}): restoring one disk of a vault that holds many then reads that disk's share of the index,
+   * not all of it. The list is not authenticated, but each segment is, and the answer must place every chunk of the
+   * point: a list that is missing (a point written before reference lists) or damaged, that names a segment a gc has
+   * since deleted, or that leaves a chunk out, makes it read the whole index instead.
+   */
+  public Future<PointIndex> indexOfPoint(Manifest manifest) {
+    if (indexLoaded) {
+      return refreshIndex().otherwiseEmpty().map(v -> new PointIndex(index, false));
+    }
+    return segmentsOfPoint(manifest).recover(e -> {
+      Trace.mark("index of point " + manifest.id() + " not from its reference list (" + e.getMessage() + "): whole index");
+      return refreshIndex().map(v -> new PointIndex(index, false));
+    });
+  }
+
+  /** The index of {@link #indexOfPoint}; {@code own}: read for the point alone, and closed by {@link #close()}. */
+  public record PointIndex(ChunkIndex chunks, boolean own) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (own) {
+        chunks.close();
+      }
+    }
+  }
+
+  private Future<PointIndex> segmentsOfPoint(Manifest manifest) {
+    return storage.get(ObjectKeys.refs(manifest.id())).compose(bytes -> {
+      List<String> segments = List.copyOf(PointReferences.decode(manifest.id(), bytes).segmentIds());
+      ChunkIndex chunks = new ChunkIndex();
+      return loadSegments(segments, chunks, new ConcurrentHashMap<>())
+          .compose(v -> onCpu(() -> {
+            if (!chunks.placesEveryChunkOf(manifest)) {
+              throw new VaultException("its " + segments.size() + " index segments leave chunks of the point out");
+            }
+            Trace.mark("index of point " + manifest.id() + " read: " + segments.size() + " segments, " + chunks.size() + " chunks");
+            return new PointIndex(chunks, true);
+          }))
+          .onFailure(e -> chunks.close());
+    });
+  }
+
   private Future<Void> loadIndex() {
     return loadIndex(1);
   }
@@ -772,18 +817,7 @@ public final class Repository implements AutoCloseable {
   /** Ids of the packs holding the chunks of {@code manifest}. */
   public Set<String> referencedPacks(Manifest manifest) {
     requireIndex("list the packs a point needs");
-    Set<String> packs = new HashSet<>();
-    for (DiskBlocks disk : manifest.disks()) {
-      byte[] id = new byte[DiskBlocks.ID];
-      for (int i = 0; i < disk.entryCount(); i++) {
-        disk.chunkIdAt(i, id, 0);
-        IndexEntry e = index.get(id);
-        if (e != null) {
-          packs.add(e.packId());
-        }
-      }
-    }
-    return packs;
+    return index.packsOf(manifest);
   }
 
   /** Extends each object's retention to cover {@code retention} (never shortening one); answers how many changed. */
