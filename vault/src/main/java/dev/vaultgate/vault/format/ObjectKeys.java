@@ -27,6 +27,26 @@ public final class ObjectKeys {
     return INDEX + segmentId;
   }
 
+  /**
+   * {@code index/<id>.superseded}: the mark that index segment {@code <id>} no longer counts, because a gc of a locked
+   * vault wrote what of it still holds into a new segment while Object Lock kept it from being deleted (see
+   * {@code repo.IndexListing}).
+   */
+  public static String supersededMark(String segmentId) {
+    return INDEX + segmentId + SUPERSEDED;
+  }
+
+  /** The segment id of a {@link #supersededMark} key; null for any other key. */
+  public static String supersededIdOf(String key) {
+    if (!key.startsWith(INDEX) || !key.endsWith(SUPERSEDED)) {
+      return null;
+    }
+    String id = key.substring(INDEX.length(), key.length() - SUPERSEDED.length());
+    return HEX_ID.matcher(id).matches() ? id : null;
+  }
+
+  private static final String SUPERSEDED = ".superseded";
+
   public static String point(String recoveryPointId) {
     return POINTS + recoveryPointId;
   }

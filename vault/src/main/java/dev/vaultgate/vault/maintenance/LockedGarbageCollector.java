@@ -5,6 +5,7 @@ import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.IndexListing;
 import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
@@ -26,11 +27,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * gc of a locked vault. A pack goes only when no live recovery point references it (or, repacked, its live
  * chunks are copied first) AND Object Lock no longer protects it: no retention still running, no legal hold.
- * A pack still protected stays as it is, even if it is mostly garbage. Index segments are never consolidated:
- * a segment is deleted only together with every pack it names, and a pack only when no remaining segment names
- * it, so the index never names a missing pack, even when S3 refuses to delete a retained segment. New packs that
- * repacking writes are retained as long as the longest-retained live point that uses their chunks. Deletes
- * remove every version (a locked bucket is versioned) and never bypass governance retention.
+ * A pack still protected stays as it is, even if it is mostly garbage. Every index segment naming a pack that goes
+ * is deleted first, or, when Object Lock keeps it (a later point that reused another of its packs extended it) or it
+ * names packs that stay, superseded ({@link IndexListing}: a new segment names the packs that stay, under the old
+ * one's retention and hold, and a mark retires the old one), so the index never names a missing pack and no garbage
+ * pack stays for a segment's sake. Superseded segments, and then their marks, go once Object Lock lets them. New
+ * packs that repacking writes are retained as long as the longest-retained live point that uses their chunks.
+ * Deletes remove every version (a locked bucket is versioned) and never bypass governance retention.
  */
 final class LockedGarbageCollector {
   private static final int STATE_PARALLELISM = 8;
@@ -68,7 +71,7 @@ final class LockedGarbageCollector {
         .compose(v -> {
           Set<String> gone = new HashSet<>(candidates);
           gone.removeAll(protectedPacks);
-          return segmentsToDelete(repo, gone, now).map(segments -> new Plan(gone, segments));
+          return segmentPlan(repo, gone, now);
         })
         .compose(plan -> {
           List<String> repack = new ArrayList<>();
@@ -86,7 +89,7 @@ final class LockedGarbageCollector {
           }
           int retained = candidates.size() - plan.gonePacks.size();
           long bytesFreed = freed;
-          if (plan.gonePacks.isEmpty() && plan.segments.isEmpty()) {
+          if (plan.gonePacks.isEmpty() && plan.segmentsGoing() == 0) {
             return Future.succeededFuture(new GcReport(0, 0, packObjects.size(), 0, 0, 0, retained));
           }
           return repo.onCpu(() -> {
@@ -102,15 +105,32 @@ final class LockedGarbageCollector {
                 .compose(v -> repo.flushIndex()); // the new packs' segments
           })
               // Segments before packs: the index never names a pack that is gone.
-              .compose(v -> Bounded.forEach(plan.segments, 8, s -> repo.deleteObject(ObjectKeys.index(s))
+              .compose(v -> Bounded.forEach(plan.delete, 8, s -> repo.deleteObject(ObjectKeys.index(s))
                   .onSuccess(done -> repo.forgetSegment(s))))
+              .compose(v -> Bounded.forEach(new ArrayList<>(plan.supersede.entrySet()), 1,
+                  s -> repo.supersedeSegment(s.getKey(), plan.gonePacks, s.getValue())))
               .compose(v -> Bounded.forEach(new ArrayList<>(plan.gonePacks), 8, p -> repo.deleteObject(ObjectKeys.pack(p))))
+              // A mark goes only after its segment: until then the old segment would count again.
+              .compose(v -> Bounded.forEach(plan.retired, 8, s -> repo.deleteObject(ObjectKeys.index(s))))
+              .compose(v -> Bounded.forEach(plan.marks, 8, s -> repo.deleteObject(ObjectKeys.supersededMark(s))))
               .map(v -> new GcReport(delete.size(), repack.size(), packObjects.size() - plan.gonePacks.size(), bytesFreed,
-                  live.dead, plan.segments.size(), retained));
+                  live.dead, plan.delete.size() + plan.retired.size(), retained));
         });
   }
 
-  private record Plan(Set<String> gonePacks, List<String> segments) {
+  /**
+   * @param gonePacks packs to delete
+   * @param delete    segments naming only packs that go, which nothing protects: deleted before the packs
+   * @param supersede segments naming a pack that goes but kept by Object Lock or naming packs that stay: superseded
+   *                  before the packs go, under their own lock state
+   * @param retired   superseded segments (of this or an earlier gc) that nothing protects any more: deleted
+   * @param marks     marks to delete after the segments they retire: of {@code retired}, or of segments already gone
+   */
+  private record Plan(Set<String> gonePacks, List<String> delete, Map<String, ObjectLockState> supersede,
+                      List<String> retired, List<String> marks) {
+    int segmentsGoing() {
+      return delete.size() + supersede.size() + retired.size() + marks.size();
+    }
   }
 
   /** The live entries of the packs to repack, and the retention each of their chunks still needs. */
@@ -149,39 +169,50 @@ final class LockedGarbageCollector {
   }
 
   /**
-   * The segments to delete: those whose packs all go and that Object Lock no longer protects. A pack named by a
-   * segment that stays, stays too; that can keep another segment, so repeat until nothing changes.
+   * What becomes of the segments ({@link Plan}) when {@code gone} packs go: each one that counts and names any of them
+   * is deleted if it names nothing else and Object Lock lets it go, else superseded. Superseded segments already
+   * stored go once unprotected, and marks once their segments are gone and they are unprotected themselves.
    */
-  private static Future<List<String>> segmentsToDelete(Repository repo, Set<String> gone, Instant now) {
+  private static Future<Plan> segmentPlan(Repository repo, Set<String> gone, Instant now) {
     Map<String, Set<String>> bySegment = repo.packsBySegment();
-    List<String> maybe = new ArrayList<>();
+    List<String> touched = new ArrayList<>();
     for (Map.Entry<String, Set<String>> s : bySegment.entrySet()) {
-      if (!s.getValue().isEmpty() && gone.containsAll(s.getValue())) {
-        maybe.add(s.getKey());
+      if (s.getValue().stream().anyMatch(gone::contains)) {
+        touched.add(s.getKey());
       }
     }
-    Set<String> protectedSegments = ConcurrentHashMap.newKeySet();
-    return Bounded.forEach(maybe, STATE_PARALLELISM, s -> repo.storage().lockState(ObjectKeys.index(s))
-            .map(state -> state.protectedAt(now) && protectedSegments.add(s)))
+    IndexListing listing = repo.indexListing();
+    Map<String, ObjectLockState> states = new ConcurrentHashMap<>();
+    List<String> keys = new ArrayList<>();
+    touched.forEach(s -> keys.add(ObjectKeys.index(s)));
+    listing.superseded().forEach(s -> keys.add(ObjectKeys.index(s)));
+    listing.marks().forEach(s -> keys.add(ObjectKeys.supersededMark(s)));
+    return Bounded.forEach(keys, STATE_PARALLELISM, key -> repo.storage().lockState(key).map(state -> states.put(key, state)))
         .map(v -> {
-          Set<String> deletable = new HashSet<>(maybe);
-          deletable.removeAll(protectedSegments);
-          boolean changed = true;
-          while (changed) {
-            changed = false;
-            for (Map.Entry<String, Set<String>> s : bySegment.entrySet()) {
-              if (!deletable.contains(s.getKey()) && gone.removeAll(s.getValue())) {
-                changed = true;
-              }
-            }
-            for (String s : new ArrayList<>(deletable)) {
-              if (!gone.containsAll(bySegment.get(s))) {
-                deletable.remove(s);
-                changed = true;
-              }
+          List<String> delete = new ArrayList<>();
+          Map<String, ObjectLockState> supersede = new HashMap<>();
+          for (String s : touched) {
+            ObjectLockState state = states.get(ObjectKeys.index(s));
+            if (!state.protectedAt(now) && gone.containsAll(bySegment.get(s))) {
+              delete.add(s);
+            } else {
+              supersede.put(s, state);
             }
           }
-          return new ArrayList<>(deletable);
+          List<String> retired = new ArrayList<>();
+          for (String s : listing.superseded()) {
+            if (!states.get(ObjectKeys.index(s)).protectedAt(now)) {
+              retired.add(s);
+            }
+          }
+          List<String> marks = new ArrayList<>();
+          for (String s : listing.marks()) {
+            boolean segmentGoes = !listing.superseded().contains(s) || retired.contains(s);
+            if (segmentGoes && !states.get(ObjectKeys.supersededMark(s)).protectedAt(now)) {
+              marks.add(s);
+            }
+          }
+          return new Plan(gone, delete, supersede, retired, marks);
         });
   }
 

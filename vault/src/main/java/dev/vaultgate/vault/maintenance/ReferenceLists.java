@@ -7,6 +7,7 @@ import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.repo.Bounded;
+import dev.vaultgate.vault.repo.IndexListing;
 import dev.vaultgate.vault.repo.ChunkIndex;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.storage.ObjectInfo;
@@ -87,14 +88,11 @@ public final class ReferenceLists {
 
   private static Future<Locations> locations(Repository repo, Set<String> storedPacks) {
     Locations at = new Locations(new ChunkIndex(), new HashMap<>(), new HashMap<>());
-    return repo.storage().list(ObjectKeys.INDEX).compose(segments -> Bounded.forEach(segments, Repository.SEGMENT_FETCHES,
-        o -> {
-          String segment = ObjectKeys.idOf(o.key());
-          if (segment == null) {
-            return Future.succeededFuture();
-          }
+    // The segments that count: a superseded one names packs that are gone (IndexListing).
+    return repo.storage().list(ObjectKeys.INDEX).compose(objects -> Bounded.forEach(IndexListing.of(objects).segments(),
+        Repository.SEGMENT_FETCHES, segment -> {
           // Segments are opened in parallel; each entry is recorded under the lock: a chunk's second pack must see its first.
-          return repo.storage().get(o.key()).compose(bytes -> repo.onCpu(() -> {
+          return repo.storage().get(ObjectKeys.index(segment)).compose(bytes -> repo.onCpu(() -> {
             IndexSegmentCodec.decode(repo.keys(), segment, bytes, e -> {
               if (storedPacks.contains(e.packId())) {
                 synchronized (at) {

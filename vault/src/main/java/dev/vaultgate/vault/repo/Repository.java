@@ -15,6 +15,7 @@ import dev.vaultgate.vault.format.PointHeader;
 import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.spill.TempFiles;
 import dev.vaultgate.vault.storage.ObjectInfo;
+import dev.vaultgate.vault.storage.ObjectLockState;
 import dev.vaultgate.vault.storage.ObjectNotFoundException;
 import dev.vaultgate.vault.storage.Retention;
 import dev.vaultgate.vault.storage.VaultStorage;
@@ -29,6 +30,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -93,7 +95,9 @@ public final class Repository implements AutoCloseable {
   /** In the order read or written; a set, so that a segment recorded twice (a refresh meets one this process wrote) counts once. */
   private final Set<String> indexSegments = Collections.synchronizedSet(new LinkedHashSet<>());
   private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
-  /** Which packs each index segment names: gc of a locked vault deletes a pack only with every segment naming it. */
+  /** The last listing of {@code index/}: which segments count, which are superseded (gc of a locked vault). */
+  private volatile IndexListing indexListing = new IndexListing(List.of(), Set.of(), Set.of());
+  /** Which packs each segment names: gc of a locked vault deletes or supersedes each segment naming a pack it deletes. */
   private final Map<String, Set<String>> packsBySegment = new ConcurrentHashMap<>();
   /** Packs stored whose chunks are in the index but in no stored segment yet ({@link #storePack}). */
   private final PendingPacks pending = new PendingPacks();
@@ -319,16 +323,17 @@ public final class Repository implements AutoCloseable {
     return out;
   }
 
-  /** The index segments a listing of {@code index/} names. */
-  private static List<String> segmentIds(List<ObjectInfo> objects) {
-    List<String> ids = new ArrayList<>();
-    for (ObjectInfo o : objects) {
-      String segment = ObjectKeys.idOf(o.key());
-      if (segment != null && o.key().equals(ObjectKeys.index(segment))) {
-        ids.add(segment);
-      }
-    }
-    return ids;
+  /** The segments of a listing of {@code index/} that count ({@link IndexListing}); the listing is kept for gc. */
+  private List<String> segmentIds(List<ObjectInfo> objects) {
+    IndexListing listing = IndexListing.of(objects);
+    indexListing = listing;
+    return listing.segments();
+  }
+
+  /** What the last listing of {@code index/} (at the open, or the last refresh) said. */
+  public IndexListing indexListing() {
+    requireIndex("list index segments");
+    return indexListing;
   }
 
   /** Records segments whose entries are in the current index, and the packs each names. */
@@ -542,8 +547,8 @@ public final class Repository implements AutoCloseable {
    *
    * <p>One segment per pack made a backup write as many segments as packs (~28,000 for a 1 TiB disk), and every open
    * of the vault read each of them. A backup that dies leaves its last packs named by no segment; the next backup
-   * adopts them from their headers ({@link IndexRepair}) instead of uploading them again. In a locked vault each pack
-   * still has a segment of its own ({@link #entriesPerSegment}).
+   * adopts them from their headers ({@link IndexRepair}) instead of uploading them again. Locked vaults too: a segment
+   * whose retention a later point extended no longer keeps the garbage packs it names ({@link IndexListing}).
    */
   public Future<Void> storePack(SealedPack pack, Retention retention) {
     requireIndex("store a pack");
@@ -567,17 +572,8 @@ public final class Repository implements AutoCloseable {
   boolean indexPack(String packId, List<IndexEntry> entries, Retention retention) {
     synchronized (this) { // not between a refresh's check and its swap (replaceIndex)
       index.addAll(entries);
-      return pending.add(new PendingPacks.Pack(packId, List.copyOf(entries), retention), entriesPerSegment());
+      return pending.add(new PendingPacks.Pack(packId, List.copyOf(entries), retention), segmentEntries);
     }
-  }
-
-  /**
-   * {@link #segmentEntries}, except in a locked vault, where each pack has a segment of its own: a segment that a later
-   * point's retention extends keeps every pack it names (gc deletes a pack only when no remaining segment names it, so
-   * the index never names a missing pack), and a garbage pack there could then never go, though its own retention ended.
-   */
-  private int entriesPerSegment() {
-    return config.settings().locked() ? 1 : segmentEntries;
   }
 
   /**
@@ -590,7 +586,7 @@ public final class Repository implements AutoCloseable {
   }
 
   private synchronized Future<Void> writePendingSegments() {
-    Future<Void> next = indexWrites.transform(ignored -> writeSegments(pending.take(entriesPerSegment()), 0));
+    Future<Void> next = indexWrites.transform(ignored -> writeSegments(pending.take(segmentEntries), 0));
     indexWrites = next;
     return next;
   }
@@ -602,7 +598,7 @@ public final class Repository implements AutoCloseable {
     List<PendingPacks.Pack> packs = segments.get(next);
     List<IndexEntry> entries = new ArrayList<>();
     packs.forEach(p -> entries.addAll(p.entries()));
-    return storeSegment(entries, PendingPacks.retentionOf(packs), () -> pending.written(packs))
+    return storeSegment(entries, PendingPacks.retentionOf(packs), false, () -> pending.written(packs))
         .<Void>mapEmpty()
         .recover(e -> {
           pending.unwritten(segments.subList(next, segments.size()));
@@ -655,20 +651,20 @@ public final class Repository implements AutoCloseable {
   /** Writes an index segment that lists {@code entries}, which must all lie in stored packs. */
   public Future<String> storeIndexSegment(List<IndexEntry> entries) {
     requireIndex("write an index segment");
-    return storeSegment(entries, null, () -> { });
+    return storeSegment(entries, null, false, () -> { });
   }
 
   /**
    * Seals {@code entries} into a new segment on the "vault-index" thread, stores it under {@code retention} (null:
-   * none), and records it here, running {@code recorded} under the same monitor (not between a refresh's check and
-   * its swap).
+   * none) and a legal hold when {@code legalHold}, and records it here, running {@code recorded} under the same
+   * monitor (not between a refresh's check and its swap).
    */
-  private Future<String> storeSegment(List<IndexEntry> entries, Retention retention, Runnable recorded) {
+  private Future<String> storeSegment(List<IndexEntry> entries, Retention retention, boolean legalHold, Runnable recorded) {
     String segment = ObjectIds.newId();
     String key = ObjectKeys.index(segment);
     return retainCurrentKey(retention)
         .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encode(keys, segment, entries), false))
-        .compose(bytes -> storage.put(key, bytes, stillAhead(retention), false))
+        .compose(bytes -> storage.put(key, bytes, stillAhead(retention), legalHold))
         .map(v -> {
           synchronized (this) {
             indexSegments.add(segment);
@@ -856,11 +852,44 @@ public final class Repository implements AutoCloseable {
     segmentEntries = entries;
   }
 
-  /** Forgets a deleted index segment (gc). */
+  /**
+   * Forgets an index segment that gc deleted or superseded. The chunks of the packs it named stay in this index until
+   * the next refresh, which reads the whole index again: gc deletes such packs next.
+   */
   public void forgetSegment(String segment) {
     requireIndex("forget an index segment");
-    packsBySegment.remove(segment);
-    indexSegments.remove(segment);
+    synchronized (this) {
+      packsBySegment.remove(segment);
+      indexSegments.remove(segment);
+      rereadIndex = true;
+    }
+  }
+
+  /**
+   * Supersedes index segment {@code segment} ({@link IndexListing}; gc of a locked vault, under its exclusive lock):
+   * stores a new segment with its entries of the packs not in {@code packsGoing} (when any remain), then the mark, both
+   * under {@code state}'s retention and legal hold (those of the old segment: what needed it now needs the new one);
+   * the packs going may be deleted once this completes. Reads the old segment again rather than trust this index,
+   * which keeps one location of a chunk stored twice.
+   */
+  public Future<Void> supersedeSegment(String segment, Set<String> packsGoing, ObjectLockState state) {
+    requireIndex("supersede an index segment");
+    Retention retention = state.retention().orElse(null);
+    return storage.get(ObjectKeys.index(segment))
+        .compose(bytes -> onCpu(() -> {
+          List<IndexEntry> kept = new ArrayList<>();
+          IndexSegmentCodec.decode(keys, segment, bytes, e -> {
+            if (!packsGoing.contains(e.packId())) {
+              kept.add(e);
+            }
+          });
+          return kept;
+        }))
+        .compose(kept -> kept.isEmpty() ? Future.succeededFuture("")
+            : storeSegment(kept, retention, state.legalHold(), () -> { }))
+        .compose(successor -> storage.put(ObjectKeys.supersededMark(segment), successor.getBytes(StandardCharsets.US_ASCII),
+            stillAhead(retention), state.legalHold()))
+        .onSuccess(v -> forgetSegment(segment));
   }
 
   private static Set<String> packsOf(List<IndexEntry> entries) {

@@ -341,11 +341,28 @@ class LockedVaultTest {
   }
 
   @Test
-  void gcLeavesAMostlyGarbagePackAsItIsWhileAReusingPointKeepsItRetained() throws IOException, InterruptedException {
+  void aBackupOfALockedVaultWritesOneSegmentForAllItsPacksRetainedAsLongAsThePoint() throws IOException {
     init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
-    // A's first pack becomes mostly garbage once A is gone, but B's backup extended that pack's retention to its own.
+    Instant until = inSeconds(1800);
+    backup(image(14, 4 * PACK), until);
+    assertTrue(keys("packs/").size() >= 4, keys("packs/").toString());
+    List<String> segments = keys("index/");
+    assertEquals(1, segments.size(), "one segment, not one per pack: " + segments);
+    assertFalse(retentionOf(segments.get(0)).retainUntil().isBefore(until));
+  }
+
+  @Test
+  void gcSupersedesTheSegmentAReusingPointKeepsAndDeletesTheGarbagePacksItNamed() throws IOException, InterruptedException {
+    init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    // A's packs share one segment. B reuses A's first blocks: its backup extended A's first pack and that segment to
+    // B's retention. Once A is gone, A's other packs are garbage whose own retention has ended; the segment is not.
     Instant later = inSeconds(1800);
-    List<String> packsOfA = aDeletedWhileBKeepsItsFirstBlocks(10, later).packsOfA();
+    TwoPoints points = aDeletedWhileBKeepsItsFirstBlocks(10, later);
+    List<String> packsOfA = points.packsOfA();
+    Repository keptOpen = vault.open(); // a gateway that keeps the vault open across the gc
+    String packOfA = ObjectKeys.idOf(packsOfA.get(0));
+    String segmentOfA = ObjectKeys.index(keptOpen.packsBySegment().entrySet().stream()
+        .filter(e -> e.getValue().contains(packOfA)).map(java.util.Map.Entry::getKey).findFirst().orElseThrow());
 
     storage.clear();
     GcReport report = vault.withRepo(GarbageCollector::collect);
@@ -356,7 +373,50 @@ class LockedVaultTest {
     assertEquals(1, kept.size(), "A's first pack stays whole, its other packs go: " + report);
     assertFalse(retentionOf(kept.get(0)).retainUntil().isBefore(later));
     assertEquals(List.of(), storage.events("put packs/"), "nothing repacked");
+
+    // The old segment stays (retained) but is marked superseded; its successor names the pack that stays, as long.
+    List<String> index = keys("index/");
+    String mark = ObjectKeys.supersededMark(ObjectKeys.idOf(segmentOfA));
+    assertTrue(index.contains(segmentOfA) && index.contains(mark), index.toString());
+    assertFalse(retentionOf(mark).retainUntil().isBefore(later), "the mark lasts as long as the old segment");
+    List<String> others = index.stream().filter(k -> !k.equals(segmentOfA) && ObjectKeys.idOf(k) != null).toList();
+    assertEquals(2, others.size(), "B's segment and the successor: " + index);
+    for (String segment : others) {
+      assertFalse(retentionOf(segment).retainUntil().isBefore(later), segment);
+    }
+
+    Set<String> deleted = new java.util.HashSet<>(packsOfA);
+    deleted.removeAll(kept);
+    deleted = deleted.stream().map(ObjectKeys::idOf).collect(java.util.stream.Collectors.toSet());
+    try (Repository fresh = vault.open()) {
+      Set<String> indexed = fresh.indexedPacks();
+      assertTrue(deleted.stream().noneMatch(indexed::contains), "a fresh open indexes no deleted pack: " + indexed);
+      assertEquals(Set.of(ObjectKeys.idOf(kept.get(0))), fresh.packsBySegment().values().stream()
+          .flatMap(Set::stream).filter(p -> packsOfA.contains(ObjectKeys.pack(p))).collect(java.util.stream.Collectors.toSet()));
+    }
+    vault.await(keptOpen::refreshIndex);
+    Set<String> stillIndexed = keptOpen.indexedPacks();
+    assertTrue(deleted.stream().noneMatch(stillIndexed::contains), "the kept-open index read again: " + stillIndexed);
+    keptOpen.close();
     assertTrue(vault.withRepo(repo -> VaultChecker.check(repo, true)).ok());
+    Path restored = dir.resolve("restored");
+    vault.restore(points.b(), restored);
+    assertArrayEquals(points.imageOfB(), Files.readAllBytes(restored));
+  }
+
+  @Test
+  void aSupersededSegmentAndItsMarkGoOnceNothingRetainsThem() throws IOException, InterruptedException {
+    init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    Instant bUntil = inSeconds(9);
+    TwoPoints points = aDeletedWhileBKeepsItsFirstBlocks(16, bUntil);
+    vault.withRepo(GarbageCollector::collect);
+    assertTrue(keys("index/").stream().anyMatch(k -> ObjectKeys.supersededIdOf(k) != null), keys("index/").toString());
+
+    Thread.sleep(Math.max(0, Duration.between(Instant.now(), bUntil).toMillis()) + 1100);
+    vault.withRepo(repo -> repo.deletePoint(points.b()));
+    GcReport report = vault.withRepo(GarbageCollector::collect);
+    assertEquals(List.of(), keys("packs/"), report.toString());
+    assertEquals(List.of(), keys("index/"), "segments, the superseded one and its mark all gone: " + report);
   }
 
   @Test
