@@ -427,7 +427,8 @@ public final class Appliance implements GatewayRuntime {
    * The local-volume jobs on the opened vault (its points, restores); opening is retried on the next call after a
    * failure. A vault with a KMS key ({@code vault.kmsKeyArn}) is opened as the agent opens a job's vault ({@link
    * VaultAccess}): created with that key on first use, and opened only while the key is enabled; a disabled, deleted
-   * or unknown key fails in one line naming the vault, the key and its state, before anything is written.
+   * or unknown key fails in one line naming the vault, the key and its state, before anything is written. Opened
+   * without its index, as the agent's: the first backup reads it, and a restore before that reads only its point's.
    */
   public synchronized Future<LocalVolumeJobs> volumeJobs() {
     if (volumeJobs != null) {
@@ -445,7 +446,7 @@ public final class Appliance implements GatewayRuntime {
           });
     } else {
       volumeJobs = blocking.executeBlocking(() -> LocalKeyWrapper.load(config.vault().masterKeyFile()), false)
-          .compose(key -> Repository.open(vertx, storage, key))
+          .compose(key -> Repository.openWithoutIndex(vertx, storage, key))
           .map(repo -> {
             synchronized (this) {
               repository = repo;

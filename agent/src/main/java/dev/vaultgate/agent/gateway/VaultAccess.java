@@ -38,7 +38,9 @@ import software.amazon.awssdk.regions.Region;
  * through the configured KMS ({@link KmsKeyWrapper}); which one is the vault config's to say once the vault exists
  * (its wrapped key records its scheme), so a vault made with KMS keeps opening with KMS. Opens of one location are
  * serialised, so two jobs that start together do not both create it. Each job gets its own {@link Repository}
- * (its own index view and CPU executor) and closes it with {@link Opened#close()}.
+ * (its own index view and CPU executor) and closes it with {@link Opened#close()}. The repository is opened without
+ * its index ({@link Repository#openWithoutIndex}): a backup, copy or gc reads it under its vault lock, and a restore
+ * reads only the segments its point needs, so restoring one VM from a vault of many does not read the index of all.
  */
 public final class VaultAccess {
   private static final Logger LOG = LoggerFactory.getLogger(VaultAccess.class);
@@ -174,7 +176,7 @@ public final class VaultAccess {
               : Future.failedFuture(ar.cause());
         }))
         .compose(schemes -> vertx.executeBlocking(() -> wrapperFor(location, schemes, kmsKeyArn), false)
-            .compose(key -> (schemes != null ? Repository.open(vertx, storage, key)
+            .compose(key -> (schemes != null ? Repository.openWithoutIndex(vertx, storage, key)
                 : Repository.init(vertx, storage, key, lock == null ? VaultSettings.defaults() : VaultSettings.defaults().withLock(lock)))
                 // a vault made just now has the key's newest material already
                 .compose(repo -> followKmsRotation && schemes != null && key instanceof KmsKeyWrapper kms && kms.namesKey()
