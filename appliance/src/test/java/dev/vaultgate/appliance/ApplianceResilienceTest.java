@@ -255,6 +255,7 @@ class ApplianceResilienceTest {
   long[] indexedAndOrphanedPackBytes() throws IOException {
     VaultAccess.Opened opened = await(vertx, () -> new VaultAccess(vertx, dir.resolve("master.key")).open("file://" + vaultDir()));
     try {
+      await(vertx, () -> opened.repo().refreshIndex()); // a job's vault opens without its index
       Set<String> indexed = new java.util.HashSet<>();
       opened.repo().packsBySegment().values().forEach(indexed::addAll);
       long[] out = new long[2];
