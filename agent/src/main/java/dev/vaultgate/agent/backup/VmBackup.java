@@ -234,7 +234,7 @@ public final class VmBackup {
           .withMetadata(meta.toJson())
           .withProgress(options.progress())
           .withRetainUntil(options.retainUntil())
-          .withAdoptOrphans(disks.isEmpty()); // the vault's orphan packs: once per VM, it lists every pack of the vault
+          .withIndexRepair(disks.isEmpty()); // orphan and lost packs: once per VM, it lists every pack of the vault
       return BackupJob.run(repo, source, job)
           .map(r -> {
             disks.add(new VmBackupResult.DiskResult(name, disk.label(), p.since(), disk.changeId(), p.reason(), r));

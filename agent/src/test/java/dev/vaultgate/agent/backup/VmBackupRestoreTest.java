@@ -66,7 +66,7 @@ class VmBackupRestoreTest {
 
   @BeforeAll
   static void start() throws IOException {
-    env = ConnectedVcsim.start(16, "--vms", "4");
+    env = ConnectedVcsim.start(16, "--vms", "5");
     vcsim = env.vcsim;
     vertx = env.vertx;
     client = env.client;
@@ -315,6 +315,30 @@ class VmBackupRestoreTest {
     assertFalse(restored.poweredOn());
     assertArrayEquals(TestDisks.read(flat1), TestDisks.read(vcsim.datastoreFile("restored-h0-vm3/restored-h0-vm3-flat.vmdk")));
     assertArrayEquals(TestDisks.read(flat2), TestDisks.read(vcsim.datastoreFile("restored-h0-vm3/restored-h0-vm3_1-flat.vmdk")));
+  }
+
+  @Test
+  void aPackLostFromTheVaultIsStoredAgainByTheNextChangeTrackedBackupThoughNoBlockChanged() throws IOException {
+    String source = "DC0_H0_VM4";
+    Path flat = flatFile(source);
+    TestDisks.writeRandomBlocks(flat, 20, 0, 3, 9, 30, 31, 100);
+    VmBackupResult first = backup(source);
+    List<Path> packs;
+    try (var walk = Files.walk(dir.resolve("vault").resolve("packs"))) {
+      packs = walk.filter(Files::isRegularFile).toList();
+    }
+    assertEquals(1, packs.size(), "the VM's six blocks are in one pack");
+    Files.delete(packs.get(0)); // lost: deleted by hand, or by the storage
+
+    VmBackupResult second = backup(source);
+    VmBackupResult.DiskResult disk = second.disks().get(0);
+    assertEquals(first.disks().get(0).changeId(), disk.changedSince(), "a change-tracked incremental");
+    assertNull(disk.fullReason());
+    assertEquals(6, disk.backup().chunksNew(), "CBT reported no change, yet the lost chunks are stored again");
+    assertEquals(6L * BLOCK, second.bytesRead(), "their blocks, and only those, were read");
+    assertArrayEquals(TestDisks.read(flat), restoreToFile(second, "scsi0:0"));
+    assertArrayEquals(TestDisks.read(flat), restoreToFile(first, "scsi0:0"), "the older point is whole again");
+    assertTrue(check().ok(), () -> check().errors().toString());
   }
 
   @Test

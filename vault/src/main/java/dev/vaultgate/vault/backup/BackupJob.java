@@ -10,6 +10,7 @@ import dev.vaultgate.vault.format.ObjectIds;
 import dev.vaultgate.vault.repo.ChunkClaims;
 import dev.vaultgate.vault.repo.ChunkIndex;
 import dev.vaultgate.vault.repo.IndexRepair;
+import dev.vaultgate.vault.repo.LostChunks;
 import dev.vaultgate.vault.repo.PackAssembler;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.SealedPack;
@@ -21,6 +22,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,6 +45,7 @@ import java.util.concurrent.atomic.LongAdder;
  * that names missing data, and the packs it did store are indexed, so the next run does not upload them again.
  */
 public final class BackupJob {
+  private static final Logger log = LoggerFactory.getLogger(BackupJob.class);
   /** A unit is at most this many bytes of consecutive blocks. */
   static final int UNIT_BYTES = 4 << 20;
   /**
@@ -59,13 +63,14 @@ public final class BackupJob {
   /**
    * @param retainUntil in a locked vault, how long the new point is retained (null: the vault lock's minimum);
    *                    every pack, index segment and the manifest it needs is retained at least that long
-   * @param adoptOrphans before reading the source, index the packs an interrupted earlier run stored without their
-   *                     index segment ({@link IndexRepair}), so their chunks are not uploaded again (default): one
-   *                     LIST of every pack, and two ranged GETs per orphan; off only for a caller that just did it
-   *                     (the second disk of one VM)
+   * @param repairIndex before reading the source, bring the index in line with the packs ({@link IndexRepair}, the
+   *                    default): index the packs an interrupted earlier run stored without their index segment, so
+   *                    their chunks are not uploaded again, and forget packs found missing, so that their chunks are
+   *                    stored again. One LIST of every pack, two ranged GETs per orphan; off only for a caller that
+   *                    just did it (the second disk of one VM)
    */
   public record Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
-                        int maxUploads, Progress progress, Instant retainUntil, boolean adoptOrphans) {
+                        int maxUploads, Progress progress, Instant retainUntil, boolean repairIndex) {
     public Options(String diskName, Manifest previous, ChangedExtents changedExtents, String metadataJson,
                    int maxUploads, Progress progress) {
       this(diskName, previous, changedExtents, metadataJson, maxUploads, progress, null, true);
@@ -76,31 +81,31 @@ public final class BackupJob {
     }
 
     public Options withPrevious(Manifest p) {
-      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress, retainUntil, adoptOrphans);
+      return new Options(diskName, p, changedExtents, metadataJson, maxUploads, progress, retainUntil, repairIndex);
     }
 
     public Options withChangedExtents(ChangedExtents c) {
-      return new Options(diskName, previous, c, metadataJson, maxUploads, progress, retainUntil, adoptOrphans);
+      return new Options(diskName, previous, c, metadataJson, maxUploads, progress, retainUntil, repairIndex);
     }
 
     public Options withMetadata(String json) {
-      return new Options(diskName, previous, changedExtents, json, maxUploads, progress, retainUntil, adoptOrphans);
+      return new Options(diskName, previous, changedExtents, json, maxUploads, progress, retainUntil, repairIndex);
     }
 
     public Options withProgress(Progress p) {
-      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p, retainUntil, adoptOrphans);
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, p, retainUntil, repairIndex);
     }
 
     public Options withMaxUploads(int n) {
-      return new Options(diskName, previous, changedExtents, metadataJson, n, progress, retainUntil, adoptOrphans);
+      return new Options(diskName, previous, changedExtents, metadataJson, n, progress, retainUntil, repairIndex);
     }
 
     public Options withRetainUntil(Instant until) {
-      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, until, adoptOrphans);
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, until, repairIndex);
     }
 
-    public Options withAdoptOrphans(boolean adopt) {
-      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, retainUntil, adopt);
+    public Options withIndexRepair(boolean repair) {
+      return new Options(diskName, previous, changedExtents, metadataJson, maxUploads, progress, retainUntil, repair);
     }
   }
 
@@ -137,6 +142,8 @@ public final class BackupJob {
   private final Options options;
   /** Object Lock retention of everything this point writes and needs; null in a vault that is not locked. */
   private final Retention retention;
+  /** Chunks the vault lost ({@link IndexRepair}): unread blocks naming one are read after all. */
+  private final LostChunks lost;
   private final Promise<BackupResult> done = Promise.promise();
   private final VaultKeys keys;
   private final ChunkIndex index;
@@ -178,11 +185,12 @@ public final class BackupJob {
   private Throwable failure;
   private long bytesToScan;
 
-  private BackupJob(Repository repo, BlockSource source, Options options, Retention retention) {
+  private BackupJob(Repository repo, BlockSource source, Options options, Retention retention, LostChunks lost) {
     this.repo = repo;
     this.source = source;
     this.options = options;
     this.retention = retention;
+    this.lost = lost;
     this.keys = repo.keys();
     this.index = repo.index();
     this.fingerprint = new BlockFingerprint(keys.fingerprintSeed());
@@ -217,13 +225,21 @@ public final class BackupJob {
         Future.all(repo.refreshIndex(), pendingOptions).compose(ready -> {
           Options options = pendingOptions.result();
           Retention retention = repo.retentionFor(options.retainUntil()); // refused: fails before any pack is written
-          Future<Void> adopted = !options.adoptOrphans() ? Future.succeededFuture() : IndexRepair.adoptOrphanPacks(repo)
+          Future<Void> repaired = !options.repairIndex() ? Future.succeededFuture() : IndexRepair.repair(repo)
               .<Void>map(report -> {
-                Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans());
+                Trace.mark("orphan packs adopted: " + report.packsAdopted() + " of " + report.orphans()
+                    + "; lost packs: " + report.packsLost().size());
                 return null;
               });
-          return adopted.compose(a -> {
-            BackupJob job = new BackupJob(repo, source, options, retention);
+          // Only blocks kept without being read can name a lost chunk unnoticed: a block that is read is looked up.
+          boolean readsAll = options.changedExtents() == null || options.previous() == null;
+          return repaired.compose(a -> readsAll ? Future.succeededFuture(LostChunks.NONE) : repo.lostChunks()
+              .recover(e -> {
+                log.warn("vault {}: records of lost chunks unreadable ({}): every block kept from the previous point is"
+                    + " looked up in the index", repo.name(), e.getMessage());
+                return Future.succeededFuture(LostChunks.ANY);
+              })).compose(lost -> {
+            BackupJob job = new BackupJob(repo, source, options, retention, lost);
             ctx.runOnContext(v -> job.start());
             return job.done.future();
           });
@@ -235,15 +251,17 @@ public final class BackupJob {
       repo.warmUpCrypto(); // a first backup seals every block
     }
     repo.onCpu(() -> {
+      long s;
       try {
-        return source.size();
+        s = source.size();
       } catch (IOException e) {
         throw new SourceException("cannot read source " + source.describe() + ": " + e.getMessage());
       }
-    }).onSuccess(s -> {
-      size = s;
+      return new Sized(s, lostBlocks(s));
+    }).onSuccess(sized -> {
+      size = sized.size();
       blockCount = (size + blockSize - 1) / blockSize;
-      units = planUnits();
+      units = planUnits(sized.lostBlocks());
       Trace.mark("backup planned: " + units.size() + " units");
       results = new UnitResult[units.size()];
       blocks = DiskBlocks.builder(options.diskName(), size, blockSize);
@@ -252,12 +270,44 @@ public final class BackupJob {
     }).onFailure(this::fail);
   }
 
-  /** Which blocks to read: all of them, or with changed extents only those and any the previous point lacks. */
-  private List<Unit> planUnits() {
+  /** The source's size, and the blocks to read because their chunks were lost ({@link #lostBlocks}). */
+  private record Sized(long size, List<Long> lostBlocks) {
+  }
+
+  /**
+   * Blocks of the previous point whose chunks are lost ({@link LostChunks}) and placed nowhere else by the index: kept
+   * without being read, they would name a chunk that is gone. A pass over the previous point, only when chunks were
+   * lost and only changed extents are read.
+   */
+  private List<Long> lostBlocks(long sourceSize) {
+    if (lost.isEmpty() || previous == null || options.changedExtents() == null) {
+      return List.of();
+    }
+    List<Long> blocks = new ArrayList<>();
+    byte[] id = new byte[DiskBlocks.ID];
+    for (int i = 0; i < previous.entryCount(); i++) {
+      previous.chunkIdAt(i, id, 0);
+      if (lost.mayContain(id, 0) && !index.contains(id, 0) && previous.blockAt(i) * blockSize < sourceSize) {
+        blocks.add(previous.blockAt(i));
+      }
+    }
+    if (!blocks.isEmpty()) {
+      log.warn("vault {}: {} block(s) of {} outside its changed extents named chunks the vault lost: read again",
+          repo.name(), blocks.size(), source.describe());
+    }
+    return blocks;
+  }
+
+  /**
+   * Which blocks to read: all of them, or with changed extents only those, any the previous point lacks, and
+   * {@code lostBlocks}.
+   */
+  private List<Unit> planUnits(List<Long> lostBlocks) {
     List<long[]> ranges = new ArrayList<>(); // [first block, end block)
     if (options.changedExtents() == null || previous == null) {
       ranges.add(new long[] {0, blockCount});
     } else {
+      lostBlocks.forEach(b -> ranges.add(new long[] {b, b + 1}));
       for (ChangedExtents.Extent e : options.changedExtents().extents()) {
         long first = e.offset() / blockSize;
         long end = e.length() == 0 ? first : Math.min(blockCount, (e.end() - 1) / blockSize + 1); // no overflow near Long.MAX_VALUE

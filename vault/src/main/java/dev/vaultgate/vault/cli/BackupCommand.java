@@ -50,7 +50,7 @@ final class BackupCommand implements Callable<Integer> {
       description = "Locked vault: retain the new point this long from now (e.g. 30d); default the lock's minimum.")
   String retention;
 
-  /** Accepted as before; every backup now adopts orphan packs first (BackupJob.Options#adoptOrphans). */
+  /** Accepted as before; every backup now adopts orphan packs first (BackupJob.Options#repairIndex). */
   @Option(names = "--adopt-orphans", hidden = true)
   boolean adoptOrphans;
 

@@ -134,7 +134,8 @@ final class VaultCommands {
     boolean readData;
 
     @Option(names = "--repair-index", description = "First index the packs no index segment names (left by a backup that"
-        + " died before naming its last packs) whose headers verify; as 'vault repair-index'.")
+        + " died before naming its last packs) whose headers verify, and forget the indexed packs that are missing; as"
+        + " 'vault repair-index'.")
     boolean repairIndex;
 
     @Option(names = "--no-lock", description = "Take no vault lock (credentials that can only read the vault); a gc"
@@ -176,6 +177,9 @@ final class VaultCommands {
   @Command(name = "repair-index", mixinStandardHelpOptions = true,
       description = {"Index the packs no index segment names: a backup that died before writing the segment naming its"
           + " last packs leaves them. Each orphan's header is read and authenticated; one that does not verify is left for gc.",
+          "Forget the packs index segments name that are missing (deleted by hand, lost by the storage): the index stops"
+          + " naming their chunks (recorded in index/<id>.lost), so the next backup stores again those its source still"
+          + " holds, and the older points that need them are whole again.",
           "Every backup and copy does this first; this command does it alone (e.g. before a check)."})
   static final class RepairIndex implements Callable<Integer> {
     @Mixin
@@ -191,24 +195,32 @@ final class VaultCommands {
       if (json) {
         System.out.println(new JsonObject().put("packs", r.packsListed()).put("orphans", r.orphans())
             .put("packsAdopted", r.packsAdopted()).put("chunksAdopted", r.chunksAdopted())
-            .put("refused", new JsonArray(r.refused())).encode());
+            .put("refused", new JsonArray(r.refused())).put("packsLost", new JsonArray(r.packsLost()))
+            .put("chunksLost", r.chunksLost()).encode());
       } else {
         System.out.println("repair-index: " + r.packsListed() + " packs, " + r.orphans() + " not indexed; " + r.packsAdopted()
-            + " adopted (" + r.chunksAdopted() + " chunks), " + r.refused().size() + " refused (left for gc)");
+            + " adopted (" + r.chunksAdopted() + " chunks), " + r.refused().size() + " refused (left for gc); "
+            + r.packsLost().size() + " missing, forgotten (" + r.chunksLost() + " chunks)");
       }
       return 0;
     }
 
-    /** Adopts orphan packs; the points' reference lists then name the index segments written for them. */
+    /**
+     * Adopts orphan packs and forgets lost ones; the points' reference lists then name the index segments written for
+     * them instead of those replaced.
+     */
     static Future<IndexRepair.Report> repair(Repository repo, String purpose) {
-      return IndexRepair.repairIndex(repo, purpose)
-          .compose(r -> r.packsAdopted() == 0 ? Future.succeededFuture(r) : ReferenceLists.refreshAll(repo).map(r));
+      return IndexRepair.repairIndex(repo, purpose).compose(r -> r.packsAdopted() == 0 && r.packsLost().isEmpty()
+          ? Future.succeededFuture(r) : ReferenceLists.refreshAll(repo).map(r));
     }
 
-    /** Each refused orphan as a warning on stderr. */
+    /** Each refused orphan and each lost pack as a warning on stderr. */
     static Void print(IndexRepair.Report r) {
       for (String refused : r.refused()) {
         System.err.println("warning: not adopted: " + refused);
+      }
+      for (String lost : r.packsLost()) {
+        System.err.println("warning: pack " + lost + " is missing: the index no longer names its chunks");
       }
       return null;
     }

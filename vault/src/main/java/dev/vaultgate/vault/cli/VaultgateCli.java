@@ -72,6 +72,9 @@ public final class VaultgateCli {
     // Quiet the libraries: our own output is the summary or JSON on stdout and one error line on stderr.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    // A warning reads "WARN IndexRepair - vault ...: what happened": the thread that logged it tells an operator nothing.
+    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
     dev.vaultgate.vault.repo.Trace.mark("jvm started, main entered");
     CommandLine cli = new CommandLine(new VaultgateCli());
     for (Class<?> command : commandsFor(args)) {

@@ -142,7 +142,7 @@ public final class CopyJob {
     // does, so a rerun of a copy that died does not write them again.
     return VaultLock.shared(source, "copy of " + pointId + " to " + destination.name()).compose(sourceLock ->
         VaultLock.shared(destination, "copy of " + pointId + " from " + source.name()).compose(destinationLock ->
-            Future.all(source.refreshIndex(), destination.refreshIndex().compose(v -> IndexRepair.adoptOrphanPacks(destination)),
+            Future.all(source.refreshIndex(), destination.refreshIndex().compose(v -> IndexRepair.repair(destination)),
                     source.loadPoint(pointId))
                 .map(all -> all.<Manifest>resultAt(2))
                 .compose(manifest -> new CopyJob(source, destination, options, retention).copy(manifest, destinationId))

@@ -17,6 +17,27 @@ public final class IndexSegmentCodec {
   }
 
   public static byte[] encode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, List<IndexEntry> entries) {
+    return encode(keys, entries, "index " + segmentId);
+  }
+
+  /**
+   * A record of lost chunks ({@link ObjectKeys#lostRecord}): the entries the index stopped naming because their packs
+   * were missing, in a segment's form but sealed under their own associated data, so neither passes for the other.
+   */
+  public static byte[] encodeLost(dev.vaultgate.vault.crypto.VaultKeys keys, String recordId, List<IndexEntry> entries) {
+    return encode(keys, entries, LOST + recordId);
+  }
+
+  /** The entries of a {@link #encodeLost record of lost chunks}. */
+  public static List<IndexEntry> decodeLost(dev.vaultgate.vault.crypto.VaultKeys keys, String recordId, byte[] sealed) {
+    List<IndexEntry> entries = new ArrayList<>();
+    decode(keys, sealed, LOST + recordId, "record of lost chunks " + recordId, entries::add);
+    return entries;
+  }
+
+  private static final String LOST = "lost chunks ";
+
+  private static byte[] encode(dev.vaultgate.vault.crypto.VaultKeys keys, List<IndexEntry> entries, String associated) {
     Map<String, List<IndexEntry>> byPack = new LinkedHashMap<>();
     for (IndexEntry e : entries) {
       byPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);
@@ -32,7 +53,7 @@ public final class IndexSegmentCodec {
         }
       }
     });
-    return BinaryCodec.seal(keys, plain, "index " + segmentId);
+    return BinaryCodec.seal(keys, plain, associated);
   }
 
   public static List<IndexEntry> decode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, byte[] sealed) {
@@ -47,8 +68,12 @@ public final class IndexSegmentCodec {
    */
   public static void decode(dev.vaultgate.vault.crypto.VaultKeys keys, String segmentId, byte[] sealed,
                             Consumer<IndexEntry> each) {
-    String what = "index segment " + segmentId;
-    byte[] plain = BinaryCodec.open(keys, sealed, "index " + segmentId, what);
+    decode(keys, sealed, "index " + segmentId, "index segment " + segmentId, each);
+  }
+
+  private static void decode(dev.vaultgate.vault.crypto.VaultKeys keys, byte[] sealed, String associated, String what,
+                             Consumer<IndexEntry> each) {
+    byte[] plain = BinaryCodec.open(keys, sealed, associated, what);
     BinaryCodec.decode(plain, what, in -> {
       BinaryCodec.expectMagic(in, MAGIC, what);
       int packs = in.getInt();

@@ -38,14 +38,32 @@ public final class ObjectKeys {
 
   /** The segment id of a {@link #supersededMark} key; null for any other key. */
   public static String supersededIdOf(String key) {
-    if (!key.startsWith(INDEX) || !key.endsWith(SUPERSEDED)) {
-      return null;
-    }
-    String id = key.substring(INDEX.length(), key.length() - SUPERSEDED.length());
-    return HEX_ID.matcher(id).matches() ? id : null;
+    return indexIdOf(key, SUPERSEDED);
+  }
+
+  /**
+   * {@code index/<id>.lost}: the record of chunks whose packs were found missing and that the index stopped naming
+   * ({@code repo.IndexRepair}): sealed, in the form of an index segment, kept as the vault's account of the loss.
+   */
+  public static String lostRecord(String recordId) {
+    return INDEX + recordId + LOST;
+  }
+
+  /** The record id of a {@link #lostRecord} key; null for any other key. */
+  public static String lostRecordIdOf(String key) {
+    return indexIdOf(key, LOST);
   }
 
   private static final String SUPERSEDED = ".superseded";
+  private static final String LOST = ".lost";
+
+  private static String indexIdOf(String key, String suffix) {
+    if (!key.startsWith(INDEX) || !key.endsWith(suffix)) {
+      return null;
+    }
+    String id = key.substring(INDEX.length(), key.length() - suffix.length());
+    return HEX_ID.matcher(id).matches() ? id : null;
+  }
 
   public static String point(String recoveryPointId) {
     return POINTS + recoveryPointId;

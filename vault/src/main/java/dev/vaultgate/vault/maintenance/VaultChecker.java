@@ -12,6 +12,7 @@ import dev.vaultgate.vault.format.PointReferences;
 import dev.vaultgate.vault.format.PackCodec;
 import dev.vaultgate.vault.repo.Bounded;
 import dev.vaultgate.vault.repo.ChunkIndex;
+import dev.vaultgate.vault.repo.LostChunks;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.storage.ObjectInfo;
@@ -106,9 +107,16 @@ public final class VaultChecker {
     ChunkIndex index = repo.index();
     int chunks = index.size();
     int[] pointCount = {0};
-    return Future.all(repo.onCpu(() -> byPack(index, chunks)), repo.storage().list(ObjectKeys.PACKS)).compose(both -> {
+    LostChunks[] lost = {LostChunks.NONE};
+    // Chunks a repair forgot with their packs: a point that needs one is told apart from other damage.
+    Future<LostChunks> lostChunks = repo.lostChunks().recover(e -> {
+      warnings.add("cannot read the records of lost chunks: " + e.getMessage());
+      return Future.succeededFuture(LostChunks.NONE);
+    });
+    return Future.all(repo.onCpu(() -> byPack(index, chunks)), repo.storage().list(ObjectKeys.PACKS), lostChunks).compose(both -> {
       Map<String, PackEntries> byPack = both.resultAt(0);
       List<ObjectInfo> packObjects = both.resultAt(1);
+      lost[0] = both.resultAt(2);
       return repo.onCpu(() -> packSizes(index, byPack, packObjects, errors, warnings)).map(packSizes -> Map.entry(byPack, packSizes));
     }).compose(indexed -> {
       Map<String, PackEntries> byPack = indexed.getKey();
@@ -119,7 +127,7 @@ public final class VaultChecker {
             synchronized (pointCount) {
               pointCount[0]++;
             }
-            checkPoint(repo, m, errors);
+            checkPoint(repo, m, lost[0], errors);
             return m;
           }))
           .compose(m -> checkReferences(repo, m, warnings))
@@ -169,7 +177,9 @@ public final class VaultChecker {
     for (Map.Entry<String, PackEntries> p : byPack.entrySet()) {
       Long size = packSizes.get(p.getKey());
       if (size == null) {
-        errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is indexed but missing (" + p.getValue().count + " chunks)");
+        errors.add("pack " + ObjectKeys.pack(p.getKey()) + " is indexed but missing (" + p.getValue().count + " chunks;"
+            + " the next backup, or 'vaultgate vault repair-index', makes the index forget it, and backups then store"
+            + " again what their sources still hold)");
         continue;
       }
       for (IndexEntry e : p.getValue().entries(index)) {
@@ -215,14 +225,18 @@ public final class VaultChecker {
     });
   }
 
-  private static void checkPoint(Repository repo, Manifest m, List<String> errors) {
+  private static void checkPoint(Repository repo, Manifest m, LostChunks lost, List<String> errors) {
     for (DiskBlocks d : m.disks()) {
       int missing = 0;
+      int lostWithPacks = 0;
       String first = null;
       for (int i = 0; i < d.entryCount(); i++) {
         byte[] id = d.chunkIdAt(i);
         if (!repo.index().contains(id, 0)) {
           missing++;
+          if (lost.mayContain(id, 0)) {
+            lostWithPacks++;
+          }
           if (first == null) {
             first = HexFormat.of().formatHex(id, 0, 8);
           }
@@ -230,7 +244,9 @@ public final class VaultChecker {
       }
       if (missing > 0) {
         errors.add("recovery point " + m.id() + " disk " + d.name() + ": " + missing + " chunks are in no index segment (first "
-            + first + "...)");
+            + first + "...)" + (lostWithPacks == 0 ? "" : "; " + lostWithPacks + " of them were lost with their packs"
+            + " (index/*.lost): a backup of the disk stores again those it still holds, which makes this point whole"
+            + " again if it holds them all; 'vaultgate restore --skip-damaged' restores the rest"));
       }
     }
   }

@@ -4,6 +4,7 @@ import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.storage.ObjectInfo;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -17,22 +18,31 @@ import java.util.Set;
  * ({@link ObjectKeys#supersededMark}, retained as long as the old segment), and only then deletes the garbage packs;
  * the old segment and its mark go once Object Lock lets them. A superseded segment is never read into an index, so the
  * index never names a deleted pack, and a gc never has to keep a garbage pack for the sake of a segment.
+ *
+ * <p>Lost records ({@link ObjectKeys#lostRecord}) are listed too: the chunks of packs found missing, which the index no
+ * longer names ({@link IndexRepair}).
  */
-public record IndexListing(List<String> segments, Set<String> superseded, Set<String> marks) {
+public record IndexListing(List<String> segments, Set<String> superseded, Set<String> marks, List<String> lostRecords) {
   /**
-   * @param segments   the segments that count, in the listing's order
-   * @param superseded the segments still stored that a mark supersedes
-   * @param marks      the segments with a mark, stored or not (a mark may outlive its segment)
+   * @param segments    the segments that count, in the listing's order
+   * @param superseded  the segments still stored that a mark supersedes
+   * @param marks       the segments with a mark, stored or not (a mark may outlive its segment)
+   * @param lostRecords the records of chunks lost with their packs ({@link ObjectKeys#lostRecord}), oldest first
    */
   public IndexListing {
     segments = List.copyOf(segments);
     superseded = Set.copyOf(superseded);
     marks = Set.copyOf(marks);
+    lostRecords = List.copyOf(lostRecords);
   }
+
+  /** A listing of nothing: before the first. */
+  static final IndexListing EMPTY = new IndexListing(List.of(), Set.of(), Set.of(), List.of());
 
   public static IndexListing of(List<ObjectInfo> objects) {
     List<String> listed = new ArrayList<>();
     Set<String> marks = new HashSet<>();
+    List<String> lost = new ArrayList<>();
     for (ObjectInfo o : objects) {
       String segment = ObjectKeys.idOf(o.key());
       if (segment != null && o.key().equals(ObjectKeys.index(segment))) {
@@ -42,7 +52,12 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
       if (marked != null) {
         marks.add(marked);
       }
+      String record = ObjectKeys.lostRecordIdOf(o.key());
+      if (record != null) {
+        lost.add(record);
+      }
     }
+    Collections.sort(lost); // ids begin with their time
     List<String> segments = new ArrayList<>();
     Set<String> superseded = new HashSet<>();
     for (String s : listed) {
@@ -52,6 +67,6 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
         segments.add(s);
       }
     }
-    return new IndexListing(segments, superseded, marks);
+    return new IndexListing(segments, superseded, marks, lost);
   }
 }

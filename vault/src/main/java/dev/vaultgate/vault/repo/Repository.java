@@ -96,7 +96,7 @@ public final class Repository implements AutoCloseable {
   private final Set<String> indexSegments = Collections.synchronizedSet(new LinkedHashSet<>());
   private final java.util.concurrent.atomic.AtomicBoolean warmedUp = new java.util.concurrent.atomic.AtomicBoolean();
   /** The last listing of {@code index/}: which segments count, which are superseded (gc of a locked vault). */
-  private volatile IndexListing indexListing = new IndexListing(List.of(), Set.of(), Set.of());
+  private volatile IndexListing indexListing = IndexListing.EMPTY;
   /** Which packs each segment names: gc of a locked vault deletes or supersedes each segment naming a pack it deletes. */
   private final Map<String, Set<String>> packsBySegment = new ConcurrentHashMap<>();
   /** Packs stored whose chunks are in the index but in no stored segment yet ({@link #storePack}). */
@@ -874,22 +874,99 @@ public final class Repository implements AutoCloseable {
    */
   public Future<Void> supersedeSegment(String segment, Set<String> packsGoing, ObjectLockState state) {
     requireIndex("supersede an index segment");
-    Retention retention = state.retention().orElse(null);
-    return storage.get(ObjectKeys.index(segment))
-        .compose(bytes -> onCpu(() -> {
-          List<IndexEntry> kept = new ArrayList<>();
-          IndexSegmentCodec.decode(keys, segment, bytes, e -> {
-            if (!packsGoing.contains(e.packId())) {
-              kept.add(e);
-            }
-          });
-          return kept;
-        }))
-        .compose(kept -> kept.isEmpty() ? Future.succeededFuture("")
-            : storeSegment(kept, retention, state.legalHold(), () -> { }))
-        .compose(successor -> storage.put(ObjectKeys.supersededMark(segment), successor.getBytes(StandardCharsets.US_ASCII),
-            stillAhead(retention), state.legalHold()))
+    return readSegment(segment).compose(entries -> replaceSegment(segment, without(entries, packsGoing), state));
+  }
+
+  /**
+   * Stops naming the chunks of {@code lostPacks}: packs that index segments name but that are gone from the vault
+   * (deleted by hand, lost by the storage). Until then every backup found their chunks in the index and named them in
+   * its point without storing them, so each new point was as damaged as the old ones; now a backup stores again those
+   * its source still holds, and older points that need them are whole again (a chunk is found by its id, wherever it
+   * lies). First a record of the lost entries ({@link ObjectKeys#lostRecord}, what a backup of changed extents only
+   * reads to know which unread blocks to read after all, and the vault's account of the loss), then each segment
+   * naming such a pack is replaced by one without them ({@link #replaceSegment}: superseded in a locked vault), then the
+   * index is read again. The caller holds a vault lock and has brought the index up to date under it; a run that dies
+   * half way leaves the packs named, and the next finds them missing again. A segment gone meanwhile was replaced by a
+   * backup running beside this one (both under shared locks) and is left to it. Answers the lost entries recorded.
+   */
+  public Future<Integer> forgetLostPacks(Set<String> lostPacks) {
+    requireIndex("forget lost packs");
+    List<String> affected = new ArrayList<>();
+    packsBySegment.forEach((segment, packs) -> {
+      if (!Collections.disjoint(packs, lostPacks)) {
+        affected.add(segment);
+      }
+    });
+    if (affected.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    boolean locked = config.settings().locked();
+    Map<String, List<IndexEntry>> entries = new ConcurrentHashMap<>();
+    Map<String, ObjectLockState> states = new ConcurrentHashMap<>();
+    return Bounded.forEach(affected, SEGMENT_FETCHES, segment -> readSegment(segment)
+            .compose(e -> {
+              entries.put(segment, e);
+              return locked ? storage.lockState(ObjectKeys.index(segment)).map(state -> states.put(segment, state))
+                  : Future.succeededFuture();
+            })
+            .recover(e -> e instanceof ObjectNotFoundException ? Future.succeededFuture() : Future.failedFuture(e)))
+        .compose(v -> {
+          affected.removeIf(segment -> !entries.containsKey(segment) || locked && !states.containsKey(segment));
+          List<IndexEntry> lost = new ArrayList<>();
+          entries.values().forEach(list -> list.stream().filter(e -> lostPacks.contains(e.packId())).forEach(lost::add));
+          // Retained as long as, and held if, any segment that named them: the record outlives no point needing it.
+          Retention retention = states.values().stream().flatMap(s -> s.retention().stream()).reduce(Retention::union)
+              .orElse(null);
+          boolean hold = states.values().stream().anyMatch(ObjectLockState::legalHold);
+          return (lost.isEmpty() ? Future.<Void>succeededFuture() : storeLostRecord(lost, retention, hold)).map(lost.size());
+        })
+        .compose(lost -> Bounded.forEach(affected, 8, segment -> replaceSegment(segment,
+                without(entries.get(segment), lostPacks), locked ? states.get(segment) : null))
+            .compose(v -> refreshIndex())
+            .map(lost));
+  }
+
+  /** The chunks of every lost record that the last listing of {@code index/} names ({@link LostChunks}). */
+  public Future<LostChunks> lostChunks() {
+    requireIndex("read the records of lost chunks");
+    List<String> records = indexListing.lostRecords();
+    if (records.isEmpty()) {
+      return Future.succeededFuture(LostChunks.NONE);
+    }
+    List<IndexEntry> all = Collections.synchronizedList(new ArrayList<>());
+    return Bounded.forEach(records, SEGMENT_FETCHES, r -> storage.get(ObjectKeys.lostRecord(r))
+            .compose(bytes -> onCpu(() -> all.addAll(IndexSegmentCodec.decodeLost(keys, r, bytes)))))
+        .compose(v -> onCpu(() -> LostChunks.of(all)));
+  }
+
+  private Future<Void> storeLostRecord(List<IndexEntry> lost, Retention retention, boolean legalHold) {
+    String id = ObjectIds.newId();
+    return retainCurrentKey(retention)
+        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encodeLost(keys, id, lost), false))
+        .compose(bytes -> storage.put(ObjectKeys.lostRecord(id), bytes, stillAhead(retention), legalHold));
+  }
+
+  /** The entries of a stored segment, read again from the vault. */
+  private Future<List<IndexEntry>> readSegment(String segment) {
+    return storage.get(ObjectKeys.index(segment)).compose(bytes -> onCpu(() -> IndexSegmentCodec.decode(keys, segment, bytes)));
+  }
+
+  /**
+   * Puts a segment of {@code kept} (none when empty) in place of {@code segment}. In a locked vault ({@code state} not
+   * null) the successor, then the mark, both under the old segment's retention and legal hold; in an unlocked vault
+   * the successor, then the old segment is deleted.
+   */
+  private Future<Void> replaceSegment(String segment, List<IndexEntry> kept, ObjectLockState state) {
+    Retention retention = state == null ? null : state.retention().orElse(null);
+    boolean hold = state != null && state.legalHold();
+    Future<String> successor = kept.isEmpty() ? Future.succeededFuture("") : storeSegment(kept, retention, hold, () -> { });
+    return successor.compose(id -> state == null ? storage.delete(ObjectKeys.index(segment))
+            : storage.put(ObjectKeys.supersededMark(segment), id.getBytes(StandardCharsets.US_ASCII), stillAhead(retention), hold))
         .onSuccess(v -> forgetSegment(segment));
+  }
+
+  private static List<IndexEntry> without(List<IndexEntry> entries, Set<String> packs) {
+    return entries.stream().filter(e -> !packs.contains(e.packId())).toList();
   }
 
   private static Set<String> packsOf(List<IndexEntry> entries) {

@@ -148,7 +148,7 @@ class IndexSegmentBatchingTest {
     }
     assertTrue(stored >= 5, stored + " chunks stored");
 
-    BackupResult again = vault.backup(source, BackupJob.Options.defaults("disk0").withAdoptOrphans(false));
+    BackupResult again = vault.backup(source, BackupJob.Options.defaults("disk0").withIndexRepair(false));
     assertEquals(totalChunks - stored, again.chunksNew(), "the stored chunks are not uploaded again");
     vault.assertRestoresAndChecksClean(again, source, 0);
   }
@@ -165,7 +165,7 @@ class IndexSegmentBatchingTest {
       assertTrue(repo.indexedPacks().isEmpty(), "the process forgot them: once its lock is gone, a gc may delete them");
 
       // Without adoption, the same process must not reuse the forgotten chunks: it stores them all again.
-      BackupResult unadopted = vault.backup(repo, source, BackupJob.Options.defaults("disk0").withAdoptOrphans(false));
+      BackupResult unadopted = vault.backup(repo, source, BackupJob.Options.defaults("disk0").withIndexRepair(false));
       assertEquals(totalChunks, unadopted.chunksNew());
       vault.assertRestoresAndChecksClean(unadopted, source, orphans.size());
     }

@@ -97,7 +97,7 @@ class OrphanPackAdoptionTest {
 
   private BackupResult resume(boolean adoptOrphans) {
     try (Repository repo = vault.open(); FileBlockSource src = FileBlockSource.open(source)) {
-      return vault.await(() -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withAdoptOrphans(adoptOrphans)));
+      return vault.await(() -> BackupJob.run(repo, src, BackupJob.Options.defaults("disk0").withIndexRepair(adoptOrphans)));
     } catch (IOException e) {
       throw new AssertionError(e);
     }

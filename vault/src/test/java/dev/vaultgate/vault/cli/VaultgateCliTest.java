@@ -160,6 +160,39 @@ class VaultgateCliTest {
   }
 
   @Test
+  void aDeletedPackIsNamedByCheckForgottenByRepairIndexAndStoredAgainByTheNextBackup() throws IOException {
+    init();
+    String first = backup();
+    Path pack = packs().get(0);
+    Files.delete(pack);
+    CliRun check = vg("vault", "check", "--vault", vault, "--master-key", key);
+    assertEquals(1, check.exit(), check.toString());
+    assertTrue(check.err().contains(pack.getFileName() + " is indexed but missing") && check.err().contains("repair-index"),
+        check.err());
+
+    CliRun repair = vg("vault", "repair-index", "--vault", vault, "--master-key", key, "--json");
+    assertEquals(0, repair.exit(), repair.toString());
+    JsonObject json = new JsonObject(repair.lastLine());
+    assertEquals(1, json.getJsonArray("packsLost").size(), json.encode());
+    assertTrue(json.getLong("chunksLost") > 0, json.encode());
+    assertTrue(repair.err().contains("warning: pack packs/") && repair.err().contains("is missing"), repair.err());
+    CliRun stillDamaged = vg("vault", "check", "--vault", vault, "--master-key", key);
+    assertEquals(1, stillDamaged.exit(), stillDamaged.toString());
+    assertTrue(stillDamaged.err().contains("lost with their packs"), stillDamaged.err());
+
+    CliRun healing = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    assertEquals(0, healing.exit(), healing.toString());
+    assertEquals(json.getLong("chunksLost"), new JsonObject(healing.lastLine()).getLong("chunksNew"), healing.toString());
+    CliRun healed = vg("vault", "check", "--read-data", "--vault", vault, "--master-key", key);
+    assertEquals(0, healed.exit(), healed.toString());
+    Path restored = tmp.resolve("restored-first.img");
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", first, "--target",
+        restored.toString());
+    assertEquals(0, restore.exit(), restore.toString());
+    assertEquals(-1L, Files.mismatch(source, restored), "the older point is whole again");
+  }
+
+  @Test
   void backupWithAdoptOrphansUploadsNothingTheDeadRunStored() throws IOException {
     init();
     backup();

@@ -411,6 +411,38 @@ class LockedVaultTest {
   }
 
   @Test
+  void aLostPackOfALockedVaultIsForgottenBySupersessionAndRecordedAsLongAsItsSegmentWasRetained() throws IOException {
+    init(RetentionMode.GOVERNANCE, Duration.ofSeconds(1), Duration.ofDays(1));
+    Instant until = inSeconds(1800);
+    Path source = image(20, 3 * PACK);
+    BackupResult first = backup(source, until);
+    String segment = keys("index/").get(0);
+    String lostPack = keys("packs/").get(0);
+    vault.await(() -> storage.deleteAllVersions(lostPack, true)); // bypassing governance: how a pack gets lost here
+
+    BackupResult second = vault.backup(source, BackupJob.Options.defaults("disk0").withRetainUntil(until)
+        .withPrevious(vault.point(first.recoveryPointId())));
+    assertTrue(second.chunksNew() > 0, "the lost pack's chunks are stored again: " + second);
+    List<String> index = keys("index/");
+    String mark = ObjectKeys.supersededMark(ObjectKeys.idOf(segment));
+    assertTrue(index.contains(segment) && index.contains(mark), "the retained segment is superseded: " + index);
+    String record = index.stream().filter(k -> ObjectKeys.lostRecordIdOf(k) != null).findFirst().orElseThrow();
+    for (String kept : List.of(mark, record)) {
+      assertFalse(retentionOf(kept).retainUntil().isBefore(until), "retained as long as the old segment: " + kept);
+    }
+    try (Repository fresh = vault.open()) {
+      assertFalse(fresh.indexedPacks().contains(ObjectKeys.idOf(lostPack)), "no index names the lost pack");
+    }
+    CheckReport check = vault.withRepo(repo -> VaultChecker.check(repo, true));
+    assertTrue(check.ok(), check.errors().toString());
+    for (String point : List.of(first.recoveryPointId(), second.recoveryPointId())) {
+      Path restored = dir.resolve("restored-" + point);
+      vault.restore(point, restored);
+      assertArrayEquals(Files.readAllBytes(source), Files.readAllBytes(restored), point);
+    }
+  }
+
+  @Test
   void aSupersededSegmentAndItsMarkGoOnceNothingRetainsThem() throws IOException, InterruptedException {
     init(RetentionMode.COMPLIANCE, Duration.ofSeconds(1), Duration.ofDays(1));
     Instant bUntil = inSeconds(9);

@@ -32,6 +32,17 @@ class IndexListingTest {
   }
 
   @Test
+  void lostRecordsAreListedOldestFirstAndNeverTakenForSegments() {
+    IndexListing listing = IndexListing.of(List.of(object(ObjectKeys.lostRecord(C)), object(ObjectKeys.index(A)),
+        object(ObjectKeys.lostRecord(B)), object("index/not-an-id.lost")));
+    assertEquals(List.of(A), listing.segments());
+    assertEquals(List.of(B, C), listing.lostRecords());
+    assertEquals(C, ObjectKeys.lostRecordIdOf("index/" + C + ".lost"));
+    assertNull(ObjectKeys.lostRecordIdOf(ObjectKeys.supersededMark(C)));
+    assertNull(ObjectKeys.idOf(ObjectKeys.lostRecord(C)));
+  }
+
+  @Test
   void aMarkIsRecognisedOnlyForASegmentId() {
     assertEquals(A, ObjectKeys.supersededIdOf("index/" + A + ".superseded"));
     assertNull(ObjectKeys.supersededIdOf("index/" + A));

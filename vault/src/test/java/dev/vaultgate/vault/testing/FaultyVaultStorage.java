@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,6 +55,7 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
   private volatile int readsUncut = Integer.MAX_VALUE;
   private volatile ReadCut laterReadCut;
   private volatile long delayMs;
+  private final Set<String> hidden = ConcurrentHashMap.newKeySet();
 
   public FaultyVaultStorage(Vertx vertx, VaultStorage delegate) {
     super(delegate);
@@ -118,6 +120,12 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
     return this;
   }
 
+  /** Listings leave {@code key} out (a listing that lags or is incomplete); the object itself stays readable. */
+  public FaultyVaultStorage hideFromListings(String key) {
+    hidden.add(key);
+    return this;
+  }
+
   /** Clears every fault and the delay; counts stay. */
   public FaultyVaultStorage heal() {
     nthPut.clear();
@@ -127,6 +135,7 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
     laterReadCut = null;
     refusedPrefix = null;
     delayMs = 0;
+    hidden.clear();
     return this;
   }
 
@@ -208,7 +217,8 @@ public final class FaultyVaultStorage extends ForwardingVaultStorage {
   @Override
   public Future<List<ObjectInfo>> list(String prefix) {
     count(Operation.LIST);
-    return later(() -> delegate.list(prefix));
+    return later(() -> delegate.list(prefix).map(objects -> hidden.isEmpty() ? objects
+        : objects.stream().filter(o -> !hidden.contains(o.key())).toList()));
   }
 
   @Override
