@@ -4,6 +4,7 @@ import dev.vaultgate.vault.backup.Progress;
 import dev.vaultgate.vault.crypto.KeyWrapper;
 import dev.vaultgate.vault.crypto.KmsKeyWrapper;
 import dev.vaultgate.vault.crypto.LocalKeyWrapper;
+import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.GarbageCollector;
 import dev.vaultgate.vault.maintenance.GcReport;
@@ -13,6 +14,7 @@ import dev.vaultgate.vault.repo.IndexRepair;
 import dev.vaultgate.vault.repo.KeyGeneration;
 import dev.vaultgate.vault.repo.Repository;
 import dev.vaultgate.vault.repo.RetentionLock;
+import dev.vaultgate.vault.repo.VaultLock;
 import dev.vaultgate.vault.repo.VaultSettings;
 import dev.vaultgate.vault.storage.RetentionMode;
 import dev.vaultgate.vault.storage.VaultLocation;
@@ -135,7 +137,8 @@ final class VaultCommands {
 
     @Option(names = "--repair-index", description = "First index the packs no index segment names (left by a backup that"
         + " died before naming its last packs) whose headers verify, and forget the indexed packs that are missing; as"
-        + " 'vault repair-index'.")
+        + " 'vault repair-index'. With --read-data, also forget afterwards the chunks found damaged (each read once more"
+        + " first), recorded in index/<id>.damaged: the next backup stores again those its source still holds.")
     boolean repairIndex;
 
     @Option(names = "--no-lock", description = "Take no vault lock (credentials that can only read the vault); a gc"
@@ -150,28 +153,49 @@ final class VaultCommands {
       if (noLock && repairIndex) {
         throw new IllegalArgumentException("--repair-index writes index segments under a vault lock: not with --no-lock");
       }
+      int[] forgotten = {0};
       CheckReport r = vault.withRepository(repo -> (repairIndex
           ? RepairIndex.repair(repo, "check --repair-index").map(RepairIndex::print) : Future.succeededFuture())
           .compose(v -> {
             Progress progress = readData ? ProgressBar.forStderr("check") : Progress.NONE;
             return noLock ? VaultChecker.checkWithoutLock(repo, readData, progress) : VaultChecker.check(repo, readData, progress);
-          }));
+          })
+          .compose(report -> !repairIndex || report.damagedChunks().isEmpty() ? Future.succeededFuture(report)
+              : forgetDamaged(repo, report.damagedChunks()).map(n -> {
+                forgotten[0] = n;
+                return report;
+              })));
       for (String w : r.warnings()) {
         System.err.println("warning: " + w);
       }
       for (String e : r.errors()) {
         System.err.println("error: " + e);
       }
+      if (forgotten[0] > 0) {
+        System.err.println("warning: " + forgotten[0] + " damaged chunk(s) forgotten (recorded in index/<id>.damaged): the"
+            + " next backup stores again those its source still holds");
+      }
       if (json) {
         System.out.println(new JsonObject().put("ok", r.ok()).put("points", r.points()).put("packs", r.packs())
             .put("chunks", r.indexedChunks()).put("bytesVerified", r.bytesVerified())
-            .put("errors", new JsonArray(r.errors())).put("warnings", new JsonArray(r.warnings())).encode());
+            .put("errors", new JsonArray(r.errors())).put("warnings", new JsonArray(r.warnings()))
+            .put("damagedChunks", r.damagedChunks().size()).put("damagedChunksForgotten", forgotten[0]).encode());
       } else {
         System.out.println((r.ok() ? "no errors" : r.errors().size() + " errors") + ": " + r.points() + " recovery points, "
             + r.packs() + " packs, " + r.indexedChunks() + " chunks" + (readData ? ", " + Units.bytes(r.bytesVerified()) + " read and verified" : ""));
       }
       return r.ok() ? 0 : 1;
     }
+  }
+
+  /**
+   * Forgets the chunks a check found damaged, under a shared vault lock with the index brought up to date; the points'
+   * reference lists then name the segments written instead of those replaced. Answers the chunks forgotten.
+   */
+  private static Future<Integer> forgetDamaged(Repository repo, List<IndexEntry> damaged) {
+    return VaultLock.shared(repo, "check --repair-index")
+        .compose(lock -> repo.refreshIndex().compose(v -> repo.forgetDamagedChunks(damaged)).eventually(lock::release))
+        .compose(n -> n == 0 ? Future.succeededFuture(0) : ReferenceLists.refreshAll(repo).map(n));
   }
 
   @Command(name = "repair-index", mixinStandardHelpOptions = true,

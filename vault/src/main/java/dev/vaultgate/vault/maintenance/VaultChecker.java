@@ -103,6 +103,7 @@ public final class VaultChecker {
   private static Future<CheckReport> check(Repository repo, List<String> pointIds, boolean readData, Progress progress) {
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    List<IndexEntry> damaged = Collections.synchronizedList(new ArrayList<>());
     AtomicLong verified = new AtomicLong();
     ChunkIndex index = repo.index();
     int chunks = index.size();
@@ -137,13 +138,13 @@ public final class VaultChecker {
               PACK_READ_PARALLELISM, packId -> !packSizes.containsKey(packId) ? Future.succeededFuture()
                   : repo.storage().get(ObjectKeys.pack(packId))
                   .compose(bytes -> repo.onCpu(() -> {
-                    verifyPack(repo, packId, bytes, byPack.get(packId).entries(index), errors);
+                    verifyPack(repo, packId, bytes, byPack.get(packId).entries(index), errors, damaged);
                     return verified.addAndGet(bytes.length);
                   }))
                   .onSuccess(read -> progress.update(verified.get(), toRead)) // all read so far: told in order
                   .recover(e -> finding(e, errors, "cannot read pack " + ObjectKeys.pack(packId) + ": " + e.getMessage()))))
           .map(v -> new CheckReport(pointCount[0], packSizes.size(), chunks, verified.get(), List.copyOf(errors),
-              List.copyOf(warnings)));
+              List.copyOf(warnings), List.copyOf(damaged)));
     });
   }
 
@@ -245,13 +246,14 @@ public final class VaultChecker {
       if (missing > 0) {
         errors.add("recovery point " + m.id() + " disk " + d.name() + ": " + missing + " chunks are in no index segment (first "
             + first + "...)" + (lostWithPacks == 0 ? "" : "; " + lostWithPacks + " of them were lost with their packs"
-            + " (index/*.lost): a backup of the disk stores again those it still holds, which makes this point whole"
-            + " again if it holds them all; 'vaultgate restore --skip-damaged' restores the rest"));
+            + " or found damaged (index/*.lost, *.damaged): a backup of the disk stores again those it still holds, which"
+            + " makes this point whole again if it holds them all; 'vaultgate restore --skip-damaged' restores the rest"));
       }
     }
   }
 
-  private static void verifyPack(Repository repo, String packId, byte[] bytes, List<IndexEntry> indexed, List<String> errors) {
+  private static void verifyPack(Repository repo, String packId, byte[] bytes, List<IndexEntry> indexed, List<String> errors,
+                                 List<IndexEntry> damaged) {
     String key = ObjectKeys.pack(packId);
     List<IndexEntry> header;
     try {
@@ -278,12 +280,15 @@ public final class VaultChecker {
         errors.add("pack " + key + ": its header disagrees with the index about the chunk at offset " + e.offset());
       }
       if ((long) e.offset() + e.length() > bytes.length) {
-        continue; // already reported as truncated
+        damaged.add(e); // the pack is reported as truncated
+        continue;
       }
       try {
         ChunkBlob.open(repo.keys(), e, bytes, e.offset());
       } catch (TamperedDataException ex) {
-        errors.add("pack " + key + ": chunk at offset " + e.offset() + " is damaged (" + ex.getMessage() + ")");
+        damaged.add(e);
+        errors.add("pack " + key + ": chunk at offset " + e.offset() + " is damaged (" + ex.getMessage() + "; 'vaultgate"
+            + " vault check --read-data --repair-index' makes the index forget it, and backups then store it again)");
       }
     }
   }

@@ -19,30 +19,34 @@ import java.util.Set;
  * the old segment and its mark go once Object Lock lets them. A superseded segment is never read into an index, so the
  * index never names a deleted pack, and a gc never has to keep a garbage pack for the sake of a segment.
  *
- * <p>Lost records ({@link ObjectKeys#lostRecord}) are listed too: the chunks of packs found missing, which the index no
- * longer names ({@link IndexRepair}).
+ * <p>Records of lost chunks are listed too, which the index no longer names: those of packs found missing
+ * ({@link ObjectKeys#lostRecord}, {@link IndexRepair}) and those a check found damaged ({@link ObjectKeys#damagedRecord}).
  */
-public record IndexListing(List<String> segments, Set<String> superseded, Set<String> marks, List<String> lostRecords) {
+public record IndexListing(List<String> segments, Set<String> superseded, Set<String> marks, List<String> lostRecords,
+                           List<String> damagedRecords) {
   /**
    * @param segments    the segments that count, in the listing's order
    * @param superseded  the segments still stored that a mark supersedes
    * @param marks       the segments with a mark, stored or not (a mark may outlive its segment)
-   * @param lostRecords the records of chunks lost with their packs ({@link ObjectKeys#lostRecord}), oldest first
+   * @param lostRecords    the records of chunks lost with their packs ({@link ObjectKeys#lostRecord}), oldest first
+   * @param damagedRecords the records of chunks found damaged ({@link ObjectKeys#damagedRecord}), oldest first
    */
   public IndexListing {
     segments = List.copyOf(segments);
     superseded = Set.copyOf(superseded);
     marks = Set.copyOf(marks);
     lostRecords = List.copyOf(lostRecords);
+    damagedRecords = List.copyOf(damagedRecords);
   }
 
   /** A listing of nothing: before the first. */
-  static final IndexListing EMPTY = new IndexListing(List.of(), Set.of(), Set.of(), List.of());
+  static final IndexListing EMPTY = new IndexListing(List.of(), Set.of(), Set.of(), List.of(), List.of());
 
   public static IndexListing of(List<ObjectInfo> objects) {
     List<String> listed = new ArrayList<>();
     Set<String> marks = new HashSet<>();
     List<String> lost = new ArrayList<>();
+    List<String> damaged = new ArrayList<>();
     for (ObjectInfo o : objects) {
       String segment = ObjectKeys.idOf(o.key());
       if (segment != null && o.key().equals(ObjectKeys.index(segment))) {
@@ -56,8 +60,13 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
       if (record != null) {
         lost.add(record);
       }
+      String damagedRecord = ObjectKeys.damagedRecordIdOf(o.key());
+      if (damagedRecord != null) {
+        damaged.add(damagedRecord);
+      }
     }
     Collections.sort(lost); // ids begin with their time
+    Collections.sort(damaged);
     List<String> segments = new ArrayList<>();
     Set<String> superseded = new HashSet<>();
     for (String s : listed) {
@@ -67,6 +76,6 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
         segments.add(s);
       }
     }
-    return new IndexListing(segments, superseded, marks, lost);
+    return new IndexListing(segments, superseded, marks, lost, damaged);
   }
 }

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * Brings the index in line with the packs the vault holds (restic's {@code repair index}), both ways.
@@ -87,7 +88,14 @@ public final class IndexRepair {
       AtomicLong chunks = new AtomicLong();
       AtomicLong bytesRead = new AtomicLong();
       List<String> refused = Collections.synchronizedList(new ArrayList<>());
-      return Bounded.forEach(orphans, PARALLELISM, o -> adopt(repo, o, bytesRead)
+      // Chunks forgotten as damaged stay forgotten: a pack all of whose chunks were is an orphan like any other. (A pack
+      // found missing that comes back is adopted: its chunks make the points that lost them whole.)
+      Future<Set<Repository.ChunkAt>> forgotten = orphans.isEmpty() ? Future.succeededFuture(Set.of())
+          : repo.damagedEntries().map(entries -> entries.stream().map(Repository.ChunkAt::of).collect(Collectors.toSet()));
+      return forgotten.compose(notAgain -> Bounded.forEach(orphans, PARALLELISM, o -> adopt(repo, o, bytesRead)
+          .map(entries -> entries.stream().filter(e -> !notAgain.contains(Repository.ChunkAt.of(e))).toList())
+          .compose(entries -> entries.isEmpty() ? Future.failedFuture(new CorruptObjectException("every chunk of pack "
+              + o.key() + " was found damaged and forgotten")) : Future.succeededFuture(entries))
           .compose(entries -> {
             repo.indexPack(ObjectKeys.idOf(o.key()), entries, null);
             adopted.incrementAndGet();
@@ -101,7 +109,7 @@ public final class IndexRepair {
             refused.add(e.getMessage());
             log.warn("vault {}: orphan pack {} not adopted, left for gc: {}", repo.name(), o.key(), e.getMessage());
             return Future.succeededFuture();
-          }))
+          })))
           .compose(v -> repo.flushIndex()) // the adopted packs' segments
           .compose(v -> lost(repo, unlisted))
           .compose(lost -> (lost.isEmpty() ? Future.succeededFuture(0) : repo.forgetLostPacks(lost))

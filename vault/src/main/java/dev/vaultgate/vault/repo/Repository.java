@@ -2,7 +2,9 @@ package dev.vaultgate.vault.repo;
 
 import dev.vaultgate.vault.crypto.CryptoWarmup;
 import dev.vaultgate.vault.crypto.KeyWrapper;
+import dev.vaultgate.vault.crypto.TamperedDataException;
 import dev.vaultgate.vault.crypto.VaultKeys;
+import dev.vaultgate.vault.format.ChunkBlob;
 import dev.vaultgate.vault.format.CorruptObjectException;
 import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
@@ -891,9 +893,102 @@ public final class Repository implements AutoCloseable {
    */
   public Future<Integer> forgetLostPacks(Set<String> lostPacks) {
     requireIndex("forget lost packs");
+    return forgetEntries(lostPacks, e -> lostPacks.contains(e.packId()), Loss.MISSING);
+  }
+
+  /**
+   * {@link #forgetLostPacks} for single chunks that a check found unreadable (bit rot: failing authentication, or cut
+   * off by a truncated pack). Each is read once more first, and forgotten only when it fails again: a read spoiled on
+   * the way must not make the index forget a sound chunk. Answers the chunks forgotten.
+   */
+  public Future<Integer> forgetDamagedChunks(List<IndexEntry> damaged) {
+    requireIndex("forget damaged chunks");
+    Set<ChunkAt> confirmed = ConcurrentHashMap.newKeySet();
+    return Bounded.forEach(damaged, SEGMENT_FETCHES, e -> storage.getRange(ObjectKeys.pack(e.packId()), e.offset(), e.length())
+            .compose(bytes -> onCpu(() -> {
+              try {
+                if (bytes.length < e.length()) {
+                  throw new TamperedDataException("cut off");
+                }
+                ChunkBlob.open(keys, e, bytes, 0);
+              } catch (TamperedDataException bad) {
+                confirmed.add(ChunkAt.of(e));
+              }
+              return null;
+            }))
+            .recover(err -> {
+              if (err instanceof ObjectNotFoundException) {
+                confirmed.add(ChunkAt.of(e)); // its pack is gone meanwhile
+                return Future.succeededFuture();
+              }
+              return Future.failedFuture(err);
+            }))
+        .compose(v -> confirmed.isEmpty() ? Future.succeededFuture(0) : forgetEntries(
+            confirmed.stream().map(ChunkAt::packId).collect(java.util.stream.Collectors.toSet()),
+            e -> confirmed.contains(ChunkAt.of(e)), Loss.DAMAGED));
+  }
+
+  /** A chunk in one pack: what a record of lost chunks and a damaged chunk are told by. */
+  public record ChunkAt(String packId, java.nio.ByteBuffer chunkId) {
+    public static ChunkAt of(IndexEntry e) {
+      return new ChunkAt(e.packId(), java.nio.ByteBuffer.wrap(e.chunkId()));
+    }
+  }
+
+  /** Why the index forgets chunks, which names their records: their packs are missing, or they are damaged. */
+  private enum Loss {
+    MISSING {
+      String key(String id) {
+        return ObjectKeys.lostRecord(id);
+      }
+
+      byte[] encode(VaultKeys keys, String id, List<IndexEntry> entries) {
+        return IndexSegmentCodec.encodeLost(keys, id, entries);
+      }
+
+      List<IndexEntry> decode(VaultKeys keys, String id, byte[] sealed) {
+        return IndexSegmentCodec.decodeLost(keys, id, sealed);
+      }
+
+      List<String> records(IndexListing listing) {
+        return listing.lostRecords();
+      }
+    },
+    DAMAGED {
+      String key(String id) {
+        return ObjectKeys.damagedRecord(id);
+      }
+
+      byte[] encode(VaultKeys keys, String id, List<IndexEntry> entries) {
+        return IndexSegmentCodec.encodeDamaged(keys, id, entries);
+      }
+
+      List<IndexEntry> decode(VaultKeys keys, String id, byte[] sealed) {
+        return IndexSegmentCodec.decodeDamaged(keys, id, sealed);
+      }
+
+      List<String> records(IndexListing listing) {
+        return listing.damagedRecords();
+      }
+    };
+
+    abstract String key(String id);
+
+    abstract byte[] encode(VaultKeys keys, String id, List<IndexEntry> entries);
+
+    abstract List<IndexEntry> decode(VaultKeys keys, String id, byte[] sealed);
+
+    abstract List<String> records(IndexListing listing);
+  }
+
+  /**
+   * Records the entries of the segments naming {@code packs} that {@code gone} takes, then replaces those segments by
+   * ones without them, then reads the index again ({@link #forgetLostPacks}).
+   */
+  private Future<Integer> forgetEntries(Set<String> packs, java.util.function.Predicate<IndexEntry> gone, Loss loss) {
     List<String> affected = new ArrayList<>();
-    packsBySegment.forEach((segment, packs) -> {
-      if (!Collections.disjoint(packs, lostPacks)) {
+    packsBySegment.forEach((segment, named) -> {
+      if (!Collections.disjoint(named, packs)) {
         affected.add(segment);
       }
     });
@@ -913,37 +1008,49 @@ public final class Repository implements AutoCloseable {
         .compose(v -> {
           affected.removeIf(segment -> !entries.containsKey(segment) || locked && !states.containsKey(segment));
           List<IndexEntry> lost = new ArrayList<>();
-          entries.values().forEach(list -> list.stream().filter(e -> lostPacks.contains(e.packId())).forEach(lost::add));
+          entries.values().forEach(list -> list.stream().filter(gone).forEach(lost::add));
           // Retained as long as, and held if, any segment that named them: the record outlives no point needing it.
           Retention retention = states.values().stream().flatMap(s -> s.retention().stream()).reduce(Retention::union)
               .orElse(null);
           boolean hold = states.values().stream().anyMatch(ObjectLockState::legalHold);
-          return (lost.isEmpty() ? Future.<Void>succeededFuture() : storeLostRecord(lost, retention, hold)).map(lost.size());
+          return (lost.isEmpty() ? Future.<Void>succeededFuture() : storeLossRecord(loss, lost, retention, hold)).map(lost.size());
         })
         .compose(lost -> Bounded.forEach(affected, 8, segment -> replaceSegment(segment,
-                without(entries.get(segment), lostPacks), locked ? states.get(segment) : null))
+                entries.get(segment).stream().filter(gone.negate()).toList(), locked ? states.get(segment) : null))
             .compose(v -> refreshIndex())
             .map(lost));
   }
 
-  /** The chunks of every lost record that the last listing of {@code index/} names ({@link LostChunks}). */
+  /**
+   * The chunks of every record of lost or damaged chunks that the last listing of {@code index/} names
+   * ({@link LostChunks}).
+   */
   public Future<LostChunks> lostChunks() {
-    requireIndex("read the records of lost chunks");
-    List<String> records = indexListing.lostRecords();
-    if (records.isEmpty()) {
-      return Future.succeededFuture(LostChunks.NONE);
-    }
-    List<IndexEntry> all = Collections.synchronizedList(new ArrayList<>());
-    return Bounded.forEach(records, SEGMENT_FETCHES, r -> storage.get(ObjectKeys.lostRecord(r))
-            .compose(bytes -> onCpu(() -> all.addAll(IndexSegmentCodec.decodeLost(keys, r, bytes)))))
-        .compose(v -> onCpu(() -> LostChunks.of(all)));
+    return Future.all(lossEntries(Loss.MISSING), lossEntries(Loss.DAMAGED)).compose(both -> {
+      List<IndexEntry> all = new ArrayList<>(both.<List<IndexEntry>>resultAt(0));
+      all.addAll(both.resultAt(1));
+      return all.isEmpty() ? Future.succeededFuture(LostChunks.NONE) : onCpu(() -> LostChunks.of(all));
+    });
   }
 
-  private Future<Void> storeLostRecord(List<IndexEntry> lost, Retention retention, boolean legalHold) {
+  /** The entries of every record of damaged chunks that the last listing of {@code index/} names. */
+  public Future<List<IndexEntry>> damagedEntries() {
+    return lossEntries(Loss.DAMAGED);
+  }
+
+  private Future<List<IndexEntry>> lossEntries(Loss loss) {
+    requireIndex("read the records of lost chunks");
+    List<IndexEntry> all = Collections.synchronizedList(new ArrayList<>());
+    return Bounded.forEach(loss.records(indexListing), SEGMENT_FETCHES, r -> storage.get(loss.key(r))
+            .compose(bytes -> onCpu(() -> all.addAll(loss.decode(keys, r, bytes)))))
+        .map(v -> all);
+  }
+
+  private Future<Void> storeLossRecord(Loss loss, List<IndexEntry> entries, Retention retention, boolean legalHold) {
     String id = ObjectIds.newId();
     return retainCurrentKey(retention)
-        .compose(v -> indexWork.executeBlocking(() -> IndexSegmentCodec.encodeLost(keys, id, lost), false))
-        .compose(bytes -> storage.put(ObjectKeys.lostRecord(id), bytes, stillAhead(retention), legalHold));
+        .compose(v -> indexWork.executeBlocking(() -> loss.encode(keys, id, entries), false))
+        .compose(bytes -> storage.put(loss.key(id), bytes, stillAhead(retention), legalHold));
   }
 
   /** The entries of a stored segment, read again from the vault. */

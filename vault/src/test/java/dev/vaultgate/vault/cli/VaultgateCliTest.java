@@ -410,6 +410,31 @@ class VaultgateCliTest {
     assertEquals(0, vg("vault", "check", "--vault", vault, "--master-key", key).exit(), "structure alone is intact");
   }
 
+  @Test
+  void checkWithRepairIndexForgetsTheDamagedChunkAndTheNextBackupStoresItAgain() throws IOException {
+    DamagedPoint damaged = backupAndFlipABitOfItsPack();
+    assertTrue(vg("vault", "check", "--vault", vault, "--master-key", key, "--read-data").err()
+        .contains("--read-data --repair-index"), "the error says how to heal");
+
+    CliRun repair = vg("vault", "check", "--vault", vault, "--master-key", key, "--read-data", "--repair-index", "--json");
+    assertEquals(1, repair.exit(), "the check itself still found the damage: " + repair);
+    JsonObject json = new JsonObject(repair.lastLine());
+    assertEquals(1, json.getInteger("damagedChunks"), json.encode());
+    assertEquals(1, json.getInteger("damagedChunksForgotten"), json.encode());
+    assertTrue(repair.err().contains("1 damaged chunk(s) forgotten"), repair.err());
+
+    CliRun backup = vg("backup", "--vault", vault, "--master-key", key, "--source", source.toString(), "--json");
+    assertEquals(0, backup.exit(), backup.toString());
+    assertEquals(1, new JsonObject(backup.lastLine()).getLong("chunksNew"), backup.toString());
+    CliRun healed = vg("vault", "check", "--vault", vault, "--master-key", key, "--read-data");
+    assertEquals(0, healed.exit(), healed.toString());
+    Path restored = tmp.resolve("restored-damaged.img");
+    CliRun restore = vg("restore", "--vault", vault, "--master-key", key, "--recovery-point", damaged.id(), "--target",
+        restored.toString());
+    assertEquals(0, restore.exit(), restore.toString());
+    assertEquals(-1L, Files.mismatch(source, restored), "the point that was damaged is whole again");
+  }
+
   /** The image with the ranges a --skip-damaged restore reported (its --json) as zeros. */
   private byte[] imageWithZerosWhere(JsonObject restored) {
     byte[] expected = image.clone();

@@ -34,9 +34,12 @@ class IndexListingTest {
   @Test
   void lostRecordsAreListedOldestFirstAndNeverTakenForSegments() {
     IndexListing listing = IndexListing.of(List.of(object(ObjectKeys.lostRecord(C)), object(ObjectKeys.index(A)),
-        object(ObjectKeys.lostRecord(B)), object("index/not-an-id.lost")));
+        object(ObjectKeys.lostRecord(B)), object("index/not-an-id.lost"), object(ObjectKeys.damagedRecord(GONE))));
     assertEquals(List.of(A), listing.segments());
     assertEquals(List.of(B, C), listing.lostRecords());
+    assertEquals(List.of(GONE), listing.damagedRecords());
+    assertNull(ObjectKeys.lostRecordIdOf(ObjectKeys.damagedRecord(C)));
+    assertNull(ObjectKeys.idOf(ObjectKeys.damagedRecord(C)));
     assertEquals(C, ObjectKeys.lostRecordIdOf("index/" + C + ".lost"));
     assertNull(ObjectKeys.lostRecordIdOf(ObjectKeys.supersededMark(C)));
     assertNull(ObjectKeys.idOf(ObjectKeys.lostRecord(C)));

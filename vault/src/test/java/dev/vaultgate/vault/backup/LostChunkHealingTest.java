@@ -33,12 +33,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A pack the index names goes missing (deleted by hand, lost by the storage). Before, every later backup found its
- * chunks in the index and named them without storing them: each new point was as damaged as the old. Now the next
- * backup forgets the pack (recorded in {@code index/<id>.lost}) and stores again what its source still holds, which
- * also makes the older points whole. Real file storage and the real S3 server; nothing is mocked.
+ * A pack the index names goes missing (deleted by hand, lost by the storage), or a check finds chunks damaged in one
+ * (bit rot). Before, every later backup found those chunks in the index and named them without storing them: each new
+ * point was as damaged as the old. Now the index forgets them (the next backup for a missing pack, recorded in
+ * {@code index/<id>.lost}; a check with --repair-index for damaged chunks, in {@code index/<id>.damaged}), and the
+ * next backup stores again what its source still holds, which also makes the older points whole. Real file storage
+ * and the real S3 server; nothing is mocked.
  */
-class LostPackHealingTest {
+class LostChunkHealingTest {
   private static final int BLOCK = EngineFixture.BLOCK;
   private static final int PACK = 1 << 20;
 
@@ -206,6 +208,83 @@ class LostPackHealingTest {
       assertFalse(other.indexedPacks().contains(lostPack), "its index read again");
       assertEquals(1, listing().lostRecords().size(), "one record: the first process's");
     }
+  }
+
+  /** The file of a pack of the file vault. */
+  private Path packFile(String packId) {
+    return vault.dir.resolve("vault").resolve(ObjectKeys.pack(packId));
+  }
+
+  /** The index entries of {@code packId}, by offset. */
+  private List<IndexEntry> entriesOf(String packId) {
+    return vault.withRepo(repo -> repo.onCpu(() -> repo.index().entries().stream().filter(e -> e.packId().equals(packId))
+        .sorted(java.util.Comparator.comparingInt(IndexEntry::offset)).toList()));
+  }
+
+  /** Runs a check reading every byte, then forgets the damaged chunks it found as 'check --repair-index' does. */
+  private int checkAndForgetDamaged(int expectDamaged) {
+    return vault.withRepo(repo -> VaultChecker.check(repo, true).compose(report -> {
+      assertEquals(expectDamaged, report.damagedChunks().size(), report.errors().toString());
+      return dev.vaultgate.vault.repo.VaultLock.shared(repo, "test").compose(lock -> repo.refreshIndex()
+          .compose(v -> repo.forgetDamagedChunks(report.damagedChunks())).eventually(lock::release));
+    }));
+  }
+
+  @Test
+  void aChunkACheckFindsDamagedIsForgottenAndStoredAgainByTheNextBackup() throws IOException {
+    init("file");
+    Path source = image("disk.img", 32, 9);
+    BackupResult first = vault.backup(source);
+    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    IndexEntry victim = entriesOf(packId).get(1);
+    EngineFixture.flipBit(packFile(packId), victim.offset() + 20); // bit rot inside one chunk
+
+    assertEquals(1, checkAndForgetDamaged(1));
+    assertEquals(1, listing().damagedRecords().size(), "the damage is recorded");
+    assertTrue(listing().lostRecords().isEmpty());
+    CheckReport forgotten = check();
+    assertTrue(forgotten.errors().get(0).contains("1 of them were lost with their packs or found damaged"),
+        forgotten.errors().toString());
+
+    BackupResult second = vault.backup(source, vault.point(first.recoveryPointId()), null);
+    assertEquals(1, second.chunksNew(), "the damaged chunk, and only it, is stored again");
+    CheckReport healed = vault.withRepo(repo -> VaultChecker.check(repo, true));
+    assertTrue(healed.ok(), healed.errors().toString());
+    assertRestores(first.recoveryPointId(), source);
+    assertRestores(second.recoveryPointId(), source);
+  }
+
+  @Test
+  void aSoundChunkReportedDamagedIsReadAgainAndNotForgotten() throws IOException {
+    init("file");
+    vault.backup(image("disk.img", 32, 10));
+    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    List<IndexEntry> entries = entriesOf(packId);
+    IndexEntry sound = entries.get(0); // as if a read had been spoiled on the way
+
+    assertEquals(0, vault.<Integer>withRepo(repo -> repo.forgetDamagedChunks(List.of(sound))));
+    assertTrue(listing().damagedRecords().isEmpty());
+    assertEquals(entries.size(), entriesOf(packId).size(), "the index names every chunk of the pack still");
+  }
+
+  @Test
+  void aPackAllOfWhoseChunksWereForgottenAsDamagedIsNotAdoptedAgain() throws IOException {
+    init("file");
+    Path source = image("disk.img", 40, 11);
+    BackupResult first = vault.backup(source);
+    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    List<IndexEntry> all = entriesOf(packId);
+    for (IndexEntry e : all) {
+      EngineFixture.flipBit(packFile(packId), e.offset() + 20);
+    }
+    assertEquals(all.size(), checkAndForgetDamaged(all.size()));
+
+    // The pack is now an orphan whose header still authenticates: adopting it would bring the damaged chunks back.
+    BackupResult second = vault.backup(source, vault.point(first.recoveryPointId()), null);
+    assertEquals(all.size(), second.chunksNew(), "every damaged chunk is stored again, none adopted");
+    CheckReport healed = vault.withRepo(repo -> VaultChecker.check(repo, true));
+    assertTrue(healed.ok(), healed.errors().toString());
+    assertRestores(first.recoveryPointId(), source);
   }
 
   @Test
