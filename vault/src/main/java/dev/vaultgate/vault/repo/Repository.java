@@ -325,8 +325,11 @@ public final class Repository implements AutoCloseable {
     return out;
   }
 
-  /** The segments of a listing of {@code index/} that count ({@link IndexListing}); the listing is kept for gc. */
-  private List<String> segmentIds(List<ObjectInfo> objects) {
+  /**
+   * Keeps a listing of {@code index/} as the last ({@link #indexListing}: gc, records of lost chunks) and answers the
+   * segments that count.
+   */
+  private List<String> recordListing(List<ObjectInfo> objects) {
     IndexListing listing = IndexListing.of(objects);
     indexListing = listing;
     return listing.segments();
@@ -444,7 +447,7 @@ public final class Repository implements AutoCloseable {
    * replacements first, so a fresh listing names them; the index is read again from it.
    */
   private Future<Void> loadIndex(int attempt) {
-    return storage.list(ObjectKeys.INDEX).compose(objects -> rebuild(segmentIds(objects), Set.of()))
+    return storage.list(ObjectKeys.INDEX).compose(objects -> rebuild(recordListing(objects), Set.of()))
         .<Void>map(v -> {
           indexLoaded = true;
           Trace.mark("index loaded: " + index.size() + " chunks");
@@ -459,7 +462,7 @@ public final class Repository implements AutoCloseable {
     boolean reread = rereadIndex;
     rereadIndex = false;
     return storage.list(ObjectKeys.INDEX).compose(objects -> {
-      List<String> listed = segmentIds(objects);
+      List<String> listed = recordListing(objects);
       if (reread) {
         return rebuild(listed, known).onSuccess(v -> Trace.mark("index read again: pending packs were forgotten"));
       }
