@@ -193,9 +193,10 @@ final class VaultCommands {
    * reference lists then name the segments written instead of those replaced. Answers the chunks forgotten.
    */
   private static Future<Integer> forgetDamaged(Repository repo, List<IndexEntry> damaged) {
-    return VaultLock.shared(repo, "check --repair-index")
-        .compose(lock -> repo.refreshIndex().compose(v -> repo.forgetDamagedChunks(damaged)).eventually(lock::release))
-        .compose(n -> n == 0 ? Future.succeededFuture(0) : ReferenceLists.refreshAll(repo).map(n));
+    return VaultLock.shared(repo, "check --repair-index").compose(lock -> repo.refreshIndex()
+        .compose(v -> repo.forgetDamagedChunks(damaged))
+        .compose(n -> n == 0 ? Future.succeededFuture(0) : ReferenceLists.refreshAll(repo).map(n))
+        .eventually(lock::release));
   }
 
   @Command(name = "repair-index", mixinStandardHelpOptions = true,
@@ -234,8 +235,11 @@ final class VaultCommands {
      * them instead of those replaced.
      */
     static Future<IndexRepair.Report> repair(Repository repo, String purpose) {
-      return IndexRepair.repairIndex(repo, purpose).compose(r -> r.packsAdopted() == 0 && r.packsLost().isEmpty()
-          ? Future.succeededFuture(r) : ReferenceLists.refreshAll(repo).map(r));
+      // One shared lock for both: a gc must not delete what the lists are about to name.
+      return VaultLock.shared(repo, purpose).compose(lock -> repo.refreshIndex().compose(v -> IndexRepair.repair(repo))
+          .compose(r -> r.packsAdopted() == 0 && r.packsLost().isEmpty() ? Future.succeededFuture(r)
+              : ReferenceLists.refreshAll(repo).map(r))
+          .eventually(lock::release));
     }
 
     /** Each refused orphan and each lost pack as a warning on stderr. */

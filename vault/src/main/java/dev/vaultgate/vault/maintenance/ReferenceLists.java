@@ -39,16 +39,26 @@ public final class ReferenceLists {
   }
 
   /**
-   * {@link #refresh(Repository, List)} for every point of the vault: after 'repair-index' wrote new index segments
-   * for chunks that points already use, their lists must name those segments.
+   * Rewrites the list of every point of the vault that is not true any more: after a repair wrote index segments for
+   * chunks that points already use, or replaced segments without forgotten chunks, their lists must name the new ones.
+   * Under a shared vault lock, beside backups: so it deletes no list of a point that is gone, as gc does under its
+   * exclusive one ({@link #refresh}), since a backup under way writes its point's list before the manifest. Answers how
+   * many lists were written.
    */
   public static Future<Integer> refreshAll(Repository repo) {
-    return repo.loadAllPoints().compose(points -> refresh(repo, points));
+    return repo.loadAllPoints().compose(points -> rewrite(repo, points, new AtomicInteger()));
   }
 
-  /** Answers how many lists were written or deleted. */
+  /**
+   * Rewrites the lists of {@code points} that changed, and deletes those of points that are gone: gc, under its
+   * exclusive vault lock. Answers how many lists were written or deleted.
+   */
   static Future<Integer> refresh(Repository repo, List<Manifest> points) {
     AtomicInteger changed = new AtomicInteger();
+    return rewrite(repo, points, changed).compose(n -> dropOrphans(repo, points, changed)).map(v -> changed.get());
+  }
+
+  private static Future<Integer> rewrite(Repository repo, List<Manifest> points, AtomicInteger changed) {
     return repo.storage().list(ObjectKeys.PACKS).compose(packObjects -> {
       Set<String> stored = new HashSet<>();
       for (ObjectInfo o : packObjects) {
@@ -62,7 +72,7 @@ public final class ReferenceLists {
           .eventually(() -> {
             at.firstPacks().close();
             return Future.succeededFuture();
-          })).compose(v -> dropOrphans(repo, points, changed));
+          }));
     }).map(v -> changed.get());
   }
 

@@ -86,6 +86,22 @@ class ReferenceListsTest {
     assertEquals(before.objects().size() + 2, after.size(), after.toString());
   }
 
+  /**
+   * A backup writes its point's list before the manifest. A repair (under a shared lock, beside backups) must not take
+   * such a list for one whose point is gone; gc, under its exclusive lock, deletes lists of points that are gone.
+   */
+  @Test
+  void aListWhoseManifestIsNotStoredYetSurvivesARepairAndGcDeletesItOnceNoBackupRuns() {
+    String underWay = ObjectIds.newId();
+    String list = ObjectKeys.refs(underWay);
+    vault.await(() -> storage.get(ObjectKeys.refs(point)).compose(bytes -> storage.put(list, bytes)));
+
+    vault.withRepo(ReferenceLists::refreshAll);
+    assertTrue(vault.await(() -> storage.list(ObjectKeys.REFS)).stream().anyMatch(o -> o.key().equals(list)), "kept");
+    vault.withRepo(GarbageCollector::collect);
+    assertTrue(vault.await(() -> storage.list(ObjectKeys.REFS)).stream().noneMatch(o -> o.key().equals(list)), "deleted");
+  }
+
   @Test
   void aPointWithoutAListIsReportedAndGcWritesOne() {
     vault.await(() -> storage.delete(ObjectKeys.refs(point)));
