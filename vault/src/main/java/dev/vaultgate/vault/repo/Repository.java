@@ -41,6 +41,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -907,21 +908,22 @@ public final class Repository implements AutoCloseable {
   public Future<Integer> forgetDamagedChunks(List<IndexEntry> damaged) {
     requireIndex("forget damaged chunks");
     Set<ChunkAt> confirmed = ConcurrentHashMap.newKeySet();
-    return Bounded.forEach(damaged, SEGMENT_FETCHES, e -> storage.getRange(ObjectKeys.pack(e.packId()), e.offset(), e.length())
-            .compose(bytes -> onCpu(() -> {
-              try {
-                if (bytes.length < e.length()) {
-                  throw new TamperedDataException("cut off");
-                }
-                ChunkBlob.open(keys, e, bytes, 0);
-              } catch (TamperedDataException bad) {
-                confirmed.add(ChunkAt.of(e));
-              }
-              return null;
-            }))
+    Map<String, List<IndexEntry>> byPack = new HashMap<>();
+    damaged.forEach(e -> byPack.computeIfAbsent(e.packId(), p -> new ArrayList<>()).add(e));
+    return Bounded.forEach(List.copyOf(byPack.keySet()), SEGMENT_FETCHES, packId -> storage.stat(ObjectKeys.pack(packId))
+            .compose(pack -> Bounded.forEach(byPack.get(packId), 4, e -> (long) e.offset() + e.length() > pack.size()
+                ? Future.succeededFuture(confirmed.add(ChunkAt.of(e))) // cut off by a truncated pack
+                : storage.getRange(pack.key(), e.offset(), e.length()).compose(bytes -> onCpu(() -> {
+                  try {
+                    ChunkBlob.open(keys, e, bytes, 0);
+                  } catch (TamperedDataException bad) {
+                    confirmed.add(ChunkAt.of(e));
+                  }
+                  return null;
+                }))))
             .recover(err -> {
-              if (err instanceof ObjectNotFoundException) {
-                confirmed.add(ChunkAt.of(e)); // its pack is gone meanwhile
+              if (err instanceof ObjectNotFoundException) { // the pack is gone meanwhile
+                byPack.get(packId).forEach(e -> confirmed.add(ChunkAt.of(e)));
                 return Future.succeededFuture();
               }
               return Future.failedFuture(err);

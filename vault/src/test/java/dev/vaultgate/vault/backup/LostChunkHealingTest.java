@@ -255,6 +255,26 @@ class LostChunkHealingTest {
   }
 
   @Test
+  void theChunksATruncatedPackCutOffAreForgottenWithoutReadsPastItsEndAndStoredAgain() throws IOException {
+    init("file");
+    Path source = image("disk.img", 32, 12);
+    BackupResult first = vault.backup(source);
+    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    List<IndexEntry> entries = entriesOf(packId);
+    long half = Files.size(packFile(packId)) / 2;
+    long cutOff = entries.stream().filter(e -> (long) e.offset() + e.length() > half).count();
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(packFile(packId).toFile(), "rw")) {
+      f.setLength(half);
+    }
+
+    assertEquals(cutOff, checkAndForgetDamaged((int) cutOff));
+    BackupResult second = vault.backup(source, vault.point(first.recoveryPointId()), null);
+    assertEquals(cutOff, second.chunksNew());
+    assertRestores(first.recoveryPointId(), source);
+    assertRestores(second.recoveryPointId(), source);
+  }
+
+  @Test
   void aSoundChunkReportedDamagedIsReadAgainAndNotForgotten() throws IOException {
     init("file");
     vault.backup(image("disk.img", 32, 10));
