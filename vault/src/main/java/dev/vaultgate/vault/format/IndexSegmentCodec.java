@@ -20,40 +20,16 @@ public final class IndexSegmentCodec {
     return encode(keys, entries, "index " + segmentId);
   }
 
-  /**
-   * A record of lost chunks ({@link ObjectKeys#lostRecord}): the entries the index stopped naming because their packs
-   * were missing, in a segment's form but sealed under their own associated data, so neither passes for the other.
-   */
-  public static byte[] encodeLost(dev.vaultgate.vault.crypto.VaultKeys keys, String recordId, List<IndexEntry> entries) {
-    return encode(keys, entries, LOST + recordId);
-  }
-
-  /** The entries of a {@link #encodeLost record of lost chunks}. */
-  public static List<IndexEntry> decodeLost(dev.vaultgate.vault.crypto.VaultKeys keys, String recordId, byte[] sealed) {
-    return decodeRecord(keys, sealed, LOST + recordId, "record of lost chunks " + recordId);
-  }
-
-  /** A record of damaged chunks ({@link ObjectKeys#damagedRecord}), as {@link #encodeLost}. */
-  public static byte[] encodeDamaged(dev.vaultgate.vault.crypto.VaultKeys keys, String recordId, List<IndexEntry> entries) {
-    return encode(keys, entries, DAMAGED + recordId);
-  }
-
-  /** The entries of a {@link #encodeDamaged record of damaged chunks}. */
-  public static List<IndexEntry> decodeDamaged(dev.vaultgate.vault.crypto.VaultKeys keys, String recordId, byte[] sealed) {
-    return decodeRecord(keys, sealed, DAMAGED + recordId, "record of damaged chunks " + recordId);
-  }
-
-  private static final String LOST = "lost chunks ";
-  private static final String DAMAGED = "damaged chunks ";
-
-  private static List<IndexEntry> decodeRecord(dev.vaultgate.vault.crypto.VaultKeys keys, byte[] sealed, String associated,
-                                               String what) {
+  /** The entries of a sealed segment-form object opened under {@code associated} ({@link LossRecord}). */
+  static List<IndexEntry> decodeAll(dev.vaultgate.vault.crypto.VaultKeys keys, byte[] sealed, String associated,
+                                    String what) {
     List<IndexEntry> entries = new ArrayList<>();
     decode(keys, sealed, associated, what, entries::add);
     return entries;
   }
 
-  private static byte[] encode(dev.vaultgate.vault.crypto.VaultKeys keys, List<IndexEntry> entries, String associated) {
+  /** Entries in a segment's form, sealed under {@code associated} (a segment's, or a {@link LossRecord}'s). */
+  static byte[] encode(dev.vaultgate.vault.crypto.VaultKeys keys, List<IndexEntry> entries, String associated) {
     Map<String, List<IndexEntry>> byPack = new LinkedHashMap<>();
     for (IndexEntry e : entries) {
       byPack.computeIfAbsent(e.packId(), k -> new ArrayList<>()).add(e);

@@ -41,37 +41,10 @@ public final class ObjectKeys {
     return indexIdOf(key, SUPERSEDED);
   }
 
-  /**
-   * {@code index/<id>.lost}: the record of chunks whose packs were found missing and that the index stopped naming
-   * ({@code repo.IndexRepair}): sealed, in the form of an index segment, kept as the vault's account of the loss.
-   */
-  public static String lostRecord(String recordId) {
-    return INDEX + recordId + LOST;
-  }
-
-  /** The record id of a {@link #lostRecord} key; null for any other key. */
-  public static String lostRecordIdOf(String key) {
-    return indexIdOf(key, LOST);
-  }
-
-  /**
-   * {@code index/<id>.damaged}: as {@link #lostRecord}, for chunks that a check found unreadable in packs that are still
-   * there: such a pack, left with no chunk an index names, is not adopted again for them.
-   */
-  public static String damagedRecord(String recordId) {
-    return INDEX + recordId + DAMAGED;
-  }
-
-  /** The record id of a {@link #damagedRecord} key; null for any other key. */
-  public static String damagedRecordIdOf(String key) {
-    return indexIdOf(key, DAMAGED);
-  }
-
   private static final String SUPERSEDED = ".superseded";
-  private static final String LOST = ".lost";
-  private static final String DAMAGED = ".damaged";
 
-  private static String indexIdOf(String key, String suffix) {
+  /** The id of {@code index/<id><suffix>}; null for any other key. */
+  static String indexIdOf(String key, String suffix) {
     if (!key.startsWith(INDEX) || !key.endsWith(suffix)) {
       return null;
     }

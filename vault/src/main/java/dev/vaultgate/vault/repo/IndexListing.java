@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.repo;
 
+import dev.vaultgate.vault.format.LossRecord;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.storage.ObjectInfo;
 
@@ -20,7 +21,7 @@ import java.util.Set;
  * index never names a deleted pack, and a gc never has to keep a garbage pack for the sake of a segment.
  *
  * <p>Records of lost chunks are listed too, which the index no longer names: those of packs found missing
- * ({@link ObjectKeys#lostRecord}, {@link IndexRepair}) and those a check found damaged ({@link ObjectKeys#damagedRecord}).
+ * ({@link LossRecord#LOST}, {@link IndexRepair}) and those a check found damaged ({@link LossRecord#DAMAGED}).
  */
 public record IndexListing(List<String> segments, Set<String> superseded, Set<String> marks, List<String> lostRecords,
                            List<String> damagedRecords) {
@@ -28,8 +29,8 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
    * @param segments    the segments that count, in the listing's order
    * @param superseded  the segments still stored that a mark supersedes
    * @param marks       the segments with a mark, stored or not (a mark may outlive its segment)
-   * @param lostRecords    the records of chunks lost with their packs ({@link ObjectKeys#lostRecord}), oldest first
-   * @param damagedRecords the records of chunks found damaged ({@link ObjectKeys#damagedRecord}), oldest first
+   * @param lostRecords    the records of chunks lost with their packs ({@link LossRecord#LOST}), oldest first
+   * @param damagedRecords the records of chunks found damaged ({@link LossRecord#DAMAGED}), oldest first
    */
   public IndexListing {
     segments = List.copyOf(segments);
@@ -41,6 +42,11 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
 
   /** A listing of nothing: before the first. */
   static final IndexListing EMPTY = new IndexListing(List.of(), Set.of(), Set.of(), List.of(), List.of());
+
+  /** The records of {@code kind}, oldest first. */
+  public List<String> records(LossRecord kind) {
+    return kind == LossRecord.LOST ? lostRecords : damagedRecords;
+  }
 
   public static IndexListing of(List<ObjectInfo> objects) {
     List<String> listed = new ArrayList<>();
@@ -56,11 +62,11 @@ public record IndexListing(List<String> segments, Set<String> superseded, Set<St
       if (marked != null) {
         marks.add(marked);
       }
-      String record = ObjectKeys.lostRecordIdOf(o.key());
+      String record = LossRecord.LOST.idOf(o.key());
       if (record != null) {
         lost.add(record);
       }
-      String damagedRecord = ObjectKeys.damagedRecordIdOf(o.key());
+      String damagedRecord = LossRecord.DAMAGED.idOf(o.key());
       if (damagedRecord != null) {
         damaged.add(damagedRecord);
       }

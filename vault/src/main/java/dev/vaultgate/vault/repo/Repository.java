@@ -9,6 +9,7 @@ import dev.vaultgate.vault.format.CorruptObjectException;
 import dev.vaultgate.vault.format.DiskBlocks;
 import dev.vaultgate.vault.format.IndexEntry;
 import dev.vaultgate.vault.format.IndexSegmentCodec;
+import dev.vaultgate.vault.format.LossRecord;
 import dev.vaultgate.vault.format.Manifest;
 import dev.vaultgate.vault.format.ManifestCodec;
 import dev.vaultgate.vault.format.ObjectIds;
@@ -888,7 +889,7 @@ public final class Repository implements AutoCloseable {
    * (deleted by hand, lost by the storage). Until then every backup found their chunks in the index and named them in
    * its point without storing them, so each new point was as damaged as the old ones; now a backup stores again those
    * its source still holds, and older points that need them are whole again (a chunk is found by its id, wherever it
-   * lies). First a record of the lost entries ({@link ObjectKeys#lostRecord}, what a backup of changed extents only
+   * lies). First a record of the lost entries ({@link LossRecord#LOST}, what a backup of changed extents only
    * reads to know which unread blocks to read after all, and the vault's account of the loss), then each segment
    * naming such a pack is replaced by one without them ({@link #replaceSegment}: superseded in a locked vault), then the
    * index is read again. The caller holds a vault lock and has brought the index up to date under it; a run that dies
@@ -897,7 +898,7 @@ public final class Repository implements AutoCloseable {
    */
   public Future<Integer> forgetLostPacks(Set<String> lostPacks) {
     requireIndex("forget lost packs");
-    return forgetEntries(lostPacks, e -> lostPacks.contains(e.packId()), Loss.MISSING);
+    return forgetEntries(lostPacks, e -> lostPacks.contains(e.packId()), LossRecord.LOST);
   }
 
   /**
@@ -930,7 +931,7 @@ public final class Repository implements AutoCloseable {
             }))
         .compose(v -> confirmed.isEmpty() ? Future.succeededFuture(0) : forgetEntries(
             confirmed.stream().map(ChunkAt::packId).collect(java.util.stream.Collectors.toSet()),
-            e -> confirmed.contains(ChunkAt.of(e)), Loss.DAMAGED));
+            e -> confirmed.contains(ChunkAt.of(e)), LossRecord.DAMAGED));
   }
 
   /** A chunk in one pack: what a record of lost chunks and a damaged chunk are told by. */
@@ -940,57 +941,11 @@ public final class Repository implements AutoCloseable {
     }
   }
 
-  /** Why the index forgets chunks, which names their records: their packs are missing, or they are damaged. */
-  private enum Loss {
-    MISSING {
-      String key(String id) {
-        return ObjectKeys.lostRecord(id);
-      }
-
-      byte[] encode(VaultKeys keys, String id, List<IndexEntry> entries) {
-        return IndexSegmentCodec.encodeLost(keys, id, entries);
-      }
-
-      List<IndexEntry> decode(VaultKeys keys, String id, byte[] sealed) {
-        return IndexSegmentCodec.decodeLost(keys, id, sealed);
-      }
-
-      List<String> records(IndexListing listing) {
-        return listing.lostRecords();
-      }
-    },
-    DAMAGED {
-      String key(String id) {
-        return ObjectKeys.damagedRecord(id);
-      }
-
-      byte[] encode(VaultKeys keys, String id, List<IndexEntry> entries) {
-        return IndexSegmentCodec.encodeDamaged(keys, id, entries);
-      }
-
-      List<IndexEntry> decode(VaultKeys keys, String id, byte[] sealed) {
-        return IndexSegmentCodec.decodeDamaged(keys, id, sealed);
-      }
-
-      List<String> records(IndexListing listing) {
-        return listing.damagedRecords();
-      }
-    };
-
-    abstract String key(String id);
-
-    abstract byte[] encode(VaultKeys keys, String id, List<IndexEntry> entries);
-
-    abstract List<IndexEntry> decode(VaultKeys keys, String id, byte[] sealed);
-
-    abstract List<String> records(IndexListing listing);
-  }
-
   /**
    * Records the entries of the segments naming {@code packs} that {@code gone} takes, then replaces those segments by
    * ones without them, then reads the index again ({@link #forgetLostPacks}).
    */
-  private Future<Integer> forgetEntries(Set<String> packs, java.util.function.Predicate<IndexEntry> gone, Loss loss) {
+  private Future<Integer> forgetEntries(Set<String> packs, java.util.function.Predicate<IndexEntry> gone, LossRecord loss) {
     List<String> affected = new ArrayList<>();
     packsBySegment.forEach((segment, named) -> {
       if (!Collections.disjoint(named, packs)) {
@@ -1031,7 +986,7 @@ public final class Repository implements AutoCloseable {
    * ({@link LostChunks}).
    */
   public Future<LostChunks> lostChunks() {
-    return Future.all(lossEntries(Loss.MISSING), lossEntries(Loss.DAMAGED)).compose(both -> {
+    return Future.all(lossEntries(LossRecord.LOST), lossEntries(LossRecord.DAMAGED)).compose(both -> {
       List<IndexEntry> all = new ArrayList<>(both.<List<IndexEntry>>resultAt(0));
       all.addAll(both.resultAt(1));
       return all.isEmpty() ? Future.succeededFuture(LostChunks.NONE) : onCpu(() -> LostChunks.of(all));
@@ -1040,18 +995,18 @@ public final class Repository implements AutoCloseable {
 
   /** The entries of every record of damaged chunks that the last listing of {@code index/} names. */
   public Future<List<IndexEntry>> damagedEntries() {
-    return lossEntries(Loss.DAMAGED);
+    return lossEntries(LossRecord.DAMAGED);
   }
 
-  private Future<List<IndexEntry>> lossEntries(Loss loss) {
+  private Future<List<IndexEntry>> lossEntries(LossRecord loss) {
     requireIndex("read the records of lost chunks");
     List<IndexEntry> all = Collections.synchronizedList(new ArrayList<>());
-    return Bounded.forEach(loss.records(indexListing), SEGMENT_FETCHES, r -> storage.get(loss.key(r))
+    return Bounded.forEach(indexListing.records(loss), SEGMENT_FETCHES, r -> storage.get(loss.key(r))
             .compose(bytes -> onCpu(() -> all.addAll(loss.decode(keys, r, bytes)))))
         .map(v -> all);
   }
 
-  private Future<Void> storeLossRecord(Loss loss, List<IndexEntry> entries, Retention retention, boolean legalHold) {
+  private Future<Void> storeLossRecord(LossRecord loss, List<IndexEntry> entries, Retention retention, boolean legalHold) {
     String id = ObjectIds.newId();
     return retainCurrentKey(retention)
         .compose(v -> indexWork.executeBlocking(() -> loss.encode(keys, id, entries), false))

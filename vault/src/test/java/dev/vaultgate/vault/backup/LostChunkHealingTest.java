@@ -1,6 +1,7 @@
 package dev.vaultgate.vault.backup;
 
 import dev.vaultgate.vault.format.IndexEntry;
+import dev.vaultgate.vault.format.LossRecord;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.maintenance.CheckReport;
 import dev.vaultgate.vault.maintenance.VaultChecker;
@@ -121,8 +122,9 @@ class LostChunkHealingTest {
     assertEquals(lost, second.chunksNew(), "the lost pack's chunks, and only those, are stored again");
     IndexListing listing = listing();
     assertEquals(1, listing.lostRecords().size(), "the loss is recorded");
-    List<IndexEntry> recorded = vault.withRepo(repo -> repo.storage().get(ObjectKeys.lostRecord(listing.lostRecords().get(0)))
-        .map(bytes -> dev.vaultgate.vault.format.IndexSegmentCodec.decodeLost(repo.keys(), listing.lostRecords().get(0), bytes)));
+    String record = listing.lostRecords().get(0);
+    List<IndexEntry> recorded = vault.withRepo(repo -> repo.storage().get(LossRecord.LOST.key(record))
+        .map(bytes -> LossRecord.LOST.decode(repo.keys(), record, bytes)));
     assertEquals(lost, recorded.size(), "the record names each lost chunk");
 
     CheckReport healed = check();

@@ -426,7 +426,7 @@ class LockedVaultTest {
     List<String> index = keys("index/");
     String mark = ObjectKeys.supersededMark(ObjectKeys.idOf(segment));
     assertTrue(index.contains(segment) && index.contains(mark), "the retained segment is superseded: " + index);
-    String record = index.stream().filter(k -> ObjectKeys.lostRecordIdOf(k) != null).findFirst().orElseThrow();
+    String record = index.stream().filter(k -> dev.vaultgate.vault.format.LossRecord.LOST.idOf(k) != null).findFirst().orElseThrow();
     for (String kept : List.of(mark, record)) {
       assertFalse(retentionOf(kept).retainUntil().isBefore(until), "retained as long as the old segment: " + kept);
     }

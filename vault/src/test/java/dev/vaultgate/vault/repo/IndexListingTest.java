@@ -1,5 +1,6 @@
 package dev.vaultgate.vault.repo;
 
+import dev.vaultgate.vault.format.LossRecord;
 import dev.vaultgate.vault.format.ObjectKeys;
 import dev.vaultgate.vault.storage.ObjectInfo;
 import org.junit.jupiter.api.Test;
@@ -33,16 +34,16 @@ class IndexListingTest {
 
   @Test
   void lostRecordsAreListedOldestFirstAndNeverTakenForSegments() {
-    IndexListing listing = IndexListing.of(List.of(object(ObjectKeys.lostRecord(C)), object(ObjectKeys.index(A)),
-        object(ObjectKeys.lostRecord(B)), object("index/not-an-id.lost"), object(ObjectKeys.damagedRecord(GONE))));
+    IndexListing listing = IndexListing.of(List.of(object(LossRecord.LOST.key(C)), object(ObjectKeys.index(A)),
+        object(LossRecord.LOST.key(B)), object("index/not-an-id.lost"), object(LossRecord.DAMAGED.key(GONE))));
     assertEquals(List.of(A), listing.segments());
     assertEquals(List.of(B, C), listing.lostRecords());
     assertEquals(List.of(GONE), listing.damagedRecords());
-    assertNull(ObjectKeys.lostRecordIdOf(ObjectKeys.damagedRecord(C)));
-    assertNull(ObjectKeys.idOf(ObjectKeys.damagedRecord(C)));
-    assertEquals(C, ObjectKeys.lostRecordIdOf("index/" + C + ".lost"));
-    assertNull(ObjectKeys.lostRecordIdOf(ObjectKeys.supersededMark(C)));
-    assertNull(ObjectKeys.idOf(ObjectKeys.lostRecord(C)));
+    assertNull(LossRecord.LOST.idOf(LossRecord.DAMAGED.key(C)));
+    assertNull(ObjectKeys.idOf(LossRecord.DAMAGED.key(C)));
+    assertEquals(C, LossRecord.LOST.idOf("index/" + C + ".lost"));
+    assertNull(LossRecord.LOST.idOf(ObjectKeys.supersededMark(C)));
+    assertNull(ObjectKeys.idOf(LossRecord.LOST.key(C)));
   }
 
   @Test
