@@ -79,6 +79,11 @@ class LostChunkHealingTest {
     return keys;
   }
 
+  /** The oldest pack's id. */
+  private String firstPackId() {
+    return ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+  }
+
   /** Deletes one pack stored since {@code before}; answers the chunks the index placed in it. */
   private int losePackStoredAfter(Set<String> before) {
     Set<String> stored = packKeys();
@@ -201,7 +206,7 @@ class LostChunkHealingTest {
     Path source = image("disk.img", 32, 8);
     vault.backup(source);
     try (Repository other = vault.open()) { // read before the other process replaced the segment
-      String lostPack = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+      String lostPack = firstPackId();
       vault.await(() -> vault.storage.delete(ObjectKeys.pack(lostPack)));
       IndexRepair.Report first = vault.withRepo(repo -> IndexRepair.repairIndex(repo, "test"));
       assertEquals(List.of(ObjectKeys.pack(lostPack)), first.packsLost());
@@ -237,7 +242,7 @@ class LostChunkHealingTest {
     init("file");
     Path source = image("disk.img", 32, 9);
     BackupResult first = vault.backup(source);
-    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    String packId = firstPackId();
     IndexEntry victim = entriesOf(packId).get(1);
     EngineFixture.flipBit(packFile(packId), victim.offset() + 20); // bit rot inside one chunk
 
@@ -261,7 +266,7 @@ class LostChunkHealingTest {
     init("file");
     Path source = image("disk.img", 32, 12);
     BackupResult first = vault.backup(source);
-    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    String packId = firstPackId();
     List<IndexEntry> entries = entriesOf(packId);
     long half = Files.size(packFile(packId)) / 2;
     long cutOff = entries.stream().filter(e -> (long) e.offset() + e.length() > half).count();
@@ -280,7 +285,7 @@ class LostChunkHealingTest {
   void aSoundChunkReportedDamagedIsReadAgainAndNotForgotten() throws IOException {
     init("file");
     vault.backup(image("disk.img", 32, 10));
-    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    String packId = firstPackId();
     List<IndexEntry> entries = entriesOf(packId);
     IndexEntry sound = entries.get(0); // as if a read had been spoiled on the way
 
@@ -294,7 +299,7 @@ class LostChunkHealingTest {
     init("file");
     Path source = image("disk.img", 40, 11);
     BackupResult first = vault.backup(source);
-    String packId = ObjectKeys.idOf(packKeys().stream().sorted().findFirst().orElseThrow());
+    String packId = firstPackId();
     List<IndexEntry> all = entriesOf(packId);
     for (IndexEntry e : all) {
       EngineFixture.flipBit(packFile(packId), e.offset() + 20);
@@ -314,7 +319,7 @@ class LostChunkHealingTest {
     init("file");
     Path source = image("disk.img", 32, 7);
     BackupResult first = vault.backup(source);
-    String hidden = packKeys().stream().sorted().findFirst().orElseThrow();
+    String hidden = ObjectKeys.pack(firstPackId());
     FaultyVaultStorage faulty = new FaultyVaultStorage(vault.vertx, vault.storage).hideFromListings(hidden);
     vault.wrap(s -> faulty);
 
