@@ -280,7 +280,7 @@ public final class BackupJob {
    * lost and only changed extents are read.
    */
   private List<Long> lostBlocks(long sourceSize) {
-    if (lost.isEmpty() || previous == null || options.changedExtents() == null) {
+    if (lost.isEmpty() || previous == null) { // lost is NONE unless only changed extents are read
       return List.of();
     }
     List<Long> blocks = new ArrayList<>();

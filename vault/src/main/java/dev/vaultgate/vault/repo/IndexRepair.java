@@ -90,9 +90,17 @@ public final class IndexRepair {
       List<String> refused = Collections.synchronizedList(new ArrayList<>());
       // Chunks forgotten as damaged stay forgotten: a pack all of whose chunks were is an orphan like any other. (A pack
       // found missing that comes back is adopted: its chunks make the points that lost them whole.)
+      // Records that cannot be read (null) adopt no orphan: its chunks are uploaded again rather than trusted.
       Future<Set<Repository.ChunkAt>> forgotten = orphans.isEmpty() ? Future.succeededFuture(Set.of())
-          : repo.damagedEntries().map(entries -> entries.stream().map(Repository.ChunkAt::of).collect(Collectors.toSet()));
-      return forgotten.compose(notAgain -> Bounded.forEach(orphans, PARALLELISM, o -> adopt(repo, o, bytesRead)
+          : repo.damagedEntries().map(entries -> entries.stream().map(Repository.ChunkAt::of).collect(Collectors.toSet()))
+              .otherwise(e -> {
+                log.warn("vault {}: records of damaged chunks unreadable, no orphan pack adopted: {}", repo.name(),
+                    e.getMessage());
+                return null;
+              });
+      return forgotten.compose(notAgain -> Bounded.forEach(orphans, PARALLELISM, o -> (notAgain == null
+          ? Future.<List<IndexEntry>>failedFuture(new CorruptObjectException("the records of damaged chunks cannot be read"))
+          : adopt(repo, o, bytesRead))
           .map(entries -> entries.stream().filter(e -> !notAgain.contains(Repository.ChunkAt.of(e))).toList())
           .compose(entries -> entries.isEmpty() ? Future.failedFuture(new CorruptObjectException("every chunk of pack "
               + o.key() + " was found damaged and forgotten")) : Future.succeededFuture(entries))

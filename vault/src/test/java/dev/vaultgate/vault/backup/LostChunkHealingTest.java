@@ -315,6 +315,25 @@ class LostChunkHealingTest {
   }
 
   @Test
+  void anUnreadableRecordOfDamagedChunksAdoptsNoOrphanAndFailsNoBackup() throws IOException {
+    init("file");
+    Path source = image("disk.img", 40, 13);
+    BackupResult first = vault.backup(source);
+    String packId = firstPackId();
+    List<IndexEntry> all = entriesOf(packId);
+    for (IndexEntry e : all) {
+      EngineFixture.flipBit(packFile(packId), e.offset() + 20);
+    }
+    assertEquals(all.size(), checkAndForgetDamaged(all.size()));
+    String record = listing().damagedRecords().get(0);
+    EngineFixture.flipBit(vault.dir.resolve("vault").resolve(LossRecord.DAMAGED.key(record)), 40);
+
+    BackupResult second = vault.backup(source, vault.point(first.recoveryPointId()), null);
+    assertEquals(all.size(), second.chunksNew(), "the orphan is not adopted: its chunks are stored again");
+    assertRestores(first.recoveryPointId(), source);
+  }
+
+  @Test
   void aPackMissingOnlyFromTheListingIsNotForgotten() throws IOException {
     init("file");
     Path source = image("disk.img", 32, 7);
