@@ -237,6 +237,17 @@ class LostChunkHealingTest {
     }));
   }
 
+  /** Flips a bit in every chunk of the oldest pack and forgets them as a check would; answers their entries. */
+  private List<IndexEntry> damageEveryChunkOfTheFirstPackAndForgetThem() throws IOException {
+    String packId = firstPackId();
+    List<IndexEntry> all = entriesOf(packId);
+    for (IndexEntry e : all) {
+      EngineFixture.flipBit(packFile(packId), e.offset() + 20);
+    }
+    assertEquals(all.size(), checkAndForgetDamaged(all.size()));
+    return all;
+  }
+
   @Test
   void aChunkACheckFindsDamagedIsForgottenAndStoredAgainByTheNextBackup() throws IOException {
     init("file");
@@ -299,12 +310,7 @@ class LostChunkHealingTest {
     init("file");
     Path source = image("disk.img", 40, 11);
     BackupResult first = vault.backup(source);
-    String packId = firstPackId();
-    List<IndexEntry> all = entriesOf(packId);
-    for (IndexEntry e : all) {
-      EngineFixture.flipBit(packFile(packId), e.offset() + 20);
-    }
-    assertEquals(all.size(), checkAndForgetDamaged(all.size()));
+    List<IndexEntry> all = damageEveryChunkOfTheFirstPackAndForgetThem();
 
     // The pack is now an orphan whose header still authenticates: adopting it would bring the damaged chunks back.
     BackupResult second = vault.backup(source, vault.point(first.recoveryPointId()), null);
@@ -319,12 +325,7 @@ class LostChunkHealingTest {
     init("file");
     Path source = image("disk.img", 40, 13);
     BackupResult first = vault.backup(source);
-    String packId = firstPackId();
-    List<IndexEntry> all = entriesOf(packId);
-    for (IndexEntry e : all) {
-      EngineFixture.flipBit(packFile(packId), e.offset() + 20);
-    }
-    assertEquals(all.size(), checkAndForgetDamaged(all.size()));
+    List<IndexEntry> all = damageEveryChunkOfTheFirstPackAndForgetThem();
     String record = listing().damagedRecords().get(0);
     EngineFixture.flipBit(vault.dir.resolve("vault").resolve(LossRecord.DAMAGED.key(record)), 40);
 
